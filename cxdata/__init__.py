@@ -1,0 +1,1 @@
+"""Momento's engine: data model, import, store and analytics. Never imports Streamlit."""

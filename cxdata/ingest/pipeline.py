@@ -1,0 +1,168 @@
+"""The import path, used alike by the Data page, the command line and the first-start sample load.
+
+``prepare`` reads a file and proposes a mapping (the saved one for this export format, else a
+suggestion by name); ``run_import`` applies the analyst's overrides, validates, and commits a new
+dataset version. ``import_file`` does both. Nothing is written before validation has finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from cxdata.ingest.errors import UnusableFile
+from cxdata.ingest.mapping import Mapping, apply_overrides, check_required, header_signature, suggest_mapping
+from cxdata.ingest.normalise import normalise
+from cxdata.ingest.read import RawTable, read_file
+from cxdata.ingest.report import ValidationReport
+from cxdata.schema import TABLES, Table
+from cxdata.store import Store, VersionInfo
+
+Progress = Callable[[float, str], None]
+Mode = Literal["replace", "append"]
+DEFAULT_MAX_MB = 200
+
+
+def max_upload_bytes() -> int:
+    """The product's own upload limit: ``$MOMENTO_MAX_UPLOAD_MB`` (default 200) megabytes."""
+    return round(float(os.environ.get("MOMENTO_MAX_UPLOAD_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
+
+
+def megabytes(nbytes: int) -> str:
+    """A size for a sentence: ``250.0 MB``, ``1.5 MB``, ``0.00195 MB`` (never a misleading ``0 MB``)."""
+    mb = nbytes / 2**20
+    return f"{mb:,.1f} MB" if mb >= 0.1 else f"{mb:.3g} MB"
+
+
+@dataclass
+class Prepared:
+    """A file read and mapped, not yet validated or stored."""
+
+    filename: str
+    sha256: str
+    table: Table
+    raw: RawTable
+    signature: str
+    mapping: Mapping
+    mapping_source: Literal["saved", "suggested"]
+
+
+@dataclass
+class ImportResult:
+    status: Literal["imported", "identical"]
+    version: VersionInfo
+    report: ValidationReport | None
+    message: str
+
+
+def _no_progress(_fraction: float, _message: str) -> None:
+    pass
+
+
+def table_of(name: str) -> Table:
+    if name not in TABLES:
+        raise UnusableFile(f"'{name}' is not a table; choose one of: {', '.join(TABLES)}.")
+    return TABLES[name]
+
+
+def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | None = None) -> Prepared:
+    """Read ``data`` and propose a mapping. Raises :class:`UnusableFile`."""
+    limit = max_upload_bytes()
+    if len(data) > limit:
+        raise UnusableFile(
+            f"'{filename}' is {megabytes(len(data))}, over the {megabytes(limit)} limit "
+            "(MOMENTO_MAX_UPLOAD_MB): split the export by period, or compress it as .csv.gz."
+        )
+    t = table_of(table)
+    raw = read_file(data, filename, sheet)
+    signature = header_signature(t, raw.columns)
+    saved = store.saved_mapping(signature)
+    if saved is not None and set(saved) <= set(raw.columns):
+        mapping, source = saved, "saved"
+    else:
+        mapping, source = suggest_mapping(raw.columns, t), "suggested"
+    return Prepared(filename, hashlib.sha256(data).hexdigest(), t, raw, signature, mapping, source)
+
+
+def run_import(
+    store: Store,
+    prepared: Prepared,
+    *,
+    dataset: str = "default",
+    overrides: Mapping | None = None,
+    mode: Mode = "replace",
+    force: bool = False,
+    progress: Progress = _no_progress,
+) -> ImportResult:
+    """Validate a prepared file and store it as a new version of ``dataset``.
+
+    ``mode="replace"`` makes the file the whole table; ``"append"`` adds its rows to the active
+    version's table, rejecting keys already there. An identical file (same SHA-256, same table,
+    same dataset) is recognised and not imported again unless ``force``.
+    """
+    t = prepared.table
+    if not force:
+        same = store.find_identical(dataset, t.name, prepared.sha256)
+        if same is not None:
+            return ImportResult("identical", same, None,
+                                f"'{prepared.filename}' is identical to the file already imported as version "
+                                f"{same.number} of '{dataset}'; nothing was imported.")
+    mapping = apply_overrides(prepared.mapping, overrides or {}, prepared.raw.columns, t)
+    check_required(mapping, prepared.raw.columns, t)
+    progress(0.3, "Checking and converting values")
+    previous = _active_table(store, dataset, t.name) if mode == "append" else None
+    known = previous.select(t.key) if previous is not None else None
+    result = normalise(prepared.raw, t, mapping, filename=prepared.filename,
+                       id_prefix=prepared.sha256[:8], known_keys=known)
+    report = result.report
+    if report.accepted == 0:
+        first = report.rejected_rows().head(1).get_column("reason").to_list()
+        raise UnusableFile(
+            f"None of the {report.rows_in:,} rows of '{prepared.filename}' could be used"
+            + (f" (row {report.rejected_rows().item(0, 'row')}: {first[0]})" if first else "")
+            + ": check the mapping of the required columns."
+        )
+    frame = result.frame
+    if previous is not None:
+        frame = pl.concat([previous, frame], how="diagonal_relaxed")
+    progress(0.8, "Saving the new version")
+    version = store.commit_table(
+        dataset, t.name, frame, report.problems,
+        source_name=prepared.filename, source_sha256=prepared.sha256,
+        audit=report.to_dict() | {"mode": mode},
+    )
+    store.save_mapping(prepared.signature, t.name, mapping)
+    progress(1.0, "Done")
+    return ImportResult("imported", version, report,
+                        f"Imported '{prepared.filename}' as version {version.number} of '{dataset}': {report.summary()}")
+
+
+def import_file(
+    store: Store,
+    data: bytes,
+    filename: str,
+    table: str,
+    *,
+    dataset: str = "default",
+    sheet: str | None = None,
+    overrides: Mapping | None = None,
+    mode: Mode = "replace",
+    force: bool = False,
+    progress: Progress = _no_progress,
+) -> ImportResult:
+    """Read, map, validate and store one file. Raises :class:`UnusableFile` with one sentence."""
+    progress(0.0, f"Reading {filename}")
+    prepared = prepare(store, data, filename, table, sheet)
+    return run_import(store, prepared, dataset=dataset, overrides=overrides, mode=mode, force=force,
+                      progress=progress)
+
+
+def _active_table(store: Store, dataset: str, table: str) -> pl.DataFrame | None:
+    active = store.active_version(dataset)
+    lf = None if active is None else store.scan(active.version_id, table)
+    return None if lf is None else lf.collect()

@@ -1,0 +1,334 @@
+"""The store: a SQL catalog (SQLModel) and Parquet files for the normalised tables (DESIGN.md §6).
+
+- Catalog in SQLite at ``$MOMENTO_DATA_DIR/catalog.sqlite`` (default ``./.momento``), or in the
+  database of ``$DATABASE_URL`` (e.g. ``postgresql+psycopg://user:pw@host/momento``).
+- A **dataset** groups the three tables. Every import creates a new **version** of its dataset:
+  the imported table gets a new Parquet file; the other tables are carried over from the
+  previous version by reference. One version per dataset is **active** (the newest by default).
+- Parquet files are written to a temporary name and renamed (atomic on POSIX); the catalog rows
+  are written in one transaction afterwards, and the file is removed if that transaction fails,
+  so a failed import leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, event
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+DEFAULT_DATA_DIR = ".momento"
+WORKSPACE = "default"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dataset(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    created_at: datetime = Field(default_factory=_now)
+    active_version_id: int | None = None
+
+
+class DatasetVersion(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    number: int
+    created_at: datetime = Field(default_factory=_now)
+    note: str = ""
+
+
+class TableFile(SQLModel, table=True):
+    """One canonical table of one version. Several versions may share a file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="datasetversion.id", index=True)
+    table_name: str
+    path: str  # relative to the data directory
+    problems_path: str | None = None  # the import's rejected rows and cleared values
+    rows: int
+    source_sha256: str = Field(index=True)
+    source_name: str
+
+
+class ColumnMapping(SQLModel, table=True):
+    signature: str = Field(primary_key=True)  # see ingest.mapping.header_signature
+    table_name: str
+    mapping_json: str
+    updated_at: datetime = Field(default_factory=_now)
+
+
+class Setting(SQLModel, table=True):
+    workspace: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    value_json: str
+
+
+class ImportAudit(SQLModel, table=True):
+    """One row per import that created a version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now)
+    dataset: str
+    version_number: int
+    table_name: str
+    source_name: str
+    source_sha256: str
+    rows_in: int
+    accepted: int
+    rejected: int
+    report_json: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    dataset: str
+    version_id: int
+    number: int
+    created_at: datetime
+    note: str
+    active: bool
+    tables: dict[str, int]  # table → rows
+
+
+def data_dir_from_env() -> Path:
+    return Path(os.environ.get("MOMENTO_DATA_DIR", DEFAULT_DATA_DIR))
+
+
+def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
+    """Write to ``path`` through a temporary file and an atomic rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.write_parquet(tmp, compression="zstd", statistics=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class Store:
+    """Catalog + Parquet files under one data directory."""
+
+    def __init__(self, data_dir: Path | str | None = None, database_url: str | None = None) -> None:
+        self.data_dir = Path(data_dir) if data_dir is not None else data_dir_from_env()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        url = database_url or os.environ.get("DATABASE_URL") or f"sqlite:///{(self.data_dir / 'catalog.sqlite').resolve()}"
+        self.engine: Engine = create_engine(url)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        SQLModel.metadata.create_all(self.engine)
+
+    # -------------------------------------------------------------- reading
+
+    def datasets(self) -> list[str]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(Dataset.name).order_by(Dataset.name)))
+
+    def versions(self, dataset: str) -> list[VersionInfo]:
+        """Versions of a dataset, newest first."""
+        with Session(self.engine) as s:
+            ds = self._dataset(s, dataset)
+            if ds is None:
+                return []
+            versions = s.exec(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
+                              .order_by(DatasetVersion.number.desc())).all()
+            return [self._info(s, ds, v) for v in versions]
+
+    def active_version(self, dataset: str) -> VersionInfo | None:
+        with Session(self.engine) as s:
+            ds = self._dataset(s, dataset)
+            if ds is None or ds.active_version_id is None:
+                return None
+            return self._info(s, ds, s.get(DatasetVersion, ds.active_version_id))
+
+    def scan(self, version_id: int, table: str) -> pl.LazyFrame | None:
+        """The table of a version as a lazy Parquet scan, or None when the version lacks it."""
+        tf = self._table_file(version_id, table)
+        return None if tf is None else pl.scan_parquet(self.data_dir / tf.path)
+
+    def problems(self, version_id: int, table: str) -> pl.DataFrame | None:
+        """Rejected rows and cleared values of the import that produced this table of this version."""
+        tf = self._table_file(version_id, table)
+        if tf is None or tf.problems_path is None:
+            return None
+        return pl.read_parquet(self.data_dir / tf.problems_path)
+
+    def find_identical(self, dataset: str, table: str, sha256: str) -> VersionInfo | None:
+        """The newest version of ``dataset`` whose ``table`` came from a file with this SHA-256."""
+        with Session(self.engine) as s:
+            ds = self._dataset(s, dataset)
+            if ds is None:
+                return None
+            row = s.exec(
+                select(DatasetVersion).join(TableFile, TableFile.version_id == DatasetVersion.id)
+                .where(DatasetVersion.dataset_id == ds.id, TableFile.table_name == table,
+                       TableFile.source_sha256 == sha256)
+                .order_by(DatasetVersion.number.desc())
+            ).first()
+            return None if row is None else self._info(s, ds, row)
+
+    # -------------------------------------------------------------- writing
+
+    def commit_table(
+        self,
+        dataset: str,
+        table: str,
+        frame: pl.DataFrame,
+        problems: pl.DataFrame,
+        *,
+        source_name: str,
+        source_sha256: str,
+        audit: dict,
+        note: str = "",
+    ) -> VersionInfo:
+        """Create a new active version of ``dataset`` whose ``table`` is ``frame``.
+
+        Parquet first (atomic), then one catalog transaction; on any failure the new files are
+        removed and the catalog is unchanged.
+        """
+        stem = f"{table}-{source_sha256[:12]}-{uuid.uuid4().hex[:8]}"
+        rel = Path("datasets") / _safe(dataset) / f"{stem}.parquet"
+        rel_problems = rel.with_name(f"{stem}.problems.parquet")
+        written: list[Path] = []
+        try:
+            for df, path in ((frame, rel), (problems, rel_problems)):
+                write_parquet_atomic(df, self.data_dir / path)
+                written.append(self.data_dir / path)
+            with Session(self.engine) as s:
+                ds = self._dataset(s, dataset) or Dataset(name=dataset)
+                s.add(ds)
+                s.flush()
+                previous = s.get(DatasetVersion, ds.active_version_id) if ds.active_version_id else None
+                last = s.exec(select(DatasetVersion.number).where(DatasetVersion.dataset_id == ds.id)
+                              .order_by(DatasetVersion.number.desc())).first() or 0
+                version = DatasetVersion(dataset_id=ds.id, number=last + 1, note=note or f"{table} from {source_name}")
+                s.add(version)
+                s.flush()
+                if previous is not None:
+                    for tf in s.exec(select(TableFile).where(TableFile.version_id == previous.id,
+                                                             TableFile.table_name != table)):
+                        s.add(TableFile(**tf.model_dump(exclude={"id", "version_id"}), version_id=version.id))
+                s.add(TableFile(version_id=version.id, table_name=table, path=str(rel), problems_path=str(rel_problems),
+                                rows=frame.height, source_sha256=source_sha256, source_name=source_name))
+                ds.active_version_id = version.id
+                s.add(ImportAudit(dataset=dataset, version_number=version.number, table_name=table,
+                                  source_name=source_name, source_sha256=source_sha256,
+                                  rows_in=audit["rows_in"], accepted=audit["accepted"], rejected=audit["rejected"],
+                                  report_json=json.dumps(audit, default=str)))
+                s.commit()
+                return self._info(s, ds, version)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+
+    def activate(self, dataset: str, number: int) -> VersionInfo:
+        """Make version ``number`` the one the app shows."""
+        with Session(self.engine) as s:
+            ds, version = self._version(s, dataset, number)
+            ds.active_version_id = version.id
+            s.add(ds)
+            s.commit()
+            return self._info(s, ds, version)
+
+    def delete_version(self, dataset: str, number: int) -> None:
+        """Delete a version; files no other version uses are removed; the newest left becomes active.
+
+        Deleting the last version deletes the dataset.
+        """
+        with Session(self.engine) as s:
+            ds, version = self._version(s, dataset, number)
+            files = s.exec(select(TableFile).where(TableFile.version_id == version.id)).all()
+            paths = {p for tf in files for p in (tf.path, tf.problems_path) if p}
+            for tf in files:
+                s.delete(tf)
+            s.delete(version)
+            s.flush()
+            still_used = {p for tf in s.exec(select(TableFile)) for p in (tf.path, tf.problems_path) if p}
+            newest = s.exec(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
+                            .order_by(DatasetVersion.number.desc())).first()
+            if newest is None:
+                s.delete(ds)
+            elif ds.active_version_id == version.id:
+                ds.active_version_id = newest.id
+                s.add(ds)
+            s.commit()
+        for p in paths - still_used:
+            (self.data_dir / p).unlink(missing_ok=True)
+
+    # -------------------------------------------------------------- mappings, settings, audit
+
+    def saved_mapping(self, signature: str) -> dict[str, str | None] | None:
+        with Session(self.engine) as s:
+            row = s.get(ColumnMapping, signature)
+            return None if row is None else json.loads(row.mapping_json)
+
+    def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None]) -> None:
+        with Session(self.engine) as s:
+            row = s.get(ColumnMapping, signature) or ColumnMapping(signature=signature, table_name=table, mapping_json="")
+            row.mapping_json, row.updated_at = json.dumps(mapping), _now()
+            s.add(row)
+            s.commit()
+
+    def get_setting(self, key: str, default=None, workspace: str = WORKSPACE):
+        with Session(self.engine) as s:
+            row = s.get(Setting, (workspace, key))
+            return default if row is None else json.loads(row.value_json)
+
+    def set_setting(self, key: str, value, workspace: str = WORKSPACE) -> None:
+        with Session(self.engine) as s:
+            row = s.get(Setting, (workspace, key)) or Setting(workspace=workspace, key=key, value_json="")
+            row.value_json = json.dumps(value)
+            s.add(row)
+            s.commit()
+
+    def audit(self, dataset: str | None = None) -> list[ImportAudit]:
+        with Session(self.engine) as s:
+            q = select(ImportAudit).order_by(ImportAudit.id.desc())
+            if dataset is not None:
+                q = q.where(ImportAudit.dataset == dataset)
+            return list(s.exec(q))
+
+    # -------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _dataset(s: Session, name: str) -> Dataset | None:
+        return s.exec(select(Dataset).where(Dataset.name == name)).first()
+
+    def _version(self, s: Session, dataset: str, number: int) -> tuple[Dataset, DatasetVersion]:
+        ds = self._dataset(s, dataset)
+        version = None if ds is None else s.exec(select(DatasetVersion).where(
+            DatasetVersion.dataset_id == ds.id, DatasetVersion.number == number)).first()
+        if version is None:
+            raise KeyError(f"Dataset '{dataset}' has no version {number}.")
+        return ds, version
+
+    def _table_file(self, version_id: int, table: str) -> TableFile | None:
+        with Session(self.engine) as s:
+            return s.exec(select(TableFile).where(TableFile.version_id == version_id,
+                                                  TableFile.table_name == table)).first()
+
+    @staticmethod
+    def _info(s: Session, ds: Dataset, v: DatasetVersion) -> VersionInfo:
+        tables = {tf.table_name: tf.rows for tf in s.exec(select(TableFile).where(TableFile.version_id == v.id))}
+        return VersionInfo(dataset=ds.name, version_id=v.id, number=v.number, created_at=v.created_at,
+                           note=v.note, active=ds.active_version_id == v.id, tables=tables)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "dataset"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()

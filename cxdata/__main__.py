@@ -1,4 +1,4 @@
-"""Command line: ``python -m cxdata sample | import | info``.
+"""Command line: ``python -m cxdata sample | import | info | report``.
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from cxdata.bootstrap import SAMPLE_DIR
@@ -87,6 +88,66 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_where(items: list[str]) -> dict[str, list[str]]:
+    """``field=value`` pairs; a field given several times keeps every value."""
+    where: dict[str, list[str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise UnusableFile(f"--where expects field=value, got '{item}'.")
+        key, value = item.split("=", 1)
+        where.setdefault(key.strip(), []).append(value.strip())
+    return where
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}%" if unit == "%" else f"{value:,.2f}" if unit in ("money", "score") else f"{value:,.1f}"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cxdata.analysis import load_or_analyse
+    from cxdata.metrics import Filters
+    from cxdata.summary import report_dict
+
+    store = Store()
+    names = store.datasets()
+    dataset = args.dataset or (names[0] if len(names) == 1 else "sample" if "sample" in names else None)
+    if dataset is None or dataset not in names:
+        raise UnusableFile(f"No dataset named '{args.dataset or ''}'; the datasets are: {', '.join(names) or 'none'}.")
+    version = store.active_version(dataset)
+    filters = Filters.of(args.start, args.end, **_parse_where(args.where))
+    report = report_dict(load_or_analyse(store, version.version_id), filters)
+    report["dataset"], report["version"] = dataset, version.number
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return 0
+    print(f"{dataset} v{version.number}")
+    for k in report["kpis"]:
+        ci = f"[{_fmt(k['low'], k['unit'])}, {_fmt(k['high'], k['unit'])}]" if k["value"] is not None else k["status"]
+        print(f"  {k['label']:<30} {_fmt(k['value'], k['unit']):>12}  {ci:<26} n={k['n']:,}")
+    churn = report["churn_model"]
+    if churn:
+        g, ng = churn["odds_ratio"], churn["naive_odds_ratio"]
+        print(f"Churn per negative experience last month (odds ratio, adjusted for {churn['controls']}): "
+              f"{g[0]:.2f} [{g[1]:.2f}, {g[2]:.2f}]; unadjusted {ng[0]:.2f} [{ng[1]:.2f}, {ng[2]:.2f}]; "
+              f"+{churn['ame_pp'][0]:.2f} pp monthly churn each; E-value {churn['e_value']:.2f} (CI {churn['e_value_ci']:.2f})")
+    for d in report["key_drivers"] or []:
+        print(f"  driver {d['driver']:<14} {d['share']:5.1f}% of explained variance [{d['low']:.1f}, {d['high']:.1f}]")
+    risk = report["revenue_at_risk"]
+    if risk:
+        r, c = risk["at_risk"], risk["attributable"]
+        print(f"Revenue at risk over {risk['horizon']} months: {r[0]:,.0f} [{r[1]:,.0f}, {r[2]:,.0f}]; "
+              f"CX-attributable {c[0]:,.0f} [{c[1]:,.0f}, {c[2]:,.0f}]")
+    for m in report["moments_of_service"] or []:
+        print(f"  {m['channel']:<10} {m['touchpoint']:<13} {m['segment']:<15} {m['revenue_at_risk']:>10,.0f} "
+              f"[{m['low']:,.0f}, {m['high']:,.0f}]  {m['contacts_per_month']:,.0f} contacts/month, "
+              f"{m['negative_rate']:.0f}% negative")
+    for note in report["notes"]:
+        print(f"note: {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxdata", description="Momento's data engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +172,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="list datasets, versions and row counts")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_info)
+
+    p = sub.add_parser("report", help="every KPI, the churn model, key drivers and the top moments of service")
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    p.add_argument("--where", action="append", default=[], metavar="field=value",
+                   help="filter (repeatable; the same field twice keeps both values)")
+    p.add_argument("--start", type=date.fromisoformat, help="first day of the period (YYYY-MM-DD)")
+    p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_report)
     return parser
 
 

@@ -1,0 +1,53 @@
+"""Contact-level frame every interaction metric is computed on (METHOD.md §4).
+
+Built once per dataset version from the canonical tables:
+
+- the customer's attributes (segment, region, plan and extra customer dimensions) and ``joined_at``
+  joined on, so any filter applies to contacts and models know the customer's tenure;
+- ``month`` (first day of the contact's month);
+- gaps to the same customer's neighbouring contacts, **computed on the whole dataset before any
+  filter**, so a follow-up in another channel still counts:
+  ``next_same_gap_s`` / ``prev_same_gap_s`` — next / previous contact on the same reason (any
+  channel), and ``next_any_gap_s`` — next contact of any reason and channel. Null when there is none;
+- ``negative`` — observed negative experience, CSAT bottom-2-box (1–2), null when not surveyed.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+CUSTOMER_DIMENSIONS = ("segment", "region", "plan")
+
+
+def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None:
+    """customer_id plus every categorical attribute of the customers table (canonical and extra)."""
+    if customers is None:
+        return None
+    keep = [c for c, t in customers.schema.items() if c != "customer_id" and t == pl.String]
+    return customers.select("customer_id", *keep)
+
+
+def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The contact frame described in the module docstring."""
+    lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date())
+    attrs = customer_attributes(customers)
+    if attrs is not None and "joined_at" in customers.columns:
+        attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")
+    if attrs is not None and "customer_id" in interactions.columns:
+        clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]
+        lf = lf.join(attrs.drop(clash).lazy(), on="customer_id", how="left")
+    if "customer_id" in interactions.columns:
+        lf = lf.sort("customer_id", "started_at", nulls_last=True)
+        same = ["customer_id", "reason"] if "reason" in interactions.columns else ["customer_id"]
+        t = pl.col("started_at")
+        lf = lf.with_columns(
+            next_same_gap_s=(t.shift(-1).over(same) - t).dt.total_seconds(),
+            prev_same_gap_s=(t - t.shift(1).over(same)).dt.total_seconds(),
+            next_any_gap_s=(t.shift(-1).over("customer_id") - t).dt.total_seconds(),
+        ).with_columns(
+            pl.when(pl.col("customer_id").is_null()).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("next_same_gap_s", "prev_same_gap_s", "next_any_gap_s")
+        )
+    if "csat" in interactions.columns:
+        lf = lf.with_columns(negative=pl.col("csat") <= 2)
+    return lf.collect()

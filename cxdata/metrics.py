@@ -1,0 +1,378 @@
+"""The metric registry (METHOD.md §4): every KPI with its definition, the fields it needs, n and a 95% interval.
+
+A metric is computed from one of two base frames: the contact frame (:mod:`cxdata.contacts`) or
+the customer-month panel (:mod:`cxdata.panel`). Each metric names its *population* (the rows it
+counts) and its *shape*, which fixes the aggregation and the interval:
+
+- ``proportion`` — x successes of n: Wilson interval; shown ×100 as a percentage;
+- ``nps`` — promoters (9–10) minus detractors (0–6) of n answers, ×100: adjusted-Wald interval;
+- ``mean`` — mean of a value over n rows: normal interval from Σx and Σx²;
+- ``quantile`` — the q-quantile of a value: distribution-free interval from the order statistics
+  at ranks n·q ∓ z·√(n·q(1−q));
+- ``ratio`` — Σy/Σx over customer-months: delta-method interval.
+
+:func:`compute` evaluates a metric under filters, grouped by any dimension. Small cells are
+flagged (``small``) when n < 30 answers (or rows), or fewer than 10 events for churn, and
+proportions get an empirical-Bayes ``shrunk`` rate (beta-binomial across the cells) so a small
+cell cannot top a "worst" list by chance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import polars as pl
+
+from cxdata import stats
+from cxdata.panel import contact_cost
+
+MIN_ANSWERS = 30
+MIN_EVENTS = 10
+
+#: Optional columns some populations look at; absent from the data, they are all null (unknown).
+OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
+    "abandoned": pl.Boolean, "escalated": pl.Boolean, "wait_seconds": pl.Float64, "csat": pl.Int64,
+    "next_same_gap_s": pl.Float64, "prev_same_gap_s": pl.Float64, "next_any_gap_s": pl.Float64,
+    "expansion": pl.Float64, "contraction": pl.Float64,
+}
+
+DEFAULT_COST_PER_CONTACT: dict[str, float] = {
+    "phone": 6.5, "email": 4.0, "chat": 3.5, "chatbot": 0.6, "messaging": 3.0,
+    "social": 5.0, "app": 0.3, "web": 0.2, "store": 9.0, "other": 4.0,
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Definitions the analyst can change (Settings); defaults follow METHOD.md §4."""
+
+    repeat_window_days: int = 7  # W for FCR, repeat contacts and verified containment
+    short_abandon_s: float = 5.0  # abandons faster than this are not counted as offered
+    service_level_s: float = 20.0  # T of the service level ("answered within T seconds")
+    p90: float = 0.9
+    gross_margin: float = 0.6
+    annual_discount_rate: float = 0.10
+    cost_per_contact: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_COST_PER_CONTACT))
+
+
+class Shape(StrEnum):
+    PROPORTION = "proportion"
+    NPS = "nps"
+    MEAN = "mean"
+    QUANTILE = "quantile"
+    RATIO = "ratio"
+
+
+class Base(StrEnum):
+    CONTACTS = "contacts"
+    CUSTOMER_MONTHS = "customer_months"
+
+
+ExprOf = Callable[[Params], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI. ``value`` is the success flag (proportion), the score (nps), the measured value
+    (mean, quantile) or the numerator y (ratio, whose denominator is ``denominator``)."""
+
+    key: str
+    label: str
+    definition: str
+    needs: tuple[str, ...]
+    base: Base
+    shape: Shape
+    unit: str  # "%", "points", "seconds", "score", "money", "money/customer-month"
+    value: ExprOf
+    population: ExprOf = lambda p: pl.lit(True)
+    denominator: ExprOf | None = None
+    higher_is_better: bool = True
+    events_metric: bool = False  # small cells judged by events (churn), not by n
+
+
+def _w(p: Params) -> float:
+    return p.repeat_window_days * 86400.0
+
+
+def _answered() -> pl.Expr:
+    return ~pl.col("abandoned").fill_null(False)
+
+
+def _not_short_abandon(p: Params) -> pl.Expr:
+    short = pl.col("abandoned").fill_null(False) & (pl.col("wait_seconds").fill_null(float("inf")) < p.short_abandon_s)
+    return ~short
+
+
+def _repeat(days: int) -> Metric:
+    return Metric(
+        f"repeat_{days}d", f"Repeat contacts ({days} d)",
+        f"Contacts followed by another contact from the same customer on the same reason, in any channel, "
+        f"within {days} day{'s' if days > 1 else ''} / contacts.",
+        ("customer_id",), Base.CONTACTS, Shape.PROPORTION, "%",
+        value=lambda p, d=days: (pl.col("next_same_gap_s") <= d * 86400.0).fill_null(False),
+        population=lambda p: pl.col("customer_id").is_not_null(),
+        higher_is_better=False,
+    )
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("nps", "NPS", "100 × (promoters 9–10 − detractors 0–6) / answers. Interval: adjusted Wald.",
+           ("nps",), Base.CONTACTS, Shape.NPS, "points",
+           value=lambda p: pl.col("nps"), population=lambda p: pl.col("nps").is_not_null()),
+    Metric("csat", "CSAT", "Top-2-box: answers of 4 or 5 on the 1–5 scale / answers (not the mean).",
+           ("csat",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("csat") >= 4, population=lambda p: pl.col("csat").is_not_null()),
+    Metric("negative_rate", "Negative experiences",
+           "Bottom-2-box CSAT: answers of 1 or 2 / answers — the definition of a negative experience.",
+           ("csat",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("csat") <= 2, population=lambda p: pl.col("csat").is_not_null(),
+           higher_is_better=False),
+    Metric("ces", "CES", "Mean customer effort on the 1–7 agree scale (7 = very easy).",
+           ("ces",), Base.CONTACTS, Shape.MEAN, "score",
+           value=lambda p: pl.col("ces").cast(pl.Float64), population=lambda p: pl.col("ces").is_not_null()),
+    Metric("ces_easy", "CES % easy", "Answers of 5–7 on the 1–7 effort scale / answers.",
+           ("ces",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("ces") >= 5, population=lambda p: pl.col("ces").is_not_null()),
+    Metric("fcr", "First-contact resolution",
+           "Operational FCR: 1 − first contacts followed by another contact from the same customer on the same "
+           "reason (any channel) within W days / first contacts. A first contact has no contact on the same "
+           "reason in the W days before it.",
+           ("customer_id",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: ~(pl.col("next_same_gap_s") <= _w(p)).fill_null(False),
+           population=lambda p: pl.col("customer_id").is_not_null()
+           & ~(pl.col("prev_same_gap_s") <= _w(p)).fill_null(False)),
+    _repeat(1), _repeat(7), _repeat(30),
+    Metric("abandonment", "Abandonment",
+           "Contacts abandoned in queue / (offered − short abandons); abandons within the short-abandon "
+           "threshold (5 s) are removed from both.",
+           ("abandoned",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("abandoned"),
+           population=lambda p: pl.col("abandoned").is_not_null() & _not_short_abandon(p),
+           higher_is_better=False),
+    Metric("asa", "Average speed of answer", "Σ wait of answered contacts / answered contacts, in seconds.",
+           ("wait_seconds",), Base.CONTACTS, Shape.MEAN, "seconds",
+           value=lambda p: pl.col("wait_seconds"),
+           population=lambda p: pl.col("wait_seconds").is_not_null() & _answered(), higher_is_better=False),
+    Metric("p90_wait", "P90 wait", "90th percentile of the wait of answered contacts, in seconds.",
+           ("wait_seconds",), Base.CONTACTS, Shape.QUANTILE, "seconds",
+           value=lambda p: pl.col("wait_seconds"),
+           population=lambda p: pl.col("wait_seconds").is_not_null() & _answered(), higher_is_better=False),
+    Metric("service_level", "Service level",
+           "Contacts answered within T seconds (20 s) / (offered − short abandons).",
+           ("wait_seconds",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: _answered() & (pl.col("wait_seconds") <= p.service_level_s),
+           population=lambda p: pl.col("wait_seconds").is_not_null() & _not_short_abandon(p)),
+    Metric("transfer_rate", "Transfer rate", "Handled contacts with at least one transfer / handled contacts.",
+           ("transfers",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("transfers") >= 1,
+           population=lambda p: pl.col("transfers").is_not_null() & _answered(), higher_is_better=False),
+    Metric("containment", "Bot containment",
+           "Automated sessions ended without a hand-off to a human / automated sessions (overstates success).",
+           ("automated", "escalated"), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: ~pl.col("escalated").fill_null(False), population=lambda p: pl.col("automated").fill_null(False)),
+    Metric("verified_containment", "Verified containment",
+           "Automated sessions with no hand-off, no contact from the same customer in any channel within W days, "
+           "and no negative CSAT / automated sessions.",
+           ("automated", "escalated", "customer_id"), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: ~pl.col("escalated").fill_null(False)
+           & ~(pl.col("next_any_gap_s") <= _w(p)).fill_null(False)
+           & ~(pl.col("csat") <= 2).fill_null(False),
+           population=lambda p: pl.col("automated").fill_null(False)),
+    Metric("escalation_rate", "Escalation rate", "Automated sessions handed to a human / automated sessions.",
+           ("automated", "escalated"), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("escalated").fill_null(False), population=lambda p: pl.col("automated").fill_null(False),
+           higher_is_better=False),
+    Metric("cost_per_contact", "Cost per contact",
+           "Mean cost of a contact: its own cost when the data has one, else the channel's fully loaded cost "
+           "per contact from Settings.",
+           ("channel",), Base.CONTACTS, Shape.MEAN, "money",
+           value=lambda p: pl.col("_cost"), population=lambda p: pl.col("_cost").is_not_null(),
+           higher_is_better=False),
+    Metric("logo_churn", "Logo churn (monthly)",
+           "Churn events / customer-months at risk (customers acquired in the month excluded). "
+           "Annualised = 1 − (1 − monthly)^12.",
+           ("customer_id",), Base.CUSTOMER_MONTHS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("churn"), higher_is_better=False, events_metric=True),
+    Metric("gross_revenue_churn", "Gross revenue churn",
+           "(Revenue of the previous month lost to cancellation + contraction) / revenue of the previous month.",
+           ("revenue",), Base.CUSTOMER_MONTHS, Shape.RATIO, "%",
+           value=lambda p: pl.when(pl.col("churn")).then(pl.col("revenue_prev")).otherwise(0.0)
+           + pl.col("contraction").fill_null(0.0),
+           denominator=lambda p: pl.col("revenue_prev"), population=lambda p: pl.col("revenue_prev").is_not_null(),
+           higher_is_better=False),
+    Metric("net_revenue_churn", "Net revenue churn",
+           "(Cancelled + contraction − expansion) / revenue of the previous month; negative means net expansion. "
+           "NRR = 1 − net revenue churn.",
+           ("revenue",), Base.CUSTOMER_MONTHS, Shape.RATIO, "%",
+           value=lambda p: pl.when(pl.col("churn")).then(pl.col("revenue_prev")).otherwise(0.0)
+           + pl.col("contraction").fill_null(0.0) - pl.col("expansion").fill_null(0.0),
+           denominator=lambda p: pl.col("revenue_prev"), population=lambda p: pl.col("revenue_prev").is_not_null(),
+           higher_is_better=False),
+    Metric("cost_to_serve", "Cost to serve per customer",
+           "Σ contacts × cost per contact / customer-months at risk: the monthly service cost of a customer.",
+           ("customer_id",), Base.CUSTOMER_MONTHS, Shape.MEAN, "money",
+           value=lambda p: pl.col("contact_cost"), population=lambda p: pl.col("contact_cost").is_not_null(),
+           higher_is_better=False),
+    Metric("arpu", "Revenue per customer", "Mean monthly revenue per customer-month at risk.",
+           ("revenue",), Base.CUSTOMER_MONTHS, Shape.MEAN, "money",
+           value=lambda p: pl.col("revenue"), population=lambda p: pl.col("revenue").is_not_null()),
+)
+
+REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+
+# ---------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Period (inclusive months or dates) and ``{column: allowed values}``; hashable for caches."""
+
+    start: object | None = None  # datetime.date
+    end: object | None = None
+    where: tuple[tuple[str, tuple], ...] = ()
+
+    @classmethod
+    def of(cls, start=None, end=None, **where: Sequence) -> Filters:
+        return cls(start, end, tuple(sorted((k, tuple(v)) for k, v in where.items() if v)))
+
+    def apply(self, frame: pl.DataFrame, time_column: str) -> tuple[pl.DataFrame, list[str]]:
+        """Rows passing the filters, and the filter columns the frame does not have (ignored)."""
+        conditions, ignored = [], []
+        t = pl.col(time_column)
+        if self.start is not None:
+            conditions.append(t >= pl.lit(self.start).cast(frame.schema[time_column]))
+        if self.end is not None:
+            end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
+            conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
+        for column, values in self.where:
+            if column in frame.columns:
+                conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
+            else:
+                ignored.append(column)
+        return (frame.filter(*conditions) if conditions else frame), ignored
+
+
+# ---------------------------------------------------------------- computation
+
+
+def missing_fields(metric: Metric, columns: Sequence[str]) -> list[str]:
+    """The fields a metric needs that the data lacks ([] when it can be computed)."""
+    return [f for f in metric.needs if f not in columns]
+
+
+def availability(metric: Metric, columns: Sequence[str]) -> str | None:
+    """``"needs csat"`` when the metric cannot be computed on these columns, else None."""
+    missing = missing_fields(metric, columns)
+    return f"needs {', '.join(missing)}" if missing else None
+
+
+def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
+    v = metric.value(p)
+    if metric.shape is Shape.PROPORTION:
+        return [v.cast(pl.Int64).sum().alias("x"), v.count().alias("n")]
+    if metric.shape is Shape.NPS:
+        return [(v >= 9).sum().alias("promoters"), (v <= 6).sum().alias("detractors"), v.count().alias("n")]
+    if metric.shape is Shape.MEAN:
+        return [v.sum().alias("s"), (v**2).sum().alias("ss"), v.count().alias("n")]
+    if metric.shape is Shape.QUANTILE:
+        n = v.count()
+        spread = stats.Z95 * (n * p.p90 * (1 - p.p90)).sqrt()
+        sorted_v = v.drop_nulls().sort()
+
+        def at(rank: pl.Expr) -> pl.Expr:
+            return sorted_v.gather(rank.clip(0, n - 1).cast(pl.Int64)).first()
+
+        return [v.quantile(p.p90, "linear").alias("value"), n.alias("n"),
+                at((n * p.p90 - spread).floor()).alias("low"), at((n * p.p90 + spread).ceil()).alias("high")]
+    d = metric.denominator(p)
+    return [v.sum().alias("sy"), d.sum().alias("sx"), (v**2).sum().alias("syy"), (d**2).sum().alias("sxx"),
+            (v * d).sum().alias("sxy"), v.count().alias("n")]
+
+
+def _finish(metric: Metric, agg: pl.DataFrame) -> pl.DataFrame:
+    """value, low, high on the display scale (×100 for percentages and NPS)."""
+    n = pl.col("n").cast(pl.Float64)
+    if metric.shape is Shape.PROPORTION:
+        lo, hi = stats.wilson(pl.col("x"), n)
+        out = agg.with_columns(value=pl.col("x") / n * 100, low=lo * 100, high=hi * 100)
+    elif metric.shape is Shape.NPS:
+        lo, hi = stats.nps_adjusted_wald(pl.col("promoters"), pl.col("detractors"), n)
+        out = agg.with_columns(value=(pl.col("promoters") - pl.col("detractors")) / n * 100, low=lo, high=hi)
+    elif metric.shape is Shape.MEAN:
+        lo, hi = stats.mean_interval(pl.col("s"), pl.col("ss"), n)
+        out = agg.with_columns(value=pl.col("s") / n, low=lo, high=hi)
+    elif metric.shape is Shape.QUANTILE:
+        out = agg
+    else:
+        lo, hi = stats.ratio_interval(*(pl.col(c) for c in ("sy", "sx", "syy", "sxx", "sxy")), n)
+        out = agg.with_columns(value=pl.col("sy") / pl.col("sx") * 100, low=lo * 100, high=hi * 100)
+    return out.with_columns(pl.when(pl.col("n") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
+
+
+def compute(
+    metric: Metric | str,
+    frame: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    filters: Filters = Filters(),
+    params: Params = Params(),
+) -> pl.DataFrame:
+    """The metric over ``frame`` (the metric's base frame), filtered, optionally grouped.
+
+    Columns: the ``by`` columns, ``value``, ``low``, ``high`` (95%), ``n``, ``small`` (too few
+    answers or events to show), and for proportions ``shrunk`` (empirical-Bayes rate ×100).
+    Raises KeyError with "needs <field>" when the data lacks a field the metric needs.
+    """
+    metric = REGISTRY[metric] if isinstance(metric, str) else metric
+    reason = availability(metric, frame.columns)
+    if reason:
+        raise KeyError(f"{metric.label} {reason}")
+    time_column = "started_at" if metric.base is Base.CONTACTS else "month"
+    rows, _ignored = filters.apply(frame, time_column)
+    rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in rows.columns)
+    if metric.key == "cost_per_contact":
+        rows = rows.with_columns(_cost=contact_cost(set(rows.columns), params.cost_per_contact))
+    population = rows.lazy().filter(metric.population(params))
+    aggs = _aggregations(metric, params)
+    if metric.events_metric:
+        aggs.append(metric.value(params).cast(pl.Int64).sum().alias("events"))
+    agg = (population.group_by(list(by)).agg(aggs).sort(list(by)) if by else population.select(aggs)).collect()
+    out = _finish(metric, agg)
+    if metric.events_metric:
+        out = out.with_columns(small=(pl.col("events") < MIN_EVENTS) | (pl.col("n") < MIN_ANSWERS))
+    else:
+        out = out.with_columns(small=pl.col("n") < MIN_ANSWERS)
+    if metric.shape is Shape.PROPORTION and by:
+        prior = stats.beta_binomial_prior(out.get_column("x"), out.get_column("n"))
+        pooled = float(out.get_column("x").sum() / max(out.get_column("n").sum(), 1))
+        out = out.with_columns(shrunk=stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100)
+    keep = [*by, "value", "low", "high", "n", "small"] + (["shrunk"] if "shrunk" in out.columns else [])
+    return out.select(keep)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+def estimate(metric: Metric | str, frame: pl.DataFrame, *, filters: Filters = Filters(),
+             params: Params = Params()) -> Estimate:
+    """The metric as one number with its interval and n."""
+    row = compute(metric, frame, filters=filters, params=params).row(0, named=True)
+    return Estimate(row["value"], row["low"], row["high"], int(row["n"]))
+
+
+def delta(current: Estimate, previous: Estimate) -> Estimate:
+    """Change against a comparison period, with an interval from independent samples:
+    SE(Δ) = √(SE₁² + SE₀²), each SE read off its own 95% interval as (high − low)/(2·1.96)."""
+    if current.value is None or previous.value is None or None in (current.low, current.high, previous.low, previous.high):
+        return Estimate(None, None, None, current.n)
+    se = (((current.high - current.low) / (2 * stats.Z95)) ** 2 + ((previous.high - previous.low) / (2 * stats.Z95)) ** 2) ** 0.5
+    d = current.value - previous.value
+    return Estimate(d, d - stats.Z95 * se, d + stats.Z95 * se, current.n)

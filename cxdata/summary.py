@@ -1,0 +1,63 @@
+"""The whole analysis as plain data: every KPI, the churn model, key drivers, top moments of service.
+
+``report_dict`` is the ``python -m cxdata report --json`` payload; its keys are stable and
+documented in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import polars as pl
+
+from cxdata.analysis import Analysis
+from cxdata.metrics import METRICS, Base, Filters, Params, availability, estimate
+
+
+def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params()) -> list[dict]:
+    """One dict per registered metric: key, label, unit, value, low, high, n, status, definition.
+
+    ``status`` is ``"ok"``, ``"needs <field>"`` when the data lacks a field, or ``"no data"``
+    when the filters leave no row.
+    """
+    rows = []
+    for m in METRICS:
+        frame = a.contacts if m.base is Base.CONTACTS else a.panel
+        row = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
+               "value": None, "low": None, "high": None, "n": 0}
+        if frame is None:
+            row["status"] = "needs interactions" if m.base is Base.CONTACTS else "needs customers"
+        elif (reason := availability(m, frame.columns)) is not None:
+            row["status"] = reason
+        else:
+            e = estimate(m, frame, filters=filters, params=params)
+            row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n,
+                    "status": "ok" if e.n else "no data"}
+        rows.append(row)
+    return rows
+
+
+def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | None:
+    if df is None:
+        return None
+    return (df.head(limit) if limit else df).to_dicts()
+
+
+def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Params(), top: int = 10) -> dict:
+    """Keys: kpis, churn_model, experience_effects, key_drivers, expansion_by_nps, revenue_at_risk,
+    moments_of_service, notes (see README "Report")."""
+    risk = None
+    if a.risk is not None:
+        risk = {k: v for k, v in asdict(a.risk).items() if k != "moments"}
+    return {
+        "filters": {"start": str(filters.start) if filters.start else None,
+                    "end": str(filters.end) if filters.end else None, "where": {k: list(v) for k, v in filters.where}},
+        "kpis": kpi_rows(a, filters, params),
+        "churn_model": None if a.churn is None else asdict(a.churn),
+        "experience_effects": _frame(a.experience_effects),
+        "key_drivers": _frame(a.drivers),
+        "expansion_by_nps": _frame(a.expansion),
+        "revenue_at_risk": risk,
+        "moments_of_service": _frame(a.risk.moments, top) if a.risk is not None else None,
+        "notes": a.notes,
+    }

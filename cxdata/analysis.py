@@ -27,7 +27,7 @@ from cxdata.panel import build_panel
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 1
+FITS_FORMAT = 2
 
 
 @dataclass
@@ -123,7 +123,7 @@ def _save(a: Analysis, folder: Path) -> None:
             "notes": a.notes,
             "experience": None if a.experience is None else {
                 "fit": a.experience.fit.to_dict(), "response_fit": a.experience.response_fit.to_dict(),
-                "drivers": a.experience.drivers},
+                "drivers": a.experience.drivers, "satisfaction": a.experience.satisfaction.to_dict()},
             "hazard": None if a.hazard is None else {
                 "adjusted": a.hazard.adjusted.to_dict(), "naive": a.hazard.naive.to_dict(), "exposure": a.hazard.exposure},
             "churn": None if a.churn is None else asdict(a.churn),
@@ -150,7 +150,8 @@ def _load(tables: Tables, params: Params, folder: Path) -> Analysis:
                  experience_effects=frame("experience_effects"))
     if summary["experience"]:
         e = summary["experience"]
-        a.experience = ExperienceModel(Fit.from_dict(e["fit"]), Fit.from_dict(e["response_fit"]), e["drivers"])
+        a.experience = ExperienceModel(Fit.from_dict(e["fit"]), Fit.from_dict(e["response_fit"]), e["drivers"],
+                                       Fit.from_dict(e["satisfaction"]))
     if summary["hazard"]:
         h = summary["hazard"]
         a.hazard = HazardModel(Fit.from_dict(h["adjusted"]), Fit.from_dict(h["naive"]), h["exposure"])

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
+from scipy import special
 from statsmodels.tools.sm_exceptions import SpecificationWarning
 
 from cxdata import stats
@@ -124,7 +125,8 @@ class Fit:
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    """Logistic function 1/(1 + e^−x) (scipy's C implementation: fast and overflow-safe)."""
+    return special.expit(x)
 
 
 def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str,
@@ -162,9 +164,10 @@ def contact_features(contacts: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass
 class ExperienceModel:
-    fit: Fit
+    fit: Fit  # P(negative experience), CSAT 1–2
     response_fit: Fit
     drivers: list[str]
+    satisfaction: Fit  # P(CSAT top-2-box, 4–5): same design and weights; gives the planner's Δ CSAT
 
     def predict(self, features: pl.DataFrame, coef: np.ndarray | None = None) -> np.ndarray:
         return self.fit.predict(features, coef)
@@ -181,8 +184,10 @@ def fit_experience_model(features: pl.DataFrame) -> ExperienceModel:
     weights = 1.0 / np.clip(response.predict(surveyed), 0.01, 1.0)
     weights = weights / weights.mean()
     design = Design.fit(surveyed, [*drivers, "tenure_years"], categories)
-    fit = fit_logit(surveyed.with_columns(neg=pl.col("csat") <= 2), "neg", design, "customer_id", weights)
-    return ExperienceModel(fit, response, drivers)
+    surveyed = surveyed.with_columns(neg=pl.col("csat") <= 2, top2=pl.col("csat") >= 4)
+    fit = fit_logit(surveyed, "neg", design, "customer_id", weights)
+    satisfaction = fit_logit(surveyed, "top2", design, "customer_id", weights)
+    return ExperienceModel(fit, response, drivers, satisfaction)
 
 
 def average_marginal_effects(fit: Fit, frame: pl.DataFrame, names: list[str], binary: set[str]) -> pl.DataFrame:

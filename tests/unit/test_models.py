@@ -16,26 +16,11 @@ import pytest
 
 from cxdata import analysis as analysis_module
 from cxdata.analysis import Tables, analyse, load_or_analyse
-from cxdata.bootstrap import ensure_sample
 from cxdata.models import relative_weights
 from cxdata.sample import SampleParams, generate
-from cxdata.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUTH = SampleParams()
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory) -> Store:
-    """The committed sample files, imported through the real import path into a real store."""
-    store = Store(tmp_path_factory.mktemp("sample-store"))
-    assert ensure_sample(store)
-    return store
-
-
-@pytest.fixture(scope="module")
-def sample_analysis(sample_store: Store):
-    return load_or_analyse(sample_store, sample_store.active_version("sample").version_id)
 
 
 def _covers(fit, term: str, truth: float) -> bool:

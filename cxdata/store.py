@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, event
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlmodel import Field, Session, SQLModel, create_engine, func, select
 
 DEFAULT_DATA_DIR = ".momento"
 WORKSPACE = "default"
@@ -31,7 +31,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: Ids are never reused (SQLite otherwise hands a deleted row's id to the next insert, and a cache
+#: keyed by version id would then serve the deleted version's data).
+_NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 class Dataset(SQLModel, table=True):
+    __table_args__ = _NEVER_REUSE_IDS
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True)
     created_at: datetime = Field(default_factory=_now)
@@ -39,6 +45,7 @@ class Dataset(SQLModel, table=True):
 
 
 class DatasetVersion(SQLModel, table=True):
+    __table_args__ = _NEVER_REUSE_IDS
     id: int | None = Field(default=None, primary_key=True)
     dataset_id: int = Field(foreign_key="dataset.id", index=True)
     number: int
@@ -49,6 +56,7 @@ class DatasetVersion(SQLModel, table=True):
 class TableFile(SQLModel, table=True):
     """One canonical table of one version. Several versions may share a file."""
 
+    __table_args__ = _NEVER_REUSE_IDS
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="datasetversion.id", index=True)
     table_name: str
@@ -207,9 +215,8 @@ class Store:
                 s.add(ds)
                 s.flush()
                 previous = s.get(DatasetVersion, ds.active_version_id) if ds.active_version_id else None
-                last = s.exec(select(DatasetVersion.number).where(DatasetVersion.dataset_id == ds.id)
-                              .order_by(DatasetVersion.number.desc())).first() or 0
-                version = DatasetVersion(dataset_id=ds.id, number=last + 1, note=note or f"{table} from {source_name}")
+                version = DatasetVersion(dataset_id=ds.id, number=self._next_number(s, ds),
+                                         note=note or f"{table} from {source_name}")
                 s.add(version)
                 s.flush()
                 if previous is not None:
@@ -250,6 +257,7 @@ class Store:
             paths = {p for tf in files for p in (tf.path, tf.problems_path) if p}
             for tf in files:
                 s.delete(tf)
+            s.flush()  # the table files first: the unit of work does not order deletes by foreign key
             s.delete(version)
             s.flush()
             still_used = {p for tf in s.exec(select(TableFile)) for p in (tf.path, tf.problems_path) if p}
@@ -298,6 +306,15 @@ class Store:
             return list(s.exec(q))
 
     # -------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _next_number(s: Session, ds: Dataset) -> int:
+        """One more than the highest number this dataset ever used, so a deleted version's number
+        (which a shared link may hold) never comes back naming other data. The audit log keeps
+        the numbers of deleted versions, even of a deleted dataset of the same name."""
+        live = s.exec(select(func.max(DatasetVersion.number)).where(DatasetVersion.dataset_id == ds.id)).one()
+        logged = s.exec(select(func.max(ImportAudit.version_number)).where(ImportAudit.dataset == ds.name)).one()
+        return max(live or 0, logged or 0) + 1
 
     @staticmethod
     def _dataset(s: Session, name: str) -> Dataset | None:

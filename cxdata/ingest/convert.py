@@ -114,9 +114,11 @@ def read_numbers(raw: pl.Series, decimal: str) -> tuple[pl.Series, pl.Series]:
     use_point = point_ok & (~comma_ok | (decimal == "."))
     use_comma = comma_ok & ~use_point
     as_point = s.str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
-    as_comma = s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    as_comma = (s.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+                .cast(pl.Float64, strict=False))
     values = pl.select(pl.when(use_point).then(as_point).when(use_comma).then(as_comma)).to_series()
-    return values.fill_nan(None), (use_comma & s.str.contains(",", literal=True)).fill_null(False)
+    values = pl.select(pl.when(values.is_finite()).then(values)).to_series()  # 1e400 overflows to inf: not a number
+    return values, (use_comma & s.str.contains(",", literal=True)).fill_null(False)
 
 
 def parse_numbers(raw: pl.Series, decimal: str) -> pl.Series:
@@ -136,6 +138,7 @@ def convert_number(raw: pl.Series, f: Field, decimal_hint: str) -> Converted:
     checks = []
     if f.kind is Kind.INT:
         checks.append((values.is_not_null() & (values.round(0) != values), "not a whole number"))
+        checks.append((values.abs() >= 2.0**63, "too large"))  # beyond a 64-bit integer
     if f.minimum is not None:
         checks.append((values < f.minimum, "negative" if f.minimum == 0 else f"below {f.minimum:g}"))
     if f.maximum is not None:
@@ -294,27 +297,59 @@ def day_first(raw: pl.Series) -> tuple[bool, bool]:
     return True, a_day
 
 
-def parse_datetimes(raw: pl.Series, dayfirst: bool) -> tuple[pl.Series, pl.Series]:
-    """Datetime from ISO, d/m/y (or m/d/y) with - . / and optional time, ISO with UTC offset, or Excel serial.
-
-    Returns (values, mask of values that came from Excel serial numbers).
-    """
-    s = raw.str.strip_chars()
+def _date_parsers(dayfirst: bool) -> list[tuple[str, Callable[[pl.Series], pl.Series]]]:
+    """(name, parser) in the order they are tried: ISO, then d/m/y (or m/d/y), ISO with a UTC offset, Excel serial."""
     order = ("%d", "%m") if dayfirst else ("%m", "%d")
     formats = list(_ISO)
     for sep in "/-.":
         for year in ("%Y", "%y"):
-            date = f"{order[0]}{sep}{order[1]}{sep}{year}"
-            formats += [date + t for t in _TIMES]
-    parsed = [s.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in formats]
-    with_tz = s.str.strptime(pl.Datetime("us", "UTC"), _ISO_TZ, strict=False).dt.replace_time_zone(None)
+            formats += [f"{order[0]}{sep}{order[1]}{sep}{year}{t}" for t in _TIMES]
+    parsers: list[tuple[str, Callable[[pl.Series], pl.Series]]] = [
+        (fmt, lambda s, fmt=fmt: s.str.strptime(pl.Datetime("us"), fmt, strict=False)) for fmt in formats
+    ]
+    return parsers + [("offset", _parse_with_offset), ("serial", _parse_excel_serial)]
+
+
+def _parse_with_offset(s: pl.Series) -> pl.Series:
+    """ISO timestamps with a UTC offset, converted to UTC."""
+    return s.str.strptime(pl.Datetime("us", "UTC"), _ISO_TZ, strict=False).dt.replace_time_zone(None)
+
+
+def _parse_excel_serial(s: pl.Series) -> pl.Series:
+    """Excel day numbers (10,000–100,000, i.e. 1927–2173; a fraction is the time of day)."""
     serial = s.cast(pl.Float64, strict=False)
     serial = pl.select(pl.when((serial >= 10_000) & (serial <= 100_000)).then(serial)).to_series()
-    from_serial = pl.select(
+    return pl.select(
         pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
     ).to_series().cast(pl.Datetime("us"))
-    values = _first(*parsed, with_tz, from_serial)
-    return values, serial.is_not_null() & _first(*parsed, with_tz).is_null()
+
+
+def parse_datetimes(raw: pl.Series, dayfirst: bool) -> tuple[pl.Series, pl.Series]:
+    """Datetime from ISO, d/m/y (or m/d/y) with - . / and optional time, ISO with UTC offset, or Excel serial.
+
+    The parsers are tried in order, each on the values no earlier parser could read, so the
+    first that reads a value decides it, and a column written in one format costs one pass.
+    Returns (values, mask of values that came from Excel serial numbers).
+    """
+    s = raw.str.strip_chars()
+    n = len(s)
+    values = pl.Series(s.name, [None] * n, dtype=pl.Datetime("us"))
+    from_serial = pl.Series([False] * n)
+    todo = s.is_not_null() & (s != "")
+    for name, parse in _date_parsers(dayfirst):
+        index = todo.arg_true()
+        if index.is_empty():
+            break
+        parsed = parse(s if len(index) == n else s.gather(index))
+        read = parsed.is_not_null()
+        if not read.any():
+            continue
+        done = index.filter(read)
+        values = values.scatter(done, parsed.filter(read))
+        todo = todo.scatter(done, False)
+        if name == "serial":
+            from_serial = from_serial.scatter(done, True)
+    return values, from_serial
 
 
 def convert_date(raw: pl.Series, f: Field) -> Converted:

@@ -86,3 +86,17 @@ def header_signature(table: Table, columns: list[str]) -> str:
     """Identity of an export format: SHA-256 of the table name and the normalised headers, in order."""
     text = table.name + "\x1f" + "\x1f".join(normalise_name(c) for c in columns)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def restore_mapping(saved: Mapping, columns: list[str]) -> Mapping | None:
+    """A saved mapping applied to a file of the same export format, or None when it does not fit.
+
+    The header signature ignores case and punctuation, so the saved choices are matched to this
+    file's columns by normalised name (``CODICE CLIENTE`` takes what ``Codice cliente`` had).
+    None when two of the file's columns share a normalised name or a saved column is missing.
+    """
+    by_key = {normalise_name(c): f for c, f in saved.items()}
+    keys = [normalise_name(c) for c in columns]
+    if len(set(keys)) != len(keys) or not set(by_key) <= set(keys):
+        return None
+    return {c: by_key[k] for c, k in zip(columns, keys, strict=True) if k in by_key}

@@ -188,7 +188,8 @@ def _derive(typed: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, list[Note]
         return typed, []
     has_date = pl.col("churned_at").is_not_null()
     if "churned" not in typed.columns:
-        return typed.with_columns(churned=has_date), [Note("churned", "derived from churned_at (a churn date means yes)", typed.height)]
+        note = Note("churned", "derived from churned_at (a churn date means yes)", typed.height)
+        return typed.with_columns(churned=has_date), [note]
     n = typed.select((has_date & ~pl.col("churned").fill_null(False)).sum()).item()
     typed = typed.with_columns(churned=pl.when(has_date).then(True).otherwise(pl.col("churned")))
     return typed, [Note("churned", "set to yes for customers with a churn date", int(n))]

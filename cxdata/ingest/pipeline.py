@@ -16,7 +16,14 @@ from typing import Literal
 import polars as pl
 
 from cxdata.ingest.errors import UnusableFile
-from cxdata.ingest.mapping import Mapping, apply_overrides, check_required, header_signature, suggest_mapping
+from cxdata.ingest.mapping import (
+    Mapping,
+    apply_overrides,
+    check_required,
+    header_signature,
+    restore_mapping,
+    suggest_mapping,
+)
 from cxdata.ingest.normalise import normalise
 from cxdata.ingest.read import RawTable, read_file
 from cxdata.ingest.report import ValidationReport
@@ -29,8 +36,12 @@ DEFAULT_MAX_MB = 200
 
 
 def max_upload_bytes() -> int:
-    """The product's own upload limit: ``$MOMENTO_MAX_UPLOAD_MB`` (default 200) megabytes."""
-    return round(float(os.environ.get("MOMENTO_MAX_UPLOAD_MB", DEFAULT_MAX_MB)) * 1024 * 1024)
+    """The product's own upload limit: ``$MOMENTO_MAX_UPLOAD_MB`` (default 200, also when unreadable) megabytes."""
+    try:
+        mb = float(os.environ.get("MOMENTO_MAX_UPLOAD_MB", DEFAULT_MAX_MB))
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    return round((mb if mb > 0 else DEFAULT_MAX_MB) * 1024 * 1024)
 
 
 def megabytes(nbytes: int) -> str:
@@ -82,8 +93,9 @@ def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | N
     raw = read_file(data, filename, sheet)
     signature = header_signature(t, raw.columns)
     saved = store.saved_mapping(signature)
-    if saved is not None and set(saved) <= set(raw.columns):
-        mapping, source = saved, "saved"
+    restored = None if saved is None else restore_mapping(saved, raw.columns)
+    if restored is not None:
+        mapping, source = restored, "saved"
     else:
         mapping, source = suggest_mapping(raw.columns, t), "suggested"
     return Prepared(filename, hashlib.sha256(data).hexdigest(), t, raw, signature, mapping, source)

@@ -234,7 +234,9 @@ def _too_long(overflow: pl.DataFrame, header_row: int) -> pl.DataFrame:
 def _open_workbook(data: bytes, filename: str) -> fastexcel.ExcelReader:
     """Open a workbook; a zip archive that is not one (a zipped CSV) gets its own sentence."""
     if data[:4] == b"PK\x03\x04" and not _is_office_zip(data):
-        raise UnusableFile(f"'{filename}' is a zip archive, not a workbook: unzip it and upload the CSV or XLSX inside.")
+        raise UnusableFile(
+            f"'{filename}' is a zip archive, not a workbook: unzip it and upload the CSV or XLSX inside."
+        )
     try:
         return fastexcel.read_excel(data)
     except Exception as exc:  # fastexcel raises its own error types for damaged or protected files
@@ -306,7 +308,7 @@ def _with_header(
     if grid.height == 0 or grid.width == 0:
         raise UnusableFile(f"'{filename}' holds no rows: export it again with its data.")
     h = find_header_row(grid) if header_index is None else header_index
-    header = [(c or "").strip() for c in grid.row(h)]
+    header = [" ".join((c or "").split()) for c in grid.row(h)]  # Excel line breaks in a header cell → spaces
     while header and not header[-1] and grid.select(pl.nth(len(header) - 1).slice(h + 1).is_null().all()).item():
         header.pop()  # trailing columns with neither a name nor data
     grid = grid.select(grid.columns[: len(header)])

@@ -1,0 +1,24 @@
+"""Fixtures for the engine tests: a real store in a temporary data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxdata.store import Store
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory, also set as $MOMENTO_DATA_DIR so nothing touches ./.momento."""
+    path = tmp_path / "momento"
+    monkeypatch.setenv("MOMENTO_DATA_DIR", str(path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("MOMENTO_MAX_UPLOAD_MB", raising=False)
+    return path
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Store:
+    return Store(data_dir)

@@ -1,0 +1,131 @@
+"""Hostile files for the importer tests, and the checks every import must pass.
+
+Every file is made in code, byte by byte, so a test shows exactly what the analyst's export held:
+``csv_bytes`` joins rows as they are (no quoting is added: write the quotes you want in the
+cell text), ``xlsx_bytes`` builds a workbook with openpyxl. ``import_ok`` / ``import_fails`` run
+the real path (:func:`cxdata.ingest.import_file` into a real :class:`~cxdata.store.Store`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session, select
+
+from cxdata.ingest import ImportResult, UnusableFile, import_file
+from cxdata.ingest.report import ValidationReport
+from cxdata.store import ColumnMapping, Store
+
+Row = Sequence[object]
+
+
+def csv_text(rows: Sequence[Row], sep: str = ",", newline: str = "\n") -> str:
+    """Rows joined with ``sep`` and ``newline``, cells written as they are (``None`` → empty)."""
+    return "".join(sep.join("" if c is None else str(c) for c in row) + newline for row in rows)
+
+
+def csv_bytes(
+    rows: Sequence[Row], sep: str = ",", encoding: str = "utf-8", bom: bool = False, newline: str = "\n"
+) -> bytes:
+    """A CSV file as a given export tool would write it: separator, encoding, BOM and line ending."""
+    data = csv_text(rows, sep, newline).encode(encoding)
+    return (b"\xef\xbb\xbf" if bom else b"") + data
+
+
+def xlsx_bytes(sheets: dict[str, Sequence[Row]], edit: Callable[[openpyxl.Workbook], None] | None = None) -> bytes:
+    """A workbook with one sheet per entry (in order); ``edit`` may merge cells or restyle before saving.
+
+    Strings starting with ``=`` are stored as text, not as formulas, as a CRM export does when a
+    customer typed one into a comment.
+    """
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+        _text_not_formulas(sheet)
+    if edit is not None:
+        edit(book)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text_not_formulas(sheet: Worksheet) -> None:
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+
+
+def interactions_rows(n: int, start_day: int = 1) -> list[list[object]]:
+    """A small clean interactions table: id, date, channel (``n`` rows, one a day in March 2025)."""
+    return [["id", "date", "channel"]] + [
+        [f"I{i}", f"2025-03-{start_day + i:02d}", "phone"] for i in range(n)
+    ]
+
+
+# ---------------------------------------------------------------- checks
+
+
+def parquet_files(store: Store) -> list[Path]:
+    """Every Parquet file (and temporary file) under the data directory."""
+    return sorted(p for p in store.data_dir.rglob("*") if p.is_file() and p.suffix in (".parquet", ".tmp"))
+
+
+def snapshot(store: Store) -> tuple:
+    """Everything an import could write: datasets, versions (active flag, tables), audit rows, mappings, files."""
+    versions = [(v.dataset, v.number, v.active, tuple(sorted(v.tables.items())))
+                for name in store.datasets() for v in store.versions(name)]
+    with Session(store.engine) as s:
+        mappings = len(s.exec(select(ColumnMapping)).all())
+    return store.datasets(), versions, len(store.audit()), mappings, parquet_files(store)
+
+
+def assert_store_untouched(store: Store) -> None:
+    """Nothing was ever written: no dataset, no version, no audit row, no Parquet or temporary file."""
+    assert snapshot(store) == ([], [], 0, 0, [])
+
+
+def assert_one_sentence(message: str) -> None:
+    """A message for the analyst: one line, one sentence, no traceback or exception jargon."""
+    assert "\n" not in message, message
+    assert message.endswith("."), message
+    assert "Traceback" not in message and "Error(" not in message, message
+    assert not re.search(r"[.!?]\s+[A-Z]", message[:-1]), f"more than one sentence: {message}"
+
+
+def import_ok(store: Store, data: bytes, filename: str = "export.csv", table: str = "interactions",
+              **kwargs) -> tuple[pl.DataFrame, ValidationReport]:
+    """Import through the real path; return the stored table as the app will read it, and the report."""
+    result: ImportResult = import_file(store, data, filename, table, **kwargs)
+    assert result.status == "imported", result.message
+    report = result.report
+    assert report.accepted + report.rejected == report.rows_in
+    frame = store.scan(result.version.version_id, table).collect()
+    assert frame.height == result.version.tables[table]
+    return frame, report
+
+
+def import_fails(store: Store, data: bytes, filename: str = "export.csv", table: str = "interactions",
+                 **kwargs) -> str:
+    """Import must raise :class:`UnusableFile` with one sentence, and write nothing at all."""
+    before = snapshot(store)
+    with pytest.raises(UnusableFile) as info:
+        import_file(store, data, filename, table, **kwargs)
+    message = str(info.value)
+    assert_one_sentence(message)
+    assert snapshot(store) == before
+    return message
+
+
+def column(frame: pl.DataFrame, name: str) -> list:
+    return frame.get_column(name).to_list()

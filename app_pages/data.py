@@ -1,0 +1,30 @@
+"""Data: import exports (mapping, validation report) and manage datasets and their versions."""
+
+import streamlit as st
+
+from ui.dataset import current_dataset
+from ui.importer import LAST_IMPORT, import_form
+from ui.report import show_report
+from ui.store import get_store
+from ui.text import plain
+from ui.versions import datasets_section
+
+store = get_store()
+current = current_dataset()
+
+st.title("Data")
+st.caption("Import exports from your CRM, contact-centre or billing system. Every import becomes a new "
+           "version of a dataset; rejected rows are listed with their reason, and nothing is lost.")
+
+st.subheader("Import a file", divider="gray")
+import_form(store, current)
+
+last = st.session_state.get(LAST_IMPORT)
+if last is not None:
+    st.subheader("Import report", divider="gray")
+    st.success(plain(last.message))
+    show_report(last.report, key="last-import")
+    st.button("Dismiss the report", type="tertiary", on_click=st.session_state.pop, args=(LAST_IMPORT, None))
+
+st.subheader("Datasets and versions", divider="gray")
+datasets_section(store, current)

@@ -1,0 +1,57 @@
+"""Helpers for the AppTest suites: run the app, find widgets, read numbers straight from disk."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+TIMEOUT_S = 30
+DATA_PAGE = "app_pages/data.py"
+OVERVIEW_PAGE = "app_pages/overview.py"
+
+
+def run_app(page: str | None = None, **query: str) -> AppTest:
+    """Run the app (optionally switching to ``page``, e.g. ``"app_pages/data.py"``) with URL parameters."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def parquet_rows(data_dir: Path, dataset: str, table: str) -> int:
+    """Rows of the newest Parquet file of ``table`` in ``dataset``, read straight from disk (no Store)."""
+    files = [p for p in (data_dir / "datasets" / dataset).glob(f"{table}-*.parquet")
+             if not p.name.endswith(".problems.parquet")]
+    newest = max(files, key=lambda p: p.stat().st_mtime_ns)
+    return pl.scan_parquet(newest).select(pl.len()).collect().item()
+
+
+def by_label(widgets, label: str):
+    """The one widget of an AppTest list whose label is ``label``."""
+    found = [w for w in widgets if w.label == label]
+    assert len(found) == 1, f"{len(found)} widgets labelled {label!r}: {[w.label for w in widgets]}"
+    return found[0]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Every ``st.metric`` on the page: label → displayed value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees for a Markdown body escaped with ``ui.text.plain``."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def table_with(at: AppTest | Block, column: str):
+    """The first ``st.dataframe`` (as pandas) that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)

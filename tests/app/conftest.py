@@ -1,0 +1,67 @@
+"""AppTest fixtures: each test gets its own data directory; the sample is imported once per session.
+
+``loaded_store`` is a data directory with the sample dataset, built once and copied per test
+(the import takes seconds, a copy milliseconds). ``empty_store`` has no data and no sample files,
+so the app must manage on its own. Streamlit's caches are cleared around every test: they live
+in the process, and the tests share one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from cxdata import bootstrap
+from cxdata.sample import write_sample_files
+from cxdata.store import Store
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample files: the repository's, or freshly generated when they are missing."""
+    if all((bootstrap.SAMPLE_DIR / name).is_file() for name in bootstrap.SAMPLE_FILES.values()):
+        return bootstrap.SAMPLE_DIR
+    directory = tmp_path_factory.mktemp("sample-files")
+    write_sample_files(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def sample_store_template(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """A data directory holding the sample dataset, imported once per session."""
+    directory = tmp_path_factory.mktemp("sample-store")
+    store = Store(directory)
+    assert bootstrap.ensure_sample(store, sample_dir)
+    store.engine.dispose()
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def clear_streamlit_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def loaded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_store_template: Path) -> Path:
+    """A private copy of the sample store, set as ``$MOMENTO_DATA_DIR``."""
+    directory = tmp_path / "momento"
+    shutil.copytree(sample_store_template, directory)
+    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data directory, with the sample files pointed at a folder that does not exist."""
+    directory = tmp_path / "empty"
+    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
+    monkeypatch.setattr(bootstrap, "SAMPLE_DIR", tmp_path / "no-sample-here")
+    return directory

@@ -1,0 +1,30 @@
+"""Every view is a link: ``?dataset=`` selects the dataset, and it stays in the URL across pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from cxdata.ingest import import_file
+from cxdata.store import Store
+from waits import metric_value, open_app, screenshot, sidebar_selectbox_value, wait_for_settled
+
+LINKED = "linked"
+CSV = b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n2026-03-02 10:30,A2,chat\n"
+
+
+def test_a_link_with_a_dataset_opens_that_dataset_on_every_page(page: Page, app_url: str, data_dir: Path) -> None:
+    store = Store(data_dir)
+    if LINKED not in store.datasets():
+        import_file(store, CSV, "linked.csv", "interactions", dataset=LINKED)
+    open_app(page, f"{app_url}/?dataset={LINKED}")
+    assert sidebar_selectbox_value(page, "Dataset") == LINKED
+    assert metric_value(page, "Interactions") == "2"
+    screenshot(page, "overview-linked")
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
+    wait_for_settled(page)
+    assert page.url.endswith(f"/data?dataset={LINKED}")
+    assert sidebar_selectbox_value(page, "Dataset") == LINKED
+    expect(page.get_by_test_id("stExpander").filter(has_text=f"{LINKED} · 1 version")).to_be_visible()

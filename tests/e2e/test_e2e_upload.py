@@ -1,0 +1,55 @@
+"""Upload the Italian XLSX export through the browser's file input, import it into a new dataset,
+and read the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from playwright.sync_api import Page, expect
+
+from waits import choose_option, metric_value, open_app, screenshot, sidebar_selectbox_value, wait_for_settled
+
+XLSX = Path(__file__).resolve().parents[2] / "sample_data" / "interactions_2026-10.xlsx"
+DATASET = "ottobre-it"
+
+
+def choose_new_dataset(page: Page, name: str) -> None:
+    choose_option(page, "Into dataset", "New dataset…")
+    page.get_by_label("Name of the new dataset").fill(name)
+    page.get_by_label("Name of the new dataset").press("Enter")
+    wait_for_settled(page)
+
+
+def test_upload_an_xlsx_into_a_new_dataset(page: Page, app_url: str) -> None:
+    expected = pl.read_excel(XLSX, sheet_name="Contatti", read_options={"header_row": 2}).height
+    open_app(page, f"{app_url}/data")
+    choose_new_dataset(page, DATASET)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(XLSX)
+    wait_for_settled(page)
+    expect(page.get_by_text("Header found on row 3", exact=False)).to_be_visible()
+    expect(page.get_by_role("button", name="Import", exact=True)).to_be_enabled()
+    screenshot(page, "data-mapping", tall=True)
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_for_settled(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+        f"Imported 'interactions_2026-10.xlsx' as version 1 of '{DATASET}'")
+    assert metric_value(page, "Accepted") == f"{expected:,}"
+    assert metric_value(page, "Rejected") == "0"
+    assert sidebar_selectbox_value(page, "Dataset") == DATASET
+    assert f"dataset={DATASET}" in page.url
+    screenshot(page, "data-report")
+    screenshot(page, "data-report-tall", tall=True)
+
+
+def test_an_unusable_file_shows_one_sentence(page: Page, app_url: str, tmp_path: Path) -> None:
+    binary = tmp_path / "export.csv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    open_app(page, f"{app_url}/data")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(binary)
+    wait_for_settled(page)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_text(
+        "'export.csv' is not a text file (it contains binary data): export the table as CSV or XLSX.")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    screenshot(page, "data-unusable")

@@ -1,0 +1,72 @@
+"""Waits for the browser tests: ask the app whether it has settled instead of sleeping.
+
+Streamlit marks its root element with ``data-test-connection-state`` (``CONNECTED`` once the
+websocket is up) and ``data-test-script-state`` (``running`` → ``notRunning`` on every rerun).
+Settled means: connected, script not running, no spinner, no progress bar, no loading skeleton.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
+TIMEOUT_MS = 30_000
+#: Widgets debounce briefly before a rerun starts; wait past that before checking for the end of it.
+DEBOUNCE_MS = 250
+
+
+def wait_for_settled(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Block until the app has finished its current run and drawn everything."""
+    page.wait_for_timeout(DEBOUNCE_MS)
+    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
+        state="attached", timeout=timeout_ms)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        state="attached", timeout=timeout_ms)
+    for busy in ("stSpinner", "stSkeleton", "stProgress"):
+        expect(page.get_by_test_id(busy)).to_have_count(0, timeout=timeout_ms)
+
+
+def open_app(page: Page, url: str) -> None:
+    """Load ``url`` and wait until the app has rendered its first run."""
+    page.goto(url)
+    page.get_by_test_id("stAppViewContainer").wait_for(state="attached", timeout=TIMEOUT_MS)
+    wait_for_settled(page)
+
+
+def metric_value(page: Page, label: str) -> str:
+    """The displayed value of the ``st.metric`` whose label is exactly ``label``."""
+    metric = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True))
+    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+def sidebar_selectbox_value(page: Page, label: str) -> str:
+    """The option shown in the sidebar selectbox labelled ``label`` (a combobox input since 1.67)."""
+    return page.get_by_test_id("stSidebar").get_by_role("combobox", name=label).input_value()
+
+
+def choose_option(page: Page, label: str, option: str) -> None:
+    """Open the selectbox labelled ``label`` and click ``option``."""
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_settled(page)
+
+
+def screenshot(page: Page, name: str, tall: bool = False) -> Path:
+    """Save ``screenshots/<name>.png``; ``tall`` grows the viewport to the page's full height first.
+
+    Streamlit scrolls inside its own container, so Playwright's ``full_page`` would stop at the fold.
+    """
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    size = page.viewport_size
+    if tall:
+        height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+        wait_for_settled(page)
+    page.screenshot(path=path)
+    if tall:
+        page.set_viewport_size(size)
+    return path

@@ -1,0 +1,52 @@
+"""Excel-friendly downloads of small tables (the problems of an import) as CSV and XLSX."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import polars as pl
+import streamlit as st
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """UTF-8 CSV with a byte-order mark, so Excel shows accented text correctly."""
+    return b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8")
+
+
+def xlsx_bytes(frame: pl.DataFrame, sheet: str = "problems") -> bytes:
+    """One-sheet workbook written with openpyxl (xlsxwriter is not a dependency).
+
+    Text is always stored as text: a cell value such as ``=HYPERLINK(...)`` from an uploaded file
+    must not become a formula, and characters XML cannot hold are dropped.
+    """
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet)
+    ws.append(frame.columns)
+    for row in frame.iter_rows():
+        ws.append([_cell(ws, value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(ws, value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
+def download_buttons(load: Callable[[], pl.DataFrame], stem: str, key: str) -> None:
+    """Two buttons side by side, CSV and Excel; ``load`` runs and the file is written only on click."""
+    row = st.container(horizontal=True)
+    row.download_button("CSV", lambda: csv_bytes(load()), file_name=f"{stem}.csv", mime="text/csv",
+                        key=f"{key}-csv", on_click="ignore", icon=":material/download:")
+    row.download_button("Excel", lambda: xlsx_bytes(load()), file_name=f"{stem}.xlsx", mime=XLSX_MIME,
+                        key=f"{key}-xlsx", on_click="ignore", icon=":material/download:")

@@ -1,0 +1,237 @@
+"""The import form of the Data page (DESIGN.md §5): what the file holds and where it goes, the file
+and its sheet, the column mapping, and the import itself with progress.
+
+Session state: the file being mapped is read once (``_PREPARED``); a finished import is parked in
+``LAST_IMPORT`` for the report, the uploader is emptied (``_ROUND``) and the sidebar switches to the
+target dataset; an identical file parks its message in ``_IDENTICAL`` and offers "Import anyway".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from cxdata.ingest import Prepared, UnusableFile, prepare, run_import
+from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
+from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
+from cxdata.ingest.read import RawTable, is_excel, sheet_names
+from cxdata.schema import TABLES, Table
+from cxdata.store import Store
+from ui.dataset import select_dataset
+from ui.text import plain
+
+UPLOAD_TYPES = ["csv", "txt", "tsv", "gz", "xlsx", "xls"]
+NEW_DATASET = ""  # the "New dataset…" option of the target selector (no dataset has an empty name)
+EXTRA = "keep as extra column"
+IGNORE = "ignore"
+MODES: dict[str, tuple[str, str]] = {
+    "replace": ("Replace the table", "The file becomes the whole table in a new version."),
+    "append": ("Append rows", "Rows are added to the active version's table; keys already there are rejected."),
+}
+LAST_IMPORT = "_last_import"
+_ROUND = "_upload_round"
+_PREPARED = "_prepared"
+_IDENTICAL = "_identical"
+_SAMPLE_ROWS = 500
+_SAMPLE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an upload goes."""
+
+    table: str
+    dataset: str | None  # None until the analyst names one
+    mode: Mode
+
+
+def fields_guide(table: Table) -> None:
+    """The required fields in a line, and every field's meaning one click away (field texts are ours)."""
+    required = ", ".join(f"`{name}`" for name in table.required)
+    st.caption(f"Required: {required}. Columns are matched to the {table.name} fields by name, in English or "
+               "Italian; any column that matches none is kept as an extra for drill-down.")
+    with st.expander(f"The {len(table.fields)} fields of {table.name} and what they mean"):
+        st.dataframe(
+            pl.DataFrame({"field": list(table.names), "required": [f.required for f in table.fields],
+                          "meaning": [f.description for f in table.fields]}),
+            hide_index=True,
+        )
+
+
+def choose_target(store: Store, current: str | None) -> Target:
+    """Table, target dataset (an existing one or a new name) and mode, side by side."""
+    names = store.datasets()
+    left, middle, right = st.columns([1.3, 1, 1], gap="large")
+    table = left.radio("The file holds", list(TABLES), format_func=str.capitalize,
+                       captions=[t.description for t in TABLES.values()])
+    options = [*names, NEW_DATASET]
+    chosen = middle.selectbox(
+        "Into dataset", options, index=options.index(current) if current in names else len(names),
+        format_func=lambda o: "New dataset…" if o == NEW_DATASET else o,
+        help="Every import makes a new version of the dataset it goes into.",
+    )
+    if chosen == NEW_DATASET:
+        chosen = middle.text_input("Name of the new dataset", max_chars=60, placeholder="e.g. crm-2026-q4").strip()
+    mode = right.radio("Mode", list(MODES), format_func=lambda m: MODES[m][0],
+                       captions=[caption for _, caption in MODES.values()])
+    fields_guide(TABLES[table])
+    return Target(table, chosen or None, mode)
+
+
+def upload_file() -> UploadedFile | None:
+    """The file uploader. The product's size limit is enforced by the engine with a readable sentence,
+    not by the widget, whose refusal would only show on hover (DESIGN.md §10)."""
+    return st.file_uploader(
+        f"Export file (up to {megabytes(max_upload_bytes())})", type=UPLOAD_TYPES,
+        key=f"upload-{st.session_state.get(_ROUND, 0)}",
+        help="CSV, TSV or TXT (also gzip-compressed, .csv.gz) or an Excel workbook (XLSX, XLS). "
+             "Compress bigger exports as .csv.gz, or split them by period.",
+    )
+
+
+def read_upload(store: Store, upload: UploadedFile, table: str) -> Prepared:
+    """Read the uploaded file (once per file, table and sheet) and propose a mapping.
+
+    A workbook with several sheets gets a sheet choice. Raises :class:`UnusableFile`.
+    """
+    data = upload.getvalue()
+    sheet = None
+    if is_excel(data):
+        sheets = sheet_names(data, upload.name)
+        if len(sheets) > 1:
+            sheet = st.selectbox("Sheet", sheets, index=None, placeholder="The first sheet with data", width=360)
+    key = (upload.file_id, table, sheet)
+    cached = st.session_state.get(_PREPARED)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with st.spinner("Reading the file…"):
+        prepared = prepare(store, data, upload.name, table, sheet)
+    st.session_state[_PREPARED] = (key, prepared)
+    return prepared
+
+
+def sample_values(raw: RawTable, column: str) -> str:
+    """The first three distinct non-empty values of a column, shortened."""
+    values = raw.frame.head(_SAMPLE_ROWS).get_column(column).drop_nulls().str.strip_chars()
+    shown = values.filter(values != "").unique(maintain_order=True).head(3).to_list()
+    return " · ".join(v if len(v) <= _SAMPLE_CHARS else v[: _SAMPLE_CHARS - 1] + "…" for v in shown)
+
+
+def mapping_rows(prepared: Prepared) -> pl.DataFrame:
+    """One row per source column: its name, sample values and the proposed target."""
+    columns, mapping = prepared.raw.columns, prepared.mapping
+    return pl.DataFrame({
+        "source column": columns,
+        "sample values": [sample_values(prepared.raw, c) for c in columns],
+        "maps to": [EXTRA if c not in mapping else mapping[c] or IGNORE for c in columns],
+    })
+
+
+def mapping_from_rows(rows: pl.DataFrame) -> Mapping:
+    """The edited table back to a mapping: extras are left out, ignored columns map to None."""
+    return {
+        column: None if target == IGNORE else target
+        for column, target in rows.select("source column", "maps to").iter_rows()
+        if target not in (EXTRA, None)
+    }
+
+
+def mapping_editor(prepared: Prepared) -> Mapping:
+    """Draw the mapping editor for ``prepared`` and return the analyst's mapping."""
+    table = prepared.table
+    if prepared.mapping_source == "saved":
+        st.caption("Recognised: these columns match an export imported before, so its saved mapping is applied.")
+    else:
+        st.caption("Suggested from the column names (English and Italian). Check it: the mapping is saved "
+                   "with the import, so the next export with these columns maps itself.")
+    required = set(table.required)
+    edited = st.data_editor(
+        mapping_rows(prepared),
+        key=f"mapping-{prepared.sha256[:16]}-{table.name}-{prepared.raw.sheet}",
+        hide_index=True,
+        height="content",
+        disabled=["source column", "sample values"],
+        column_config={
+            "source column": st.column_config.TextColumn("Source column", width="medium"),
+            "sample values": st.column_config.TextColumn("Sample values", width="large"),
+            "maps to": st.column_config.SelectboxColumn(
+                "Maps to", options=[*table.names, EXTRA, IGNORE], required=True, width="medium",
+                format_func=lambda f: f"{f} (required)" if f in required else f,
+                help="The canonical field this column feeds; extra columns stay available for drill-down.",
+            ),
+        },
+    )
+    return mapping_from_rows(edited)
+
+
+def mapping_problem(prepared: Prepared, mapping: Mapping) -> str | None:
+    """The engine's sentence for a mapping that cannot be imported (a field used twice, a required one missing)."""
+    columns, table = prepared.raw.columns, prepared.table
+    try:
+        check_required(apply_overrides(mapping, {}, columns, table), columns, table)
+    except UnusableFile as exc:
+        return str(exc)
+    return None
+
+
+def import_controls(store: Store, prepared: Prepared, mapping: Mapping, target: Target) -> None:
+    """The Import button (or, for a file already imported, the notice and "Import anyway")."""
+    problem = mapping_problem(prepared, mapping)
+    if problem is not None:
+        st.error(plain(problem))
+    if target.dataset is None:
+        st.warning("Type a name for the new dataset to import into.")
+    this = (prepared.sha256, target.dataset, target.table)
+    identical = st.session_state.get(_IDENTICAL)
+    blocked = problem is not None or target.dataset is None
+    force = identical is not None and identical[0] == this
+    if force:
+        st.info(plain(identical[1]))
+    label, hint = (("Import anyway", "Make a new version from this file although it was imported before.")
+                   if force else ("Import", "Validate the file and store it as a new version of the dataset."))
+    if st.button(label, type="primary", disabled=blocked, help=hint):
+        _run(store, dataclasses.replace(prepared, mapping=mapping), target, force)
+
+
+def _run(store: Store, prepared: Prepared, target: Target, force: bool) -> None:
+    bar = st.progress(0.0, text="Starting the import")
+    try:
+        result = run_import(store, prepared, dataset=target.dataset, mode=target.mode, force=force,
+                            progress=lambda fraction, message: bar.progress(fraction, text=message))
+    except UnusableFile as exc:
+        bar.empty()
+        st.error(plain(str(exc)))
+        return
+    if result.status == "identical":
+        st.session_state[_IDENTICAL] = ((prepared.sha256, target.dataset, target.table), result.message)
+    else:
+        st.session_state[LAST_IMPORT] = result
+        st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
+        for key in (_PREPARED, _IDENTICAL):
+            st.session_state.pop(key, None)
+        select_dataset(target.dataset)
+    st.rerun()
+
+
+def import_form(store: Store, current: str | None) -> None:
+    """The whole import flow, from choosing the table to the Import button."""
+    target = choose_target(store, current)
+    upload = upload_file()
+    if upload is None:
+        return
+    try:
+        prepared = read_upload(store, upload, target.table)
+    except UnusableFile as exc:
+        st.error(plain(str(exc)))
+        return
+    st.markdown("**The file**")
+    rows, columns = prepared.raw.frame.height, len(prepared.raw.columns)
+    st.text(f"{rows:,} data row{'s' * (rows != 1)}, {columns} column{'s' * (columns != 1)}. "
+            + " ".join(prepared.raw.notes))
+    st.markdown("**Map the columns**")
+    mapping = mapping_editor(prepared)
+    import_controls(store, prepared, mapping, target)

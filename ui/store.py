@@ -1,0 +1,48 @@
+"""The store of the process and the first-start sample load (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxdata import bootstrap
+from cxdata.ingest import UnusableFile
+from cxdata.store import Store, data_dir_from_env
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(data_dir: str) -> Store:
+    return Store(data_dir)
+
+
+def get_store() -> Store:
+    """The one :class:`Store` of ``$MOMENTO_DATA_DIR`` in this process (keyed by the directory)."""
+    return _open_store(str(data_dir_from_env().resolve()))
+
+
+def store_identity(store: Store) -> tuple[str, str]:
+    """What tells two stores apart in cache keys: the data directory and the catalog URL."""
+    return str(store.data_dir.resolve()), str(store.engine.url)
+
+
+def sample_files_present() -> bool:
+    """True when every file of the sample dataset exists in ``bootstrap.SAMPLE_DIR``."""
+    return all((bootstrap.SAMPLE_DIR / name).is_file() for name in bootstrap.SAMPLE_FILES.values())
+
+
+@st.cache_resource(show_spinner=False, hash_funcs={Store: store_identity})
+def load_sample_once(store: Store) -> str | None:
+    """On a store with no dataset, import the sample company, once per process and store.
+
+    Returns a sentence for the analyst when the sample could not be loaded (its files are missing
+    or unusable), else None. A store that already holds data is left alone.
+    """
+    if store.datasets():
+        return None
+    if not sample_files_present():
+        return (f"The sample data is not in {bootstrap.SAMPLE_DIR} (run 'make sample' to generate it): "
+                "import your own files on the Data page.")
+    try:
+        bootstrap.ensure_sample(store, bootstrap.SAMPLE_DIR)
+    except UnusableFile as exc:
+        return f"The sample data could not be loaded: {exc}"
+    return None

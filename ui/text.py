@@ -1,0 +1,38 @@
+"""Formatting helpers and the plain-text guard for user-supplied strings."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+#: Characters that Markdown (and Streamlit's directives and LaTeX) would interpret inline. A bare URL
+#: still becomes a link (GitHub autolinks ignore escapes); it is shown as itself.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|#])")
+
+
+def plain(text: str) -> str:
+    """Escape ``text`` so an element that renders Markdown (``st.error``, ``st.success``…) shows it verbatim.
+
+    File names, dataset names and cell values are user text: ``**x**`` or ``$x$`` must not become
+    bold or a formula. HTML is never enabled anywhere in the app.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def count(n: int | None) -> str:
+    """A row count with thousands separators, or an en dash when there is none."""
+    return "–" if n is None else f"{n:,}"
+
+
+def when(moment: datetime | date | None) -> str:
+    """A timestamp as an analyst reads it: ``2 Nov 2026 14:27`` (UTC for catalog times)."""
+    if moment is None:
+        return "–"
+    if isinstance(moment, datetime):
+        return moment.strftime("%-d %b %Y %H:%M")
+    return moment.strftime("%-d %b %Y")
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of user text: ``Q3 exports/EU`` → ``Q3_exports_EU``."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "data"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m cxdata sample | import | info | report``.
+"""Command line: ``python -m cxdata sample | import | info | report | roi``.
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments.
 """
@@ -111,10 +111,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from cxdata.summary import report_dict
 
     store = Store()
-    names = store.datasets()
-    dataset = args.dataset or (names[0] if len(names) == 1 else "sample" if "sample" in names else None)
-    if dataset is None or dataset not in names:
-        raise UnusableFile(f"No dataset named '{args.dataset or ''}'; the datasets are: {', '.join(names) or 'none'}.")
+    dataset = _dataset_name(store, args.dataset)
     version = store.active_version(dataset)
     filters = Filters.of(args.start, args.end, **_parse_where(args.where))
     report = report_dict(load_or_analyse(store, version.version_id), filters)
@@ -146,6 +143,64 @@ def cmd_report(args: argparse.Namespace) -> int:
     for note in report["notes"]:
         print(f"note: {note}")
     return 0
+
+
+def cmd_roi(args: argparse.Namespace) -> int:
+    from cxdata.analysis import load_or_analyse
+    from cxdata.export import scenario_workbook
+    from cxdata.roi import PlannerBase, result_dict, scenario_from_dict
+    from cxdata.settings import load_settings
+
+    store = Store()
+    path = Path(args.scenario)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UnusableFile(f"There is no scenario file at '{path}'.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnusableFile(f"'{path}' is not valid JSON ({exc}); see README \"Scenario files\".") from None
+    settings = load_settings(store)
+    try:
+        scenario = scenario_from_dict(data, settings.economics())
+    except ValueError as exc:
+        raise UnusableFile(str(exc)) from None
+    dataset = _dataset_name(store, args.dataset)
+    version = store.active_version(dataset)
+    try:
+        base = PlannerBase.build(load_or_analyse(store, version.version_id, settings.params()))
+    except ValueError as exc:
+        raise UnusableFile(str(exc)) from None
+    result = base.evaluate(scenario)
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(scenario_workbook(result, currency=settings.symbol, dataset=dataset,
+                                                      version=version.number))
+    if args.json:
+        print(json.dumps(result_dict(result) | {"dataset": dataset, "version": version.number}, indent=2, default=str))
+        return 0
+    cur = settings.symbol
+    print(f"{scenario.name} — {dataset} v{version.number}")
+    print(f"  {result.verdict(cur)}")
+    for label, s, unit in (("negative experiences avoided / month", result.negatives_avoided, ""),
+                           ("customers retained / month", result.churners_avoided, ""),
+                           ("value retained / month", result.value_per_month, cur),
+                           ("cost-to-serve savings / month", result.savings_per_month, cur),
+                           ("NPV 12 months", result.npv[12], cur), ("NPV 36 months", result.npv[36], cur)):
+        print(f"  {label:<38} {unit}{s.base:,.1f}  (P10 {unit}{s.p10:,.1f}, P90 {unit}{s.p90:,.1f})")
+    for h in (12, 36):
+        print(f"  ROI {h} months {result.roi[h].base:+.0%} (P10 {result.roi[h].p10:+.0%}, P90 {result.roi[h].p90:+.0%}); "
+              f"P(ROI > 0) {result.p_roi_positive[h]:.0%}")
+    if result.break_even_containment is not None:
+        print(f"  break-even verified containment κ* = {result.break_even_containment:.2f}")
+    return 0
+
+
+def _dataset_name(store: Store, requested: str | None) -> str:
+    """The requested dataset, or the only one, or 'sample'; UnusableFile when none fits."""
+    names = store.datasets()
+    dataset = requested or (names[0] if len(names) == 1 else "sample" if "sample" in names else None)
+    if dataset is None or dataset not in names:
+        raise UnusableFile(f"No dataset named '{requested or ''}'; the datasets are: {', '.join(names) or 'none'}.")
+    return dataset
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("roi", help="evaluate an ROI scenario file (README \"Scenario files\")")
+    p.add_argument("--scenario", required=True, help="scenario JSON file")
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    p.add_argument("--xlsx", help="also write the scenario's inputs, assumptions and results to this workbook")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_roi)
     return parser
 
 

@@ -503,3 +503,90 @@ def lever_summary(lever: Lever) -> str:
     }
     return f"{words[lever.kind]} ({where})"
 
+# ---------------------------------------------------------------- scenario files
+
+LEVER_KINDS: tuple[str, ...] = ("wait_cut", "wait_cap", "transfer_cut", "fcr_raise", "channel_shift", "custom")
+CUSTOM_DRIVERS: tuple[str, ...] = ("wait_minutes", "transfers", "unresolved", "escalated")
+_SHARE_KINDS = {"wait_cut", "transfer_cut"}
+
+
+def scenario_from_dict(data: dict, defaults: Economics = Economics()) -> Scenario:
+    """A scenario from its JSON form (README "Scenario files"); ValueError with one sentence if malformed.
+
+    ``economics`` keys override the defaults (the workspace settings); unknown keys are refused so a
+    typo cannot silently fall back to a default.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("levers"), list) or not data["levers"]:
+        raise ValueError("A scenario needs a non-empty list of 'levers'.")
+    levers = []
+    for i, raw in enumerate(data["levers"], 1):
+        kind = raw.get("kind")
+        if kind not in LEVER_KINDS:
+            raise ValueError(f"Lever {i}: 'kind' must be one of {', '.join(LEVER_KINDS)}, not {kind!r}.")
+        try:
+            amount = float(raw["amount"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError(f"Lever {i} ({kind}) needs a numeric 'amount'.") from None
+        if amount < 0 or (kind in _SHARE_KINDS and amount > 1):
+            raise ValueError(f"Lever {i} ({kind}): amount {amount:g} is out of range"
+                             + (" (a share between 0 and 1)." if kind in _SHARE_KINDS else " (must be ≥ 0)."))
+        if kind == "custom" and raw.get("driver") not in CUSTOM_DRIVERS:
+            raise ValueError(f"Lever {i} (custom) needs 'driver', one of {', '.join(CUSTOM_DRIVERS)}.")
+        containment = float(raw.get("containment", 0.6))
+        if not 0 <= containment <= 1:
+            raise ValueError(f"Lever {i}: containment must be between 0 and 1.")
+        scope = tuple(sorted((str(k), tuple(str(v) for v in (vs if isinstance(vs, list) else [vs])))
+                             for k, vs in (raw.get("scope") or {}).items()))
+        levers.append(Lever(kind, amount, scope, raw.get("driver"), raw.get("from_channel", "phone"),
+                            raw.get("to_channel", "chatbot"), containment))
+    overrides = data.get("economics") or {}
+    known = {f for f in Economics.__dataclass_fields__}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"Unknown economics input(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+    economics = Economics(**({k: getattr(defaults, k) for k in known} | {
+        k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}))
+    return Scenario(str(data.get("name") or "Scenario"), tuple(levers), economics)
+
+
+def scenario_to_dict(scenario: Scenario) -> dict:
+    """The JSON form read by :func:`scenario_from_dict`."""
+    return {
+        "name": scenario.name,
+        "levers": [{k: v for k, v in {
+            "kind": lv.kind, "amount": lv.amount, "scope": {k: list(v) for k, v in lv.scope},
+            "driver": lv.driver,
+            **({"from_channel": lv.from_channel, "to_channel": lv.to_channel, "containment": lv.containment}
+               if lv.kind == "channel_shift" else {}),
+        }.items() if v is not None} for lv in scenario.levers],
+        "economics": {k: (list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v)
+                      for k, v in vars(scenario.economics).items()},
+    }
+
+
+def result_dict(r: ScenarioResult) -> dict:
+    """A scenario's results as plain data (the ``roi --json`` payload)."""
+    def spread(s: Spread | None) -> dict | None:
+        return None if s is None else vars(s).copy()
+
+    return {
+        "scenario": scenario_to_dict(r.scenario),
+        "verdict": r.verdict(""),
+        "contacts_in_scope_per_month": r.contacts_in_scope,
+        "negatives_avoided_per_month": spread(r.negatives_avoided),
+        "csat_points": spread(r.csat_points),
+        "churners_avoided_per_month": spread(r.churners_avoided),
+        "churn_rate_pp": spread(r.churn_rate_pp),
+        "value_per_month": spread(r.value_per_month),
+        "revenue_retained_per_month": spread(r.revenue_per_month),
+        "savings_per_month": spread(r.savings_per_month),
+        "npv": {str(h): spread(s) for h, s in r.npv.items()},
+        "roi": {str(h): spread(s) for h, s in r.roi.items()},
+        "p_roi_positive": {str(h): p for h, p in r.p_roi_positive.items()},
+        "payback_value_months": spread(r.payback_value),
+        "payback_cash_months": spread(r.payback_cash),
+        "half_effect": {"npv": {str(h): v for h, v in r.half_effect.npv.items()},
+                        "roi": {str(h): v for h, v in r.half_effect.roi.items()},
+                        "payback_value_months": r.half_effect.payback_value},
+        "break_even_containment": r.break_even_containment,
+    }

@@ -3,17 +3,29 @@ monotonicity, and the re-simulated truth of the sample inside the planner's inte
 
 from __future__ import annotations
 
+import io
+import json
 import math
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from scipy.optimize import brentq
 
+from cxdata.export import scenario_workbook
 from cxdata.roi import (Economics, Lever, PlannerBase, Scenario, break_even_containment, channel_shift, clv,
-                        delta_h1, financials, monthly_rate)
+                        delta_h1, financials, monthly_rate, scenario_from_dict, scenario_to_dict)
 from cxdata.sample import SampleParams, generate
+from cxdata.settings import Settings, load_settings, save_settings
+from cxdata.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
 
 D = monthly_rate(0.10)  # WACC 10% → 0.797% a month
 CLV = clv(30.0, 0.015, D)  # ARPU 50 × margin 60%, churn 1.5%
@@ -134,3 +146,66 @@ def test_resimulated_truth_lies_inside_the_planners_interval(sample_analysis, pl
     r = planner.evaluate(Scenario("phone wait × 0.7", (Lever("wait_cut", 0.3, PHONE),), Economics()))
     assert r.churn_rate_pp.low <= truth * 100 <= r.churn_rate_pp.high
     assert truth > 0
+
+
+def test_scenario_files_round_trip_and_refuse_mistakes():
+    data = {"name": "Phones", "levers": [{"kind": "wait_cut", "amount": 0.25, "scope": {"channel": ["phone"]}},
+                                         {"kind": "channel_shift", "amount": 1500, "containment": 0.5}],
+            "economics": {"investment": 10000, "margin_range": [0.8, 1.2]}}
+    scenario = scenario_from_dict(data, Economics(gross_margin=0.7))
+    assert scenario.economics.gross_margin == 0.7 and scenario.economics.investment == 10000
+    assert scenario_from_dict(scenario_to_dict(scenario)) == scenario
+    for bad, words in (({"levers": []}, "non-empty"),
+                       ({"levers": [{"kind": "teleport", "amount": 1}]}, "'kind' must be one of"),
+                       ({"levers": [{"kind": "transfer_cut", "amount": 1.5}]}, "out of range"),
+                       ({"levers": [{"kind": "custom", "amount": 0.5}]}, "needs 'driver'"),
+                       ({"levers": [{"kind": "wait_cut", "amount": 0.1}], "economics": {"margn": 1}}, "Unknown")):
+        with pytest.raises(ValueError, match=words):
+            scenario_from_dict(bad)
+
+
+def test_settings_persist_and_feed_the_planner(tmp_path):
+    store = Store(tmp_path)
+    assert load_settings(store) == Settings()
+    changed = Settings(currency="USD", gross_margin=0.45, cost_per_contact={"phone": 9.0})
+    save_settings(store, changed)
+    loaded = load_settings(Store(tmp_path))
+    assert loaded.currency == "USD" and loaded.symbol == "$"
+    assert loaded.cost_per_contact["phone"] == 9.0 and loaded.cost_per_contact["email"] == 4.0  # defaults kept
+    assert loaded.economics(investment=5).gross_margin == 0.45
+    assert loaded.params().cost_per_contact["phone"] == 9.0
+
+
+def test_scenario_workbook_carries_the_numbers_and_no_formula(planner):
+    result = planner.evaluate(Scenario('=HYPERLINK("http://x","click")', (Lever("wait_cut", 0.3, PHONE),),
+                                       Economics(investment=10_000, running_cost=2_000)))
+    data = scenario_workbook(result, currency="€", dataset="sample", version=3)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Cover", "Levers", "Results", "Checks", "Assumptions", "Cost per contact"]
+    cover = {r[0]: r[1] for r in wb["Cover"].iter_rows(min_row=3, values_only=True)}
+    assert cover["Scenario"].startswith("'=HYPERLINK")  # text, not a formula
+    assert wb["Cover"]["B3"].data_type == "s"
+    results = {r[0]: r for r in wb["Results"].iter_rows(min_row=4, values_only=True)}
+    assert results["NPV 36 months"][2] == pytest.approx(result.npv[36].base)
+    assert results["customers retained a month"][3] == pytest.approx(result.churners_avoided.p10)
+    assert results["payback, value basis"][2] == pytest.approx(result.payback_value.base)
+
+
+def test_roi_command(sample_store, sample_analysis, tmp_path):
+    scenario = tmp_path / "s.json"
+    scenario.write_text(json.dumps({"name": "Phones", "levers": [
+        {"kind": "wait_cut", "amount": 0.3, "scope": {"channel": ["phone"]}}], "economics": {"running_cost": 2000}}))
+    env = os.environ | {"MOMENTO_DATA_DIR": str(sample_store.data_dir)}
+    run = subprocess.run([sys.executable, "-m", "cxdata", "roi", "--scenario", str(scenario), "--json",
+                          "--xlsx", str(tmp_path / "s.xlsx")], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert out["scenario"]["name"] == "Phones" and out["dataset"] == "sample"
+    assert out["npv"]["36"]["p10"] <= out["npv"]["36"]["p50"] <= out["npv"]["36"]["p90"]
+    assert 0 <= out["p_roi_positive"]["12"] <= 1
+    assert (tmp_path / "s.xlsx").stat().st_size > 0
+    scenario.write_text("{not json")
+    bad = subprocess.run([sys.executable, "-m", "cxdata", "roi", "--scenario", str(scenario)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,58 @@
+"""Workspace settings (DESIGN.md §6): the business inputs and definitions every page defaults from.
+
+Stored in the catalog (``Setting`` rows, one JSON value per key) and edited on the Settings page.
+:func:`load_settings` fills anything unset with the defaults below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from cxdata.metrics import DEFAULT_COST_PER_CONTACT, Params
+from cxdata.roi import Economics
+from cxdata.store import Store
+
+CURRENCIES = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "JPY": "¥"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    currency: str = "EUR"
+    gross_margin: float = 0.6  # share of revenue left after direct costs
+    annual_discount_rate: float = 0.10  # WACC
+    cost_per_contact: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_COST_PER_CONTACT))
+    agent_cost_per_minute: float = 0.60  # loaded
+    minutes_per_transfer: float = 4.0  # handling time an avoided transfer saves
+    repeat_window_days: int = 7  # W: FCR, repeat contacts, verified containment
+    service_level_seconds: float = 20.0
+    churn_horizon_months: int = 12  # revenue at risk
+
+    @property
+    def symbol(self) -> str:
+        return CURRENCIES.get(self.currency, self.currency + " ")
+
+    def params(self) -> Params:
+        """Metric definitions that follow the settings."""
+        return Params(repeat_window_days=self.repeat_window_days, service_level_s=self.service_level_seconds,
+                      gross_margin=self.gross_margin, annual_discount_rate=self.annual_discount_rate,
+                      cost_per_contact=dict(self.cost_per_contact))
+
+    def economics(self, **overrides) -> Economics:
+        """The planner's business inputs, defaulting from the settings."""
+        base = Economics(gross_margin=self.gross_margin, annual_discount_rate=self.annual_discount_rate,
+                         cost_per_contact=dict(self.cost_per_contact),
+                         agent_cost_per_minute=self.agent_cost_per_minute,
+                         minutes_per_transfer=self.minutes_per_transfer)
+        return Economics(**(asdict(base) | overrides))
+
+
+def load_settings(store: Store) -> Settings:
+    defaults = Settings()
+    values = {f.name: store.get_setting(f.name, getattr(defaults, f.name)) for f in fields(Settings)}
+    values["cost_per_contact"] = dict(DEFAULT_COST_PER_CONTACT) | dict(values["cost_per_contact"])
+    return Settings(**values)
+
+
+def save_settings(store: Store, settings: Settings) -> None:
+    for f in fields(Settings):
+        store.set_setting(f.name, getattr(settings, f.name))

@@ -27,7 +27,7 @@ from cxdata.panel import build_panel
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 2
+FITS_FORMAT = 3
 
 
 @dataclass
@@ -113,7 +113,7 @@ def _save(a: Analysis, folder: Path) -> None:
     tmp.mkdir(parents=True)
     try:
         frames = {"drivers": a.drivers, "expansion": a.expansion, "experience_effects": a.experience_effects,
-                  "moments": a.risk.moments if a.risk else None}
+                  "moments": a.risk.moments if a.risk else None, "moment_draws": a.risk.draws if a.risk else None}
         for name, frame in frames.items():
             if frame is not None:
                 frame.write_parquet(tmp / f"{name}.parquet")
@@ -127,7 +127,7 @@ def _save(a: Analysis, folder: Path) -> None:
             "hazard": None if a.hazard is None else {
                 "adjusted": a.hazard.adjusted.to_dict(), "naive": a.hazard.naive.to_dict(), "exposure": a.hazard.exposure},
             "churn": None if a.churn is None else asdict(a.churn),
-            "risk": None if a.risk is None else {k: v for k, v in asdict(a.risk).items() if k != "moments"},
+            "risk": None if a.risk is None else a.risk.totals(),
         }
         (tmp / "summary.json").write_text(json.dumps(summary))
         os.replace(tmp, folder)
@@ -159,7 +159,8 @@ def _load(tables: Tables, params: Params, folder: Path) -> Analysis:
         a.churn = ChurnEffect(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["churn"].items()})
     if summary["risk"]:
         r = summary["risk"]
-        a.risk = RiskResult(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, moments=frame("moments"))
+        a.risk = RiskResult(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, moments=frame("moments"),
+                            draws=frame("moment_draws"))
     if tables.customers is not None and contacts is not None and "customer_id" in contacts.columns:
         a.panel = build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
                               repeat_window_days=params.repeat_window_days)

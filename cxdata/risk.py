@@ -43,6 +43,42 @@ class RiskResult:
     churners: tuple[float, float, float]  # expected customers lost within H
     attributable_churners: tuple[float, float, float]
     moments: pl.DataFrame  # one row per channel × touchpoint × segment
+    draws: pl.DataFrame | None = None  # the moments' keys + one column per coefficient draw (d0, d1, …)
+
+    def totals(self) -> dict:
+        """The scalar results (everything but the frames), JSON-ready."""
+        return {"horizon": self.horizon, "customers": self.customers, "at_risk": self.at_risk,
+                "attributable": self.attributable, "churners": self.churners,
+                "attributable_churners": self.attributable_churners}
+
+    def in_scope(self, where: dict[str, tuple[str, ...]] | None = None, by: str | None = None) -> pl.DataFrame:
+        """CX-attributable revenue at risk of the moments matching ``where``, optionally by one key,
+        with intervals from the per-draw sums (intervals of a sum are not sums of intervals).
+
+        Columns: [by], revenue_at_risk, low, high, contacts_per_month.
+        """
+        cells = self.moments.with_row_index("_i")
+        draws = self.draws.with_row_index("_i") if self.draws is not None else None
+        for column, values in (where or {}).items():
+            if values and column in cells.columns:
+                cells = cells.filter(pl.col(column).is_in(list(values)))
+        keys = [by] if by else []
+        grouped = cells.group_by(keys, maintain_order=True) if keys else [((), cells)]
+        rows = []
+        for key, part in grouped:
+            sims = draws.filter(pl.col("_i").is_in(part.get_column("_i").implode())).select(pl.selectors.starts_with("d")) \
+                if draws is not None else None
+            totals = sims.sum().to_numpy().ravel() if sims is not None and sims.width else np.array([np.nan])
+            row = {"revenue_at_risk": float(part.get_column("revenue_at_risk").sum()),
+                   "low": float(np.quantile(totals, 0.025)), "high": float(np.quantile(totals, 0.975)),
+                   "contacts_per_month": float(part.get_column("contacts_per_month").sum())}
+            if by:
+                row = {by: key[0]} | row
+            rows.append(row)
+        out = pl.DataFrame(rows) if rows else pl.DataFrame(schema={**({by: pl.String} if by else {}),
+                                                                  "revenue_at_risk": pl.Float64, "low": pl.Float64,
+                                                                  "high": pl.Float64, "contacts_per_month": pl.Float64})
+        return out.sort("revenue_at_risk", descending=True) if by else out
 
 
 def _interval(point: float, sims: np.ndarray) -> tuple[float, float, float]:
@@ -117,17 +153,23 @@ def revenue_at_risk(
     p_hat = _expit(x_e @ experience.fit.coef)
     per_cell = cells.with_columns(_cell=pl.Series(cell_id), _p=pl.Series(p_hat)).group_by("_cell", *keys).agg(
         contacts_per_month=pl.len() / baseline_months, negative_rate=pl.col("_p").mean() * 100)
+    per_draw = pl.DataFrame(money.T if n_cells else np.zeros((0, len(sims))),
+                            schema=[f"d{k}" for k in range(len(sims))], orient="row")
+    per_draw = per_cell.select("_cell", *keys).sort("_cell").hstack(per_draw) if n_cells else None
     moments = per_cell.join(pl.DataFrame({
         "_cell": np.arange(n_cells), "revenue_at_risk": point[4],
         "low": np.quantile(money, 0.025, axis=0) if n_cells else [], "high": np.quantile(money, 0.975, axis=0) if n_cells else [],
         "churners": point[5],
     }), on="_cell").with_columns(
         churn_uplift_per_1000=pl.col("churners") / (pl.col("contacts_per_month") * baseline_months) * 1000,
-    ).drop("_cell").sort("revenue_at_risk", descending=True)
+    ).sort("revenue_at_risk", descending=True)
+    if per_draw is not None:  # same row order as moments
+        per_draw = moments.select("_cell").join(per_draw, on="_cell", how="left").drop("_cell")
+    moments = moments.drop("_cell")
 
     return RiskResult(
         horizon=horizon, customers=n_customers,
         at_risk=_interval(point[0], totals[:, 0]), attributable=_interval(point[1], totals[:, 1]),
         churners=_interval(point[2], totals[:, 2]), attributable_churners=_interval(point[3], totals[:, 3]),
-        moments=moments,
+        moments=moments, draws=per_draw,
     )

@@ -48,7 +48,7 @@ def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Para
     moments_of_service, notes (see README "Report")."""
     risk = None
     if a.risk is not None:
-        risk = {k: v for k, v in asdict(a.risk).items() if k != "moments"}
+        risk = a.risk.totals()
     return {
         "filters": {"start": str(filters.start) if filters.start else None,
                     "end": str(filters.end) if filters.end else None, "where": {k: list(v) for k, v in filters.where}},

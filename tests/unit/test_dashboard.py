@@ -1,0 +1,107 @@
+"""Numbers of the executive pages: tiles and deltas, churn by negative experiences, headlines,
+revenue at risk in any scope, dataset facts, saved views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+import pytest
+
+from cxdata import stats
+from cxdata.analysis import Analysis, Tables
+from cxdata.contacts import enrich_contacts
+from cxdata.dashboard import (churn_by_negatives, comparison_period, dataset_facts, headlines, kpi_tiles,
+                              risk_tile)
+from cxdata.metrics import Filters
+from cxdata.store import Store
+from cxdata.views import delete_view, list_views, load_view, save_view
+
+
+def test_comparison_periods():
+    assert comparison_period(date(2026, 10, 1), date(2026, 10, 31)) == (date(2026, 8, 31), date(2026, 9, 30))
+    assert comparison_period(date(2024, 2, 29), date(2024, 3, 31), "last_year") == (date(2023, 2, 28), date(2023, 3, 31))
+
+
+def test_tiles_carry_value_interval_and_delta_against_the_comparison_period():
+    rows = [{"customer_id": "A", "started_at": datetime(2025, 1, 10), "csat": 5}] * 30
+    rows += [{"customer_id": "A", "started_at": datetime(2025, 2, 10), "csat": c} for c in [5, 1] * 15]
+    contacts = enrich_contacts(pl.DataFrame(rows))
+    a = Analysis(contacts, None)
+    feb, jan = Filters.of(date(2025, 2, 1), date(2025, 2, 28)), Filters.of(date(2025, 1, 1), date(2025, 1, 31))
+    tiles = {t["key"]: t for t in kpi_tiles(a, feb, jan)}
+    csat = tiles["csat"]
+    assert (csat["value"], csat["n"], csat["delta"]) == (pytest.approx(50.0), 30, pytest.approx(-50.0))
+    assert csat["delta_low"] < -50 < csat["delta_high"] < 0
+    assert tiles["nps"]["status"] == "needs nps"
+    assert tiles["logo_churn"]["status"] == "needs customers"
+    assert risk_tile(a, feb)["status"].startswith("needs")
+
+
+def test_churn_by_negative_experiences_buckets_and_intervals():
+    panel = pl.DataFrame({
+        "customer_id": [f"C{i}" for i in range(12)],
+        "month": [date(2025, 1, 1)] * 2 + [date(2025, 2, 1)] * 10,
+        "expected_negatives_prev": [0.0, 0.0, 0.2, 0.4, 0.6, 1.4, 1.6, 3.2, 3.6, 5.0, 0.1, 0.3],
+        "churn": [True, False, False, True, False, True, True, False, True, True, False, False],
+    })
+    table = churn_by_negatives(panel)  # January is the first month: left out
+    rows = {r["bucket"]: r for r in table.iter_rows(named=True)}
+    assert list(table.get_column("bucket")) == ["0", "1", "2–3", "4+"]
+    assert (rows["0"]["n"], rows["0"]["events"]) == (4, 1)  # 0.2, 0.4, 0.1, 0.3
+    assert (rows["1"]["n"], rows["1"]["events"]) == (2, 1)  # 0.6, 1.4
+    assert (rows["2–3"]["n"], rows["2–3"]["events"]) == (2, 1)  # 1.6, 3.2
+    assert (rows["4+"]["n"], rows["4+"]["events"]) == (2, 2)  # 3.6, 5.0
+    lo, hi = pl.select(*(e.alias(f"x{i}") for i, e in enumerate(stats.wilson(pl.lit(1), pl.lit(4.0))))).row(0)
+    assert rows["0"]["churn"] == pytest.approx(25.0)
+    assert (rows["0"]["low"], rows["0"]["high"]) == (pytest.approx(lo * 100), pytest.approx(hi * 100))
+
+
+def test_revenue_at_risk_in_any_scope_adds_up(sample_analysis):
+    risk = sample_analysis.risk
+    whole = risk.in_scope().row(0, named=True)
+    assert whole["revenue_at_risk"] == pytest.approx(risk.attributable[0])
+    assert (whole["low"], whole["high"]) == (pytest.approx(risk.attributable[1]), pytest.approx(risk.attributable[2]))
+    by_segment = risk.in_scope(by="segment")
+    assert by_segment.get_column("revenue_at_risk").sum() == pytest.approx(risk.attributable[0])
+    phone = risk.in_scope({"channel": ("phone",)}).item(0, "revenue_at_risk")
+    assert phone == pytest.approx(risk.moments.filter(pl.col("channel") == "phone").get_column("revenue_at_risk").sum())
+    tile = risk_tile(sample_analysis, Filters.of(channel=["phone"]))
+    assert tile["value"] == pytest.approx(phone) and tile["low"] < phone < tile["high"]
+
+
+def test_headlines_state_their_numbers(sample_analysis):
+    lines = headlines(sample_analysis, symbol="€")
+    assert len(lines) == 3
+    table = {r["bucket"]: r for r in churn_by_negatives(sample_analysis.panel).iter_rows(named=True)}
+    x1 = table["2–3"]["events"] + table["4+"]["events"]
+    n1 = table["2–3"]["n"] + table["4+"]["n"]
+    rr = (x1 / n1) / (table["0"]["events"] / table["0"]["n"])
+    assert lines[0].value == pytest.approx(rr) and lines[0].low < rr < lines[0].high
+    assert f"{rr:.1f}×" in lines[0].text
+    top = sample_analysis.risk.moments.row(0, named=True)
+    assert lines[1].value == pytest.approx(top["revenue_at_risk"]) and top["touchpoint"] in lines[1].text
+    assert lines[2].text.startswith("Wait minutes explains")
+
+
+def test_dataset_facts():
+    interactions = pl.DataFrame({"customer_id": ["A", "A", "B"], "channel": ["phone", "chat", "phone"],
+                                 "started_at": [datetime(2025, 1, 2), datetime(2025, 3, 4), datetime(2025, 2, 1)]})
+    facts = dataset_facts(Tables(interactions, pl.DataFrame({"customer_id": ["A", "B", "C"]}), None))
+    assert facts["rows"] == {"interactions": 3, "customers": 3, "revenue": None}
+    assert (facts["first_contact"], facts["last_contact"]) == (datetime(2025, 1, 2), datetime(2025, 3, 4))
+    assert facts["customers_with_contacts"] == 2 and facts["customers"] == 3
+    assert facts["contacts_by_channel"] == {"phone": 2, "chat": 1}
+
+
+def test_saved_views(tmp_path):
+    store = Store(tmp_path)
+    view_id = save_view(store, "Phones in billing", "drilldown",
+                        {"channel": ["phone", "chat"], "metric": ["csat"], "view": ["old"]})
+    view = load_view(Store(tmp_path), view_id)
+    assert (view.name, view.page) == ("Phones in billing", "drilldown")
+    assert view.params == {"channel": ["phone", "chat"], "metric": ["csat"]}  # "view" itself is never stored
+    assert [v.id for v in list_views(store)] == [view_id]
+    assert load_view(store, "'; drop table --") is None and load_view(store, "zzzzzzzz") is None
+    delete_view(store, view_id)
+    assert load_view(store, view_id) is None

@@ -184,7 +184,7 @@ INTERACTIONS = Table(
            "attesa", "tempo_attesa", "tempo_di_attesa", "attesa_sec", "attesa_secondi",
            "secondi_attesa", "tempo_d_attesa_sec", "tempo_attesa_sec", minimum=0),
         _f("handle_seconds", Kind.FLOAT, "Talk / handling time, in seconds.",
-           "handle_time", "handling_time", "aht", "talk_time", "duration", "duration_seconds",
+           "handle", "handle_time", "handling_time", "aht", "talk_time", "duration", "duration_seconds",
            "handle_sec", "durata", "durata_sec", "durata_secondi", "tempo_gestione",
            "tempo_di_gestione", "durata_chiamata", minimum=0),
         _f("abandoned", Kind.BOOL, "The customer gave up before being served.",

@@ -24,21 +24,16 @@ def store_identity(store: Store) -> tuple[str, str]:
     return str(store.data_dir.resolve()), str(store.engine.url)
 
 
-def sample_files_present() -> bool:
-    """True when every file of the sample dataset exists in ``bootstrap.SAMPLE_DIR``."""
-    return all((bootstrap.SAMPLE_DIR / name).is_file() for name in bootstrap.SAMPLE_FILES.values())
-
-
 @st.cache_resource(show_spinner=False, hash_funcs={Store: store_identity})
 def load_sample_once(store: Store) -> str | None:
-    """On a store with no dataset, import the sample company, once per process and store.
+    """On the very first start, import the sample company (once per process and store).
 
     Returns a sentence for the analyst when the sample could not be loaded (its files are missing
-    or unusable), else None. A store that already holds data is left alone.
+    or unusable), else None. A store that holds data, or once held the sample, is left alone.
     """
     if store.datasets():
         return None
-    if not sample_files_present():
+    if bootstrap.sample_files(bootstrap.SAMPLE_DIR) is None:
         return (f"The sample data is not in {bootstrap.SAMPLE_DIR} (run 'make sample' to generate it): "
                 "import your own files on the Data page.")
     try:

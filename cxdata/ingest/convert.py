@@ -126,13 +126,34 @@ def parse_numbers(raw: pl.Series, decimal: str) -> pl.Series:
     return read_numbers(raw, decimal)[0]
 
 
+_DURATION = r"^\s*(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)\s*$"
+
+
+def read_durations(raw: pl.Series) -> pl.Series:
+    """Seconds from ``h:mm:ss`` or ``mm:ss`` text (contact-centre exports), null for anything else."""
+    parts = raw.str.extract_groups(_DURATION)
+    h = parts.struct.field("1").cast(pl.Float64, strict=False).fill_null(0.0)
+    m = parts.struct.field("2").cast(pl.Float64, strict=False)
+    sec = parts.struct.field("3").str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+    return pl.select(pl.when((m < 60) & (sec < 60)).then(h * 3600 + m * 60 + sec)).to_series()
+
+
 def convert_number(raw: pl.Series, f: Field, decimal_hint: str) -> Converted:
-    """Float or whole number within the field's bounds; other cells cleared with their reason."""
+    """Float or whole number within the field's bounds; other cells cleared with their reason.
+
+    Fields in seconds also accept durations written ``h:mm:ss`` or ``mm:ss`` (counted in the report).
+    """
     blank = is_blank(raw)
     decimal = decide_decimal(raw, decimal_hint)
     values, with_comma = read_numbers(raw, decimal)
-    problems = _problem(values.is_null() & ~blank, "not a number")
     notes = []
+    if f.name.endswith("_seconds"):
+        durations = read_durations(raw)
+        taken = values.is_null() & durations.is_not_null()
+        if taken.any():
+            values = pl.select(pl.coalesce(values, durations)).to_series()
+            notes.append(Note(f.name, "durations written as [h:]mm:ss read as seconds", int(taken.sum())))
+    problems = _problem(values.is_null() & ~blank, "not a number")
     if with_comma.any():
         notes.append(Note(f.name, "decimal comma read as a decimal point (1.234,5 → 1234.5)", int(with_comma.sum())))
     checks = []
@@ -170,23 +191,25 @@ OTHER_SCALES: dict[str, tuple[OtherScale, ...]] = {
                    lambda x: (x / 25).round(0) + 1),
     ),
 }
-_SCALE_FIT, _SCALE_ABOVE = 0.98, 0.2
+_SCALE_FIT, _SCALE_ABOVE, _SCALE_MIN_VALUES = 0.98, 0.2, 20
 
 
 def other_scale(values: pl.Series, f: Field) -> OtherScale | None:
     """The other scale a score column is on, or None for its native scale.
 
     A scale is recognised when at least 98% of the values fit it and at least a fifth lie above
-    the top of the smaller scale (so a 1–5 column with a stray 9 stays 1–5 and the 9 is cleared,
-    while a real 1–10 column, where most answers are 6–10, is converted).
+    the top of the smaller scale — half, in a column of fewer than 20 answers (so a 1–5 column with
+    a stray 9 or 12 stays 1–5 and the stray value is cleared, while a real 1–10 column, where most
+    answers are 6–10, is converted).
     """
     present = values.drop_nulls()
     if not len(present):
         return None
+    needed_above = _SCALE_ABOVE if len(present) >= _SCALE_MIN_VALUES else 0.5  # few answers: a typo is likelier
     for scale in OTHER_SCALES.get(f.name, ()):
         fits = float(((present >= scale.low) & (present <= scale.high)).mean())
         above = float((present > scale.above).mean())
-        if fits >= _SCALE_FIT and above >= _SCALE_ABOVE:
+        if fits >= _SCALE_FIT and above >= needed_above:
             return scale
     return None
 

@@ -12,6 +12,7 @@ Rules (issue 2, DESIGN.md §4–§5):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -64,11 +65,13 @@ def normalise(
     filename: str,
     id_prefix: str,
     known_keys: pl.DataFrame | None = None,
+    on_column: Callable[[int, int, str], None] | None = None,
 ) -> Normalised:
     """Type, validate and de-duplicate ``raw``; see the module docstring.
 
     ``id_prefix`` makes generated ids (``{prefix}-{row}``) unique across files; ``known_keys``
-    holds the key columns already in the dataset (for appends).
+    holds the key columns already in the dataset (for appends); ``on_column(done, total, name)``
+    is called after each column is converted (progress of long imports).
     """
     frame = raw.frame
     rows = frame.get_column(ROW)
@@ -77,6 +80,15 @@ def normalise(
     reasons: list[pl.Series] = []
     notes: list[Note] = []
     extras: dict[str, str] = {}
+
+    total = len(raw.columns)
+    done = 0
+
+    def advance(column: str) -> None:
+        nonlocal done
+        done += 1
+        if on_column is not None:
+            on_column(done, total, column)
 
     for column, field_name in mapping.items():
         if field_name is None:
@@ -90,6 +102,7 @@ def normalise(
             reasons.append(_required_reason(f.name, source, converted))
         else:
             cleared.append(_cleared(rows, column, f.name, source, converted.problems))
+        advance(column)
 
     taken = set(table.names)
     for column in raw.columns:
@@ -100,6 +113,7 @@ def normalise(
         converted, extras[name] = _convert_extra(source, raw.decimal_hint)
         columns[name] = converted.values.alias(name)
         cleared.append(_cleared(rows, column, name, source, converted.problems))
+        advance(column)
 
     if table.generated_key and table.generated_key not in columns:
         columns[table.generated_key] = (id_prefix + "-" + rows.cast(pl.String)).alias(table.generated_key)

@@ -130,15 +130,12 @@ def run_import(
     previous = _active_table(store, dataset, t.name) if mode == "append" else None
     known = previous.select(t.key) if previous is not None else None
     result = normalise(prepared.raw, t, mapping, filename=prepared.filename,
-                       id_prefix=prepared.sha256[:8], known_keys=known)
+                       id_prefix=prepared.sha256[:8], known_keys=known,
+                       on_column=lambda done, total, name: progress(0.3 + 0.45 * done / total,
+                                                                    f"Converting '{name}' ({done} of {total} columns)"))
     report = result.report
     if report.accepted == 0:
-        first = report.rejected_rows().head(1).get_column("reason").to_list()
-        raise UnusableFile(
-            f"None of the {report.rows_in:,} rows of '{prepared.filename}' could be used"
-            + (f" (row {report.rejected_rows().item(0, 'row')}: {first[0]})" if first else "")
-            + ": check the mapping of the required columns."
-        )
+        raise UnusableFile(_nothing_usable(report, prepared.filename))
     frame = result.frame
     if previous is not None:
         frame = pl.concat([previous, frame], how="diagonal_relaxed")
@@ -152,6 +149,20 @@ def run_import(
     progress(1.0, "Done")
     return ImportResult("imported", version, report,
                         f"Imported '{prepared.filename}' as version {version.number} of '{dataset}': {report.summary()}")
+
+
+def _nothing_usable(report: ValidationReport, filename: str) -> str:
+    """Why no row of a file could be used, with the fix that matches the reason."""
+    reasons = report.rejected_rows()
+    row, reason = reasons.row(0) if reasons.height else (None, "")
+    where = f" (row {row}: {reason})" if row is not None else ""
+    if reasons.get_column("reason").str.contains("already in the dataset").all():
+        fix = "every row is already in the dataset, so there is nothing new to append"
+    elif reasons.get_column("reason").str.starts_with("duplicate").all():
+        fix = "every row repeats an earlier id; check which column holds the id"
+    else:
+        fix = "check the mapping of the required columns"
+    return f"None of the {report.rows_in:,} rows of '{filename}' could be used{where}: {fix}."
 
 
 def import_file(

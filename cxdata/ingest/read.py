@@ -172,7 +172,26 @@ def read_csv(data: bytes, filename: str) -> RawTable:
     raw = _with_header(grid.select(names[:fields]), filename, "csv", notes, header_index=h)
     raw.encoding, raw.separator = encoding, separator
     raw.too_long_rows = _too_long(grid.select(names[fields:]), raw.header_row)
+    raw.notes += _swallowed_lines(raw, separator)
     return raw
+
+
+def _swallowed_lines(raw: RawTable, separator: str) -> list[str]:
+    """A note for values that span lines and hold the separator: the mark of a missing closing quote,
+    which makes the following lines part of one value."""
+    columns = [c for c in raw.columns if raw.frame.schema[c] == pl.String]
+    if not columns:
+        return []
+    suspect = raw.frame.select(
+        pl.col(ROW),
+        pl.any_horizontal((pl.col(c).str.contains("\n", literal=True) & pl.col(c).str.contains(separator, literal=True))
+                          .fill_null(False) for c in columns).alias("s"),
+    ).filter("s")
+    if suspect.is_empty():
+        return []
+    rows = ", ".join(str(r) for r in suspect.get_column(ROW).head(5).to_list())
+    return [f"{suspect.height} value(s) span several lines and contain the separator (row {rows}): if a closing "
+            "quote is missing there, the lines after it were read into that value — check those rows."]
 
 
 def _split(payload: bytes, text: str, separator: str, names: list[str], filename: str) -> pl.DataFrame:
@@ -289,16 +308,18 @@ def _looks_like_value(cell: str) -> bool:
 def find_header_row(grid: pl.DataFrame) -> int:
     """0-based index of the header among the first rows of a string grid.
 
-    The header is the first row whose non-empty cells are at least 60% of the widest row's and
-    none of which looks like a number or a date. Falls back to the widest row.
+    The table's width is the most common number of filled cells among the rows with two or more
+    (so one ragged data row cannot set it). The header is the first row with at least 60% of that
+    width and no cell that looks like a number or a date; failing that, the first row of that width.
     """
     head = grid.head(_HEADER_SCAN_ROWS).rows()
     filled = [[c for c in row if c is not None and c.strip()] for row in head]
-    widest = max((len(f) for f in filled), default=0)
+    widths = Counter(len(f) for f in filled if len(f) >= 2)
+    width = widths.most_common(1)[0][0] if widths else max((len(f) for f in filled), default=0)
     for i, cells in enumerate(filled):
-        if cells and len(cells) >= 0.6 * widest and not any(_looks_like_value(c) for c in cells):
+        if cells and len(cells) >= 0.6 * width and not any(_looks_like_value(c) for c in cells):
             return i
-    return max(range(len(filled)), key=lambda i: len(filled[i])) if filled else 0
+    return next((i for i, f in enumerate(filled) if len(f) >= width), 0)
 
 
 def _with_header(

@@ -1,0 +1,76 @@
+"""Import edge cases found while driving the app: ragged rows below a narrow header, tiny score
+columns, a missing closing quote, appends with nothing new, durations, progress, first-start sample."""
+
+from __future__ import annotations
+
+import gzip
+
+from nasty_files import column, csv_bytes, import_fails, import_ok
+
+from cxdata import bootstrap
+from cxdata.ingest import import_file, prepare
+from cxdata.store import Store
+
+
+def test_a_wider_data_row_does_not_become_the_header(store):
+    data = b"started_at,channel\n2026-01-01,phone\n2026-01-02,chat,extra,more\n2026-01-03,email\n"
+    prepared = prepare(store, data, "x.csv", "interactions")
+    assert prepared.raw.columns == ["started_at", "channel"] and prepared.raw.header_row == 1
+    frame, report = import_ok(store, data)
+    assert column(frame, "channel") == ["phone", "email"]
+    assert report.rejected_rows().get_column("row").to_list() == [3]
+
+
+def test_a_tiny_score_column_with_one_stray_value_keeps_its_scale(store):
+    frame, report = import_ok(store, csv_bytes([["date", "csat"], ["2026-01-01", 4], ["2026-01-02", 5],
+                                                ["2026-01-03", 12]]))
+    assert column(frame, "csat") == [4, 5, None]
+    assert [w.field for w in report.warnings()] == ["csat"]
+
+
+def test_a_missing_closing_quote_is_pointed_out(store):
+    data = b'started_at,comment\n2026-01-01,"never closed\n2026-01-02,ok\n2026-01-03,ok\n'
+    _, report = import_ok(store, data)
+    assert any("closing quote" in note and "row 2" in note for note in report.notes)
+
+
+def test_appending_a_file_already_in_the_dataset_says_so(store):
+    data = csv_bytes([["interaction_id", "started_at"], ["A", "2026-01-01"]])
+    import_file(store, data, "a.csv", "interactions", dataset="d")
+    message = import_fails(store, data, "a.csv", mode="append", force=True, dataset="d")
+    assert "nothing new to append" in message and "mapping" not in message
+
+
+def test_durations_in_h_mm_ss_and_a_header_called_handle(store):
+    frame, report = import_ok(store, csv_bytes([["date", "handle", "wait"], ["2026-01-01", "00:05:30", "1:20"],
+                                                ["2026-01-02", "1:02:03", "45"], ["2026-01-03", "7:75", "x"]]))
+    assert report.mapping["handle"] == "handle_seconds"
+    assert column(frame, "handle_seconds") == [330.0, 3723.0, None]  # 7:75 is no duration
+    assert column(frame, "wait_seconds") == [80.0, 45.0, None]
+    assert any("[h:]mm:ss" in n.message for n in report.conversions)
+
+
+def test_progress_is_reported_while_converting(store):
+    seen = []
+    import_file(store, csv_bytes([["date", "channel", "csat"], ["2026-01-01", "phone", 5]]), "p.csv",
+                "interactions", progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert sum("Converting" in m for _, m in seen) == 3
+
+
+def test_the_sample_loads_once_and_never_comes_back_after_deletion(tmp_path, monkeypatch):
+    sample = tmp_path / "sample"
+    sample.mkdir()
+    for table, name in bootstrap.SAMPLE_FILES.items():
+        rows = {"customers": [["customer_id"], ["C1"]], "revenue": [["customer_id", "month", "revenue"], ["C1", "2026-01", 9]],
+                "interactions": [["customer_id", "started_at"], ["C1", "2026-01-05"]]}[table]
+        data = csv_bytes(rows)
+        (sample / name).write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    store = Store(tmp_path / "store")
+    assert bootstrap.ensure_sample(store, sample)
+    for version in store.versions(bootstrap.SAMPLE_DATASET):
+        store.delete_version(bootstrap.SAMPLE_DATASET, version.number)
+    assert store.datasets() == []
+    assert not bootstrap.ensure_sample(store, sample)  # deleted on purpose: stays deleted
+    assert not bootstrap.ensure_sample(Store(tmp_path / "other"), tmp_path / "missing")  # no files: no sample

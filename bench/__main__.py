@@ -1,4 +1,4 @@
-"""``make bench`` (``python -m bench``): import timings against the budgets of DESIGN.md §8.
+"""``make bench`` (``python -m bench``): import and analytics timings against the budgets of DESIGN.md §8.
 
 For each case the input file is built once and cached in ``bench/out/`` (see :mod:`bench.files`),
 then imported ``--repeat`` times (default 3), each time in a fresh child process into a fresh
@@ -6,8 +6,11 @@ Store. The table shows min / median / max seconds of ``import_file``, rows per s
 median, and the peak resident memory of the child (``ru_maxrss`` from ``os.wait4``), next to the
 peak of a child that only imports the engine, and the budget.
 
-Options: ``--repeat N``, ``--only csv|xlsx``, ``--csv-rows N``, ``--xlsx-rows N`` (smaller files
-for a quick look; the budgets apply to the defaults).
+The analytics timings (model fit, scenario evaluation, a dashboard filter change) are described in
+:mod:`bench.analytics`.
+
+Options: ``--repeat N``, ``--only csv|xlsx|analytics``, ``--csv-rows N``, ``--xlsx-rows N`` (smaller
+files for a quick look; the budgets apply to the defaults).
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ def _version(module: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", choices=["csv", "xlsx"])
+    parser.add_argument("--only", choices=["csv", "xlsx", "analytics"])
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     args = parser.parse_args(argv)
@@ -109,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         cases = [c for c in cases if c.name.lower().startswith(args.only)]
     print(machine(), flush=True)
+    if args.only in (None, "analytics"):
+        from bench.analytics import run as run_analytics
+
+        analytics = [["case", "runs", "min s", "median s", "max s", "budget", "within"]]
+        analytics += run_analytics(args.repeat, run_child)
+        print("\nAnalytics on the sample dataset\n")
+        print(table(analytics), flush=True)
+    if not cases:
+        return 0
     _, baseline = run_child("--baseline")
     rows = [["case", "file MB", "rows", "min s", "median s", "max s", "rows/s (median)", "peak RSS MB",
              "budget", "within"]]

@@ -238,21 +238,27 @@ class Filters:
     def of(cls, start=None, end=None, **where: Sequence) -> Filters:
         return cls(start, end, tuple(sorted((k, tuple(v)) for k, v in where.items() if v)))
 
-    def apply(self, frame: pl.DataFrame, time_column: str) -> tuple[pl.DataFrame, list[str]]:
-        """Rows passing the filters, and the filter columns the frame does not have (ignored)."""
+    def predicate(self, schema: pl.Schema, time_column: str) -> tuple[pl.Expr | None, list[str]]:
+        """The filters as one expression over a frame with this schema (None when nothing filters),
+        and the filter columns the frame does not have (ignored)."""
         conditions, ignored = [], []
         t = pl.col(time_column)
         if self.start is not None:
-            conditions.append(t >= pl.lit(self.start).cast(frame.schema[time_column]))
+            conditions.append(t >= pl.lit(self.start).cast(schema[time_column]))
         if self.end is not None:
             end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
             conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
         for column, values in self.where:
-            if column in frame.columns:
+            if column in schema:
                 conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
             else:
                 ignored.append(column)
-        return (frame.filter(*conditions) if conditions else frame), ignored
+        return (pl.all_horizontal(conditions) if conditions else None), ignored
+
+    def apply(self, frame: pl.DataFrame, time_column: str) -> tuple[pl.DataFrame, list[str]]:
+        """Rows passing the filters, and the filter columns the frame does not have (ignored)."""
+        condition, ignored = self.predicate(frame.schema, time_column)
+        return (frame if condition is None else frame.filter(condition)), ignored
 
 
 # ---------------------------------------------------------------- computation
@@ -331,11 +337,12 @@ def compute(
     if reason:
         raise KeyError(f"{metric.label} {reason}")
     time_column = "started_at" if metric.base is Base.CONTACTS else "month"
-    rows, _ignored = filters.apply(frame, time_column)
-    rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in rows.columns)
+    condition, _ignored = filters.predicate(frame.schema, time_column)
+    rows = frame.lazy() if condition is None else frame.lazy().filter(condition)
+    rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in frame.columns)
     if metric.key == "cost_per_contact":
-        rows = rows.with_columns(_cost=contact_cost(set(rows.columns), params.cost_per_contact))
-    population = rows.lazy().filter(metric.population(params))
+        rows = rows.with_columns(_cost=contact_cost(set(frame.columns), params.cost_per_contact))
+    population = rows.filter(metric.population(params))
     aggs = _aggregations(metric, params)
     if metric.events_metric:
         aggs.append(metric.value(params).cast(pl.Int64).sum().alias("events"))

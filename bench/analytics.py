@@ -1,0 +1,138 @@
+"""Analytics timings on the sample dataset against DESIGN.md §8 and the issues' budgets.
+
+- **full fit** (< 15 s): ``cxdata.analysis.analyse`` on the sample — experience, satisfaction and
+  response models, hazard model (adjusted and naive), marginal effects, key drivers with bootstrap,
+  NPS linkage, revenue at risk with 200 coefficient draws — in a fresh process, from tables
+  already in memory;
+- **scenario** (< 1 s once models are fitted): ``PlannerBase.evaluate`` for four scenarios
+  (a scoped wait cut, a scoped transfer cut, an FCR raise on every contact, a channel shift),
+  after one ``PlannerBase.build``;
+- **filter change** (< 300 ms of server time): what the Overview computes when a filter changes —
+  KPI tiles with deltas, the revenue-at-risk tile, churn by negative experiences, the headlines and a
+  monthly trend — on an analysis already loaded (engine time; the page adds drawing).
+
+Each figure is the median of ``repeat`` runs (fresh processes for the fit).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def sample_store_dir() -> Path:
+    """A store with the sample imported (cached in bench/out/sample-store; fits removed)."""
+    from cxdata.bootstrap import ensure_sample
+    from cxdata.store import Store
+
+    target = OUT / "sample-store"
+    if not (target / "catalog.sqlite").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        ensure_sample(Store(target))
+    shutil.rmtree(target / "fits", ignore_errors=True)
+    return target
+
+
+def fit_once(store_dir: str) -> dict:
+    """Child process: load the tables, then time analyse() alone."""
+    from cxdata.analysis import Tables, analyse
+    from cxdata.store import Store
+
+    store = Store(store_dir)
+    tables = Tables.from_store(store, store.active_version("sample").version_id)
+    start = time.perf_counter()
+    analyse(tables)
+    return {"seconds": time.perf_counter() - start}
+
+
+def scenarios_and_filters(store_dir: str, repeat: int) -> dict:
+    """Child process: scenario evaluations and Overview computations on a loaded analysis."""
+    from cxdata.analysis import load_or_analyse
+    from cxdata.dashboard import churn_by_negatives, comparison_period, headlines, kpi_tiles, risk_tile
+    from cxdata.metrics import Filters, compute
+    from cxdata.roi import Economics, Lever, PlannerBase, Scenario
+    from cxdata.store import Store
+
+    store = Store(store_dir)
+    a = load_or_analyse(store, store.active_version("sample").version_id)
+    start = time.perf_counter()
+    base = PlannerBase.build(a)
+    build = time.perf_counter() - start
+    scenarios = [
+        Scenario("phone wait −30%", (Lever("wait_cut", 0.3, (("channel", ("phone",)),)),), Economics(running_cost=5000)),
+        Scenario("billing transfers −50%", (Lever("transfer_cut", 0.5, (("touchpoint", ("billing",)),)),), Economics()),
+        Scenario("FCR +5 points, all contacts", (Lever("fcr_raise", 5),), Economics(investment=50000)),
+        Scenario("2,000 phone → chatbot", (Lever("channel_shift", 2000, containment=0.6),), Economics()),
+    ]
+    timings = {}
+    for s in scenarios:
+        runs = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            base.evaluate(s)
+            runs.append(time.perf_counter() - t)
+        timings[s.name] = runs
+    filters = [Filters.of(date(2026, 8, 1), date(2026, 10, 31), channel=["phone"]),
+               Filters.of(date(2026, 1, 1), date(2026, 6, 30), segment=["Small Business"]),
+               Filters.of(date(2025, 6, 1), date(2026, 5, 31), touchpoint=["billing", "support"])]
+    overview = []
+    for _ in range(repeat):
+        for f in filters:
+            t = time.perf_counter()
+            comparison = Filters(*comparison_period(f.start, f.end), f.where)
+            kpi_tiles(a, f, comparison)
+            risk_tile(a, f)
+            churn_by_negatives(a.panel, f)
+            headlines(a, f)
+            compute("csat", a.contacts, by=["month"], filters=f)
+            overview.append(time.perf_counter() - t)
+    return {"build": build, "scenarios": timings, "overview": overview}
+
+
+def run(repeat: int, run_child) -> list[list[str]]:
+    """Rows of the results table: case, runs, min, median, max, budget, within."""
+    store_dir = str(sample_store_dir())
+    fits = [run_child("--fit", store_dir)[0]["seconds"] for _ in range(repeat)]
+    shutil.rmtree(Path(store_dir) / "fits", ignore_errors=True)
+    run_child("--fit-and-save", store_dir)
+    rest = run_child("--scenarios", store_dir, str(repeat))[0]
+    rows = [_row("full model fit on the sample", fits, 15.0)]
+    rows.append(_row("planner base, once per version", [rest["build"]], None))
+    for name, runs in rest["scenarios"].items():
+        rows.append(_row(f"scenario: {name}", runs, 1.0))
+    rows.append(_row("Overview after a filter change (engine)", rest["overview"], 0.3))
+    return rows
+
+
+def _row(name: str, runs: list[float], budget: float | None) -> list[str]:
+    runs = sorted(runs)
+    median = statistics.median(runs)
+    within = "" if budget is None else ("yes" if median < budget else "**NO**")
+    return [name, str(len(runs)), f"{runs[0]:.3f}", f"{median:.3f}", f"{runs[-1]:.3f}",
+            "" if budget is None else f"< {budget:g} s", within]
+
+
+def child_main(argv: list[str]) -> None:
+    """Entry for ``python -m bench.child --fit | --fit-and-save | --scenarios``: one JSON line."""
+    if argv[0] == "--fit":
+        print(json.dumps(fit_once(argv[1])))
+    elif argv[0] == "--fit-and-save":
+        from cxdata.analysis import load_or_analyse
+        from cxdata.store import Store
+
+        store = Store(argv[1])
+        load_or_analyse(store, store.active_version("sample").version_id)
+        print(json.dumps({}))
+    else:
+        print(json.dumps(scenarios_and_filters(argv[1], int(argv[2]))))
+
+
+if __name__ == "__main__":
+    child_main(sys.argv[1:])

@@ -1,0 +1,145 @@
+"""Customer journeys across channels (issue 6): issues as repeat-contact chains, channel hopping,
+resolution times, and one customer's whole history.
+
+An **issue** is a chain of contacts from the same customer on the same reason in which each contact
+comes within W days (7 by default) of the previous one — the repeat-contact definition of METHOD.md §4,
+so a chain of n contacts is n − 1 repeats. Its **path** is the sequence of channels
+(``chatbot → phone → email``); its **time to resolution** runs from the first contact to the last
+(to the first resolved contact when the data says which); the **churn after** it is whether the
+customer left within 90 days of its last contact.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from cxdata import stats
+
+CHURN_AFTER_DAYS = 90
+ARROW = " → "
+
+
+def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> pl.DataFrame:
+    """One row per issue: issue_id, customer_id, reason, touchpoint, first_at, last_at, contacts, path,
+    resolved, resolution_hours, csat (mean of its answers), answered, churned_after.
+
+    Needs customer_id and started_at; reason, channel, resolved, csat are used when present.
+    """
+    if "customer_id" not in contacts.columns:
+        raise KeyError("Journeys need customer_id on interactions")
+    cols = contacts.columns
+    w = window_days * 86400.0
+    lf = contacts.lazy().filter(pl.col("customer_id").is_not_null())
+    reason = pl.col("reason") if "reason" in cols else pl.lit("(any)")
+    prev_gap = pl.col("prev_same_gap_s") if "prev_same_gap_s" in cols else pl.lit(None, pl.Float64)
+    chains = (
+        lf.with_columns(_reason=reason.fill_null("(none)"))
+        .sort("customer_id", "_reason", "started_at")
+        .with_columns(_new=~(prev_gap <= w).fill_null(False))
+        .with_columns(_n=pl.col("_new").cast(pl.Int32).cum_sum().over("customer_id", "_reason"))
+        .with_columns(issue_id=pl.format("{}|{}|{}", "customer_id", "_reason", "_n"))
+    )
+    resolved = pl.col("resolved") if "resolved" in cols else pl.lit(None, pl.Boolean)
+    first_fix = pl.col("started_at").filter(resolved.fill_null(False)).min()
+    agg = chains.group_by("issue_id").agg(
+        pl.col("customer_id").first(),
+        reason=pl.col("_reason").first(),
+        touchpoint=pl.col("touchpoint").first() if "touchpoint" in cols else pl.lit(None, pl.String),
+        first_at=pl.col("started_at").min(),
+        last_at=pl.col("started_at").max(),
+        contacts=pl.len(),
+        path=pl.col("channel").fill_null("?").str.join(ARROW) if "channel" in cols else pl.lit(None, pl.String),
+        resolved=resolved.fill_null(False).any() if "resolved" in cols else pl.lit(None, pl.Boolean),
+        _fixed_at=first_fix,
+        csat=pl.col("csat").mean() if "csat" in cols else pl.lit(None, pl.Float64),
+        answered=pl.col("csat").count() if "csat" in cols else pl.lit(0, pl.UInt32),
+    ).with_columns(
+        resolution_hours=((pl.coalesce("_fixed_at", "last_at") - pl.col("first_at")).dt.total_seconds() / 3600)
+    ).drop("_fixed_at")
+    out = agg.collect()
+    if customers is not None and "churned_at" in customers.columns:
+        out = out.join(customers.select("customer_id", "churned_at"), on="customer_id", how="left").with_columns(
+            churned_after=(pl.col("churned_at").is_not_null()
+                           & (pl.col("churned_at") >= pl.col("last_at").dt.date())
+                           & (pl.col("churned_at") <= (pl.col("last_at") + timedelta(days=CHURN_AFTER_DAYS)).dt.date()))
+        ).drop("churned_at")
+    return out.sort("first_at")
+
+
+def journey_summary(issue_table: pl.DataFrame) -> dict:
+    """Headline figures: issues, share needing 2+ contacts (Wilson interval, %), median and P90 time to
+    resolution of multi-contact issues (hours), contacts per issue."""
+    n = issue_table.height
+    multi = issue_table.filter(pl.col("contacts") >= 2)
+    x = multi.height
+    lo, hi = pl.select(*(e.alias(f"b{i}") for i, e in enumerate(stats.wilson(pl.lit(x), pl.lit(float(max(n, 1))))))).row(0)
+    hours = multi.get_column("resolution_hours").drop_nulls()
+    return {
+        "issues": n, "multi_contact": x, "multi_share": 100 * x / n if n else None,
+        "multi_low": lo * 100 if n else None, "multi_high": hi * 100 if n else None,
+        "median_hours": float(hours.median()) if len(hours) else None,
+        "p90_hours": float(hours.quantile(0.9)) if len(hours) else None,
+        "contacts_per_issue": float(issue_table.get_column("contacts").mean()) if n else None,
+    }
+
+
+def channel_paths(issue_table: pl.DataFrame, min_contacts: int = 2, top: int = 20) -> pl.DataFrame:
+    """The most frequent channel paths of issues with at least ``min_contacts`` contacts.
+
+    Columns: path, issues, share (% of those issues), csat (mean answer), answers, churn (% churned
+    within 90 days, Wilson low/high), customers (ids, for the link to them).
+    """
+    multi = issue_table.filter(pl.col("contacts") >= min_contacts)
+    if multi.is_empty():
+        return pl.DataFrame(schema={"path": pl.String, "issues": pl.UInt32, "share": pl.Float64})
+    has_churn = "churned_after" in multi.columns
+    agg = multi.group_by("path").agg(
+        issues=pl.len(),
+        csat=(pl.col("csat") * pl.col("answered")).sum() / pl.col("answered").sum(),
+        answers=pl.col("answered").sum(),
+        churned=pl.col("churned_after").sum() if has_churn else pl.lit(None, pl.UInt32),
+        customers=pl.col("customer_id").unique(maintain_order=True).head(200),
+    ).sort("issues", descending=True).head(top)
+    out = agg.with_columns(share=pl.col("issues") / multi.height * 100)
+    if has_churn:
+        lo, hi = stats.wilson(pl.col("churned"), pl.col("issues").cast(pl.Float64))
+        out = out.with_columns(churn=pl.col("churned") / pl.col("issues") * 100, churn_low=lo * 100, churn_high=hi * 100)
+    return out.select("path", "issues", "share", "csat", "answers",
+                      *(["churn", "churn_low", "churn_high"] if has_churn else []), "customers")
+
+
+def customer_timeline(contacts: pl.DataFrame, customer_id: str, customers: pl.DataFrame | None = None,
+                      revenue: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Everything that happened to one customer, oldest first: contacts, monthly revenue, joining, churn.
+
+    Columns: at, event (contact | revenue | joined | churned), channel, touchpoint, reason, wait_seconds,
+    transfers, resolved, csat, nps, ces, comment, amount.
+    """
+    keep = ["channel", "touchpoint", "reason", "wait_seconds", "transfers", "resolved", "csat", "nps", "ces", "comment"]
+    events = [contacts.filter(pl.col("customer_id") == customer_id).select(
+        at=pl.col("started_at"), event=pl.lit("contact"),
+        *[pl.col(c) if c in contacts.columns else pl.lit(None).alias(c) for c in keep])]
+    if revenue is not None:
+        events.append(revenue.filter(pl.col("customer_id") == customer_id).select(
+            at=pl.col("month").cast(pl.Datetime("us")), event=pl.lit("revenue"), amount=pl.col("revenue")))
+    if customers is not None:
+        row = customers.filter(pl.col("customer_id") == customer_id)
+        for column, label in (("joined_at", "joined"), ("churned_at", "churned")):
+            if column in row.columns and row.height and row.item(0, column) is not None:
+                events.append(row.select(at=pl.col(column).cast(pl.Datetime("us")), event=pl.lit(label)))
+    order = ["at", "event", *keep, "amount"]
+    timeline = pl.concat(events, how="diagonal_relaxed")
+    return timeline.select([c for c in order if c in timeline.columns]).sort("at", "event")
+
+
+def find_customers(customers: pl.DataFrame | None, contacts: pl.DataFrame, query: str, limit: int = 20) -> list[str]:
+    """Customer ids containing ``query`` (case-insensitive), those with the most contacts first."""
+    counts = contacts.group_by("customer_id").len()
+    if customers is not None:
+        counts = customers.select("customer_id").join(counts, on="customer_id", how="left").with_columns(
+            pl.col("len").fill_null(0))
+    q = query.strip().lower()
+    hits = counts.filter(pl.col("customer_id").str.to_lowercase().str.contains(q, literal=True)) if q else counts
+    return hits.sort("len", "customer_id", descending=[True, False]).head(limit).get_column("customer_id").to_list()

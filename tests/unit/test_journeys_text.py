@@ -1,0 +1,139 @@
+"""Journeys (issue chains, channel paths, resolution, timeline) and comment text (sentiment with its
+validation, lexicon fallback, weighted log-odds themes) on small hand-made tables."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from cxdata import journeys, text
+from cxdata.contacts import enrich_contacts
+
+T0 = datetime(2026, 3, 2, 9, 0)
+DAY = timedelta(days=1)
+
+
+def contacts(rows: list[dict]) -> pl.DataFrame:
+    schema = {"interaction_id": pl.String, "customer_id": pl.String, "started_at": pl.Datetime("us"),
+              "channel": pl.String, "reason": pl.String, "touchpoint": pl.String, "resolved": pl.Boolean,
+              "csat": pl.Int64, "comment": pl.String}
+    return enrich_contacts(pl.DataFrame([{k: r.get(k) for k in schema} | {"interaction_id": f"I{i}"}
+                                         for i, r in enumerate(rows)], schema=schema))
+
+
+JOURNEY = [
+    # A: bot → phone → email on billing, fixed at the third contact (2 days after the first)
+    {"customer_id": "A", "reason": "billing", "channel": "chatbot", "started_at": T0, "resolved": False, "csat": 1},
+    {"customer_id": "A", "reason": "billing", "channel": "phone", "started_at": T0 + DAY, "resolved": False},
+    {"customer_id": "A", "reason": "billing", "channel": "email", "started_at": T0 + 2 * DAY, "resolved": True, "csat": 3},
+    # A again on billing 10 days later: a new issue (W = 7)
+    {"customer_id": "A", "reason": "billing", "channel": "phone", "started_at": T0 + 12 * DAY, "resolved": True},
+    # B: bot → phone on delivery, resolved at once on the phone after 6 hours
+    {"customer_id": "B", "reason": "delivery", "channel": "chatbot", "started_at": T0, "resolved": False},
+    {"customer_id": "B", "reason": "delivery", "channel": "phone", "started_at": T0 + timedelta(hours=6), "resolved": True, "csat": 5},
+    # C: one contact
+    {"customer_id": "C", "reason": "billing", "channel": "phone", "started_at": T0, "resolved": True},
+]
+CUSTOMERS = pl.DataFrame({"customer_id": ["A", "B", "C"], "joined_at": [date(2024, 1, 1)] * 3,
+                          "churned_at": [date(2026, 4, 30), None, None]})
+
+
+def test_issues_are_repeat_contact_chains():
+    table = journeys.issues(contacts(JOURNEY), CUSTOMERS).sort("customer_id", "first_at")
+    assert table.select("customer_id", "contacts", "path").rows() == [
+        ("A", 3, "chatbot → phone → email"), ("A", 1, "phone"), ("B", 2, "chatbot → phone"), ("C", 1, "phone")]
+    assert table.get_column("resolution_hours").to_list() == [48.0, 0.0, 6.0, 0.0]
+    assert table.get_column("csat").to_list()[0] == pytest.approx(2.0)
+    # A churned on 30 April: within 90 days of both of A's issues; B and C never
+    assert table.get_column("churned_after").to_list() == [True, True, False, False]
+
+
+def test_summary_and_channel_paths():
+    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    s = journeys.journey_summary(table)
+    assert (s["issues"], s["multi_contact"], s["multi_share"]) == (4, 2, 50.0)
+    assert s["median_hours"] == pytest.approx(27.0)  # 48 h and 6 h
+    assert s["multi_low"] < 50 < s["multi_high"]
+    paths = journeys.channel_paths(table)
+    assert paths.get_column("path").to_list() == ["chatbot → phone → email", "chatbot → phone"] or \
+        paths.get_column("path").to_list() == ["chatbot → phone", "chatbot → phone → email"]
+    bot_phone = paths.filter(pl.col("path") == "chatbot → phone").row(0, named=True)
+    assert (bot_phone["issues"], bot_phone["churn"], bot_phone["csat"]) == (1, 0.0, 5.0)
+    assert bot_phone["customers"] == ["B"]
+
+
+def test_customer_timeline_and_search():
+    revenue = pl.DataFrame({"customer_id": ["A", "A"], "month": [date(2026, 3, 1), date(2026, 4, 1)], "revenue": [50.0, 50.0]})
+    timeline = journeys.customer_timeline(contacts(JOURNEY), "A", CUSTOMERS, revenue)
+    assert timeline.get_column("event").to_list() == ["joined", "revenue", "contact", "contact", "contact", "contact",
+                                                      "revenue", "churned"]
+    assert timeline.columns[:2] == ["at", "event"]
+    assert journeys.find_customers(CUSTOMERS, contacts(JOURNEY), "a") == ["A"]
+    assert journeys.find_customers(CUSTOMERS, contacts(JOURNEY), "")[0] == "A"  # most contacts first
+
+
+def test_auc_by_ranks():
+    assert text.auc(np.array([0.9, 0.8, 0.3, 0.1]), np.array([1, 1, 0, 0])) == 1.0
+    assert text.auc(np.array([0.5, 0.5]), np.array([1, 0])) == 0.5
+    assert text.auc(np.array([0.2, 0.9, 0.4]), np.array([1, 0, 0])) == 0.0
+
+
+def _comments(n: int, seed: int = 1) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    neg = ["waited an hour on hold, still broken", "attesa infinita, nessuno risponde", "transferred three times, useless"]
+    pos = ["quick and friendly, solved", "veloce e gentile, grazie", "great help, thank you"]
+    rows = []
+    for i in range(n):
+        bad = rng.random() < 0.3
+        rows.append({"customer_id": f"C{i}", "started_at": T0 + i * timedelta(hours=1), "touchpoint": "billing",
+                     "channel": "phone", "csat": int(rng.integers(1, 3)) if bad else int(rng.integers(4, 6)),
+                     "comment": (neg if bad else pos)[i % 3]})
+    return contacts(rows)
+
+
+def test_sentiment_is_learned_and_validated_on_held_back_comments():
+    s = text.fit_sentiment(_comments(400))
+    assert s.method == "learned" and s.n_test > 40 and s.auc > 0.95
+    assert "held-back" in s.description
+    scores = dict(s.scores.join(_comments(400).select("interaction_id", "csat"), on="interaction_id")
+                  .group_by(pl.col("csat") <= 2).agg(pl.col("p_negative_text").mean()).iter_rows())
+    assert scores[True] > 0.5 > scores[False]
+
+
+def test_sentiment_falls_back_to_the_lexicon_with_few_scored_comments():
+    s = text.fit_sentiment(_comments(60))
+    assert s.method == "lexicon" and "word list" in s.description
+    assert s.auc is not None and s.auc > 0.8
+
+
+def test_themes_by_weighted_log_odds_with_an_informative_prior():
+    c = _comments(400)
+    labelled = text.labelled_comments(c, text.fit_sentiment(c))
+    t = text.themes(labelled, top=50, min_count=1)
+    top = t.row(0, named=True)
+    assert top["positive"] == 0 and top["negative"] > 0
+    assert not set(t.get_column("term")) & {"quick", "friendly", "veloce", "gentile"}
+    # the formula by hand for the top term
+    neg = labelled.filter(pl.col("tone") == "negative").get_column("comment").to_list()
+    pos = labelled.filter(pl.col("tone") == "positive").get_column("comment").to_list()
+    vocab_counts: dict[str, list[int]] = {}
+    for k, docs in enumerate((neg, pos)):
+        for d in docs:
+            for term in set(text.terms(d)):
+                vocab_counts.setdefault(term, [0, 0])[k] += 1
+    ci, cj = vocab_counts[top["term"]]
+    total = sum(a + b for a, b in vocab_counts.values())
+    alpha = text.PRIOR_STRENGTH * (ci + cj) / total
+    ni, nj = sum(a for a, _ in vocab_counts.values()), sum(b for _, b in vocab_counts.values())
+    a0 = text.PRIOR_STRENGTH
+    delta = math.log((ci + alpha) / (ni + a0 - ci - alpha)) - math.log((cj + alpha) / (nj + a0 - cj - alpha))
+    assert top["log_odds"] == pytest.approx(delta)
+    assert top["z"] == pytest.approx(delta / math.sqrt(1 / (ci + alpha) + 1 / (cj + alpha)))
+    behind = text.comments_with(labelled, top["term"], limit=5)
+    assert behind.height == 5 and (behind.get_column("tone") == "negative").all()
+    trend = text.theme_trend(labelled, top["term"])
+    assert trend.get_column("mentioning").sum() == top["negative"]

@@ -117,6 +117,17 @@ def _repeat(days: int) -> Metric:
     )
 
 
+def _revenue_churn(key: str, label: str, definition: str, net: bool) -> Metric:
+    """Revenue lost (cancelled + contraction, minus expansion when ``net``) / revenue of the previous month."""
+    def lost(p: Params) -> pl.Expr:
+        out = pl.when(pl.col("churn")).then(pl.col("revenue_prev")).otherwise(0.0) + pl.col("contraction").fill_null(0.0)
+        return out - pl.col("expansion").fill_null(0.0) if net else out
+
+    return Metric(key, label, definition, ("revenue",), Base.CUSTOMER_MONTHS, Shape.RATIO, "%", value=lost,
+                  denominator=lambda p: pl.col("revenue_prev"), population=lambda p: pl.col("revenue_prev").is_not_null(),
+                  higher_is_better=False)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("nps", "NPS", "100 × (promoters 9–10 − detractors 0–6) / answers. Interval: adjusted Wald.",
            ("nps",), Base.CONTACTS, Shape.NPS, "points",
@@ -195,21 +206,12 @@ METRICS: tuple[Metric, ...] = (
            "Annualised = 1 − (1 − monthly)^12.",
            ("customer_id",), Base.CUSTOMER_MONTHS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("churn"), higher_is_better=False, events_metric=True),
-    Metric("gross_revenue_churn", "Gross revenue churn",
-           "(Revenue of the previous month lost to cancellation + contraction) / revenue of the previous month.",
-           ("revenue",), Base.CUSTOMER_MONTHS, Shape.RATIO, "%",
-           value=lambda p: pl.when(pl.col("churn")).then(pl.col("revenue_prev")).otherwise(0.0)
-           + pl.col("contraction").fill_null(0.0),
-           denominator=lambda p: pl.col("revenue_prev"), population=lambda p: pl.col("revenue_prev").is_not_null(),
-           higher_is_better=False),
-    Metric("net_revenue_churn", "Net revenue churn",
-           "(Cancelled + contraction − expansion) / revenue of the previous month; negative means net expansion. "
-           "NRR = 1 − net revenue churn.",
-           ("revenue",), Base.CUSTOMER_MONTHS, Shape.RATIO, "%",
-           value=lambda p: pl.when(pl.col("churn")).then(pl.col("revenue_prev")).otherwise(0.0)
-           + pl.col("contraction").fill_null(0.0) - pl.col("expansion").fill_null(0.0),
-           denominator=lambda p: pl.col("revenue_prev"), population=lambda p: pl.col("revenue_prev").is_not_null(),
-           higher_is_better=False),
+    _revenue_churn("gross_revenue_churn", "Gross revenue churn",
+                   "(Revenue of the previous month lost to cancellation + contraction) / revenue of the previous month.",
+                   net=False),
+    _revenue_churn("net_revenue_churn", "Net revenue churn",
+                   "(Cancelled + contraction − expansion) / revenue of the previous month; negative means net "
+                   "expansion. NRR = 1 − net revenue churn.", net=True),
     Metric("cost_to_serve", "Cost to serve per customer",
            "Σ contacts × cost per contact / customer-months at risk: the monthly service cost of a customer.",
            ("customer_id",), Base.CUSTOMER_MONTHS, Shape.MEAN, "money",

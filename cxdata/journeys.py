@@ -16,6 +16,7 @@ from datetime import timedelta
 import polars as pl
 
 from cxdata import stats
+from cxdata.metrics import Filters
 
 CHURN_AFTER_DAYS = 90
 ARROW = " → "
@@ -68,6 +69,28 @@ def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window
     return out.sort("first_at")
 
 
+def issues_in_scope(issues: pl.DataFrame, contacts: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+    """The issues with at least one contact that passes ``filters``; each keeps all its contacts.
+
+    An issue's path and resolution need all its contacts, so the filters pick issues, not contacts:
+    "channel = phone" keeps the issues that went through the phone, with every channel they used.
+    Each contact passing the filters is matched to the issue of its customer and reason that started
+    last at or before it (issues partition a customer's contacts on a reason).
+    """
+    if filters.start is None and filters.end is None and not filters.where:
+        return issues
+    columns = [c for c in contacts.columns
+               if c in ("customer_id", "reason", "started_at") or c in dict(filters.where)]
+    passing, _ = filters.apply(contacts.select(columns), "started_at")
+    reason = pl.col("reason").fill_null("(none)") if "reason" in contacts.columns else pl.lit("(any)")
+    keys = (passing.lazy().filter(pl.col("customer_id").is_not_null())
+            .select("customer_id", reason.alias("reason"), "started_at").sort("started_at"))
+    starts = issues.lazy().select("issue_id", "customer_id", "reason", "first_at").sort("first_at")
+    hit = keys.join_asof(starts, left_on="started_at", right_on="first_at", by=["customer_id", "reason"],
+                         strategy="backward", check_sortedness=False).select("issue_id").drop_nulls().unique()
+    return issues.join(hit.collect(), on="issue_id", how="semi")
+
+
 def journey_summary(issue_table: pl.DataFrame) -> dict:
     """Headline figures: issues, share needing 2+ contacts (Wilson interval, %), median and P90 time to
     resolution of multi-contact issues (hours), contacts per issue."""
@@ -101,7 +124,7 @@ def channel_paths(issue_table: pl.DataFrame, min_contacts: int = 2, top: int = 2
         answers=pl.col("answered").sum(),
         churned=pl.col("churned_after").sum() if has_churn else pl.lit(None, pl.UInt32),
         customers=pl.col("customer_id").unique(maintain_order=True).head(200),
-    ).sort("issues", descending=True).head(top)
+    ).sort(["issues", "path"], descending=[True, False]).head(top)
     out = agg.with_columns(share=pl.col("issues") / multi.height * 100)
     if has_churn:
         lo, hi = stats.wilson(pl.col("churned"), pl.col("issues").cast(pl.Float64))
@@ -117,10 +140,12 @@ def customer_timeline(contacts: pl.DataFrame, customer_id: str, customers: pl.Da
     Columns: at, event (contact | revenue | joined | churned), channel, touchpoint, reason, wait_seconds,
     transfers, resolved, csat, nps, ces, comment, amount.
     """
-    keep = ["channel", "touchpoint", "reason", "wait_seconds", "transfers", "resolved", "csat", "nps", "ces", "comment"]
+    keep = {"channel": pl.String, "touchpoint": pl.String, "reason": pl.String, "wait_seconds": pl.Float64,
+            "transfers": pl.Int64, "resolved": pl.Boolean, "csat": pl.Int64, "nps": pl.Int64, "ces": pl.Int64,
+            "comment": pl.String}
     events = [contacts.filter(pl.col("customer_id") == customer_id).select(
         at=pl.col("started_at"), event=pl.lit("contact"),
-        *[pl.col(c) if c in contacts.columns else pl.lit(None).alias(c) for c in keep])]
+        *[(pl.col(c) if c in contacts.columns else pl.lit(None)).cast(t).alias(c) for c, t in keep.items()])]
     if revenue is not None:
         events.append(revenue.filter(pl.col("customer_id") == customer_id).select(
             at=pl.col("month").cast(pl.Datetime("us")), event=pl.lit("revenue"), amount=pl.col("revenue")))
@@ -129,7 +154,7 @@ def customer_timeline(contacts: pl.DataFrame, customer_id: str, customers: pl.Da
         for column, label in (("joined_at", "joined"), ("churned_at", "churned")):
             if column in row.columns and row.height and row.item(0, column) is not None:
                 events.append(row.select(at=pl.col(column).cast(pl.Datetime("us")), event=pl.lit(label)))
-    order = ["at", "event", *keep, "amount"]
+    order = ["at", "event", *keep, "amount"]  # keys of keep, in order
     timeline = pl.concat(events, how="diagonal_relaxed")
     return timeline.select([c for c in order if c in timeline.columns]).sort("at", "event")
 

@@ -31,7 +31,10 @@ import numpy as np
 import polars as pl
 from scipy import optimize, sparse
 
+from cxdata import stats
+
 MIN_SCORED, MIN_NEGATIVE, MIN_DF = 200, 30, 3
+NONE = "(none)"  # label of comments without a touchpoint or channel
 PRIOR_STRENGTH = 500.0
 STOPWORDS = frozenset("""
 a an the and or but of to in on at for with from by is are was were be been it this that i me my we our you your
@@ -56,9 +59,10 @@ facile grazie perfetto perfetta contento contenta chiaro efficiente professional
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words without accents (``perché`` → ``perche``), stopwords and 1-letter words dropped."""
+    """Lower-case words without accents (``perché`` → ``perche``); stopwords, numbers and 1-letter words dropped."""
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
-    return [w for w in re.findall(r"[a-z0-9']+", plain) if len(w) > 1 and w.strip("'") not in STOPWORDS]
+    return [w for w in re.findall(r"[a-z0-9']+", plain)
+            if len(w) > 1 and w.strip("'") not in STOPWORDS and not w.isdigit()]
 
 
 def terms(text: str) -> list[str]:
@@ -133,7 +137,12 @@ class Sentiment:
 
     @property
     def description(self) -> str:
-        check = f"AUC {self.auc:.2f} on {self.n_test:,} held-back scored comments" if self.auc is not None else "not validated"
+        if self.auc is None:
+            check = "not validated (fewer than 20 scored comments)"
+        elif self.method == "learned":
+            check = f"AUC {self.auc:.2f} on {self.n_test:,} held-back scored comments"
+        else:
+            check = f"AUC {self.auc:.2f} against the {self.n_test:,} scored comments (nothing learned from them)"
         how = ("learned from this dataset's scored comments (TF-IDF + regularised logistic regression)"
                if self.method == "learned" else "a small English + Italian word list (too few scored comments to learn)")
         return f"Sentiment {how}; {check}."
@@ -190,7 +199,8 @@ def labelled_comments(contacts: pl.DataFrame, sentiment: Sentiment) -> pl.DataFr
 def themes(labelled: pl.DataFrame, top: int = 15, min_count: int = 5) -> pl.DataFrame:
     """Terms that distinguish negative from positive comments (module docstring).
 
-    Columns: term, negative (comments mentioning it), positive, log_odds (δ), z. Largest z first.
+    Columns: term, negative (comments mentioning it), positive, log_odds (δ), z. Only terms leaning
+    negative (z > 0), largest z first.
     """
     neg = labelled.filter(pl.col("tone") == "negative").get_column("comment").to_list()
     pos = labelled.filter(pl.col("tone") == "positive").get_column("comment").to_list()
@@ -220,7 +230,21 @@ def themes(labelled: pl.DataFrame, top: int = 15, min_count: int = 5) -> pl.Data
     })
     # terms found in exactly the same comments are one theme (words of one stock phrase): keep the longest
     one_each = ranked.sort("_len", "term", descending=[True, False]).unique("_docs", keep="first")
-    return one_each.sort("z", "term", descending=[True, False]).drop("_docs", "_len").head(top)
+    negative_leaning = one_each.filter(pl.col("z") > 0)
+    return negative_leaning.sort("z", "term", descending=[True, False]).drop("_docs", "_len").head(top)
+
+
+def negative_share(labelled: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
+    """Share (%) of comments whose tone is negative, per value of ``by`` (or overall), with the 95% Wilson
+    interval. Columns: ``by`` (when given), n (comments), negative, value, low, high; highest share first."""
+    counts = [pl.len().alias("n"), (pl.col("tone") == "negative").sum().alias("negative")]
+    if by is None:
+        table = labelled.select(*counts)
+    else:
+        table = labelled.group_by(pl.col(by).fill_null(NONE)).agg(*counts).sort(
+            "n", by, descending=[True, False])
+    lo, hi = stats.wilson(pl.col("negative"), pl.col("n").cast(pl.Float64))
+    return table.with_columns(value=pl.col("negative") / pl.col("n") * 100, low=lo * 100, high=hi * 100)
 
 
 def comments_with(labelled: pl.DataFrame, term: str, limit: int = 50) -> pl.DataFrame:
@@ -232,8 +256,6 @@ def comments_with(labelled: pl.DataFrame, term: str, limit: int = 50) -> pl.Data
 
 def theme_trend(labelled: pl.DataFrame, term: str) -> pl.DataFrame:
     """By month: negative comments, those mentioning ``term``, and the share (%) with a Wilson interval."""
-    from cxdata import stats
-
     neg = labelled.filter(pl.col("tone") == "negative").with_columns(
         hit=pl.Series([term in terms(c) for c in labelled.filter(pl.col("tone") == "negative").get_column("comment").to_list()],
                       dtype=pl.Boolean))

@@ -12,6 +12,7 @@ import pytest
 
 from cxdata import journeys, text
 from cxdata.contacts import enrich_contacts
+from cxdata.metrics import Filters
 
 T0 = datetime(2026, 3, 2, 9, 0)
 DAY = timedelta(days=1)
@@ -137,3 +138,38 @@ def test_themes_by_weighted_log_odds_with_an_informative_prior():
     assert behind.height == 5 and (behind.get_column("tone") == "negative").all()
     trend = text.theme_trend(labelled, top["term"])
     assert trend.get_column("mentioning").sum() == top["negative"]
+
+
+def test_filters_pick_whole_issues():
+    c = contacts(JOURNEY)
+    table = journeys.issues(c, CUSTOMERS)
+    phone = journeys.issues_in_scope(table, c, Filters.of(channel=["phone"]))
+    # every issue that went through the phone, with all its channels
+    assert sorted(phone.get_column("path").to_list()) == ["chatbot → phone", "chatbot → phone → email", "phone", "phone"]
+    email = journeys.issues_in_scope(table, c, Filters.of(channel=["email"]))
+    assert email.get_column("path").to_list() == ["chatbot → phone → email"]
+    assert journeys.issues_in_scope(table, c, Filters()).height == table.height
+
+
+def test_paths_are_ordered_deterministically_on_ties():
+    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    assert journeys.channel_paths(table).get_column("path").to_list() == ["chatbot → phone", "chatbot → phone → email"]
+
+
+def test_timeline_columns_are_typed_when_the_data_lacks_them():
+    bare = enrich_contacts(pl.DataFrame({"customer_id": ["A"], "started_at": [T0]}))
+    timeline = journeys.customer_timeline(bare, "A")
+    assert timeline.schema["resolved"] == pl.Boolean and timeline.schema["csat"] == pl.Int64
+
+
+def test_negative_share_and_theme_details():
+    c = _comments(400)
+    labelled = text.labelled_comments(c, text.fit_sentiment(c))
+    overall = text.negative_share(labelled).row(0, named=True)
+    expected = (labelled.get_column("tone") == "negative").mean() * 100
+    assert overall["value"] == pytest.approx(expected) and overall["low"] < expected < overall["high"]
+    assert text.negative_share(labelled, "touchpoint").get_column("touchpoint").to_list() == ["billing"]
+    t = text.themes(labelled, top=100, min_count=1)
+    assert (t.get_column("z") > 0).all()
+    assert "20" not in text.tokens("waited 20 minutes")
+    assert "against the" in text.fit_sentiment(_comments(60)).description  # lexicon: nothing was held back

@@ -1,7 +1,13 @@
-"""Momento's entry point: page config, the store, the dataset selector bound to the URL, navigation.
+"""Momento's entry point: page config, the store, navigation, the global filters bound to the URL,
+and the Share control.
 
 Run with ``make run`` (``streamlit run app.py``). Global widgets live here, in the sidebar, so they
-stay in the URL on every page (DESIGN.md §7).
+stay in the URL on every page (DESIGN.md §7). Order matters:
+
+1. the pages are registered (``st.navigation``), so a ``?view=`` link or a parked in-app link can
+   switch page before any widget is drawn (``ui.share.follow``);
+2. the sidebar: Share (filled in last), dataset, period and comparison, dimension filters;
+3. the page runs; then the Share control is drawn with the parameters the page bound.
 """
 
 from pathlib import Path
@@ -9,6 +15,8 @@ from pathlib import Path
 import streamlit as st
 
 from ui.dataset import dataset_selector
+from ui.filters import global_filters
+from ui.share import follow, share_control
 from ui.store import get_store, load_sample_once
 from ui.text import plain
 
@@ -19,11 +27,29 @@ store = get_store()
 with st.spinner("First start: loading the sample company into Momento (a few seconds)…"):
     sample_notice = load_sample_once(store)
 
-dataset_selector(store)
+PAGES = [
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("app_pages/drilldown.py", title="Drill-down", icon=":material/grid_on:", url_path="drilldown"),
+    st.Page("app_pages/churn.py", title="Churn & Revenue", icon=":material/trending_down:", url_path="churn"),
+    st.Page("app_pages/journeys.py", title="Journeys", icon=":material/route:", url_path="journeys"),
+    st.Page("app_pages/voice.py", title="Voice of the customer", icon=":material/forum:", url_path="voice"),
+    st.Page("app_pages/roi.py", title="ROI planner", icon=":material/savings:", url_path="roi"),
+    st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
+    st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+]
+#: Parameters a page draws itself (the ROI planner's scope has the filters' names and meaning).
+PAGE_OWNED = {"roi": ("channel", "touchpoint", "segment", "region")}
+
+page = st.navigation(PAGES)
+follow(store, {p.url_path: p for p in PAGES}, page)
+
+share_slot = st.sidebar.container()
+dataset = dataset_selector(store)
 if sample_notice and not store.datasets():
     st.sidebar.warning(plain(sample_notice))
+global_filters(store, dataset, owned=PAGE_OWNED.get(page.url_path, ()))
 
-st.navigation([
-    st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
-]).run()
+page.run()
+
+with share_slot:
+    share_control(store, page)

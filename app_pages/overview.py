@@ -1,45 +1,153 @@
-"""Overview (placeholder until the executive dashboard lands): what the selected dataset holds."""
+"""Overview — the executive page that reads in 30 seconds: KPI tiles with their change against the
+comparison period, three headline sentences, the moments of service that put the most revenue at
+risk (each linked to the Drill-down and the ROI planner), and a KPI's trend by month.
+
+Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines), ``cxdata.metrics.compute``
+(trend) and ``RiskResult`` (moments); ``ui`` only draws them.
+"""
 
 import streamlit as st
 
-from cxdata.schema import TABLES
-from ui.dataset import current_dataset
-from ui.loaders import interactions_overview
+from cxdata.analysis import Analysis
+from cxdata.charts import trend_chart
+from cxdata.dashboard import headlines, kpi_tiles, risk_tile
+from cxdata.metrics import REGISTRY, Base, availability, compute
+from cxdata.settings import Settings
+from ui import format as fmt
+from ui.charts import draw
+from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, labelled, no_data_message, unlock_hint
+from ui.filters import Scope, current_scope
+from ui.links import moment_links, moments_in_scope
+from ui.settings import current_settings
 from ui.store import get_store
-from ui.text import count, plain, when
+from ui.text import plain
 
-TILE_LABELS = {"interactions": "Interactions", "customers": "Customers", "revenue": "Revenue rows (customer-months)"}
+#: The tiles, in two rows: the experience, then the money.
+TILE_ROWS = (("nps", "csat", "ces", "fcr"), ("logo_churn", "arpu", "revenue_at_risk", "cost_to_serve"))
+TOP_MOMENTS = 5
+BIND = "query-params"
 
-store = get_store()
-name = current_dataset()
-st.title("Overview")
-if name is None:
-    st.info("No data yet. Import your exports on the Data page to see them here.")
-    st.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
-    st.stop()
 
-version = store.active_version(name)
-st.caption(plain(f"Dataset {name} · version {version.number}, imported {when(version.created_at)} UTC"))
+def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
+    keys = tuple(k for row in TILE_ROWS for k in row if k != "revenue_at_risk")
+    by_key = {t["key"]: t for t in kpi_tiles(a, scope.filters, scope.comparison_filters, settings.params(), keys=keys)}
+    by_key["revenue_at_risk"] = risk_tile(a, scope.filters)
+    for row in TILE_ROWS:
+        for tile, slot in zip((by_key[k] for k in row), st.columns(len(row))):
+            with slot:
+                kpi_tile(tile, scope, settings.symbol)
+    shown = list(by_key.values())
+    contact_only = [c for c, _ in scope.where if a.panel is not None and c not in a.panel.columns]
+    if contact_only:
+        st.caption(plain(f"Churn, revenue per customer and cost to serve count every customer: the "
+                         f"{', '.join(contact_only)} filter applies to contacts only. Revenue at risk is the "
+                         f"model's expectation for customers active at the end of the data (not filtered by period)."))
+    else:
+        st.caption("Revenue at risk is the model's expectation for the customers active at the end of the data, "
+                   f"over the next {a.risk.horizon if a.risk else 12} months; it is not filtered by period. "
+                   "The ? of a tile gives its definition, n and interval.")
+    return shown
 
-for tile, table in zip(st.columns(len(TABLES)), TABLES):
-    tile.metric(TILE_LABELS[table], count(version.tables.get(table)), border=True,
-                help=f"Rows of the {table} table in this version." if table in version.tables
-                else f"This version has no {table} table yet: import one on the Data page.")
 
-overview = interactions_overview(store, version)
-if overview is None:
-    st.info("This version has no interactions yet: import them on the Data page.")
-    st.stop()
+def headline_block(a: Analysis, scope: Scope, settings: Settings) -> None:
+    lines = headlines(a, scope.filters, settings.symbol)
+    if not lines:
+        return
+    with st.container(border=True):
+        st.markdown("**What the data says**")
+        for line in lines:
+            st.markdown(f"- {plain(line.text)}")
+        controls = a.churn.controls.replace("calendar_month", "calendar month") if a.churn else "the model's controls"
+        st.caption(plain(f"Associations in this company's own data (the churn model is adjusted for {controls}) — "
+                         "not proof of cause. Headlines cover the filters in force; the drivers cover all contacts."))
 
-period, contacted = st.columns([2, 1])
-period.metric("Period of the interactions", f"{when(overview.first.date())} – {when(overview.last.date())}",
-              border=True, help="Earliest and latest contact start.")
-contacted.metric("Customers who made contact", count(overview.customers), border=True,
-                 help="Distinct customer ids among the interactions.")
-st.markdown("**Channels present**")
-if overview.by_channel:
-    st.dataframe({"channel": list(overview.by_channel), "contacts": list(overview.by_channel.values())},
-                 hide_index=True, width=360,
-                 column_config={"contacts": st.column_config.NumberColumn(format="localized")})
-else:
-    st.caption("These interactions have no channel column: map one to `channel` when importing to see them.")
+
+def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
+    st.subheader("Moments of service that put the most revenue at risk", divider="gray")
+    if a.risk is None:
+        st.info(plain(unlock_hint("needs the churn model: interactions with csat answers and customer_id, and "
+                                  "customers with churn dates")), icon=":material/lock:")
+        return
+    top = moments_in_scope(a.risk, scope, TOP_MOMENTS)
+    st.caption(plain(f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × "
+                     f"segment: what the churn model expects to lose because of negative experiences, for "
+                     f"customers active at the end of the data ({scope.where_text()})."))
+    if not top.height:
+        st.info("No moment of service matches the channel, touchpoint and segment filters.")
+        return
+    symbol = settings.symbol
+    widths = [3.2, 2.0, 1.1, 1.0, 2.6]
+    head = st.columns(widths, vertical_alignment="bottom")
+    for slot, text in zip(head, ["Moment of service (channel · touchpoint · segment)",
+                                 f"Revenue at risk, {a.risk.horizon} months", "Contacts a month", "Negative", ""]):
+        slot.markdown(f"**{text}**" if text else "")
+    for rank, m in enumerate(top.iter_rows(named=True), 1):
+        row = st.columns(widths, vertical_alignment="center")
+        row[0].markdown(plain(f"{rank}. {m['channel']} · {m['touchpoint']} · {m['segment']}"))
+        money = {k: plain(fmt.money(m[k], symbol)) for k in ("revenue_at_risk", "low", "high")}
+        row[1].markdown(f"**{money['revenue_at_risk']}** :gray[({money['low']}–{money['high']})]")
+        row[2].markdown(fmt.count(m["contacts_per_month"]))
+        row[3].markdown(f"{m['negative_rate']:.0f}%")
+        with row[4]:
+            moment_links(m, rank)
+    st.caption("Money: expected revenue lost over the horizon, with its 95% interval in brackets. Negative: the "
+               "experience model's share of the moment's contacts with a CSAT of 1–2.")
+
+
+def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
+    st.subheader("Trend", divider="gray")
+    options = [REGISTRY[k] for row in TILE_ROWS for k in row if k in REGISTRY]
+    options = [m for m in options if (frame := a.contacts if m.base is Base.CONTACTS else a.panel) is not None
+               and availability(m, frame.columns) is None]
+    if not options:
+        st.info("No KPI can be drawn by month on this data.")
+        return
+    labels = [m.label for m in options]
+    label = st.selectbox("KPI by month", labels, key="trend", bind=BIND, width=320,
+                         help="Every month of the data with the dimension filters in force; the selected and the "
+                              "comparison periods are shaded.")
+    metric = options[labels.index(label)]
+    frame = a.contacts if metric.base is Base.CONTACTS else a.panel
+    by_month = compute(metric, frame, by=["month"], filters=scope.dimension_filters, params=settings.params())
+    by_month = labelled(by_month, metric.unit, settings.symbol)
+    if not by_month.height:
+        st.info(no_data_message(scope))
+        return
+    chart = trend_chart(by_month, title=f"{metric.label} by month, with its 95% interval",
+                        subtitle=f"{scope.where_text()} · hollow points: fewer than 30 answers",
+                        value_title=f"{metric.label} ({metric.unit})",
+                        period=(scope.start, scope.end) if scope.start else None, comparison=scope.comparison)
+    draw(chart)
+
+
+def main() -> None:
+    store = get_store()
+    scope = current_scope()
+    if scope is None:
+        st.title("Overview")
+        st.info("No data yet. Import your exports on the Data page to see them here.")
+        data_page_link()
+        return
+    settings = current_settings(store)
+    header("Overview", scope, "Where the experience costs customers and revenue.")
+    a, problem = page_analysis(store, scope.version, settings)
+    if problem:
+        st.warning(plain(problem), icon=":material/warning:")
+    if a.contacts is None and a.panel is None:
+        st.info("This version has no interactions yet: import them on the Data page to see the experience "
+                "metrics, and customers with churn dates to link them to revenue.")
+        data_page_link()
+        return
+    shown = tiles(a, scope, settings)
+    contact_tiles = [t for t in shown if t["key"] in REGISTRY and REGISTRY[t["key"]].base is Base.CONTACTS
+                     and not t["status"].startswith("needs")]
+    if contact_tiles and all(t["status"] == "no data" for t in contact_tiles):
+        st.warning(no_data_message(scope), icon=":material/filter_alt_off:")
+    headline_block(a, scope, settings)
+    moments_block(a, scope, settings)
+    trend_block(a, scope, settings)
+    for note in a.notes:
+        st.caption(plain(note))
+
+
+main()

@@ -108,13 +108,16 @@ def _fmt(value: float | None, unit: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     from cxdata.analysis import load_or_analyse
     from cxdata.metrics import Filters
+    from cxdata.settings import load_settings
     from cxdata.summary import report_dict
 
     store = Store()
     dataset = _dataset_name(store, args.dataset)
     version = store.active_version(dataset)
     filters = Filters.of(args.start, args.end, **_parse_where(args.where))
-    report = report_dict(load_or_analyse(store, version.version_id), filters)
+    settings = load_settings(store)
+    analysis = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
+    report = report_dict(analysis, filters, settings.params())
     report["dataset"], report["version"] = dataset, version.number
     if args.json:
         print(json.dumps(report, indent=2, default=str))
@@ -167,7 +170,8 @@ def cmd_roi(args: argparse.Namespace) -> int:
     dataset = _dataset_name(store, args.dataset)
     version = store.active_version(dataset)
     try:
-        base = PlannerBase.build(load_or_analyse(store, version.version_id, settings.params()))
+        base = PlannerBase.build(load_or_analyse(store, version.version_id, settings.params(),
+                                                 settings.churn_horizon_months))
     except ValueError as exc:
         raise UnusableFile(str(exc)) from None
     result = base.evaluate(scenario)

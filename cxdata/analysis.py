@@ -62,8 +62,11 @@ class Analysis:
 
 
 def fit_key(version_id: int, params: Params, horizon: int) -> str:
-    """Folder name of a fit: the version and a hash of everything that changes the fit."""
-    text = json.dumps({"format": FITS_FORMAT, "params": asdict(params), "horizon": horizon}, sort_keys=True, default=str)
+    """Folder name of a fit: the version and a hash of what changes the fit — the cost per contact and
+    the repeat window (both shape the panel) and the revenue-at-risk horizon. Margin, discount rate or
+    service level change only what is computed from the fits, so they never force a refit."""
+    shaping = {"cost_per_contact": dict(params.cost_per_contact), "repeat_window_days": params.repeat_window_days}
+    text = json.dumps({"format": FITS_FORMAT, "params": shaping, "horizon": horizon}, sort_keys=True, default=str)
     return f"v{version_id}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 

@@ -482,8 +482,9 @@ class ScenarioResult:
         """One sentence for an executive, e.g. "Pays back in 14 months; 80% chance that ROI > 0 at 36 months."."""
         p36 = self.p_roi_positive[36]
         if self.base.payback_value is None or self.base.roi[36] <= 0:
-            return (f"Does not pay at this cost: 36-month NPV {currency}{self.npv[36].base:,.0f} "
-                    f"({p36:.0%} chance that ROI > 0).")
+            npv = self.npv[36].base
+            money = f"{'−' if npv < 0 else ''}{currency}{abs(npv):,.0f}"
+            return f"Does not pay at this cost: 36-month NPV {money} ({p36:.0%} chance that ROI > 0)."
         months = int(np.ceil(self.base.payback_value))
         return (f"Pays back in {months} month{'s' if months > 1 else ''} (value basis); "
                 f"{p36:.0%} chance that ROI > 0 at 36 months.")

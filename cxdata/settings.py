@@ -56,3 +56,41 @@ def load_settings(store: Store) -> Settings:
 def save_settings(store: Store, settings: Settings) -> None:
     for f in fields(Settings):
         store.set_setting(f.name, getattr(settings, f.name))
+
+
+REPEAT_WINDOW_DAYS = (1, 90)
+CHURN_HORIZON_MONTHS = (1, 60)
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """What is wrong with ``settings``, one sentence each (empty when they can be saved)."""
+    s, out = settings, []
+    if s.currency not in CURRENCIES:
+        out.append(f"The currency must be one of {', '.join(CURRENCIES)}.")
+
+    def share(value: float | None, what: str) -> None:
+        if value is None or not 0 <= value <= 1:
+            shown = "empty" if value is None else f"{value:.0%}"
+            out.append(f"{what} must be between 0% and 100% (it is {shown}).")
+
+    share(s.gross_margin, "The gross margin")
+    share(s.annual_discount_rate, "The discount rate (WACC)")
+    empty = sorted(k for k, v in s.cost_per_contact.items() if v is None)
+    negative = sorted(k for k, v in s.cost_per_contact.items() if v is not None and v < 0)
+    if empty:
+        out.append(f"Give a cost per contact for every channel; empty: {', '.join(empty)}.")
+    if negative:
+        out.append("A cost per contact cannot be negative: "
+                   + ", ".join(f"{k} is {s.cost_per_contact[k]:,.2f}" for k in negative) + ".")
+    for value, what in ((s.agent_cost_per_minute, "The agent cost per minute"),
+                        (s.minutes_per_transfer, "The minutes saved per avoided transfer")):
+        if value is None or value < 0:
+            out.append(f"{what} cannot be {'empty' if value is None else 'negative'}.")
+    for value, (lo, hi), what in ((s.repeat_window_days, REPEAT_WINDOW_DAYS, "The repeat window W"),
+                                  (s.churn_horizon_months, CHURN_HORIZON_MONTHS, "The churn horizon")):
+        unit = "days" if what.endswith("W") else "months"
+        if value is None or not lo <= value <= hi or value != int(value):
+            out.append(f"{what} must be a whole number of {unit} from {lo} to {hi} (it is {value}).")
+    if s.service_level_seconds is None or s.service_level_seconds <= 0:
+        out.append("The service-level threshold must be more than 0 seconds.")
+    return out

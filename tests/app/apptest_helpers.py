@@ -16,13 +16,14 @@ OVERVIEW_PAGE = "app_pages/overview.py"
 
 
 def run_app(page: str | None = None, **query: str) -> AppTest:
-    """Run the app (optionally switching to ``page``, e.g. ``"app_pages/data.py"``) with URL parameters."""
+    """Run the app on ``page`` (default: the default page; e.g. ``"app_pages/data.py"``) with URL
+    parameters, as a link to that page does: only that page runs (the Overview would fit models)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     for key, value in query.items():
         at.query_params[key] = value
-    at.run()
     if page is not None:
-        at.switch_page(page).run()
+        at.switch_page(page)
+    at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

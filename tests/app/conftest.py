@@ -1,7 +1,9 @@
 """AppTest fixtures: each test gets its own data directory; the sample is imported once per session.
 
 ``loaded_store`` is a data directory with the sample dataset, built once and copied per test
-(the import takes seconds, a copy milliseconds). ``empty_store`` has no data and no sample files,
+(the import takes seconds, a copy milliseconds). ``analysed_store`` is the same with the sample's
+models already fitted (the store's ``fits/`` folder, 10–20 s once per session), for the pages that
+need the models. ``empty_store`` has no data and no sample files,
 so the app must manage on its own. Streamlit's caches are cleared around every test: they live
 in the process, and the tests share one.
 """
@@ -16,7 +18,9 @@ import pytest
 import streamlit as st
 
 from cxdata import bootstrap
+from cxdata.analysis import load_or_analyse
 from cxdata.sample import write_sample_files
+from cxdata.settings import load_settings
 from cxdata.store import Store
 
 
@@ -58,6 +62,28 @@ def loaded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_store_t
     return directory
 
 
+@pytest.fixture(scope="session")
+def analysed_store_template(tmp_path_factory: pytest.TempPathFactory, sample_store_template: Path) -> Path:
+    """The sample store with its models fitted under the default settings: fitted once, then only copied."""
+    directory = tmp_path_factory.mktemp("analysed-store") / "momento"
+    shutil.copytree(sample_store_template, directory)
+    store = Store(directory)
+    settings = load_settings(store)
+    load_or_analyse(store, store.active_version(bootstrap.SAMPLE_DATASET).version_id, settings.params(),
+                    settings.churn_horizon_months)
+    store.engine.dispose()
+    return directory
+
+
+@pytest.fixture
+def analysed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, analysed_store_template: Path) -> Path:
+    """A private copy of the analysed sample store, set as ``$MOMENTO_DATA_DIR``."""
+    directory = tmp_path / "momento"
+    shutil.copytree(analysed_store_template, directory)
+    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty data directory, with the sample files pointed at a folder that does not exist."""
@@ -65,3 +91,14 @@ def empty_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
     monkeypatch.setattr(bootstrap, "SAMPLE_DIR", tmp_path / "no-sample-here")
     return directory
+
+
+@pytest.fixture(scope="session")
+def sample_engine(analysed_store_template: Path):
+    """(analysis, settings) of the analysed sample, read once per session: what the pages must show."""
+    store = Store(analysed_store_template)
+    settings = load_settings(store)
+    analysis = load_or_analyse(store, store.active_version(bootstrap.SAMPLE_DATASET).version_id, settings.params(),
+                               settings.churn_horizon_months)
+    store.engine.dispose()
+    return analysis, settings

@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from cxdata.analysis import load_or_analyse
+from cxdata.settings import load_settings
+from cxdata.store import Store
 from waits import open_app, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +113,19 @@ def app_url(server: str, browser: Browser) -> str:
     expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")).to_have_value("sample")
     page.close()
     return server
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(app_url: str, data_dir: Path):
+    """(analysis, settings) of the sample, fitted here once before any dashboard page is opened: the
+    server then reads the models back from the store's ``fits/`` folder instead of fitting them while
+    a test waits. The tests compare what the browser shows with these numbers."""
+    store = Store(data_dir)
+    settings = load_settings(store)
+    analysis = load_or_analyse(store, store.active_version("sample").version_id, settings.params(),
+                               settings.churn_horizon_months)
+    store.engine.dispose()
+    return analysis, settings
 
 
 @pytest.hookimpl(wrapper=True)

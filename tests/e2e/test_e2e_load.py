@@ -1,31 +1,26 @@
-"""First start in a real browser: the sample is loaded and its row counts are shown."""
+"""First start in a real browser: the sample is loaded; the Overview shows its KPIs and the Data page
+its versions."""
 
 from __future__ import annotations
 
-import gzip
-from pathlib import Path
+from datetime import date
 
-import polars as pl
 from playwright.sync_api import Page, expect
 
+from cxdata.metrics import Filters, estimate
+from ui import format as fmt
 from waits import metric_value, open_app, screenshot, sidebar_selectbox_value
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
-
-def csv_rows(name: str) -> int:
-    data = (SAMPLE / name).read_bytes()
-    return pl.read_csv(gzip.decompress(data) if name.endswith(".gz") else data, infer_schema=False).height
-
-
-def test_the_overview_shows_the_sample_row_counts(page: Page, app_url: str) -> None:
+def test_the_overview_shows_the_sample_kpis(page: Page, app_url: str, sample_analysis) -> None:
     open_app(page, app_url)
     assert sidebar_selectbox_value(page, "Dataset") == "sample"
-    assert metric_value(page, "Interactions") == f"{csv_rows('interactions.csv.gz'):,}"
-    assert metric_value(page, "Customers") == f"{csv_rows('customers.csv'):,}"
-    assert metric_value(page, "Revenue rows (customer-months)") == f"{csv_rows('revenue.csv.gz'):,}"
+    a, settings = sample_analysis
+    filters = Filters.of(date(2026, 8, 1), date(2026, 10, 31))  # "Last 3 months" of the sample
+    csat = estimate("csat", a.contacts, filters=filters, params=settings.params())
+    assert metric_value(page, "CSAT") == fmt.number(csat.value, "%")
+    assert metric_value(page, "Revenue at risk (CX)") == fmt.money(a.risk.attributable[0], settings.symbol)
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    screenshot(page, "overview")
 
 
 def test_the_data_page_lists_the_sample_versions(page: Page, app_url: str) -> None:

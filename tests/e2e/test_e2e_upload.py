@@ -3,11 +3,17 @@ and read the report."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from playwright.sync_api import Page, expect
 
+from cxdata.analysis import Tables
+from cxdata.contacts import enrich_contacts
+from cxdata.metrics import Filters, estimate
+from cxdata.store import Store
+from ui import format as fmt
 from waits import choose_option, metric_value, open_app, screenshot, sidebar_selectbox_value, wait_for_settled
 
 XLSX = Path(__file__).resolve().parents[2] / "sample_data" / "interactions_2026-10.xlsx"
@@ -21,7 +27,7 @@ def choose_new_dataset(page: Page, name: str) -> None:
     wait_for_settled(page)
 
 
-def test_upload_an_xlsx_into_a_new_dataset(page: Page, app_url: str) -> None:
+def test_upload_an_xlsx_into_a_new_dataset(page: Page, app_url: str, data_dir: Path) -> None:
     expected = pl.read_excel(XLSX, sheet_name="Contatti", read_options={"header_row": 2}).height
     open_app(page, f"{app_url}/data")
     choose_new_dataset(page, DATASET)
@@ -41,6 +47,21 @@ def test_upload_an_xlsx_into_a_new_dataset(page: Page, app_url: str) -> None:
     assert f"dataset={DATASET}" in page.url
     screenshot(page, "data-report")
     screenshot(page, "data-report-tall", tall=True)
+
+    # …and see it on the Overview: the uploaded month's KPIs, computed here from the stored tables.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+    wait_for_settled(page, timeout_ms=90_000)
+    store = Store(data_dir)
+    tables = Tables.from_store(store, store.active_version(DATASET).version_id)
+    store.engine.dispose()
+    contacts = enrich_contacts(tables.interactions, tables.customers)
+    october = Filters.of(date(2026, 8, 1), date(2026, 10, 31))  # "Last 3 months" ends with the data's last month
+    assert metric_value(page, "CSAT") == fmt.number(estimate("csat", contacts, filters=october).value, "%")
+    assert metric_value(page, "NPS") == fmt.number(estimate("nps", contacts, filters=october).value, "points")
+    assert metric_value(page, "Logo churn / month") == "–", "no customers table in this dataset"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert f"dataset={DATASET}" in page.url
+    screenshot(page, "overview-uploaded-xlsx")
 
 
 def test_an_unusable_file_shows_one_sentence(page: Page, app_url: str, tmp_path: Path) -> None:

@@ -70,3 +70,30 @@ def screenshot(page: Page, name: str, tall: bool = False) -> Path:
     if tall:
         page.set_viewport_size(size)
     return path
+
+
+def metric_values(page: Page) -> dict[str, str]:
+    """label → displayed value of every ``st.metric`` in the main area."""
+    out = {}
+    for metric in page.get_by_test_id("stMain").get_by_test_id("stMetric").all():
+        label = metric.get_by_test_id("stMetricLabel").inner_text().strip()
+        out[label] = metric.get_by_test_id("stMetricValue").inner_text().strip()
+    return out
+
+
+def choose_in_multiselect(page: Page, label: str, options: list[str], *, sidebar: bool = True) -> None:
+    """Pick ``options`` in the multiselect labelled ``label`` (in the sidebar by default), then close it."""
+    where = page.get_by_test_id("stSidebar") if sidebar else page.get_by_test_id("stMain")
+    box = where.get_by_role("combobox", name=label)
+    for option in options:
+        box.click()
+        box.press("ArrowDown")  # opens the list (a click alone may only focus the input)
+        box.fill(option)  # filters the options
+        page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_for_settled(page)
+
+
+def selectbox_value(page: Page, label: str) -> str:
+    """The option shown in the main area's selectbox labelled ``label``."""
+    return page.get_by_test_id("stMain").get_by_role("combobox", name=label).input_value()

@@ -1,0 +1,197 @@
+"""Churn & Revenue — how experience links to money: churn by the negative experiences of the
+previous month, the churn model's effect (adjusted beside naive, with its E-value), the key drivers
+of negative experiences, expansion revenue by NPS category and revenue at risk by segment.
+
+Every number comes from ``cxdata``: ``dashboard.churn_by_negatives``, the fitted ``ChurnEffect``,
+``Analysis.drivers`` / ``experience_effects`` / ``expansion`` and ``RiskResult.in_scope``. The models
+are fitted once on all the data; the period and dimension filters apply where the page says so.
+"""
+
+import polars as pl
+import streamlit as st
+
+from cxdata.analysis import Analysis
+from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars
+from cxdata.dashboard import BUCKETS, MOMENT_FILTERS, churn_by_negatives
+from cxdata.metrics import MIN_ANSWERS
+from cxdata.settings import Settings
+from ui import format as fmt
+from ui.charts import draw
+from ui.dashboard import page_analysis, data_page_link, header, labelled, no_data_message, unlock_hint
+from ui.filters import Scope, current_scope
+from ui.settings import current_settings
+from ui.store import get_store
+from ui.text import plain
+
+DRIVER_LABELS = {"wait_minutes": "Wait (per minute)", "transfers": "Transfers (per transfer)",
+                 "unresolved": "Not resolved (repeat contact)", "escalated": "Bot escalated to a human"}
+LOCKED = ":material/lock:"
+
+
+def driver_label(name: str) -> str:
+    return DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def churn_by_experience(a: Analysis, scope: Scope) -> None:
+    st.subheader("Churn by negative experiences last month", divider="gray")
+    if a.panel is None or "expected_negatives_prev" not in a.panel.columns:
+        st.info(plain(unlock_hint("needs the experience model: interactions with csat answers and customer_id, "
+                                  "and a customers table")), icon=LOCKED)
+        return
+    table = churn_by_negatives(a.panel, scope.filters)
+    shown = table.filter(pl.col("n") >= MIN_ANSWERS)
+    if not shown.height:
+        st.info(no_data_message(scope))
+        return
+    frame = labelled(shown.rename({"churn": "value"}), "%", "")
+    chart = interval_bars(frame, category="bucket", order=list(BUCKETS), colour=BAD, category_title="Negative experiences",
+                          title="Monthly churn by the number of negative experiences in the previous month",
+                          subtitle=f"{scope.describe()} · bars: 95% interval", value_title="Monthly churn (%)")
+    draw(chart)
+    counts = " · ".join(f"{r['bucket']}: {fmt.count(r['events'])} churned of {fmt.count(r['n'])} customer-months"
+                        + (" (too few to show)" if r["n"] < MIN_ANSWERS else "") for r in table.iter_rows(named=True))
+    st.caption(plain(f"Negative experiences = the expected number from the experience model (Σ of each contact's "
+                     f"probability of a CSAT of 1–2, surveyed or not), rounded. {counts}."))
+
+
+def churn_model(a: Analysis, settings: Settings) -> None:
+    st.subheader("The churn model: what one more negative experience goes with", divider="gray")
+    c = a.churn
+    if c is None:
+        st.info(plain(unlock_hint("needs the churn model: csat answers, customer_id, and customers with churn "
+                                  "dates (at least 20 churn events)")), icon=LOCKED)
+        for note in a.notes:
+            st.caption(plain(note))
+        return
+    controls = c.controls.replace("calendar_month", "calendar month")
+    cols = st.columns(4)
+    cols[0].metric("Odds ratio, adjusted", f"{c.odds_ratio[0]:.2f}×", border=True,
+                   help=plain(f"Odds ratio per expected negative experience last month, from the discrete-time hazard "
+                              f"model adjusted for {controls}. 95% CI {c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}×."))
+    cols[1].metric("Odds ratio, naive", f"{c.naive_odds_ratio[0]:.2f}×", border=True,
+                   help=plain(f"The same model without controls. 95% CI {c.naive_odds_ratio[1]:.2f}–"
+                              f"{c.naive_odds_ratio[2]:.2f}×. The gap to the adjusted figure is what the controls explain."))
+    cols[2].metric("Churn per negative", f"+{c.ame_pp[0]:.2f} pts", border=True,
+                   help=plain(f"Average marginal effect: percentage points of monthly churn per extra negative "
+                              f"experience, 95% CI {c.ame_pp[1]:.2f}–{c.ame_pp[2]:.2f}; the base rate is "
+                              f"{c.base_churn:.2%} a month."))
+    cols[3].metric("E-value", f"{c.e_value:.2f}", border=True,
+                   help=plain(f"How strong an unmeasured confounder would have to be — associated with both negative "
+                              f"experiences and churn by a risk ratio of {c.e_value:.2f} each — to explain the "
+                              f"association away ({c.e_value_ci:.2f} for the interval's limit)."))
+    for col, text in zip(cols, (f"95% CI {c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}×",
+                                f"95% CI {c.naive_odds_ratio[1]:.2f}–{c.naive_odds_ratio[2]:.2f}×",
+                                f"95% CI {c.ame_pp[1]:.2f}–{c.ame_pp[2]:.2f} pts",
+                                f"{c.e_value_ci:.2f} for the interval's limit")):
+        col.caption(text)
+    st.markdown(f"**Association, adjusted for {plain(controls)}:** " + plain(
+        f"a customer's odds of churning in a month are {c.odds_ratio[0]:.2f} times as high (95% CI "
+        f"{c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}) for each negative experience in the month before — about "
+        f"{c.ame_pp[0]:.2f} percentage points of monthly churn on a base of {c.base_churn:.2%}. Without the controls "
+        f"the odds ratio would read {c.naive_odds_ratio[0]:.2f}. This is an association in this company's data, not "
+        f"proof of cause: an unmeasured factor would need a risk ratio of {c.e_value:.2f} with both to explain it away."))
+    st.caption(f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
+               f"{fmt.count(c.n_customers)} customers, {fmt.count(c.events)} churn events; the filters do not apply.")
+
+
+def key_drivers(a: Analysis) -> None:
+    st.subheader("What drives negative experiences", divider="gray")
+    if a.drivers is None or not a.drivers.height:
+        st.info(plain(unlock_hint("needs csat answers (at least 200) and customer_id on interactions")), icon=LOCKED)
+        return
+    r2 = float(a.drivers.get_column("r2")[0])
+    frame = labelled(a.drivers.with_columns(pl.col("driver").replace(DRIVER_LABELS),
+                                            value=pl.col("share")), "%", "")
+    left, right = st.columns(2, gap="large")
+    with left:
+        draw(interval_bars(frame, category="driver", category_title=None,
+                           title="Key drivers of negative experiences",
+                           subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
+                           value_title="Share of explained variance (%)"))
+        st.caption("Labelled as what it is: where the explained variance of a CSAT of 1–2 is shared among correlated "
+                   "drivers — not the effect of changing one. For that, see the marginal effects beside.")
+    with right:
+        if a.experience_effects is not None and a.experience_effects.height:
+            effects = a.experience_effects
+            st.markdown("**What one unit more goes with** (marginal effects, adjusted)")
+            st.dataframe(pl.DataFrame({
+                "driver": [driver_label(t) for t in effects.get_column("term")],
+                "P(negative)": [f"{v * 100:+.1f} pts" for v in effects.get_column("ame")],
+                "95% CI": [f"{lo * 100:+.1f}…{hi * 100:+.1f}" for lo, hi in
+                           zip(effects.get_column("low"), effects.get_column("high"))],
+            }), hide_index=True, width="stretch")
+            controls = ", ".join([*a.experience.fit.design.levels, "tenure"]) if a.experience is not None else "its controls"
+            st.caption(plain(f"Average marginal effects on the probability of a CSAT of 1–2, from the experience model "
+                             f"(logistic, adjusted for {controls}; weighted for survey response). Associations, not "
+                             f"proof of cause."))
+
+
+def expansion(a: Analysis, settings: Settings) -> None:
+    st.subheader("Expansion revenue by NPS category", divider="gray")
+    if a.expansion is None or not a.expansion.height:
+        st.info(plain(unlock_hint("needs nps answers on interactions and a revenue table with expansion")), icon=LOCKED)
+        return
+    frame = labelled(a.expansion.rename({"mean": "value"}), "money", settings.symbol)
+    draw(interval_bars(frame, category="category", order=["detractor", "passive", "promoter"], colour=GOOD,
+                       category_title="NPS category",
+                       title="Mean expansion revenue in the 12 months after a customer's first NPS answer",
+                       subtitle="by the category of that answer · all customers with a full 12 months of revenue after it",
+                       value_title=f"Expansion revenue per customer ({settings.currency})"))
+    st.caption(plain("n = " + " · ".join(f"{r['category']}: {fmt.count(r['n'])} customers"
+                                          for r in a.expansion.iter_rows(named=True))
+                     + ". Expansion after a churn counts as zero. Association, not proof of cause."))
+
+
+def risk_by_segment(a: Analysis, scope: Scope, settings: Settings) -> None:
+    st.subheader("Revenue at risk from CX, by segment", divider="gray")
+    if a.risk is None:
+        st.info(plain(unlock_hint("needs the churn model: csat answers, customer_id and customers with churn dates")),
+                icon=LOCKED)
+        return
+    where = {c: v for c, v in scope.where if c in MOMENT_FILTERS}
+    table = a.risk.in_scope(where, by="segment") if "segment" in a.risk.moments.columns else a.risk.in_scope(where)
+    if "segment" not in table.columns:
+        table = table.with_columns(segment=pl.lit("all customers"))
+    frame = labelled(table.rename({"revenue_at_risk": "value"}), "money", settings.symbol)
+    if not frame.height:
+        st.info("No moment of service matches the channel, touchpoint and segment filters.")
+        return
+    scope_text = " · ".join(f"{c}: {', '.join(v)}" for c, v in where.items()) or "all moments of service"
+    draw(interval_bars(frame, category="segment", category_title="Segment", colour=PRIMARY,
+                       title=f"CX-attributable revenue at risk over {a.risk.horizon} months, by segment",
+                       subtitle=f"customers active at the end of the data · {scope_text} · 95% intervals from the "
+                                f"models' coefficient draws",
+                       value_title=f"Revenue at risk ({settings.currency})", money_symbol=settings.symbol))
+    total = a.risk.in_scope(where).row(0, named=True)
+    st.caption(plain(f"Total {fmt.money(total['revenue_at_risk'], settings.symbol)} (95% CI "
+                     f"{fmt.money(total['low'], settings.symbol)}–{fmt.money(total['high'], settings.symbol)}): what the "
+                     f"churn model expects to lose because of negative experiences, against a world with none."))
+
+
+def main() -> None:
+    store = get_store()
+    scope = current_scope()
+    if scope is None:
+        st.title("Churn & Revenue")
+        st.info("No data yet. Import interactions and customers on the Data page to link experience to churn.")
+        data_page_link()
+        return
+    settings = current_settings(store)
+    header("Churn & Revenue", scope, "How experience links to churn and revenue.")
+    a, problem = page_analysis(store, scope.version, settings)
+    if problem:
+        st.warning(plain(problem), icon=":material/warning:")
+    if a.panel is None:
+        st.info("Churn and revenue need a customers table (customer_id, and churned_at or churned) and customer_id "
+                "on the interactions: import them on the Data page.", icon=LOCKED)
+        data_page_link("Import customers on the Data page")
+        key_drivers(a)
+        return
+    churn_by_experience(a, scope)
+    churn_model(a, settings)
+    key_drivers(a)
+    risk_by_segment(a, scope, settings)
+    expansion(a, settings)
+
+
+main()

@@ -1,0 +1,248 @@
+"""Drill-down — the analyst's page: a metric on a channel × touchpoint heat map; click a cell (or
+pick it above) to select it; the selection broken down by segment and by month; the interactions
+behind it, 50 a page, downloadable as CSV and Excel.
+
+Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
+``drill_segment`` and ``rows_page`` are bound widgets, and a click on the heat map writes the cell
+into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
+DESIGN.md §10). Numbers: ``cxdata.metrics.compute`` and ``cxdata.dashboard.kpi_tiles``.
+"""
+
+import math
+
+import polars as pl
+import streamlit as st
+
+from cxdata.analysis import Analysis
+from cxdata.charts import heatmap_chart, heatmap_frame, interval_bars, trend_chart
+from cxdata.dashboard import kpi_tiles
+from cxdata.export import Sheet, workbook
+from cxdata.metrics import Base, Metric, compute
+from cxdata.settings import Settings
+from ui import format as fmt
+from ui.charts import draw
+from ui.dashboard import (page_analysis, bullet_list, contact_metrics, data_page_link, header, kpi_tile, labelled, missing_metrics,
+                          no_data_message, unlock_hint)
+from ui.downloads import XLSX_MIME, csv_bytes
+from ui.filters import Scope, current_scope
+from ui.loaders import data_shape
+from ui.settings import current_settings
+from ui.store import get_store
+from ui.text import plain, slug
+
+BIND = "query-params"
+ALL = "All"
+ROWS_PER_PAGE = 50
+XLSX_MAX_ROWS = 50_000
+CELL = {"channel": "drill_channel", "touchpoint": "drill_touchpoint", "segment": "drill_segment"}
+HEAT = "_heatmap"
+SEGMENT_BARS = "_segment_bars"
+#: Columns of the interactions table, in this order (those the data has).
+ROW_COLUMNS = ("started_at", "channel", "touchpoint", "reason", "segment", "region", "csat", "nps", "ces",
+               "wait_seconds", "handle_seconds", "transfers", "resolved", "abandoned", "automated", "escalated",
+               "comment", "agent", "team", "customer_id", "interaction_id")
+
+
+def _selected(values) -> dict | None:
+    """The first selected point of a chart selection state (a list of field dicts, or a dict)."""
+    if isinstance(values, list):
+        return values[0] if values else None
+    return values or None
+
+
+def _clicked_cell() -> None:
+    """Heat-map callback: write the clicked channel and touchpoint into the bound selectors."""
+    point = _selected(st.session_state[HEAT]["selection"].get("cell"))
+    for column in ("channel", "touchpoint"):
+        st.session_state[CELL[column]] = str(point[column]) if point and point.get(column) is not None else ALL
+    st.session_state["rows_page"] = 1
+
+
+def _clicked_segment() -> None:
+    point = _selected(st.session_state[SEGMENT_BARS]["selection"].get("segment"))
+    st.session_state[CELL["segment"]] = str(point["segment"]) if point and point.get("segment") is not None else ALL
+    st.session_state["rows_page"] = 1
+
+
+def _first_page() -> None:
+    st.session_state["rows_page"] = 1
+
+
+def choose_metric(metrics: list[Metric]) -> Metric:
+    labels = [m.label for m in metrics]
+    if st.session_state.get("metric") not in labels:
+        st.session_state.pop("metric", None)
+    label = st.selectbox("Metric", labels, key="metric", bind=BIND, width=300,
+                         help="Any contact-level KPI of the registry; its definition is in the tile's ⓘ below.")
+    return metrics[labels.index(label)]
+
+
+def choose_cell(a: Analysis, scope: Scope) -> dict[str, str | None]:
+    """Channel, touchpoint and segment of the selection (None = all), three bound selectors."""
+    chosen = {}
+    dimensions = dict(data_shape(get_store(), scope.version).dimensions)
+    columns = [c for c in CELL if c in a.contacts.columns and c in dimensions]
+    for slot, column in zip(st.columns(max(len(columns), 1)), columns):
+        values = dict(scope.where).get(column) or dimensions[column]
+        options = [ALL, *values]
+        if st.session_state.get(CELL[column]) not in options:
+            st.session_state.pop(CELL[column], None)
+        value = slot.selectbox(f"Selected {column}", options, key=CELL[column], bind=BIND, on_change=_first_page,
+                               help=f"Click the heat map to pick a channel and touchpoint; {column} is part of the link.")
+        chosen[column] = None if value == ALL else value
+    return chosen | {c: None for c in CELL if c not in chosen}
+
+
+def cell_scope(scope: Scope, cell: dict[str, str | None], *skip: str) -> Scope:
+    return scope.narrowed(**{c: [v] for c, v in cell.items() if v is not None and c not in skip})
+
+
+def selection_text(cell: dict[str, str | None]) -> str:
+    parts = [v for v in cell.values() if v is not None]
+    return " · ".join(parts) if parts else "all contacts"
+
+
+def heat_map(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    if not {"channel", "touchpoint"} <= set(a.contacts.columns):
+        missing = [c for c in ("channel", "touchpoint") if c not in a.contacts.columns]
+        st.info(plain(unlock_hint(f"needs {', '.join(missing)}") + " The heat map crosses channel and touchpoint."),
+                icon=":material/lock:")
+        return
+    in_scope = cell_scope(scope, cell, "channel", "touchpoint")
+    cells = compute(metric, a.contacts, by=["channel", "touchpoint"], filters=in_scope.filters, params=settings.params())
+    if not cells.height:
+        st.info(no_data_message(in_scope))
+        return
+    frame = heatmap_frame(cells, "channel", "touchpoint", (cell["channel"], cell["touchpoint"]))
+    marks = [fmt.number(v, metric.unit, settings.symbol) + (" °" if s else "") if v is not None else "n<30"
+             for v, s in zip(frame.get_column("shown").to_list(), frame.get_column("is_shrunk").to_list())]
+    frame = labelled(frame, metric.unit, settings.symbol).with_columns(label=pl.Series(marks, dtype=pl.String))
+    small = "° = fewer than 30 answers, pulled toward the overall rate" if "shrunk" in cells.columns \
+        else "n<30 = fewer than 30 answers, hidden"
+    chart = heatmap_chart(frame, x="channel", y="touchpoint", title=f"{metric.label} by channel and touchpoint",
+                          subtitle=f"{in_scope.describe()} · click a cell to drill down · {small}",
+                          value_title=metric.label, higher_is_better=metric.higher_is_better)
+    draw(chart, key=HEAT, on_select=_clicked_cell, selection_mode="cell")
+
+
+def selection_tile(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    selected = cell_scope(scope, cell)
+    tile = kpi_tiles(a, selected.filters, selected.comparison_filters, settings.params(), keys=(metric.key,))[0]
+    kpi_tile(tile, selected, settings.symbol, label=f"{metric.label} · {selection_text(cell)}")
+
+
+def by_segment(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    if "segment" not in a.contacts.columns:
+        st.info(plain(unlock_hint("needs segment")), icon=":material/lock:")
+        return
+    in_scope = cell_scope(scope, cell, "segment")
+    rows = compute(metric, a.contacts, by=["segment"], filters=in_scope.filters, params=settings.params())
+    rows = labelled(rows.filter(pl.col("segment").is_not_null() & pl.col("value").is_not_null()), metric.unit,
+                    settings.symbol)
+    if not rows.height:
+        st.info(no_data_message(in_scope))
+        return
+    chart = interval_bars(rows, category="segment", title=f"{metric.label} by segment",
+                          subtitle=f"{in_scope.describe()} · click a bar to select it",
+                          value_title=metric.label, highlight=cell["segment"], selection="segment",
+                          category_title="Segment")
+    draw(chart, key=SEGMENT_BARS, on_select=_clicked_segment, selection_mode="segment")
+
+
+def over_time(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    in_scope = cell_scope(scope, cell)
+    months = compute(metric, a.contacts, by=["month"], filters=in_scope.dimension_filters, params=settings.params())
+    months = labelled(months, metric.unit, settings.symbol)
+    if not months.height:
+        st.info(no_data_message(in_scope))
+        return
+    chart = trend_chart(months, title=f"{metric.label} by month", subtitle=f"{in_scope.where_text()} · hollow: n<30",
+                        value_title=metric.label, period=(scope.start, scope.end) if scope.start else None,
+                        comparison=scope.comparison, height=280)
+    draw(chart)
+
+
+def interactions(a: Analysis, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    selected = cell_scope(scope, cell)
+    condition, _ = selected.filters.predicate(a.contacts.schema, "started_at")
+    columns = [c for c in ROW_COLUMNS if c in a.contacts.columns]
+    extras = [c for c, _ in selected.where if c in a.contacts.columns and c not in columns]
+    lf = a.contacts.lazy() if condition is None else a.contacts.lazy().filter(condition)
+    rows = lf.select(*columns, *extras).sort("started_at", descending=True).collect()
+    st.subheader(f"The interactions behind it ({fmt.count(rows.height)})", divider="gray")
+    if not rows.height:
+        st.info(no_data_message(selected))
+        return
+    pages = max(1, math.ceil(rows.height / ROWS_PER_PAGE))
+    if not 1 <= st.session_state.get("rows_page", 1) <= pages:
+        st.session_state.pop("rows_page", None)
+    bar = st.container(horizontal=True, vertical_alignment="bottom")
+    page = bar.number_input("Page", min_value=1, max_value=pages, step=1, key="rows_page", bind=BIND,
+                            width=140, help=f"{ROWS_PER_PAGE} interactions a page, newest first.")
+    bar.caption(plain(f"of {pages:,} · {selected.describe()}"))
+    stem = slug(f"{scope.dataset}-interactions-{selection_text(cell)}")
+    cover = [("Dataset", f"{scope.dataset} (version {scope.version.number})"), ("Filters", selected.describe()),
+             ("Rows", rows.height if rows.height <= XLSX_MAX_ROWS else f"the newest {XLSX_MAX_ROWS:,} of {rows.height:,}")]
+    bar.download_button("CSV", lambda: csv_bytes(rows), file_name=f"{stem}.csv", mime="text/csv",
+                        on_click="ignore", icon=":material/download:", key="_rows_csv",
+                        help="Every interaction of the selection (UTF-8 with BOM for Excel).")
+    bar.download_button("Excel", lambda: workbook(f"Momento — interactions: {selection_text(cell)}", cover,
+                                                  [Sheet("Interactions", rows.head(XLSX_MAX_ROWS))]),
+                        file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", icon=":material/download:",
+                        key="_rows_xlsx", help=f"Up to {XLSX_MAX_ROWS:,} interactions with the filters on a cover "
+                                               "sheet; text that looks like a formula stays text.")
+    shown = rows.slice((int(page) - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "started_at": st.column_config.DatetimeColumn("started", format="D MMM YYYY, HH:mm"),
+        "comment": st.column_config.TextColumn("comment", width="large"),
+        "wait_seconds": st.column_config.NumberColumn("wait (s)", format="%.0f"),
+        "handle_seconds": st.column_config.NumberColumn("handle (s)", format="%.0f"),
+    })
+
+
+def main() -> None:
+    store = get_store()
+    scope = current_scope()
+    if scope is None:
+        st.title("Drill-down")
+        st.info("No data yet. Import your exports on the Data page to drill into them.")
+        data_page_link()
+        return
+    settings = current_settings(store)
+    header("Drill-down", scope, "Where a metric breaks, down to the single interactions.")
+    a, problem = page_analysis(store, scope.version, settings)
+    if problem:
+        st.warning(plain(problem), icon=":material/warning:")
+    if a.contacts is None:
+        st.info("This version has no interactions: import them on the Data page to drill into the experience.")
+        data_page_link()
+        return
+    metrics = contact_metrics(a)
+    if not metrics:
+        st.info("None of the experience metrics can be computed on these interactions.")
+        bullet_list([f"{m.label}: {unlock_hint(r)}" for m, r in missing_metrics(a, Base.CONTACTS)])
+        return
+    top = st.columns([1, 3], vertical_alignment="bottom")
+    with top[0]:
+        metric = choose_metric(metrics)
+    with top[1]:
+        cell = choose_cell(a, scope)
+    left, right = st.columns([3, 1.1], gap="medium")
+    with left:
+        heat_map(a, metric, scope, cell, settings)
+    with right:
+        selection_tile(a, metric, scope, cell, settings)
+        st.caption(plain(f"{metric.label}: {metric.definition}"))
+    seg, time = st.columns(2, gap="medium")
+    with seg:
+        by_segment(a, metric, scope, cell, settings)
+    with time:
+        over_time(a, metric, scope, cell, settings)
+    interactions(a, scope, cell, settings)
+    unavailable = missing_metrics(a, metric.base)
+    if unavailable:
+        with st.expander(f"{len(unavailable)} more metrics need other fields"):
+            bullet_list([f"{m.label}: {unlock_hint(r)}" for m, r in unavailable])
+
+
+main()

@@ -1,0 +1,73 @@
+"""Churn & Revenue: churn by negative experiences, the churn model (adjusted beside naive, E-value),
+key drivers, expansion by NPS category and revenue at risk by segment are the engine's numbers for
+the same filters; without customers the page says which upload unlocks it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxdata.dashboard import churn_by_negatives
+from cxdata.ingest import import_file
+from cxdata.store import Store
+from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, open_page, tiles
+
+
+def by_category(frames, column: str):
+    return next(f for f in frames if column in f.columns)
+
+
+def test_churn_by_negative_experiences_with_intervals(analysed_store: Path, sample_engine) -> None:
+    a, _ = sample_engine
+    at = open_page(CHURN_PAGE, region="South")
+    want = last_months(analysed_store, 3, region=["South"])
+    table = churn_by_negatives(a.panel, want.filters)
+    shown = table.filter(table["n"] >= 30)  # buckets with fewer than 30 customer-months are not drawn
+    drawn = by_category(chart_data(at, "bars"), "bucket")
+    assert drawn["bucket"].to_list() == shown["bucket"].to_list()
+    for column in ("value", "low", "high"):
+        source = "churn" if column == "value" else column
+        assert drawn[column].to_list() == pytest.approx(shown[source].to_list())
+    assert chart_titles(at)[0] == "Monthly churn by the number of negative experiences in the previous month"
+
+
+def test_the_churn_model_adjusted_beside_naive_with_its_e_value(analysed_store: Path, sample_engine) -> None:
+    a, _ = sample_engine
+    c = a.churn
+    at = open_page(CHURN_PAGE)
+    shown = tiles(at)
+    assert shown["Odds ratio, adjusted"][0] == f"{c.odds_ratio[0]:.2f}×"
+    assert shown["Odds ratio, naive"][0] == f"{c.naive_odds_ratio[0]:.2f}×"
+    assert shown["Churn per negative"][0] == f"+{c.ame_pp[0]:.2f} pts"
+    assert shown["E-value"][0] == f"{c.e_value:.2f}"
+    assert any(m.value.startswith("**Association, adjusted for segment") for m in at.markdown)
+
+
+def test_drivers_expansion_and_revenue_at_risk_by_segment(analysed_store: Path, sample_engine) -> None:
+    a, _ = sample_engine
+    at = open_page(CHURN_PAGE, channel="phone")
+    bars = chart_data(at, "bars")
+    drivers = by_category(bars, "driver")
+    assert drivers["value"].to_list() == pytest.approx(a.drivers["share"].to_list())
+    expansion = by_category(bars, "category")
+    assert expansion["value"].to_list() == pytest.approx(a.expansion["mean"].to_list())
+    risk = by_category(bars, "segment").sort("segment")
+    expected = a.risk.in_scope({"channel": ("phone",)}, by="segment").sort("segment")
+    assert risk["value"].to_list() == pytest.approx(expected["revenue_at_risk"].to_list())
+    assert risk["low"].to_list() == pytest.approx(expected["low"].to_list())
+    titles = chart_titles(at)
+    assert "Key drivers of negative experiences" in titles
+
+
+def test_without_customers_the_page_says_what_to_import(analysed_store: Path) -> None:
+    import_file(Store(analysed_store), b"started_at,customer_id,csat\n2026-03-01 09:00,A1,4\n", "one.csv",
+                "interactions", dataset="no-customers")
+    at = open_page(CHURN_PAGE, dataset="no-customers")
+    assert any("need a customers table" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart")
+
+
+def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
+    at = open_page(CHURN_PAGE)
+    assert "No data yet" in at.info[0].value

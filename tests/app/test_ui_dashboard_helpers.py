@@ -1,0 +1,69 @@
+"""The dashboard's pure helpers: number formats, named periods and their comparison periods, filter
+parameter names, the links of a moment of service, and the hints that say what would unlock a number."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from ui import format as fmt
+from ui.dashboard import unlock_hint
+from ui.filters import LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, dimension_key, preset_period
+from ui.links import address, drilldown_params, roi_params
+from ui.loaders import DataShape
+
+SHAPE = DataShape(date(2024, 11, 1), date(2026, 10, 31), ())
+
+
+@pytest.mark.parametrize(("value", "unit", "shown"), [
+    (49.9049, "%", "49.9%"), (-1.57, "points", "−1.6"), (5.0186, "score", "5.02"), (38.4, "seconds", "38 s"),
+    (152.4536, "money", "€152.45"), (303060.5, "money", "€303k"), (8212.0, "money", "€8.21k"),
+    (2_080_765.3, "money", "€2.08M"), (None, "%", "–"),
+])
+def test_numbers_in_their_unit(value, unit, shown) -> None:
+    assert fmt.number(value, unit, "€") == shown
+
+
+def test_deltas_and_intervals() -> None:
+    assert fmt.delta(-0.722, "%") == "−0.7 pts" and fmt.delta(1.74, "money", "$") == "+$1.74"
+    assert fmt.delta(None, "%") is None
+    assert fmt.interval(48.0, 51.8, "%") == "95% CI 48.0–51.8%"
+    assert fmt.interval(-3.0, 2.0, "points") == "95% CI −3.0 – 2.0"
+    assert fmt.month_span(date(2026, 8, 1), date(2026, 10, 31)) == "Aug–Oct 2026"
+    assert fmt.month_span(date(2025, 11, 1), date(2026, 10, 31)) == "Nov 2025 – Oct 2026"
+    assert fmt.month_span(date(2026, 1, 5), date(2026, 3, 31)) == "5 Jan – 31 Mar 2026"
+
+
+def test_named_periods_end_with_the_last_month_and_compare_with_whole_months() -> None:
+    assert preset_period("Last 3 months", SHAPE) == (date(2026, 8, 1), date(2026, 10, 31))
+    assert preset_period("Last 12 months", SHAPE) == (date(2025, 11, 1), date(2026, 10, 31))
+    assert preset_period("All data", SHAPE) == (date(2024, 11, 1), date(2026, 10, 31))
+    partial = DataShape(date(2026, 9, 10), date(2026, 10, 15), ())
+    assert preset_period("Last 6 months", partial) == (date(2026, 9, 1), date(2026, 10, 31))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 5, 1), date(2026, 7, 31))
+    assert comparison_of(date(2026, 10, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 9, 1), date(2026, 9, 30))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), LAST_YEAR) == (date(2025, 8, 1), date(2025, 10, 31))
+    assert comparison_of(date(2026, 3, 5), date(2026, 3, 14), PREVIOUS) == (date(2026, 2, 23), date(2026, 3, 4))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), NO_COMPARISON) is None
+
+
+def test_filter_parameters_never_take_a_name_with_another_meaning() -> None:
+    assert dimension_key("channel") == "channel" and dimension_key("store_area") == "store_area"
+    assert dimension_key("period") == "x_period" and dimension_key("view") == "x_view"
+    assert dimension_key("Area Manager") == "x_area_manager" and dimension_key("a_team") == "x_a_team"
+
+
+def test_the_links_of_a_moment_of_service() -> None:
+    moment = {"channel": "phone", "touchpoint": "billing", "segment": "Small Business", "revenue_at_risk": 1.0}
+    assert address("roi", roi_params(moment)) == "roi?channel=phone&touchpoint=billing&segment=Small+Business"
+    assert drilldown_params(moment) == {"drill_channel": ["phone"], "drill_touchpoint": ["billing"],
+                                        "drill_segment": ["Small Business"]}
+
+
+def test_hints_name_the_upload_that_unlocks_a_number() -> None:
+    assert unlock_hint("needs csat") == "Needs csat: import interactions with the csat column on the Data page."
+    assert unlock_hint("needs customers") == "Import a customers table on the Data page to see this."
+    assert unlock_hint("needs automated, escalated") == ("Needs automated and escalated: import interactions with the "
+                                                         "automated and escalated columns on the Data page.")
+    assert unlock_hint("needs revenue") == "Import a revenue table on the Data page to see this."

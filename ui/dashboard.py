@@ -1,0 +1,174 @@
+"""Drawing pieces shared by the Overview, Drill-down and Churn & Revenue pages: KPI tiles, "what
+would unlock this" hints, chart frames with their display strings, and page headers.
+
+Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import polars as pl
+import streamlit as st
+
+from cxdata.analysis import Analysis, Tables
+from cxdata.contacts import enrich_contacts
+from cxdata.settings import Settings
+from cxdata.store import Store, VersionInfo
+from cxdata.metrics import REGISTRY, Base, Metric, availability
+from cxdata.schema import TABLES
+from ui import format as fmt
+from ui.analysis import analysis
+from ui.filters import Scope
+from ui.loaders import version_identity
+from ui.store import store_identity
+from ui.text import plain
+
+DATA_PAGE = "app_pages/data.py"
+LOG = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def _failed_analyses() -> dict[tuple, tuple[Analysis, str]]:
+    """Versions whose models could not be fitted, with a models-free analysis and the reason (per process)."""
+    return {}
+
+
+def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tuple[Analysis, str | None]:
+    """The analysis of ``version`` (``ui.analysis``), or — when fitting the models fails on this data —
+    the contact frame alone and one sentence saying so, remembered so the fit is not retried on every rerun."""
+    key = (store_identity(store), version_identity(version), json.dumps(asdict(settings), sort_keys=True, default=str))
+    failed = _failed_analyses().get(key)
+    if failed is not None:
+        return failed
+    try:
+        return analysis(store, version, settings), None
+    except Exception as exc:  # a page says what went wrong, never shows a traceback
+        LOG.exception("analysis of %s v%s failed", version.dataset, version.number)
+        tables = Tables.from_store(store, version.version_id)
+        contacts = None if tables.interactions is None else enrich_contacts(tables.interactions, tables.customers)
+        reason = (f"The models could not be fitted on this data ({type(exc).__name__}: {exc}), so the model-based "
+                  "numbers (revenue at risk, churn effect, drivers) are not shown; the measured KPIs are.")
+        failed = _failed_analyses()[key] = (Analysis(contacts, None, notes=[reason]), reason)
+        return failed
+
+
+def header(title: str, scope: Scope, what: str) -> None:
+    """Page title and one caption: what the page answers, the data version and the filters in force."""
+    st.title(title)
+    st.caption(plain(f"{what} Dataset {scope.dataset}, version {scope.version.number} · {scope.describe()}"))
+
+
+def unlock_hint(status: str) -> str:
+    """The upload that would unlock a number, from an engine status (``"needs csat"``…)."""
+    if not status.startswith("needs"):
+        return status
+    fields = [f.strip() for f in status.removeprefix("needs").replace(" and ", ",").split(",") if f.strip()]
+    if fields in (["interactions"], ["customers"], ["revenue"]):
+        return f"Import a {fields[0]} table on the Data page to see this."
+    if fields and all(" " not in f for f in fields):
+        by_table: dict[str, list[str]] = {}
+        for f in fields:
+            by_table.setdefault(next((t.name for t in TABLES.values() if f in t.names), "a table"), []).append(f)
+        parts = [f"{table} with the {' and '.join(names)} column{'s' if len(names) > 1 else ''}"
+                 for table, names in by_table.items()]
+        return f"Needs {' and '.join(fields)}: import {' and '.join(parts)} on the Data page."
+    return status[0].upper() + status[1:] + "."
+
+
+def no_data_message(scope: Scope) -> str:
+    """One sentence for an empty result, escaped for Markdown (the filter values are user data)."""
+    return plain(f"No data matches these filters ({scope.describe()}). Widen the period or clear a filter "
+                 "in the sidebar.")
+
+
+def _delta_colour(tile: dict) -> str:
+    if tile["delta_low"] is not None and tile["delta_low"] <= 0 <= tile["delta_high"]:
+        return "off"  # not distinguishable from no change
+    return "normal" if tile["higher_is_better"] else "inverse"
+
+
+def tile_help(tile: dict, scope: Scope, symbol: str) -> str:
+    """The help of a tile: definition, n and interval, the delta's interval, what is filtered."""
+    unit = tile["unit"]
+    lines = [f"{tile['label']}: {tile['definition']}"]
+    if tile["status"] == "ok":
+        metric = REGISTRY.get(tile["key"])
+        counted = ("customers active at the end of the data" if metric is None
+                   else "customer-months" if metric.base is Base.CUSTOMER_MONTHS else "contacts")
+        lines.append(f"Value {fmt.number(tile['value'], unit, symbol)}, "
+                     f"{fmt.interval(tile['low'], tile['high'], unit, symbol)}, n = {fmt.count(tile['n'])} {counted}.")
+        if tile["delta"] is not None:
+            significant = _delta_colour(tile) != "off"
+            lines.append(f"Change against {fmt.month_span(*scope.comparison)}: {fmt.delta(tile['delta'], unit, symbol)} "
+                         f"({fmt.interval(tile['delta_low'], tile['delta_high'], unit, symbol).replace('95% CI ', '95% CI of the change ')})"
+                         + ("." if significant else " — not distinguishable from no change, so it is shown in grey."))
+        elif scope.comparison is not None and tile["key"] != "revenue_at_risk":
+            lines.append("No data in the comparison period, so no change is shown.")
+    else:
+        lines.append(unlock_hint(tile["status"]) if tile["status"] != "no data" else "No data matches these filters.")
+    return "\n\n".join(plain(line) for line in lines)
+
+
+#: Tile labels short enough for a quarter of the page (the engine's labels are in the help).
+TILE_LABELS = {"logo_churn": "Logo churn / month", "arpu": "Revenue / customer", "cost_to_serve": "Cost to serve",
+               "revenue_at_risk": "Revenue at risk (CX)", "fcr": "First-contact resolution"}
+
+
+def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) -> None:
+    """One bordered tile: label, value, delta (coloured by whether higher is better, grey when the
+    change is within noise), and a caption with the 95% interval and n, or what would unlock it."""
+    unit = tile["unit"]
+    change = fmt.delta(tile["delta"], unit, symbol)
+    with st.container(border=True):
+        st.metric(plain(TILE_LABELS.get(tile["key"], tile["label"]) if label is None else label),
+                  fmt.number(tile["value"], unit, symbol) if tile["status"] == "ok" else "–",
+                  delta=None if change is None else change.replace(fmt.MINUS, "-"),  # st.metric reads the sign
+                  delta_color=_delta_colour(tile), help=tile_help(tile, scope, symbol))
+        if tile["status"] == "ok":
+            what = "customers" if tile["key"] == "revenue_at_risk" else "n ="
+            st.caption(plain(fmt.interval(tile["low"], tile["high"], unit, symbol)) + "  \n"
+                       + plain(f"{what} {fmt.count(tile['n'])}"))
+        elif tile["status"] == "no data":
+            st.caption("No data for these filters.")
+        else:  # the short form; the full sentence is in the help
+            st.caption(plain(tile["status"].split(" (")[0].split(":")[0].capitalize()))
+
+
+def labelled(frame: pl.DataFrame, unit: str, symbol: str, value: str = "value") -> pl.DataFrame:
+    """``frame`` with ``label`` (the value as shown) and ``interval`` (its 95% CI as text)."""
+    if not frame.height:
+        return frame.with_columns(label=pl.lit("", pl.String), interval=pl.lit("", pl.String))
+    values, lows, highs = (frame.get_column(c).to_list() for c in (value, "low", "high"))
+    return frame.with_columns(
+        label=pl.Series([fmt.number(v, unit, symbol) for v in values], dtype=pl.String),
+        interval=pl.Series([fmt.interval(lo, hi, unit, symbol).removeprefix("95% CI ") for lo, hi in zip(lows, highs)],
+                           dtype=pl.String),
+    )
+
+
+def contact_metrics(a: Analysis) -> list[Metric]:
+    """The contact-level metrics this data supports, the survey ones first."""
+    if a.contacts is None:
+        return []
+    preferred = ("csat", "nps", "negative_rate", "ces", "fcr")
+    ordered = [REGISTRY[k] for k in preferred] + [m for m in REGISTRY.values() if m.key not in preferred]
+    return [m for m in ordered if m.base is Base.CONTACTS and availability(m, a.contacts.columns) is None]
+
+
+def missing_metrics(a: Analysis, base: Base) -> list[tuple[Metric, str]]:
+    frame = a.contacts if base is Base.CONTACTS else a.panel
+    if frame is None:
+        return []
+    return [(m, reason) for m in REGISTRY.values() if m.base is base and (reason := availability(m, frame.columns))]
+
+
+def data_page_link(label: str = "Go to the Data page") -> None:
+    st.page_link(DATA_PAGE, label=label, icon=":material/upload_file:")
+
+
+def bullet_list(lines: Sequence[str]) -> None:
+    st.markdown("\n".join(f"- {plain(line)}" for line in lines))

@@ -1,0 +1,259 @@
+"""The global filters (DESIGN.md §7): period with a comparison period, and one multiselect per
+categorical dimension of the data, drawn in the sidebar by the entry script and bound to the URL.
+
+URL parameters (values equal to the default are left out):
+
+- ``period``: ``Last month`` · ``Last 3 months`` (default) · ``Last 6 months`` · ``Last 12 months`` ·
+  ``All data`` · ``Custom``, with ``dates=YYYY-MM-DD&dates=YYYY-MM-DD`` for a custom period;
+- ``compare_to``: ``Previous period`` (default) · ``Same period last year`` · ``Custom`` (with
+  ``compare_dates``) · ``No comparison``;
+- one repeated parameter per dimension: ``channel``, ``touchpoint``, ``segment``, ``region``, then
+  ``plan``, ``reason``, ``team``… and the extra text columns of an upload (``x_<name>`` when the
+  column's name is taken by another parameter).
+
+Periods named in months end on the last day of the data's last month. "Previous period" is the same
+number of whole months just before (any other period: the same number of days, from
+:func:`cxdata.dashboard.comparison_period`); "same period last year" shifts both ends by a year.
+Pages read the result with :func:`current_scope`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import streamlit as st
+
+from cxdata.dashboard import comparison_period
+from cxdata.metrics import Filters
+from cxdata.store import Store, VersionInfo
+from ui import state
+from ui.format import month_span
+from ui.loaders import DataShape, data_shape
+
+BIND = "query-params"
+PERIOD, DATES, COMPARE, COMPARE_DATES = "period", "dates", "compare_to", "compare_dates"
+PERIOD_MONTHS = {"Last month": 1, "Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12}
+ALL_DATA, CUSTOM = "All data", "Custom"
+PERIODS = (*PERIOD_MONTHS, ALL_DATA, CUSTOM)
+DEFAULT_PERIOD = "Last 3 months"
+PREVIOUS, LAST_YEAR, NO_COMPARISON = "Previous period", "Same period last year", "No comparison"
+COMPARISONS = (PREVIOUS, LAST_YEAR, CUSTOM, NO_COMPARISON)
+MAIN_SHOWN = 4  # dimensions outside the "More filters" expander
+LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region",
+          "plan": "Plan", "reason": "Contact reason", "team": "Team", "agent": "Agent"}
+_SCOPE = "_scope"
+_SAFE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def dimension_key(column: str) -> str:
+    """The URL parameter of a dimension: its name, or ``x_<name>`` when that is taken or unsafe."""
+    if _SAFE_KEY.match(column) and column not in state.RESERVED and not column.startswith(("a_", "b_", "c_", "x_")):
+        return column
+    return "x_" + re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")[:40]
+
+
+def dimension_label(column: str) -> str:
+    return LABELS.get(column, column.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What every dashboard page shows: the dataset version, the period, the comparison period and
+    the dimension filters (``where``: column → allowed values)."""
+
+    dataset: str
+    version: VersionInfo
+    start: date | None
+    end: date | None
+    comparison: tuple[date, date] | None
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    period_name: str = DEFAULT_PERIOD
+
+    @property
+    def filters(self) -> Filters:
+        return Filters.of(self.start, self.end, **dict(self.where))
+
+    @property
+    def comparison_filters(self) -> Filters | None:
+        return None if self.comparison is None else Filters.of(*self.comparison, **dict(self.where))
+
+    @property
+    def dimension_filters(self) -> Filters:
+        """The dimension filters alone, for charts over every month."""
+        return Filters.of(**dict(self.where))
+
+    def narrowed(self, **where: Sequence[str]) -> Scope:
+        """This scope with more dimension filters (a drill-down selection); empty values are ignored."""
+        merged = dict(self.where) | {k: tuple(v) for k, v in where.items() if v}
+        return replace(self, where=tuple(sorted(merged.items())))
+
+    def period_text(self) -> str:
+        if self.start is None or self.end is None:
+            return "all dates"
+        text = month_span(self.start, self.end)
+        if self.comparison is not None:
+            text += f" vs {month_span(*self.comparison)}"
+        return text
+
+    def where_text(self) -> str:
+        if not self.where:
+            return "all customers and contacts"
+        return " · ".join(f"{dimension_label(c)}: {', '.join(v)}" for c, v in self.where)
+
+    def describe(self) -> str:
+        """``Aug–Oct 2026 vs May–Jul 2026 · Channel: phone · Segment: Small Business`` (plain text)."""
+        return f"{self.period_text()} · {self.where_text()}"
+
+
+def _month_start(d: date, months_back: int) -> date:
+    index = d.year * 12 + d.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(d: date) -> date:
+    return _month_start(d, -1) - timedelta(days=1)
+
+
+def preset_period(name: str, shape: DataShape) -> tuple[date, date]:
+    """The dates of a named period on this data (``Last N months`` end with the data's last month)."""
+    if name in PERIOD_MONTHS:
+        end = _month_end(shape.last)
+        return max(_month_start(shape.last, PERIOD_MONTHS[name] - 1), _month_start(shape.first, 0)), end
+    return shape.first, shape.last
+
+
+def comparison_of(start: date, end: date, mode: str) -> tuple[date, date] | None:
+    """The comparison period of ``start``–``end`` for a comparison mode other than ``Custom``."""
+    if mode == NO_COMPARISON:
+        return None
+    if mode == LAST_YEAR:
+        return comparison_period(start, end, "last_year")
+    whole = start.day == 1 and (end + timedelta(days=1)).day == 1
+    if whole:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return _month_start(start, months), start - timedelta(days=1)
+    return comparison_period(start, end, "previous")
+
+
+def _sanitise(key: str, valid: Sequence[object]) -> None:
+    """Drop a stale value (another dataset's option) before its widget is drawn."""
+    if key not in st.session_state:
+        return
+    value = st.session_state[key]
+    if isinstance(value, list):
+        kept = [v for v in value if v in valid]
+        if kept != value:
+            st.session_state[key] = kept
+    elif value not in valid:
+        del st.session_state[key]
+
+
+def _sanitise_dates(key: str, low: date, high: date) -> None:
+    value = st.session_state.get(key)
+    if value is not None and not all(isinstance(d, date) and low <= d <= high for d in value):
+        del st.session_state[key]
+
+
+def _date_range(label: str, key: str, default: tuple[date, date], low: date, high: date, help: str) -> tuple[date, date]:
+    _sanitise_dates(key, low, high)
+    chosen = st.sidebar.date_input(label, value=default, min_value=low, max_value=high, key=key, bind=BIND,
+                                   format="YYYY-MM-DD", help=help)
+    if isinstance(chosen, date):
+        return chosen, chosen
+    if not chosen:
+        return default
+    return (chosen[0], chosen[-1])
+
+
+def _period(shape: DataShape, drawn: list[str]) -> tuple[str, date, date, tuple[date, date] | None]:
+    _sanitise(PERIOD, PERIODS)
+    name = st.sidebar.selectbox(
+        "Period", PERIODS, index=PERIODS.index(DEFAULT_PERIOD), key=PERIOD, bind=BIND,
+        help="Every number on every page covers this period (models are fitted on all the data). "
+             "Named periods end with the last month of the data.")
+    drawn.append(PERIOD)
+    low, high = shape.first, _month_end(shape.last)
+    if name == CUSTOM:
+        drawn.append(DATES)
+        start, end = _date_range("Dates", DATES, preset_period(DEFAULT_PERIOD, shape), low, high,
+                                 "First and last day of the period (both included).")
+    else:
+        start, end = preset_period(name, shape)
+    _sanitise(COMPARE, COMPARISONS)
+    mode = st.sidebar.selectbox(
+        "Compare with", COMPARISONS, index=0, key=COMPARE, bind=BIND,
+        help="The deltas on the KPI tiles are against this period: the same number of months just before, "
+             "or the same dates a year earlier.")
+    drawn.append(COMPARE)
+    if mode == CUSTOM:
+        drawn.append(COMPARE_DATES)
+        default = comparison_of(start, end, PREVIOUS)
+        default = (max(default[0], low), max(default[1], low))
+        comparison = _date_range("Comparison dates", COMPARE_DATES, default, low, high,
+                                 "First and last day of the comparison period.")
+    else:
+        comparison = comparison_of(start, end, mode)
+    return name, start, end, comparison
+
+
+def _clear(keys: Sequence[str]) -> None:
+    for key in keys:
+        st.session_state[key] = []
+
+
+def _dimensions(shape: DataShape, owned: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    where: dict[str, tuple[str, ...]] = {}
+    drawn = [(c, v) for c, v in shape.dimensions if dimension_key(c) not in owned]
+    keys = [dimension_key(c) for c, _ in drawn]
+    where_to = st.sidebar
+    for i, (column, values) in enumerate(drawn):
+        key = dimension_key(column)
+        _sanitise(key, values)
+        if i == MAIN_SHOWN:
+            where_to = st.sidebar.expander("More filters", expanded=any(st.session_state.get(dimension_key(c))
+                                                                         for c, _ in drawn[MAIN_SHOWN:]))
+        label = dimension_label(column)
+        chosen = where_to.multiselect(label, values, key=key, bind=BIND, placeholder=f"All ({len(values)})",
+                                      help=f"Only contacts and customers with these {label.lower()} values; empty = all.")
+        if chosen:
+            where[column] = tuple(chosen)
+    if owned:
+        names = [dimension_label(c).lower() for c, _ in shape.dimensions if dimension_key(c) in owned]
+        if names:
+            st.sidebar.caption(f"This page sets {', '.join(names)} itself (its scope, on the page).")
+    if where:
+        st.sidebar.button("Clear filters", icon=":material/filter_alt_off:", type="tertiary", on_click=_clear,
+                          args=(keys,), key="_clear_filters")
+    return where
+
+
+def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ()) -> Scope | None:
+    """Draw the period and dimension filters of ``dataset`` in the sidebar; return (and keep for the
+    pages) the scope they define. ``owned``: parameters the current page draws itself."""
+    st.session_state.pop(_SCOPE, None)
+    version = store.active_version(dataset) if dataset is not None else None
+    if version is None:
+        return None
+    shape = data_shape(store, version)
+    drawn = ["dataset"]
+    if shape.first is None:
+        scope = Scope(dataset, version, None, None, None)
+    else:
+        name, start, end, comparison = _period(shape, drawn)
+        st.sidebar.caption(f"{month_span(start, end)}" + (f" vs {month_span(*comparison)}" if comparison else ""))
+        scope = Scope(dataset, version, start, end, comparison, period_name=name)
+    where = _dimensions(shape, owned)
+    every = [dimension_key(c) for c, _ in shape.dimensions]  # drawn here, or by the page (owned): bound
+    state.remember_sidebar(every, drawn + every,
+                           {PERIOD: DEFAULT_PERIOD, COMPARE: COMPARISONS[0], **{k: [] for k in every}})
+    scope = replace(scope, where=tuple(sorted(where.items())))
+    st.session_state[_SCOPE] = scope
+    return scope
+
+
+def current_scope() -> Scope | None:
+    """The scope the sidebar defined in this run (None without data)."""
+    return st.session_state.get(_SCOPE)

@@ -1,0 +1,96 @@
+"""Number formats of the dashboard: values, intervals and deltas in the metric's unit and the
+workspace currency (``Settings.symbol``). Formatting only: every number comes from ``cxdata``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+MINUS = "−"  # U+2212, as a figure is printed
+
+MONEY_UNITS = ("money", "money/customer-month")
+
+
+def money(amount: float | None, symbol: str) -> str:
+    """Money as an executive reads it: ``€870``, then three significant digits: ``€4.87k``, ``€19.2k``,
+    ``€284k``, ``−€1.39M``."""
+    if amount is None:
+        return "–"
+    sign = MINUS if amount < 0 else ""
+    a = abs(amount)
+    if round(a) < 1_000:
+        body = f"{a:,.0f}"
+    elif a < 999_500:
+        body = f"{a / 1e3:.3g}k"
+    else:
+        body = f"{a / 1e6:,.3g}M"
+    return f"{sign}{symbol}{body}"
+
+
+def number(value: float | None, unit: str, symbol: str = "€") -> str:
+    """A metric value in its unit: ``49.9%``, ``4.1`` (NPS points), ``5.02`` (score), ``38 s``,
+    ``€152.45`` (money below a thousand keeps its cents), ``€19.2k``."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        text = f"{value:.1f}%"
+    elif unit == "points":
+        text = f"{value:.1f}"
+    elif unit == "score":
+        text = f"{value:.2f}"
+    elif unit == "seconds":
+        text = f"{value:,.0f} s"
+    elif unit in MONEY_UNITS:
+        return money(value, symbol) if abs(value) >= 1000 else (MINUS if value < 0 else "") + f"{symbol}{abs(value):,.2f}"
+    else:
+        text = f"{value:,.2f}"
+    return text.replace("-", MINUS)
+
+
+def interval(low: float | None, high: float | None, unit: str, symbol: str = "€") -> str:
+    """``95% CI 48.0–51.8%``; empty when the interval is unknown."""
+    if low is None or high is None:
+        return ""
+    lo, hi = number(low, unit, symbol), number(high, unit, symbol)
+    if unit == "%":
+        lo = lo.removesuffix("%")
+    return f"95% CI {lo} – {hi}" if lo.startswith(MINUS) or hi.startswith(MINUS) else f"95% CI {lo}–{hi}"
+
+
+def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
+    """A change against the comparison period with an explicit sign: ``+1.2 pts``, ``−0.05 pts``,
+    ``+€1.7``; None when there is none (st.metric then shows no delta)."""
+    if value is None:
+        return None
+    sign = "+" if value >= 0 else MINUS
+    v = abs(value)
+    if unit == "%":
+        return f"{sign}{v:.1f} pts"
+    if unit == "points":
+        return f"{sign}{v:.1f}"
+    if unit == "score":
+        return f"{sign}{v:.2f}"
+    if unit == "seconds":
+        return f"{sign}{v:,.0f} s"
+    if unit in MONEY_UNITS:
+        return sign + number(v, unit, symbol)
+    return f"{sign}{v:,.2f}"
+
+
+def count(n: int | float | None) -> str:
+    return "–" if n is None else f"{n:,.0f}"
+
+
+def month_span(start: date, end: date) -> str:
+    """``Aug–Oct 2026``, ``Oct 2026``, ``Nov 2025 – Oct 2026``, or exact days when not whole months."""
+    whole = start.day == 1 and (end + timedelta(days=1)).day == 1
+    if not whole:
+        if start.year == end.year:
+            return f"{start:%-d %b} – {end:%-d %b %Y}"
+        return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%b %Y}"
+    if start.year == end.year:
+        return f"{start:%b}–{end:%b %Y}"
+    return f"{start:%b %Y} – {end:%b %Y}"
+

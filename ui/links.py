@@ -1,0 +1,63 @@
+"""Links from a moment of service (channel × touchpoint × segment) to the pages that act on it.
+
+- **Drill-down**: the page's own parameters ``drill_channel``, ``drill_touchpoint``, ``drill_segment``
+  (``st.page_link`` with query parameters: the global filters stay as they are);
+- **ROI planner**: its scope is ``?channel=…&touchpoint=…&segment=…`` — the names of the global
+  filters — so the link is a button that sets them before switching page (:mod:`ui.state`).
+
+:func:`drilldown_params` and :func:`roi_params` are the URL parameters of both, also used to show
+and test the addresses (``roi?channel=phone&touchpoint=billing&segment=Small+Business``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import polars as pl
+import streamlit as st
+
+from cxdata.dashboard import MOMENT_FILTERS
+from cxdata.risk import RiskResult
+from ui import state
+from ui.filters import Scope
+
+DRILL_KEYS = {"channel": "drill_channel", "touchpoint": "drill_touchpoint", "segment": "drill_segment"}
+DRILLDOWN_PAGE = "app_pages/drilldown.py"
+ROI_PATH = "roi"
+
+
+def drilldown_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
+    return {DRILL_KEYS[k]: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
+
+
+def roi_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
+    return {k: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
+
+
+def address(path: str, params: Mapping[str, list[str]]) -> str:
+    """``roi?channel=phone&touchpoint=billing&segment=Small+Business`` (relative to the app's root)."""
+    return f"{path}?{urlencode(params, doseq=True)}" if params else path
+
+
+def moments_in_scope(risk: RiskResult, scope: Scope, n: int) -> pl.DataFrame:
+    """The ``n`` moments with the most revenue at risk among those the channel, touchpoint and
+    segment filters allow (the moments table is already sorted by revenue at risk)."""
+    moments = risk.moments
+    for column, values in scope.where:
+        if column in MOMENT_FILTERS and column in moments.columns:
+            moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
+    return moments.head(n)
+
+
+def moment_links(moment: Mapping[str, str], rank: int) -> None:
+    """"Drill down" and "Plan a fix" side by side for one moment of service."""
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+    with row:
+        st.page_link(DRILLDOWN_PAGE, label="Drill down", icon=":material/grid_on:",
+                     query_params=drilldown_params(moment),
+                     help="Open the Drill-down with this channel, touchpoint and segment selected.")
+        params = roi_params(moment)
+        st.button("Plan a fix", icon=":material/savings:", key=f"_roi_{rank}", type="tertiary",
+                  on_click=state.go, args=(state.Navigation(ROI_PATH, params),),
+                  help=f"Open the ROI planner scoped to this moment ({address(ROI_PATH, params)}).")

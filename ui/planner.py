@@ -1,0 +1,419 @@
+"""Widgets and drawing of the ROI planner page (METHOD.md §3): every input is bound to the URL.
+
+URL parameters (DESIGN.md §7; values equal to the defaults are left out):
+
+- scope, shared by every scenario: ``channel``, ``touchpoint``, ``segment``, ``region`` (repeated
+  for several values), so a moment of service links here as ``/roi?channel=phone&touchpoint=billing``;
+- ``compare``: how many scenarios are side by side (1–3);
+- per scenario ``a_``, ``b_``, ``c_``: ``name``, ``levers`` (lever labels), each lever's amount
+  (``wait_cut``, ``wait_cap``, ``transfer_cut``, ``fcr_raise``, ``shift`` with ``from``, ``to``,
+  ``kappa`` and ``tau``; ``driver`` and ``factor`` for a custom lever), ``invest``, ``running``, ``ramp``.
+
+Percentages are entered as whole percents and become the engine's shares here; every number shown
+comes from :mod:`cxdata.planner` / :mod:`cxdata.charts` over :meth:`PlannerBase.evaluate`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
+from cxdata.export import scenario_workbook
+from cxdata.planner import Kpi, guardrail, guardrail_kpis, lever_words, make_scope, pays, scenario_kpis, shift_overreach
+from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
+                        scenario_to_dict)
+from cxdata.schema import CHANNELS
+from cxdata.settings import Settings
+from ui.downloads import XLSX_MIME
+from ui.format import money
+from ui.text import plain, slug
+
+BIND = "query-params"
+SCENARIOS = ("a", "b", "c")
+SCOPE_LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region"}
+LEVER_LABELS = {
+    "wait_cut": "Cut waits",
+    "wait_cap": "Cap waits",
+    "transfer_cut": "Fewer transfers",
+    "fcr_raise": "Resolve first time",
+    "channel_shift": "Shift to self-service",
+    "custom": "Custom driver",
+}
+LEVER_HELP = ("Cut waits: scale every wait in scope down by a share. Cap waits: answer every contact within a "
+              "time. Fewer transfers: a share of transferred contacts avoid a hand-off. Resolve first time: raise "
+              "first-contact resolution by some points. Shift to self-service: move contacts a month from an "
+              "assisted channel to a bot or self-service. Custom driver: multiply a model driver by a factor.")
+DRIVER_LABELS = {"wait_minutes": "wait (minutes)", "transfers": "transfers", "unresolved": "unresolved",
+                 "escalated": "bot → human escalation"}
+GARTNER = ("Industry context, not a model input: in a Gartner survey of 5,728 customers (2024), 64% would prefer "
+           "companies not to use AI for service and 60% fear it makes reaching a human harder; Gartner (2019) "
+           "found only 9% of customers fully resolve their issue in self-service.")
+
+
+@dataclass(frozen=True)
+class ScenarioDefaults:
+    name: str
+    levers: tuple[str, ...]
+    investment: int
+    running_cost: int
+    ramp_months: int
+
+
+#: What each scenario starts as: three typical fixes, so a first visit already compares something.
+DEFAULTS = {
+    "a": ScenarioDefaults("Faster answers", ("wait_cut",), 100_000, 8_000, 3),
+    "b": ScenarioDefaults("Fewer transfers", ("transfer_cut",), 120_000, 2_000, 3),
+    "c": ScenarioDefaults("Bot for simple contacts", ("channel_shift",), 150_000, 3_000, 3),
+}
+#: Lever inputs as entered (percents as whole numbers), the same for every scenario.
+AMOUNTS = {"wait_cut": 25, "wait_cap": 60, "transfer_cut": 50, "fcr_raise": 5, "shift": 2_000, "kappa": 60,
+           "tau": 20, "factor": 0.8}
+SHIFT_FROM, SHIFT_TO, DRIVER = "phone", "chatbot", "wait_minutes"
+
+
+def key(letter: str, name: str) -> str:
+    """The widget key, and URL parameter, of one scenario input: ``a_invest``."""
+    return f"{letter}_{name}"
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def scope_inputs(options: Mapping[str, Sequence[str]]) -> Scope:
+    """One multiselect per scope column present in the data (empty = all); bound to ``?channel=…``."""
+    if not options:
+        return ()
+    chosen = {}
+    for slot, (column, values) in zip(st.columns(len(options)), options.items()):
+        chosen[column] = slot.multiselect(
+            SCOPE_LABELS[column], values, key=column, bind=BIND, placeholder="All",
+            help=f"Only contacts with these {column} values are changed by the levers; empty means all.")
+    return make_scope(chosen)
+
+
+def compare_input() -> int:
+    """How many scenarios are side by side."""
+    return st.segmented_control(
+        "Scenarios side by side", [1, 2, 3], default=3, required=True, key="compare", bind=BIND,
+        help="Compare up to three options (A, B, C); each is defined in its tab below and is part of the link.")
+
+
+class Grid:
+    """Cells of a grid of ``width`` columns, row after row, for inputs whose number varies."""
+
+    def __init__(self, width: int = 3) -> None:
+        self.width, self.placed, self.row = width, 0, []
+
+    def cell(self):
+        if self.placed % self.width == 0:
+            self.row = st.columns(self.width)
+        self.placed += 1
+        return self.row[(self.placed - 1) % self.width]
+
+
+def _percent(grid: Grid, label: str, letter: str, name: str, help: str, max_value: int = 100) -> float:
+    value = grid.cell().number_input(label, min_value=0, max_value=max_value, value=AMOUNTS[name], step=5,
+                                     key=key(letter, name), bind=BIND, help=help)
+    return value / 100
+
+
+def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, float | None]:
+    """The inputs of one lever kind and the lever they make (and τ for a channel shift)."""
+    if kind == "wait_cut":
+        amount = _percent(grid, "Cut waits by (%)", letter, "wait_cut",
+                          "Every wait in scope becomes shorter by this share (4 → 3 minutes at 25%).")
+        return Lever("wait_cut", amount, scope), None
+    if kind == "wait_cap":
+        seconds = grid.cell().number_input(
+            "Answer within (seconds)", min_value=0, value=AMOUNTS["wait_cap"], step=10, key=key(letter, "wait_cap"),
+            bind=BIND, help="Waits in scope longer than this become this long; shorter ones are unchanged.")
+        return Lever("wait_cap", float(seconds), scope), None
+    if kind == "transfer_cut":
+        amount = _percent(grid, "Transfers avoided (%)", letter, "transfer_cut",
+                          "Share of the transferred contacts in scope that get one hand-off fewer.")
+        return Lever("transfer_cut", amount, scope), None
+    if kind == "fcr_raise":
+        pts = grid.cell().number_input(
+            "First-contact resolution + (points)", min_value=0, max_value=100, value=AMOUNTS["fcr_raise"], step=1,
+            key=key(letter, "fcr_raise"), bind=BIND,
+            help="Percentage points of contacts in scope that become resolved at the first contact.")
+        return Lever("fcr_raise", float(pts), scope), None
+    if kind == "channel_shift":
+        volume = grid.cell().number_input(
+            "Contacts moved a month", min_value=0, value=AMOUNTS["shift"], step=100, key=key(letter, "shift"),
+            bind=BIND, help="Contacts a month that go to self-service instead of the assisted channel.")
+        source = grid.cell().selectbox("From", CHANNELS, index=CHANNELS.index(SHIFT_FROM), key=key(letter, "from"),
+                                       bind=BIND, help="The assisted channel the contacts leave.")
+        target = grid.cell().selectbox("To", CHANNELS, index=CHANNELS.index(SHIFT_TO), key=key(letter, "to"),
+                                       bind=BIND, help="The bot or self-service channel that takes them.")
+        kappa = _percent(grid, "Verified containment (%)", letter, "kappa",
+                         "Share of moved contacts the bot truly resolves: no human hand-off and no repeat contact "
+                         "within the repeat window. Deflection overstates it.")
+        tau = _percent(grid, "Re-explaining overhead (%)", letter, "tau",
+                       "Extra handling when a customer the bot fails must explain again to an agent.", max_value=200)
+        return Lever("channel_shift", float(volume), scope, from_channel=source, to_channel=target,
+                     containment=kappa), tau
+    driver = grid.cell().selectbox("Driver", CUSTOM_DRIVERS, index=CUSTOM_DRIVERS.index(DRIVER),
+                                   key=key(letter, "driver"), bind=BIND, format_func=DRIVER_LABELS.get,
+                                   help="A driver of the experience model.")
+    factor = grid.cell().number_input("Multiply it by", min_value=0.0, max_value=5.0, value=AMOUNTS["factor"],
+                                      step=0.05, format="%.2f", key=key(letter, "factor"), bind=BIND,
+                                      help="0.8 lowers the driver by 20% for every contact in scope.")
+    return Lever("custom", float(factor), scope, driver=driver), None
+
+
+def scenario_inputs(letter: str, scope: Scope, settings: Settings) -> Scenario | None:
+    """The inputs of scenario ``letter`` in a bordered box: name and levers, each lever's amounts, then
+    investment, running cost and ramp-up. None when no lever is chosen."""
+    d = DEFAULTS[letter]
+    with st.container(border=True):
+        head = st.columns([1, 3])
+        name = head[0].text_input("Name", d.name, max_chars=60, key=key(letter, "name"), bind=BIND,
+                                  help="Shown on the comparison and the exports.").strip()
+        name = name or f"Scenario {letter.upper()}"
+        kinds = head[1].pills("Levers", LEVER_KINDS, selection_mode="multi", default=list(d.levers),
+                              key=key(letter, "levers"), bind=BIND, format_func=LEVER_LABELS.get, help=LEVER_HELP,
+                              wrap=True) or []
+        levers, tau, grid = [], None, Grid(3)
+        for kind in (k for k in LEVER_KINDS if k in kinds):
+            lever, lever_tau = _lever(grid, kind, letter, scope)
+            levers.append(lever)
+            tau = lever_tau if lever_tau is not None else tau
+        sym = settings.currency
+        invest, running, months_in = st.columns(3)
+        investment = invest.number_input(f"Investment ({sym})", min_value=0, value=d.investment, step=10_000,
+                                         key=key(letter, "invest"), bind=BIND, help="One-off cost at the start.")
+        running_cost = running.number_input(f"Running cost a month ({sym})", min_value=0, value=d.running_cost,
+                                            step=1_000, key=key(letter, "running"), bind=BIND,
+                                            help="Staff, licences and upkeep, every month from the start.")
+        ramp = months_in.number_input(
+            "Months to full effect", min_value=0, max_value=36, value=d.ramp_months, step=1, key=key(letter, "ramp"),
+            bind=BIND, help="The effect grows linearly to full over these months (0: full from the first month).")
+    if not levers:
+        return None
+    overrides = {"investment": float(investment), "running_cost": float(running_cost), "ramp_months": float(ramp)}
+    if tau is not None:
+        overrides["reexplain_overhead"] = tau
+    return Scenario(name, tuple(levers), settings.economics(**overrides))
+
+
+# ---------------------------------------------------------------- numbers as shown
+
+MINUS = "−"  # U+2212, as a figure is printed
+
+
+def signed_percent(ratio: float | None) -> str:
+    """A ratio as a signed percentage: ``+94%``, ``−14%``."""
+    if ratio is None:
+        return "–"
+    text = f"{ratio * 100:+,.0f}%"
+    return text.replace("-", MINUS) if ratio * 100 <= -0.5 else text.replace("-", "+")
+
+
+def share(p: float | None) -> str:
+    """A probability or share: ``79%``."""
+    return "–" if p is None else f"{p:.0%}"
+
+
+def months(m: float | None) -> str:
+    """Months until an event, rounded up as a payback is read ("within month 7"); ``never`` when none."""
+    if m is None or m != m or m == float("inf"):
+        return "never"
+    n = max(1, math.ceil(m - 1e-9))
+    return f"{n} month{'s' * (n != 1)}"
+
+
+def quantity(x: float | None, unit: str = "") -> str:
+    """A count that may be fractional: ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
+    if x is None:
+        return "–"
+    body = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    body = body.replace("-", MINUS)
+    return f"{body} {unit}".strip()
+
+
+def points(x: float | None) -> str:
+    """Percentage points, signed: ``+2.9 pts``."""
+    return "–" if x is None else f"{x:+.1f} pts".replace("-", MINUS)
+
+
+def value_text(unit: str, value: float | None, symbol: str) -> str:
+    """A KPI value as shown on a tile or in the comparison."""
+    if unit == "money":
+        return money(value, symbol)
+    if unit == "ratio":
+        return signed_percent(value)
+    if unit in ("share", "containment"):
+        return share(value)
+    if unit == "months":
+        return months(value)
+    if unit == "points":
+        return points(value)
+    return quantity(value)
+
+
+def band_text(k: Kpi, symbol: str) -> str | None:
+    """The P10–P90 band of a KPI as shown (``€225k – €332k``; ``6–9 months``), None without one."""
+    if k.p10 is None or k.p90 is None:
+        return None
+    if k.unit == "months":
+        low, high = months(k.p10), months(k.p90)
+        return f"{low.split()[0]}–{high}" if high != "never" else f"{low} – never"
+    if k.unit == "points":
+        return f"{value_text(k.unit, k.p10, symbol).removesuffix(' pts')} – {value_text(k.unit, k.p90, symbol)}"
+    return f"{value_text(k.unit, k.p10, symbol)} – {value_text(k.unit, k.p90, symbol)}"
+
+
+def tile(slot, k: Kpi, symbol: str, border: bool = True) -> None:
+    """One KPI as a metric, its P10–P90 band (if any) in grey under the value."""
+    band = band_text(k, symbol)
+    slot.metric(k.label, value_text(k.unit, k.base, symbol), delta=band, delta_color="off", delta_arrow="off",
+                delta_description="P10–P90" if band else None, help=k.help, border=border)
+
+
+def verdict(result: ScenarioResult, symbol: str) -> None:
+    """The plain-language verdict: green when the scenario pays, amber when it does not."""
+    text = plain(result.verdict(symbol))
+    (st.success if pays(result) else st.warning)(text, icon=":material/check_circle:" if pays(result)
+                                                 else ":material/block:")
+
+
+def guardrail_note(result: ScenarioResult, short: bool = False) -> None:
+    """κ* of a channel shift against the planned containment, with the industry context beside it
+    (``short``: on a summary card, only when the plan is below κ*)."""
+    found = guardrail(result)
+    if found is None:
+        return
+    kappa_star, planned = found
+    if short:
+        if planned <= kappa_star:
+            st.error(f"Containment {share(planned)} is below κ* = {share(kappa_star)}: the bot destroys value.",
+                     icon=":material/warning:")
+        return
+    rule = (f"Plan with verified containment above κ* = {share(kappa_star)}; below it the bot destroys value. "
+            f"This plan assumes {share(planned)}.")
+    if planned <= kappa_star:
+        st.error(rule + " At this containment the shift loses money and customers.", icon=":material/warning:")
+    else:
+        st.info(rule, icon=":material/shield:")
+    st.caption(GARTNER)
+
+
+def overreach_note(base: PlannerBase, scenario: Scenario, short: bool = False) -> None:
+    """A warning when a channel shift moves more contacts than the scope holds on that channel."""
+    for lever, available in shift_overreach(base, scenario):
+        if short:
+            st.warning(f"Moves more {lever.from_channel} contacts than the scope holds ({quantity(available)} a "
+                       "month).", icon=":material/warning:")
+            continue
+        st.warning(f"This plan moves {quantity(lever.amount)} {lever.from_channel} contacts a month, but the scope "
+                   f"holds only {quantity(available)} {lever.from_channel} contacts a month: lower the number, or "
+                   "widen the scope.", icon=":material/warning:")
+
+
+def half_effect_line(result: ScenarioResult, symbol: str) -> None:
+    """The half-effect sensitivity row (METHOD.md §3.7) as one sentence."""
+    shown = {k.key: value_text(k.unit, k.base, symbol) for k in guardrail_kpis(result)}
+    st.markdown(f"**If the churn effect is half as strong:** NPV at 36 months {shown['half_npv36']}, "
+                f"ROI at 36 months {shown['half_roi36']}, payback {shown['half_payback']}.".replace("$", "\\$"))
+
+
+# ---------------------------------------------------------------- results of one scenario
+
+
+def summary_card(base: PlannerBase, letter: str, result: ScenarioResult | None, symbol: str) -> None:
+    """The card at the top of the page: name, verdict, the 36-month NPV with its band, then ROI, payback
+    and customers kept in one line, and the levers in words. Keyed ``card_a``… (CSS class ``st-key-card_a``)."""
+    with st.container(border=True, key=f"card_{letter}"):
+        if result is None:
+            st.markdown(f"**{letter.upper()}** · no lever chosen")
+            st.caption("Pick at least one lever in this scenario's tab below.")
+            return
+        st.markdown(f"**{letter.upper()} · {plain(result.scenario.name)}**")
+        verdict(result, symbol)
+        overreach_note(base, result.scenario, short=True)
+        guardrail_note(result, short=True)
+        kpis = {k.key: k for k in scenario_kpis(result)}
+        tile(st, kpis["npv36"], symbol, border=False)
+        shown = {name: value_text(kpis[name].unit, kpis[name].base, symbol)
+                 for name in ("roi36", "payback_value", "churners")}
+        st.markdown(f"ROI at 36 months **{shown['roi36']}** · payback **{shown['payback_value']}** · "
+                    f"**{shown['churners']}** customers kept a month".replace("$", "\\$"))
+        st.caption(plain("Levers: " + "; ".join(lever_words(lv) for lv in result.scenario.levers) + "."))
+
+
+def scenario_details(base: PlannerBase, result: ScenarioResult, symbol: str) -> None:
+    """Verdict, the KPI tiles with their P10–P90, the κ* guardrail and the half-effect row."""
+    verdict(result, symbol)
+    overreach_note(base, result.scenario)
+    guardrail_note(result)
+    kpis = scenario_kpis(result)
+    for row in range(0, len(kpis), 4):
+        for slot, k in zip(st.columns(4), kpis[row:row + 4]):
+            tile(slot, k, symbol)
+    half_effect_line(result, symbol)
+
+
+def scenario_charts(letter: str, result: ScenarioResult, symbol: str, dataset: str, version: int) -> None:
+    """The waterfall to the 36-month net value (with its P10–P90), how to read it, and the exports."""
+    left, right = st.columns([5, 2], gap="medium")
+    frame = scenario_waterfall(result, 36)
+    frame = frame.with_columns(label=pl.Series([money(a, symbol) for a in frame.get_column("amount")],
+                                               dtype=pl.String))
+    left.markdown("**From the investment to the net value at 36 months** (present value)")
+    left.altair_chart(waterfall_chart(frame, symbol), width="stretch")
+    with right:
+        st.markdown("**How to read it**")
+        st.caption("Each bar adds or takes away money over 36 months, discounted at the WACC; the last bar is the "
+                   "net present value. The black bar on it is the P10–P90 range: 8 in 10 simulated outcomes "
+                   "(model coefficients and business-input ranges) fall inside. Associations adjusted for segment, "
+                   "plan, region, tenure and month, not proof of cause.")
+        exports(letter, result, symbol, dataset, version)
+
+
+def npv_bands(spreads: Mapping[str, Spread], symbol: str):
+    """:func:`cxdata.charts.band_chart` of named money estimates, labelled in the workspace currency."""
+    bands = band_frame(spreads)
+    return band_chart(bands.with_columns(
+        label=pl.Series([money(v, symbol) for v in bands.get_column("base")], dtype=pl.String),
+        range=pl.Series([f"{money(lo, symbol)} – {money(hi, symbol)}"
+                         for lo, hi in bands.select("p10", "p90").iter_rows()], dtype=pl.String),
+    ), symbol)
+
+
+def exports(letter: str, result: ScenarioResult, symbol: str, dataset: str, version: int) -> None:
+    """Excel workbook (inputs, assumptions, results) and the scenario file the command line reads."""
+    stem = f"roi-{slug(dataset)}-{slug(result.scenario.name)}"
+    row = st
+    row.download_button(
+        "Export to Excel", lambda: scenario_workbook(result, currency=symbol, dataset=dataset, version=version),
+        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{letter}-xlsx", on_click="ignore",
+        icon=":material/download:", help="Levers, results with P10–P90, checks and every assumption, for finance.")
+    row.download_button(
+        "Scenario file (JSON)", json.dumps(scenario_to_dict(result.scenario), indent=2, ensure_ascii=False),
+        file_name=f"{stem}.json", mime="application/json", key=f"{letter}-json", on_click="ignore",
+        icon=":material/data_object:",
+        help="Re-run it with: python -m cxdata roi --scenario FILE.json (add --xlsx OUT.xlsx for the workbook).")
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def comparison_table(frame: pl.DataFrame, names: Mapping[str, str], symbol: str) -> pl.DataFrame:
+    """:func:`cxdata.planner.comparison_frame` as shown: one row per measure, one column per scenario."""
+    keys = frame.get_column("key").unique(maintain_order=True).to_list()
+    rows = {k: {"measure": None} for k in keys}
+    for scenario, k, label, unit, base, p10, p90 in frame.iter_rows():
+        kpi = Kpi(k, label, unit, base, p10, p90)
+        band = band_text(kpi, symbol)
+        rows[k]["measure"] = label
+        rows[k][names[scenario]] = value_text(unit, base, symbol) + (f" ({band})" if band else "")
+    columns = ["measure", *names.values()]
+    return pl.DataFrame([{c: r.get(c, "–") for c in columns} for r in rows.values()],
+                        schema={c: pl.String for c in columns})

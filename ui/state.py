@@ -1,0 +1,154 @@
+"""URL-bound state of the dashboard (DESIGN.md §7): the parameter names, their kinds, and in-app
+navigation that sets bound widgets before switching page.
+
+A bound widget's value can only be changed through ``st.session_state[key]``, before the widget
+is drawn in a run, and a bound parameter cannot be passed to ``st.switch_page`` (DESIGN.md §10).
+So a link that must change filters (a moment's "Plan a fix", a saved view opened from the list) is
+a button whose callback parks the target page and parameters here (:func:`go`); the entry script
+applies them at the top of the next run, before any widget (:func:`apply`), and switches page:
+
+- parameters whose widget is bound right now — the sidebar's drawn in the last run, the filter
+  dimensions a page draws itself, and a dashboard page's own when the link stays on that page —
+  are set through session state (typed as their widget expects): the widget changes value and
+  Streamlit writes the new value into the URL;
+- every other parameter goes into the URL of ``st.switch_page``, so Streamlit seeds the widget from
+  it when the page draws it, whatever its type (a widget first drawn with a value from session
+  state would not write it into the URL: the link would not show the view);
+- in a fresh session (a ``?view=`` link just opened) nothing is bound yet, so everything goes
+  through the URL, exactly as when the full link is opened.
+
+Values are always lists of strings, as a URL carries them; nothing else is stored or read (no
+pickled session state in links, DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import streamlit as st
+
+Kind = Literal["one", "many", "dates", "int"]
+
+#: Parameters of the sidebar (entry script) with the kind of their widget; filter dimensions
+#: (``channel``, ``segment``, extra columns…) are multiselects, recorded per run.
+GLOBAL_KINDS: dict[str, Kind] = {
+    "dataset": "one",
+    "period": "one",
+    "dates": "dates",
+    "compare_to": "one",
+    "compare_dates": "dates",
+}
+#: The dashboard pages' own parameters (reset when a saved view is opened).
+PAGE_KINDS: dict[str, Kind] = {
+    "trend": "one",
+    "metric": "one",
+    "drill_channel": "one",
+    "drill_touchpoint": "one",
+    "drill_segment": "one",
+    "rows_page": "int",
+}
+#: Keys a data column may not take as its filter parameter (they mean something else in the URL):
+#: the sidebar's, the dashboard pages', the ROI planner's (``compare``), Journeys' and Voice's.
+RESERVED = frozenset({*GLOBAL_KINDS, *PAGE_KINDS, "view", "compare", "tab", "find", "customer", "path", "theme",
+                      "theme_touchpoint", "theme_channel"})
+
+_PENDING = "_pending_navigation"
+_DIM_KEYS = "_dimension_keys"  # every filter dimension's parameter of the current dataset (last run)
+_BOUND = "_bound_keys"  # the sidebar's parameters bound in the last run (drawn, or drawn by the page)
+_DEFAULTS = "_global_defaults"  # key → default value of the sidebar widgets (last run)
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """Go to ``page`` (a URL path, "" for the default page) with these parameters.
+
+    ``reset`` restores every parameter of a known kind that is not listed to its default (a saved
+    view is complete); otherwise only the listed parameters change (a link from a moment of service).
+    """
+
+    page: str
+    params: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    reset: bool = False
+    notice: str | None = None
+
+
+def remember_sidebar(dimensions: Sequence[str], bound: Sequence[str], defaults: Mapping[str, object]) -> None:
+    """Record this run's filter-dimension parameters, the sidebar's parameters bound to a widget
+    (drawn in the sidebar or by the page) and their widget defaults, for :func:`apply` in a later run."""
+    st.session_state[_DIM_KEYS] = tuple(dimensions)
+    st.session_state[_BOUND] = frozenset(bound)
+    st.session_state[_DEFAULTS] = dict(defaults)
+
+
+def dimension_keys() -> tuple[str, ...]:
+    return st.session_state.get(_DIM_KEYS, ())
+
+
+def go(navigation: Navigation) -> None:
+    """Callback: park ``navigation``; the entry script follows it at the top of the next run."""
+    st.session_state[_PENDING] = navigation
+
+
+def pending() -> Navigation | None:
+    return st.session_state.pop(_PENDING, None)
+
+
+def kind_of(key: str) -> Kind | None:
+    if key in GLOBAL_KINDS:
+        return GLOBAL_KINDS[key]
+    if key in PAGE_KINDS:
+        return PAGE_KINDS[key]
+    return "many" if key in dimension_keys() else None
+
+
+def _value(kind: Kind, values: Sequence[str]) -> object:
+    if kind == "many":
+        return list(values)
+    if kind == "dates":
+        return tuple(date.fromisoformat(v) for v in values)
+    if kind == "int":
+        return int(values[0])
+    return values[0] if values else None
+
+
+def apply(navigation: Navigation, current_page: str) -> dict[str, list[str]]:
+    """Set the bound widgets' session state from ``navigation`` and return the parameters to pass in
+    the URL of ``st.switch_page`` (call at the top of the entry script, before any widget is drawn;
+    ``current_page`` is the URL path of the page the session is on). A value that cannot be parsed
+    is dropped: a link never raises."""
+    params = {key: [str(v) for v in values] for key, values in navigation.params.items()}
+    if _BOUND not in st.session_state:  # a fresh session: nothing is bound yet
+        return params
+    bound = set(st.session_state[_BOUND])
+    if navigation.page == current_page:
+        bound |= set(PAGE_KINDS)  # the page's own widgets are drawn (those it draws on this data)
+    through_url: dict[str, list[str]] = {}
+    for key, values in params.items():
+        kind = kind_of(key)
+        if kind is None or key not in bound:
+            through_url[key] = values
+            continue
+        try:
+            st.session_state[key] = _value(kind, values)
+        except (ValueError, IndexError):
+            st.session_state.pop(key, None)
+    for key in through_url:
+        st.session_state.pop(key, None)  # a stale value must not win over the URL
+    if navigation.reset:
+        defaults = st.session_state.get(_DEFAULTS, {})
+        for key in (*GLOBAL_KINDS, *dimension_keys(), *PAGE_KINDS):
+            if key in params:
+                continue
+            if key in bound and key in defaults:
+                st.session_state[key] = defaults[key]
+            else:
+                st.session_state.pop(key, None)
+    return through_url
+
+
+def url_params() -> dict[str, list[str]]:
+    """The bound parameters of this run as the browser's URL shows them (defaults are left out)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key != "view"}

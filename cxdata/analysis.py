@@ -17,7 +17,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from cxdata import models
 from cxdata.contacts import enrich_contacts
@@ -61,6 +63,14 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
 
 
+#: Numerical failures of a model fit (singular matrix, perfect separation): reported as a note, not raised.
+FIT_ERRORS = (np.linalg.LinAlgError, PerfectSeparationError, ValueError)
+
+
+def _why(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}"
+
+
 def fit_key(version_id: int, params: Params, horizon: int) -> str:
     """Folder name of a fit: the version and a hash of what changes the fit — the cost per contact and
     the repeat window (both shape the panel) and the revenue-at-risk horizon. Margin, discount rate or
@@ -79,14 +89,18 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
     a = Analysis(contacts, None, notes=notes)
     features = models.contact_features(contacts)
     if "csat" in contacts.columns and "customer_id" in contacts.columns and contacts.get_column("csat").count() >= 200:
-        a.experience = models.fit_experience_model(features)
+        try:
+            a.experience = models.fit_experience_model(features)
+        except FIT_ERRORS as exc:
+            notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
+    else:
+        notes.append("The experience model needs csat answers (at least 200) and customer_id.")
+    if a.experience is not None:
         a.contacts = contacts = contacts.with_columns(p_negative=a.experience.predict(features))
         surveyed = features.filter(pl.col("csat").is_not_null())
         a.experience_effects = models.average_marginal_effects(
             a.experience.fit, surveyed, a.experience.drivers, {"unresolved", "escalated"})
         a.drivers = models.key_drivers(features, a.experience.drivers)
-    else:
-        notes.append("The experience model needs csat answers (at least 200) and customer_id.")
     if "nps" in contacts.columns and tables.revenue is not None and "expansion" in tables.revenue.columns:
         a.expansion = models.expansion_by_nps(contacts, tables.revenue)
     else:
@@ -102,7 +116,11 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
     if int(a.panel.get_column("churn").sum()) < 20:
         notes.append("The churn hazard model needs at least 20 churn events (churned_at on customers).")
         return a
-    a.hazard = models.fit_hazard_model(a.panel)
+    try:
+        a.hazard = models.fit_hazard_model(a.panel)
+    except FIT_ERRORS as exc:
+        notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
+        return a
     a.churn = models.churn_effect(a.hazard, a.panel)
     a.risk = revenue_at_risk(a.experience, a.hazard, a.panel, contacts, horizon=horizon)
     return a

@@ -281,8 +281,9 @@ def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
     v = metric.value(p)
     if metric.shape is Shape.PROPORTION:
         return [v.cast(pl.Int64).sum().alias("x"), v.count().alias("n")]
-    if metric.shape is Shape.NPS:
-        return [(v >= 9).sum().alias("promoters"), (v <= 6).sum().alias("detractors"), v.count().alias("n")]
+    if metric.shape is Shape.NPS:  # signed counts: promoters − detractors can be negative
+        return [(v >= 9).cast(pl.Int64).sum().alias("promoters"), (v <= 6).cast(pl.Int64).sum().alias("detractors"),
+                v.count().alias("n")]
     if metric.shape is Shape.MEAN:
         return [v.sum().alias("s"), (v**2).sum().alias("ss"), v.count().alias("n")]
     if metric.shape is Shape.QUANTILE:

@@ -54,6 +54,9 @@ class Design:
 
     @classmethod
     def fit(cls, frame: pl.DataFrame, numeric: list[str], categorical: list[str]) -> Design:
+        """Numeric columns that do not vary (e.g. tenure when no join dates exist) are left out: they
+        would make the model matrix singular."""
+        numeric = [c for c in numeric if (frame.get_column(c).cast(pl.Float64).std() or 0) > 0]
         levels, reference = {}, {}
         for c in categorical:
             counts = frame.get_column(c).drop_nulls().value_counts(sort=True)

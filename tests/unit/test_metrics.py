@@ -213,3 +213,10 @@ def test_period_filter_and_delta():
 def test_e_value():
     assert stats.e_value(2.0) == pytest.approx(2 + math.sqrt(2))
     assert stats.e_value(0.5) == pytest.approx(2 + math.sqrt(2))
+
+
+def test_nps_below_zero():
+    frame = contacts([{"customer_id": "A", "started_at": T0, "nps": s} for s in [0, 1, 2, 10]])
+    assert estimate("nps", frame).value == pytest.approx(-50.0)
+    by = compute("nps", frame, by=["customer_id"])
+    assert by.item(0, "value") == pytest.approx(-50.0)

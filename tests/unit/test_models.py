@@ -137,3 +137,11 @@ def test_report_command_prints_every_part_as_json(sample_store, sample_analysis)
     assert kpis["csat"]["value"] == pytest.approx(100 * (surveyed.get_column("csat") >= 4).mean())
     assert len(report["moments_of_service"]) == 10
     assert report["churn_model"]["gamma"][0] == pytest.approx(sample_analysis.churn.gamma[0])
+
+
+def test_interactions_without_customers_get_the_experience_model_and_a_note():
+    """No join dates: tenure does not vary and is left out instead of making the matrix singular."""
+    small = generate(SampleParams(seed=3, n_customers=3000, months=6))
+    a = analyse(Tables(small.interactions, None, None))
+    assert a.experience is not None and "tenure_years" not in a.experience.fit.design.numeric
+    assert a.hazard is None and any("customers table" in n for n in a.notes)

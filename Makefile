@@ -27,6 +27,7 @@ test: $(VENV)/.deps-test
 
 bench: $(VENV)/.deps-test
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.pages
 
 sample: $(VENV)/.deps-run
 	$(BIN)/python -m cxdata sample

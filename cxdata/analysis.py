@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 from cxdata import models
 from cxdata.contacts import enrich_contacts
@@ -29,7 +28,7 @@ from cxdata.panel import build_panel
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 3
+FITS_FORMAT = 4
 
 
 @dataclass
@@ -63,8 +62,12 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
 
 
-#: Numerical failures of a model fit (singular matrix, perfect separation): reported as a note, not raised.
-FIT_ERRORS = (np.linalg.LinAlgError, PerfectSeparationError, ValueError)
+def _fit_errors() -> tuple[type[Exception], ...]:
+    """Numerical failures of a model fit (singular matrix, perfect separation): reported as a note, not raised.
+    statsmodels is imported only when fitting (see models.fit_logit)."""
+    from statsmodels.tools.sm_exceptions import PerfectSeparationError
+
+    return np.linalg.LinAlgError, ValueError, PerfectSeparationError
 
 
 def _why(exc: Exception) -> str:
@@ -91,7 +94,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
     if "csat" in contacts.columns and "customer_id" in contacts.columns and contacts.get_column("csat").count() >= 200:
         try:
             a.experience = models.fit_experience_model(features)
-        except FIT_ERRORS as exc:
+        except _fit_errors() as exc:
             notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
     else:
         notes.append("The experience model needs csat answers (at least 200) and customer_id.")
@@ -118,7 +121,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
         return a
     try:
         a.hazard = models.fit_hazard_model(a.panel)
-    except FIT_ERRORS as exc:
+    except _fit_errors() as exc:
         notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
         return a
     a.churn = models.churn_effect(a.hazard, a.panel)
@@ -138,8 +141,10 @@ def _save(a: Analysis, folder: Path) -> None:
         for name, frame in frames.items():
             if frame is not None:
                 frame.write_parquet(tmp / f"{name}.parquet")
-        if a.contacts is not None and "p_negative" in a.contacts.columns:
-            a.contacts.select("interaction_id", "p_negative").write_parquet(tmp / "p_negative.parquet")
+        if a.contacts is not None:  # derived frames, so a cold start reads them instead of rebuilding them
+            a.contacts.write_parquet(tmp / "contacts.parquet")
+        if a.panel is not None:
+            a.panel.write_parquet(tmp / "panel.parquet")
         summary = {
             "notes": a.notes,
             "experience": None if a.experience is None else {
@@ -156,19 +161,15 @@ def _save(a: Analysis, folder: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _load(tables: Tables, params: Params, folder: Path) -> Analysis:
+def _load(folder: Path) -> Analysis:
     summary = json.loads((folder / "summary.json").read_text())
 
     def frame(name: str) -> pl.DataFrame | None:
         path = folder / f"{name}.parquet"
         return pl.read_parquet(path) if path.exists() else None
 
-    contacts = enrich_contacts(tables.interactions, tables.customers) if tables.interactions is not None else None
-    p_neg = frame("p_negative")
-    if contacts is not None and p_neg is not None:
-        contacts = contacts.join(p_neg, on="interaction_id", how="left")
-    a = Analysis(contacts, None, notes=summary["notes"], drivers=frame("drivers"), expansion=frame("expansion"),
-                 experience_effects=frame("experience_effects"))
+    a = Analysis(frame("contacts"), frame("panel"), notes=summary["notes"], drivers=frame("drivers"),
+                 expansion=frame("expansion"), experience_effects=frame("experience_effects"))
     if summary["experience"]:
         e = summary["experience"]
         a.experience = ExperienceModel(Fit.from_dict(e["fit"]), Fit.from_dict(e["response_fit"]), e["drivers"],
@@ -182,19 +183,15 @@ def _load(tables: Tables, params: Params, folder: Path) -> Analysis:
         r = summary["risk"]
         a.risk = RiskResult(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, moments=frame("moments"),
                             draws=frame("moment_draws"))
-    if tables.customers is not None and contacts is not None and "customer_id" in contacts.columns:
-        a.panel = build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
-                              repeat_window_days=params.repeat_window_days)
     return a
 
 
 def load_or_analyse(store: Store, version_id: int, params: Params = Params(), horizon: int = 12) -> Analysis:
     """The analysis of a dataset version: read from its fit folder, or fitted now and saved there."""
-    tables = Tables.from_store(store, version_id)
     folder = store.data_dir / "fits" / fit_key(version_id, params, horizon)
     if (folder / "summary.json").exists():
-        return _load(tables, params, folder)
-    a = analyse(tables, params, horizon)
+        return _load(folder)
+    a = analyse(Tables.from_store(store, version_id), params, horizon)
     folder.parent.mkdir(parents=True, exist_ok=True)
     if not folder.exists():
         _save(a, folder)

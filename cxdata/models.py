@@ -27,9 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import statsmodels.api as sm
 from scipy import special
-from statsmodels.tools.sm_exceptions import SpecificationWarning
 
 from cxdata import stats
 
@@ -134,7 +132,13 @@ def _expit(x: np.ndarray) -> np.ndarray:
 
 def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str,
               weights: np.ndarray | None = None) -> Fit:
-    """Binomial GLM with customer-clustered (sandwich) errors: ``sm.GLM(...).fit(cov_type='cluster')``."""
+    """Binomial GLM with customer-clustered (sandwich) errors: ``sm.GLM(...).fit(cov_type='cluster')``.
+
+    statsmodels is imported here, not at module level: reading persisted fits (every page view) never
+    needs it, and importing it costs 1.5 s of a cold start."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import SpecificationWarning
+
     y = frame.get_column(outcome).cast(pl.Float64).to_numpy()
     x = design.matrix(frame)
     groups = frame.get_column(cluster).cast(pl.Categorical).to_physical().to_numpy()

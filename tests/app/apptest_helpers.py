@@ -15,9 +15,10 @@ DATA_PAGE = "app_pages/data.py"
 OVERVIEW_PAGE = "app_pages/overview.py"
 
 
-def run_app(page: str | None = None, **query: str) -> AppTest:
+def run_app(page: str | None = None, **query: str | list[str]) -> AppTest:
     """Run the app on ``page`` (default: the default page; e.g. ``"app_pages/data.py"``) with URL
-    parameters, as a link to that page does: only that page runs (the Overview would fit models)."""
+    parameters, as a link to that page does (a list is a repeated parameter): only that page runs
+    (the Overview would fit models)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
     for key, value in query.items():
         at.query_params[key] = value

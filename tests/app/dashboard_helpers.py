@@ -1,4 +1,4 @@
-"""Helpers for the dashboard pages' AppTests: open a page with URL parameters, read tiles, chart data
+"""Helpers for the dashboard pages' AppTests (open a page with ``apptest_helpers.run_app``): read tiles, chart data
 and links, and compute the expected numbers independently with the engine."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import polars as pl
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import APP, TIMEOUT_S
 from cxdata.analysis import Analysis, load_or_analyse
 from cxdata.metrics import Filters
 from cxdata.settings import Settings, load_settings
@@ -20,18 +19,6 @@ from cxdata.store import Store
 OVERVIEW_PAGE = "app_pages/overview.py"
 DRILLDOWN_PAGE = "app_pages/drilldown.py"
 CHURN_PAGE = "app_pages/churn.py"
-
-
-def open_page(page: str | None = None, **query: str | list[str]) -> AppTest:
-    """Open ``page`` directly with URL parameters, as a link does (a list is a repeated parameter)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    for name, value in query.items():
-        at.query_params[name] = value
-    if page is not None:
-        at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def engine(data_dir: Path, dataset: str = "sample") -> tuple[Analysis, Settings]:

@@ -11,7 +11,8 @@ import pytest
 from cxdata.dashboard import churn_by_negatives
 from cxdata.ingest import import_file
 from cxdata.store import Store
-from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, open_page, tiles
+from apptest_helpers import run_app
+from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, tiles
 
 
 def by_category(frames, column: str):
@@ -20,7 +21,7 @@ def by_category(frames, column: str):
 
 def test_churn_by_negative_experiences_with_intervals(analysed_store: Path, sample_engine) -> None:
     a, _ = sample_engine
-    at = open_page(CHURN_PAGE, region="South")
+    at = run_app(CHURN_PAGE, region="South")
     want = last_months(analysed_store, 3, region=["South"])
     table = churn_by_negatives(a.panel, want.filters)
     shown = table.filter(table["n"] >= 30)  # buckets with fewer than 30 customer-months are not drawn
@@ -35,7 +36,7 @@ def test_churn_by_negative_experiences_with_intervals(analysed_store: Path, samp
 def test_the_churn_model_adjusted_beside_naive_with_its_e_value(analysed_store: Path, sample_engine) -> None:
     a, _ = sample_engine
     c = a.churn
-    at = open_page(CHURN_PAGE)
+    at = run_app(CHURN_PAGE)
     shown = tiles(at)
     assert shown["Odds ratio, adjusted"][0] == f"{c.odds_ratio[0]:.2f}×"
     assert shown["Odds ratio, naive"][0] == f"{c.naive_odds_ratio[0]:.2f}×"
@@ -46,7 +47,7 @@ def test_the_churn_model_adjusted_beside_naive_with_its_e_value(analysed_store: 
 
 def test_drivers_expansion_and_revenue_at_risk_by_segment(analysed_store: Path, sample_engine) -> None:
     a, _ = sample_engine
-    at = open_page(CHURN_PAGE, channel="phone")
+    at = run_app(CHURN_PAGE, channel="phone")
     bars = chart_data(at, "bars")
     drivers = by_category(bars, "driver")
     assert drivers["value"].to_list() == pytest.approx(a.drivers["share"].to_list())
@@ -63,11 +64,11 @@ def test_drivers_expansion_and_revenue_at_risk_by_segment(analysed_store: Path, 
 def test_without_customers_the_page_says_what_to_import(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,customer_id,csat\n2026-03-01 09:00,A1,4\n", "one.csv",
                 "interactions", dataset="no-customers")
-    at = open_page(CHURN_PAGE, dataset="no-customers")
+    at = run_app(CHURN_PAGE, dataset="no-customers")
     assert any("need a customers table" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")
 
 
 def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
-    at = open_page(CHURN_PAGE)
+    at = run_app(CHURN_PAGE)
     assert "No data yet" in at.info[0].value

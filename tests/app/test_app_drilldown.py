@@ -14,7 +14,8 @@ from cxdata.dashboard import kpi_tiles
 from cxdata.ingest import import_file
 from cxdata.metrics import compute
 from cxdata.store import Store
-from dashboard_helpers import DRILLDOWN_PAGE, chart_data, chart_titles, last_months, open_page, tiles
+from apptest_helpers import run_app
+from dashboard_helpers import DRILLDOWN_PAGE, chart_data, chart_titles, last_months, tiles
 from ui import format as fmt
 
 CELL = {"drill_channel": "phone", "drill_touchpoint": "billing", "drill_segment": "Small Business"}
@@ -32,7 +33,7 @@ def rows_behind(a, filters) -> pl.DataFrame:
 
 def test_a_link_opens_the_metric_and_the_cell(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
-    at = open_page(DRILLDOWN_PAGE, metric="NPS", **CELL)
+    at = run_app(DRILLDOWN_PAGE, metric="NPS", **CELL)
     assert at.selectbox(key="metric").value == "NPS"
     assert [at.selectbox(key=k).value for k in CELL] == list(CELL.values())
 
@@ -44,7 +45,7 @@ def test_a_link_opens_the_metric_and_the_cell(analysed_store: Path, sample_engin
 
 def test_the_heat_map_is_the_metric_by_channel_and_touchpoint(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
-    at = open_page(DRILLDOWN_PAGE, metric="CSAT", drill_segment="Enterprise")
+    at = run_app(DRILLDOWN_PAGE, metric="CSAT", drill_segment="Enterprise")
     want = last_months(analysed_store, 3, segment=["Enterprise"])
     cells = compute("csat", a.contacts, by=["channel", "touchpoint"], filters=want.filters, params=settings.params())
     drawn = chart_data(at, "cells")[0].sort("channel", "touchpoint")
@@ -60,7 +61,7 @@ def test_the_heat_map_is_the_metric_by_channel_and_touchpoint(analysed_store: Pa
 
 def test_the_breakdown_by_segment_and_the_interactions_behind_the_selection(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
-    at = open_page(DRILLDOWN_PAGE, metric="CSAT", drill_channel="phone", drill_touchpoint="billing")
+    at = run_app(DRILLDOWN_PAGE, metric="CSAT", drill_channel="phone", drill_touchpoint="billing")
     want = last_months(analysed_store, 3, channel=["phone"], touchpoint=["billing"])
     by_segment = compute("csat", a.contacts, by=["segment"], filters=want.filters, params=settings.params())
     drawn = chart_data(at, "bars")[0].sort("segment")
@@ -73,7 +74,7 @@ def test_the_breakdown_by_segment_and_the_interactions_behind_the_selection(anal
     assert list(table["interaction_id"]) == behind["interaction_id"].head(50).to_list()
     assert {b.label for b in at.download_button} >= {"CSV", "Excel"}
 
-    at = open_page(DRILLDOWN_PAGE, metric="CSAT", drill_channel="phone", drill_touchpoint="billing", rows_page="3")
+    at = run_app(DRILLDOWN_PAGE, metric="CSAT", drill_channel="phone", drill_touchpoint="billing", rows_page="3")
     table = next(d.value for d in at.dataframe if "comment" in d.value.columns)
     assert list(table["interaction_id"]) == behind["interaction_id"].slice(100, 50).to_list()
 
@@ -82,7 +83,7 @@ def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
     csv = ("started_at,customer_id,channel,touchpoint,comment\n"
            "2026-03-01 09:00,A1,phone,billing,\"**bold** <b>x</b> =HYPERLINK(\"\"http://x\"\")\"\n").encode()
     import_file(Store(analysed_store), csv, "c.csv", "interactions", dataset="comments")
-    at = open_page(DRILLDOWN_PAGE, dataset="comments")
+    at = run_app(DRILLDOWN_PAGE, dataset="comments")
     table = next(d.value for d in at.dataframe if "comment" in d.value.columns)
     assert table["comment"][0] == '**bold** <b>x</b> =HYPERLINK("http://x")'
     assert not any("<b>" in m.value for m in at.markdown)
@@ -91,7 +92,7 @@ def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
 def test_interactions_without_touchpoint_or_surveys_say_what_unlocks_the_view(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n", "one.csv",
                 "interactions", dataset="bare")
-    at = open_page(DRILLDOWN_PAGE, dataset="bare")
+    at = run_app(DRILLDOWN_PAGE, dataset="bare")
     assert at.selectbox(key="metric").options == ["First-contact resolution", "Repeat contacts (1 d)",
                                                   "Repeat contacts (7 d)", "Repeat contacts (30 d)",
                                                   "Cost per contact"]
@@ -100,5 +101,5 @@ def test_interactions_without_touchpoint_or_surveys_say_what_unlocks_the_view(an
 
 
 def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
-    at = open_page(DRILLDOWN_PAGE)
+    at = run_app(DRILLDOWN_PAGE)
     assert "No data yet" in at.info[0].value

@@ -18,7 +18,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import APP, TIMEOUT_S, metrics
+from apptest_helpers import metrics, run_app
 from cxdata import journeys
 from cxdata.analysis import Tables, load_or_analyse
 from cxdata.ingest import import_file
@@ -33,16 +33,6 @@ CUSTOMER = "C000139"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def open_journeys(**query: str | list[str]) -> AppTest:
-    """Open ``/journeys?…`` directly, as a link does."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def frame_with(at: AppTest, column: str) -> pl.DataFrame:
@@ -126,7 +116,7 @@ def assert_paths_shown(at: AppTest, issues: pl.DataFrame) -> pl.DataFrame:
 
 
 def test_all_data_shows_the_engines_issues_and_paths(analysed_store: Path, engine: Engine) -> None:
-    at = open_journeys(period="All data")
+    at = run_app(PAGE, period="All data")
     assert [t.label for t in at.tabs] == ["Channel paths", "Customer history"]
     assert_summary_shown(at, engine.issues)
     assert_paths_shown(at, engine.issues)
@@ -136,7 +126,7 @@ def test_all_data_shows_the_engines_issues_and_paths(analysed_store: Path, engin
 def test_the_default_period_counts_the_issues_that_overlap_it(analysed_store: Path, engine: Engine) -> None:
     start, end = engine.last_three_months()
     overlapping = engine.issues.filter((pl.col("first_at").dt.date() <= end) & (pl.col("last_at").dt.date() >= start))
-    at = open_journeys()
+    at = run_app(PAGE)
     assert_summary_shown(at, overlapping)
     assert_paths_shown(at, overlapping)
 
@@ -145,7 +135,7 @@ def test_segment_and_channel_filters_select_whole_issues(analysed_store: Path, e
     small_business = engine.customers.filter(pl.col("segment") == "Small Business").get_column("customer_id")
     via_phone = engine.issues.filter(pl.col("customer_id").is_in(small_business.implode())
                                      & pl.col("path").str.split(" → ").list.contains("phone"))
-    at = open_journeys(period="All data", segment="Small Business", channel="phone")
+    at = run_app(PAGE, period="All data", segment="Small Business", channel="phone")
     assert_summary_shown(at, via_phone)
     paths = assert_paths_shown(at, via_phone)
     assert any(path != "phone → phone" and "phone" in path for path in paths.get_column("path")), \
@@ -154,7 +144,7 @@ def test_segment_and_channel_filters_select_whole_issues(analysed_store: Path, e
 
 def test_a_path_in_the_link_lists_its_customers(analysed_store: Path, engine: Engine) -> None:
     expected = journeys.channel_paths(engine.issues, top=20).row(0, named=True)  # the most frequent: no tie
-    at = open_journeys(period="All data", path=expected["path"])
+    at = run_app(PAGE, period="All data", path=expected["path"])
     assert at.selectbox(key="path").value == expected["path"]
     customers = frame_with(at, "customer_id")
     assert customers.get_column("customer_id").to_list() == expected["customers"]
@@ -170,7 +160,7 @@ def test_a_customer_link_opens_their_whole_history(analysed_store: Path, engine:
     timeline = journeys.customer_timeline(engine.contacts, CUSTOMER, engine.customers, engine.revenue)
     contacts = timeline.filter(pl.col("event") == "contact")
     own = engine.issues.filter(pl.col("customer_id") == CUSTOMER)
-    at = open_journeys(customer=CUSTOMER)
+    at = run_app(PAGE, customer=CUSTOMER)
     assert at.selectbox(key="customer").value == CUSTOMER
     assert at.session_state["tab"] == "Customer history", "a customer link opens their history"
     shown = metrics(at)
@@ -195,7 +185,7 @@ def test_a_customer_link_opens_their_whole_history(analysed_store: Path, engine:
 
 
 def test_searching_offers_the_matching_customers(analysed_store: Path, engine: Engine) -> None:
-    at = open_journeys(tab="Customer history")
+    at = run_app(PAGE, tab="Customer history")
     assert at.selectbox(key="customer").value is None
     assert any("Search for a customer" in i.value for i in at.info)
     at.text_input(key="find").input("0139").run()
@@ -207,7 +197,7 @@ def test_searching_offers_the_matching_customers(analysed_store: Path, engine: E
 
 
 def test_a_link_to_an_unknown_customer_is_ignored(analysed_store: Path) -> None:
-    at = open_journeys(customer="NO-SUCH-CUSTOMER")
+    at = run_app(PAGE, customer="NO-SUCH-CUSTOMER")
     assert at.selectbox(key="customer").value is None
 
 
@@ -215,7 +205,7 @@ def test_a_link_to_an_unknown_customer_is_ignored(analysed_store: Path) -> None:
 
 
 def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
-    at = open_journeys()
+    at = run_app(PAGE)
     assert at.info[0].value.startswith("No data yet")
     assert not at.tabs
 
@@ -223,7 +213,7 @@ def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
 def test_interactions_without_customer_ids_say_which_upload_unlocks_the_page(analysed_store: Path) -> None:
     csv = b"started_at,channel\n2026-03-01 09:00,phone\n2026-03-02 10:30,chat\n"
     import_file(Store(analysed_store), csv, "anonymous.csv", "interactions", dataset="anonymous")
-    at = open_journeys(dataset="anonymous")
+    at = run_app(PAGE, dataset="anonymous")
     assert "customer_id column" in at.info[0].value
     assert not at.tabs and not at.metric
 
@@ -234,12 +224,12 @@ def test_interactions_only_still_show_journeys_and_say_what_customers_would_add(
            b"2026-03-02 10:30,A1,phone,billing,**markdown** stays text\n"
            b"2026-03-20 11:00,A2,chat,delivery,\n")
     import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small")
-    at = open_journeys(dataset="small", period="All data")
+    at = run_app(PAGE, dataset="small", period="All data")
     assert metrics(at)["Issues"] == "2"
     assert frame_with(at, "path").get_column("path").to_list() == ["chatbot → phone"]
     assert any("needs a customers table with churned_at" in c for c in tile_captions(at))
 
-    at = open_journeys(dataset="small", customer="A1")
+    at = run_app(PAGE, dataset="small", customer="A1")
     comments = frame_with(at, "comment").get_column("comment").to_list()
     assert comments == ["**markdown** stays text", "<b>html</b> stays text"], "comments verbatim, newest first"
     assert any("Import a customers table" in c for c in tile_captions(at))

@@ -10,13 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from apptest_helpers import shown
+from apptest_helpers import run_app, shown
 from cxdata.dashboard import headlines, kpi_tiles, risk_tile
 from cxdata.ingest import import_file
 from cxdata.metrics import Filters, compute
 from cxdata.settings import Settings, save_settings
 from cxdata.store import Store
-from dashboard_helpers import (OVERVIEW_PAGE, captions, chart_data, engine, last_months, open_page, page_links,
+from dashboard_helpers import (OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links,
                                tiles)
 from ui import format as fmt
 from ui.dashboard import TILE_LABELS
@@ -38,7 +38,7 @@ def expected_tiles(a, settings, filters, comparison) -> dict[str, tuple[str, str
 def test_the_tiles_are_the_engine_numbers_of_the_last_three_months(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
     want = last_months(analysed_store, 3)
-    at = open_page()
+    at = run_app()
     assert tiles(at) == expected_tiles(a, settings, want.filters, want.comparison)
     csat = kpi_tiles(a, want.filters, want.comparison, settings.params(), keys=("csat",))[0]
     assert f"95% CI {csat['low']:.1f}–{csat['high']:.1f}%  \nn = {csat['n']:,}" in captions(at)
@@ -48,7 +48,7 @@ def test_the_tiles_are_the_engine_numbers_of_the_last_three_months(analysed_stor
 
 def test_filters_come_from_the_url(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
-    at = open_page(period="Last 12 months", compare_to="Same period last year", channel=["phone", "chat"],
+    at = run_app(period="Last 12 months", compare_to="Same period last year", channel=["phone", "chat"],
                    segment="Small Business")
     want = last_months(analysed_store, 12, channel=["phone", "chat"], segment=["Small Business"])
     last_year = Filters.of(date(want.filters.start.year - 1, want.filters.start.month, 1),
@@ -64,7 +64,7 @@ def test_filters_come_from_the_url(analysed_store: Path, sample_engine) -> None:
 def test_headlines_moments_and_their_links(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
     want = last_months(analysed_store, 3, segment=["Mid-Market"])
-    at = open_page(segment="Mid-Market")
+    at = run_app(segment="Mid-Market")
     lines = [shown(m.value).removeprefix("- ") for m in at.markdown if m.value.startswith("- ")]
     assert lines == [h.text for h in headlines(a, want.filters, settings.symbol)]
 
@@ -84,7 +84,7 @@ def test_headlines_moments_and_their_links(analysed_store: Path, sample_engine) 
 def test_plan_a_fix_opens_the_roi_planner_scoped_to_the_moment(analysed_store: Path, sample_engine) -> None:
     a, _ = sample_engine
     first = a.risk.moments.row(0, named=True)
-    at = open_page()
+    at = run_app()
     at.button(key="_roi_1").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "ROI planner"
@@ -95,7 +95,7 @@ def test_plan_a_fix_opens_the_roi_planner_scoped_to_the_moment(analysed_store: P
 
 def test_the_trend_is_the_metric_by_month_with_the_dimension_filters(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
-    at = open_page(trend="CSAT", region="North")
+    at = run_app(trend="CSAT", region="North")
     expected = compute("csat", a.contacts, by=["month"], filters=Filters.of(region=["North"]), params=settings.params())
     drawn = chart_data(at, "months")[0]
     assert drawn["value"].to_list() == pytest.approx(expected["value"].to_list())
@@ -106,7 +106,7 @@ def test_the_trend_is_the_metric_by_month_with_the_dimension_filters(analysed_st
 def test_money_is_in_the_currency_of_the_settings(analysed_store: Path) -> None:
     store = Store(analysed_store)
     save_settings(store, Settings(currency="USD"))
-    at = open_page()
+    at = run_app()
     assert tiles(at)["Revenue / customer"][0].startswith("$")
     assert tiles(at)["Revenue at risk (CX)"][0].startswith("$")
 
@@ -128,7 +128,7 @@ def test_interactions_only_show_the_measured_kpis_and_what_unlocks_the_rest(anal
     import_file(store, interactions_only_csv(), "contacts.csv", "interactions", dataset="contacts-only")
     a, settings = engine(analysed_store, "contacts-only")
     want = last_months(analysed_store, 3, "contacts-only")
-    at = open_page(dataset="contacts-only")
+    at = run_app(dataset="contacts-only")
     shown_tiles = tiles(at)
     assert shown_tiles == expected_tiles(a, settings, want.filters, want.comparison)
     assert shown_tiles["CSAT"][0] != "–" and shown_tiles["Logo churn / month"][0] == "–"
@@ -137,7 +137,7 @@ def test_interactions_only_show_the_measured_kpis_and_what_unlocks_the_rest(anal
 
 
 def test_a_filter_that_leaves_no_data_says_so(analysed_store: Path) -> None:
-    at = open_page(dataset="sample", period="Custom", dates=["2026-10-01", "2026-10-01"], channel="store",
+    at = run_app(dataset="sample", period="Custom", dates=["2026-10-01", "2026-10-01"], channel="store",
                    touchpoint="cancellation", segment="Enterprise", region="North")
     assert tiles(at)["CSAT"][0] == "–"
     assert any("No data matches these filters" in w.value for w in at.warning)
@@ -146,13 +146,13 @@ def test_a_filter_that_leaves_no_data_says_so(analysed_store: Path) -> None:
 def test_switching_dataset_drops_filters_the_new_data_does_not_have(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,channel\n2026-03-01 09:00,web\n", "one.csv", "interactions",
                 dataset="tiny")
-    at = open_page(channel="phone")
+    at = run_app(channel="phone")
     at.sidebar.selectbox[0].set_value("tiny").run()
     assert not at.exception, [e.message for e in at.exception]
     assert {m.label: m.value for m in at.sidebar.multiselect}["Channel"] == []
 
 
 def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
-    at = open_page(OVERVIEW_PAGE)
+    at = run_app(OVERVIEW_PAGE)
     assert "No data yet" in at.info[0].value
     assert page_links(at)[0][0] == "Go to the Data page"

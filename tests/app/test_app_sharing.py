@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from cxdata.store import Store
 from cxdata.views import list_views, save_view
-from dashboard_helpers import DRILLDOWN_PAGE, open_page, share_link, tiles
+from apptest_helpers import run_app
+from dashboard_helpers import DRILLDOWN_PAGE, share_link, tiles
 
 VIEW = {"channel": ["phone"], "period": ["Last 6 months"], "metric": ["NPS"], "drill_touchpoint": ["billing"],
         "drill_segment": ["Enterprise"]}
@@ -21,15 +22,15 @@ def params(link: str) -> tuple[str, dict[str, list[str]]]:
 
 
 def test_the_share_link_is_the_page_and_its_bound_parameters(analysed_store: Path) -> None:
-    at = open_page(channel=["phone", "chat"], period="Last 12 months")
+    at = run_app(channel=["phone", "chat"], period="Last 12 months")
     assert params(share_link(at)) == ("./", {"channel": ["phone", "chat"], "period": ["Last 12 months"]})
-    at = open_page(DRILLDOWN_PAGE, segment="Enterprise", metric="NPS", drill_channel="phone")
+    at = run_app(DRILLDOWN_PAGE, segment="Enterprise", metric="NPS", drill_channel="phone")
     assert params(share_link(at)) == ("drilldown", {"segment": ["Enterprise"], "metric": ["NPS"],
                                                     "drill_channel": ["phone"]})
 
 
 def test_save_a_named_view_from_the_popover(analysed_store: Path) -> None:
-    at = open_page(DRILLDOWN_PAGE, channel="phone", metric="NPS", drill_touchpoint="billing")
+    at = run_app(DRILLDOWN_PAGE, channel="phone", metric="NPS", drill_touchpoint="billing")
     at.text_input(key="_view_name").input("Phone billing NPS").run()
     next(b for b in at.button if b.label == "Save view").click().run()
     views = list_views(Store(analysed_store))
@@ -40,8 +41,8 @@ def test_save_a_named_view_from_the_popover(analysed_store: Path) -> None:
 
 def test_a_view_link_restores_page_filters_and_drill_down(analysed_store: Path) -> None:
     view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW)
-    direct = open_page(DRILLDOWN_PAGE, **VIEW)
-    at = open_page(view=view_id)
+    direct = run_app(DRILLDOWN_PAGE, **VIEW)
+    at = run_app(view=view_id)
     assert at.title[0].value == "Drill-down"
     assert at.selectbox(key="metric").value == "NPS"
     assert at.selectbox(key="drill_touchpoint").value == "billing"
@@ -54,18 +55,18 @@ def test_a_view_link_restores_page_filters_and_drill_down(analysed_store: Path) 
 
 def test_a_saved_view_opens_from_the_list_and_resets_what_it_does_not_set(analysed_store: Path) -> None:
     view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW)
-    at = open_page(region="North", trend="CSAT")
+    at = run_app(region="North", trend="CSAT")
     at.button(key=f"_open_{view_id}").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Drill-down"
     assert at.selectbox(key="drill_segment").value == "Enterprise"
     filters = {m.label: m.value for m in at.sidebar.multiselect}
     assert filters["Channel"] == ["phone"] and filters["Region"] == [], "the region filter was not in the view"
-    assert tiles(at) == tiles(open_page(DRILLDOWN_PAGE, **VIEW))
+    assert tiles(at) == tiles(run_app(DRILLDOWN_PAGE, **VIEW))
 
 
 def test_an_unknown_or_crafted_view_id_falls_back_to_the_default_view(analysed_store: Path) -> None:
     for view_id in ("zzzzzzzz", "'; drop table savedview; --", "../../etc/passwd"):
-        at = open_page(view=view_id)
+        at = run_app(view=view_id)
         assert at.title[0].value == "Overview"
         assert "does not exist" in at.sidebar.warning[0].value

@@ -16,7 +16,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import APP, TIMEOUT_S, metrics
+from apptest_helpers import metrics, run_app
 from cxdata import stats, text
 from cxdata.analysis import load_or_analyse
 from cxdata.contacts import enrich_contacts
@@ -30,15 +30,6 @@ PAGE = "app_pages/voice.py"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def open_voice(**query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def chart_data(at: AppTest, title_starts: str, dataset: str) -> pl.DataFrame:
@@ -93,7 +84,7 @@ def engine(analysed_store_template: Path) -> Engine:
 
 
 def test_the_sentiment_method_and_shares_are_the_engines(analysed_store: Path, engine: Engine) -> None:
-    at = open_voice()
+    at = run_app(PAGE)
     assert engine.sentiment.method == "learned"
     assert at.info[0].value == plain(engine.sentiment.description)
     scoped = engine.last_three_months()
@@ -113,7 +104,7 @@ def test_themes_of_a_touchpoint_with_their_comments_and_trend(analysed_store: Pa
     billing = engine.last_three_months().filter(pl.col("touchpoint") == "billing")
     themes = text.themes(billing)
     term = themes.get_column("term")[2]
-    at = open_voice(theme_touchpoint="billing", theme=term)
+    at = run_app(PAGE, theme_touchpoint="billing", theme=term)
     assert at.selectbox(key="theme_touchpoint").value == "billing"
     shown = frame_with(at, "term")
     assert shown.get_column("term").to_list() == themes.get_column("term").to_list()
@@ -135,7 +126,7 @@ def test_themes_of_a_touchpoint_with_their_comments_and_trend(analysed_store: Pa
 
 def test_the_first_theme_is_shown_by_default_and_global_filters_apply(analysed_store: Path, engine: Engine) -> None:
     phone = engine.labelled.filter(pl.col("channel") == "phone")
-    at = open_voice(period="All data", channel="phone")
+    at = run_app(PAGE, period="All data", channel="phone")
     value, _ = share_text(phone)
     assert metrics(at)["Negative comments"] == value
     themes = text.themes(phone)
@@ -147,7 +138,7 @@ def test_the_sentiment_is_fitted_once_per_version(analysed_store: Path, monkeypa
     calls = []
     fit = text.fit_sentiment
     monkeypatch.setattr(text, "fit_sentiment", lambda contacts: calls.append(1) or fit(contacts))
-    at = open_voice()
+    at = run_app(PAGE)
     at.selectbox(key="theme_channel").select("phone").run()
     at.selectbox(key="theme_touchpoint").select("billing").run()
     assert not at.exception
@@ -159,7 +150,7 @@ def test_the_sentiment_is_fitted_once_per_version(analysed_store: Path, monkeypa
 
 
 def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
-    at = open_voice()
+    at = run_app(PAGE)
     assert at.info[0].value.startswith("No data yet")
     assert not at.metric
 
@@ -167,7 +158,7 @@ def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
 def test_interactions_without_comments_say_which_upload_unlocks_the_page(analysed_store: Path) -> None:
     csv = b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n2026-03-02 10:30,A2,chat\n"
     import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small")
-    at = open_voice(dataset="small")
+    at = run_app(PAGE, dataset="small")
     assert "no comments" in at.info[0].value and "comment column" in at.info[0].value
     assert not at.metric
 
@@ -181,7 +172,7 @@ def test_comments_are_shown_verbatim(analysed_store: Path) -> None:
         rows.append(f'2026-03-{day:02d} 09:00,phone,billing,1,"{HOSTILE[day % 2]}"')
         rows.append(f"2026-03-{day:02d} 15:00,chat,billing,5,great quick helpful answer thanks")
     import_file(Store(analysed_store), "\n".join(rows).encode(), "hostile.csv", "interactions", dataset="hostile")
-    at = open_voice(dataset="hostile", period="All data")
+    at = run_app(PAGE, dataset="hostile", period="All data")
     store = Store(analysed_store)
     contacts = enrich_contacts(store.scan(store.active_version("hostile").version_id, "interactions").collect())
     sentiment = text.fit_sentiment(contacts)

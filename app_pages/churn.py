@@ -10,12 +10,12 @@ are fitted once on all the data; the period and dimension filters apply where th
 import polars as pl
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars
 from cxdata.dashboard import BUCKETS, MOMENT_FILTERS, churn_by_negatives
 from cxdata.metrics import MIN_ANSWERS
 from cxdata.settings import Settings
-from ui import format as fmt
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, labelled, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope

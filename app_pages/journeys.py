@@ -18,9 +18,9 @@ Numbers come from :mod:`cxdata.journeys` through :mod:`ui.journeys`.
 import polars as pl
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.settings import Settings
-from ui import format as fmt
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import Scope, current_scope

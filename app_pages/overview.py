@@ -8,12 +8,12 @@ Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines), ``cxdata.me
 
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import trend_chart
 from cxdata.dashboard import headlines, kpi_tiles, risk_tile
 from cxdata.metrics import REGISTRY, Base, availability, compute
 from cxdata.settings import Settings
-from ui import format as fmt
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, labelled, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope

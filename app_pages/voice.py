@@ -12,8 +12,8 @@ through :mod:`ui.voice`. Comments are shown as plain text only (table cells), ne
 import polars as pl
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.charts import interval_bars, trend_chart
-from ui import format as fmt
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, labelled, page_analysis
 from ui.filters import Scope, current_scope

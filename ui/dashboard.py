@@ -14,13 +14,13 @@ from dataclasses import asdict
 import polars as pl
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 from cxdata.metrics import REGISTRY, Base, Metric, availability
 from cxdata.schema import TABLES
-from ui import format as fmt
 from ui.analysis import analysis
 from ui.filters import Scope
 from ui.loaders import version_identity

@@ -27,10 +27,10 @@ from datetime import date, timedelta
 import streamlit as st
 
 from cxdata.dashboard import comparison_period
+from cxdata.format import month_span
 from cxdata.metrics import Filters
 from cxdata.store import Store, VersionInfo
 from ui import state
-from ui.format import month_span
 from ui.loaders import DataShape, data_shape
 
 BIND = "query-params"

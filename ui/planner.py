@@ -25,13 +25,13 @@ import streamlit as st
 
 from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
 from cxdata.export import scenario_workbook
+from cxdata.format import money
 from cxdata.planner import Kpi, guardrail, guardrail_kpis, lever_words, make_scope, pays, scenario_kpis, shift_overreach
 from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
                         scenario_to_dict)
 from cxdata.schema import CHANNELS
 from cxdata.settings import Settings
 from ui.downloads import XLSX_MIME
-from ui.format import money
 from ui.text import plain, slug
 
 BIND = "query-params"

@@ -10,13 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cxdata import format as fmt
 from cxdata.dashboard import kpi_tiles
 from cxdata.ingest import import_file
 from cxdata.metrics import compute
 from cxdata.store import Store
 from apptest_helpers import run_app
 from dashboard_helpers import DRILLDOWN_PAGE, chart_data, chart_titles, last_months, tiles
-from ui import format as fmt
 
 CELL = {"drill_channel": "phone", "drill_touchpoint": "billing", "drill_segment": "Small Business"}
 WHERE = {"channel": ["phone"], "touchpoint": ["billing"], "segment": ["Small Business"]}

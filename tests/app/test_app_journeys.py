@@ -19,12 +19,12 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
+from cxdata import format as fmt
 from cxdata import journeys
 from cxdata.analysis import Tables, load_or_analyse
 from cxdata.ingest import import_file
 from cxdata.settings import load_settings
 from cxdata.store import Store
-from ui import format as fmt
 from ui.journeys import duration
 from ui.text import plain
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from apptest_helpers import run_app, shown
+from cxdata import format as fmt
 from cxdata.dashboard import headlines, kpi_tiles, risk_tile
 from cxdata.ingest import import_file
 from cxdata.metrics import Filters, compute
@@ -18,7 +19,6 @@ from cxdata.settings import Settings, save_settings
 from cxdata.store import Store
 from dashboard_helpers import (OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links,
                                tiles)
-from ui import format as fmt
 from ui.dashboard import TILE_LABELS
 
 KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")

@@ -16,12 +16,12 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, TIMEOUT_S
 from cxdata.analysis import load_or_analyse
+from cxdata.format import money
 from cxdata.ingest import import_file
 from cxdata.roi import Lever, PlannerBase, Scenario, ScenarioResult
 from cxdata.settings import Settings, load_settings
 from cxdata.store import Store
 from streamlit import dataframe_util
-from ui.format import money
 from ui.planner import months, points, quantity, share, signed_percent
 from ui.text import plain
 

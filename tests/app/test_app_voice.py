@@ -17,13 +17,13 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
+from cxdata import format as fmt
 from cxdata import stats, text
 from cxdata.analysis import load_or_analyse
 from cxdata.contacts import enrich_contacts
 from cxdata.ingest import import_file
 from cxdata.settings import load_settings
 from cxdata.store import Store
-from ui import format as fmt
 from ui.text import plain
 
 PAGE = "app_pages/voice.py"

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from ui import format as fmt
+from cxdata import format as fmt
 from ui.dashboard import unlock_hint
 from ui.filters import LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, dimension_key, preset_period
 from ui.links import address, drilldown_params, roi_params

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import VIEWPORT
+from cxdata import format as fmt
 from cxdata.dashboard import kpi_tiles
 from cxdata.metrics import Filters
-from ui import format as fmt
 from ui.dashboard import TILE_LABELS
 from waits import (choose_in_multiselect, metric_values, open_app, screenshot, selectbox_value, sidebar_selectbox_value,
                    wait_for_settled)

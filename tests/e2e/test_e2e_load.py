@@ -7,8 +7,8 @@ from datetime import date
 
 from playwright.sync_api import Page, expect
 
+from cxdata import format as fmt
 from cxdata.metrics import Filters, estimate
-from ui import format as fmt
 from waits import metric_value, open_app, screenshot, sidebar_selectbox_value
 
 

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import VIEWPORT
+from cxdata.format import money
 from cxdata.roi import PlannerBase, scenario_from_dict
-from ui.format import money
 from waits import TIMEOUT_MS, open_app, screenshot, wait_for_settled
 
 #: Phone billing for small businesses (a moment of service), scenario A with its own amounts, B beside it.

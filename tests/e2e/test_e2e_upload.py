@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 from playwright.sync_api import Page, expect
 
+from cxdata import format as fmt
 from cxdata.analysis import Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.metrics import Filters, estimate
 from cxdata.store import Store
-from ui import format as fmt
 from waits import choose_option, metric_value, open_app, screenshot, sidebar_selectbox_value, wait_for_settled
 
 XLSX = Path(__file__).resolve().parents[2] / "sample_data" / "interactions_2026-10.xlsx"

@@ -1,5 +1,8 @@
 """Number formats of the dashboard: values, intervals and deltas in the metric's unit and the
 workspace currency (``Settings.symbol``). Formatting only: every number comes from ``cxdata``.
+
+Pure Python, shared by the pages (through ``ui``) and the exports (the HTML meeting pack), so a
+file prints a number exactly as the screen does.
 """
 
 from __future__ import annotations

@@ -161,12 +161,16 @@ def _save(a: Analysis, folder: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _read(folder: Path, name: str) -> pl.DataFrame | None:
+    path = folder / f"{name}.parquet"
+    return pl.read_parquet(path) if path.exists() else None
+
+
 def _load(folder: Path) -> Analysis:
     summary = json.loads((folder / "summary.json").read_text())
 
     def frame(name: str) -> pl.DataFrame | None:
-        path = folder / f"{name}.parquet"
-        return pl.read_parquet(path) if path.exists() else None
+        return _read(folder, name)
 
     a = Analysis(frame("contacts"), frame("panel"), notes=summary["notes"], drivers=frame("drivers"),
                  expansion=frame("expansion"), experience_effects=frame("experience_effects"))
@@ -196,3 +200,21 @@ def load_or_analyse(store: Store, version_id: int, params: Params = Params(), ho
     if not folder.exists():
         _save(a, folder)
     return a
+
+
+def load_frames(store: Store, version_id: int, params: Params = Params(), horizon: int = 12
+                ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """The contact frame and the customer-month panel of a version, without fitting any model:
+    read from the version's fit folder when it exists, else built from the tables (what alerts and
+    initiative measurements need; a second or two on the sample)."""
+    folder = store.data_dir / "fits" / fit_key(version_id, params, horizon)
+    if (folder / "summary.json").exists():
+        return _read(folder, "contacts"), _read(folder, "panel")
+    tables = Tables.from_store(store, version_id)
+    if tables.interactions is None:
+        return None, None
+    contacts = enrich_contacts(tables.interactions, tables.customers)
+    if tables.customers is None or "customer_id" not in contacts.columns:
+        return contacts, None
+    return contacts, build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
+                                 repeat_window_days=params.repeat_window_days)

@@ -19,7 +19,7 @@ cell cannot top a "worst" list by chance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -250,17 +250,27 @@ class Filters:
         if self.end is not None:
             end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
             conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
-        for column, values in self.where:
-            if column in schema:
-                conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
-            else:
-                ignored.append(column)
+        where, ignored = where_condition(schema, self.where)
+        if where is not None:
+            conditions.append(where)
         return (pl.all_horizontal(conditions) if conditions else None), ignored
 
     def apply(self, frame: pl.DataFrame, time_column: str) -> tuple[pl.DataFrame, list[str]]:
         """Rows passing the filters, and the filter columns the frame does not have (ignored)."""
         condition, ignored = self.predicate(frame.schema, time_column)
         return (frame if condition is None else frame.filter(condition)), ignored
+
+
+def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]]) -> tuple[pl.Expr | None, list[str]]:
+    """``column ∈ values`` for every (column, values) the frame has, joined with AND (None when none
+    applies), and the columns the frame does not have (ignored)."""
+    conditions, ignored = [], []
+    for column, values in where:
+        if column in schema:
+            conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
+        else:
+            ignored.append(column)
+    return (pl.all_horizontal(conditions) if conditions else None), ignored
 
 
 # ---------------------------------------------------------------- computation

@@ -134,6 +134,11 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         SQLModel.metadata.create_all(self.engine)
 
+    def ensure(self, *tables: type[SQLModel]) -> None:
+        """Create these catalog tables if missing (tables of modules imported after the store was opened)."""
+        for table in tables:
+            table.__table__.create(self.engine, checkfirst=True)
+
     # -------------------------------------------------------------- reading
 
     def datasets(self) -> list[str]:

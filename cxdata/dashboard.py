@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Literal
 
 import polars as pl
 
@@ -21,22 +19,6 @@ TILE_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
 #: Filter columns the moments of service can be restricted by.
 MOMENT_FILTERS = ("channel", "touchpoint", "segment")
 BUCKETS = ("0", "1", "2–3", "4+")
-
-
-def comparison_period(start: date, end: date, mode: Literal["previous", "last_year"] = "previous") -> tuple[date, date]:
-    """The period to compare with: the same number of days just before, or the same dates a year earlier."""
-    if mode == "last_year":
-        return _minus_year(start), _minus_year(end)
-    length = end - start
-    prev_end = start - timedelta(days=1)
-    return prev_end - length, prev_end
-
-
-def _minus_year(d: date) -> date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - 1, day=28)
 
 
 def _frame(a: Analysis, base: Base) -> pl.DataFrame | None:

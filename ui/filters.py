@@ -12,8 +12,8 @@ URL parameters (values equal to the default are left out):
   column's name is taken by another parameter).
 
 Periods named in months end on the last day of the data's last month. "Previous period" is the same
-number of whole months just before (any other period: the same number of days, from
-:func:`cxdata.dashboard.comparison_period`); "same period last year" shifts both ends by a year.
+number of whole months just before (any other period: the same number of days); "same period last
+year" shifts both ends by a year (the date logic is :mod:`cxdata.periods`).
 Pages read the result with :func:`current_scope`.
 """
 
@@ -22,25 +22,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
-from cxdata.dashboard import comparison_period
 from cxdata.format import month_span
 from cxdata.metrics import Filters
+from cxdata.periods import (COMPARISONS, CUSTOM, DEFAULT_PERIOD, PERIODS, PREVIOUS, comparison_of, month_end,
+                            preset_period)
 from cxdata.store import Store, VersionInfo
 from ui import state
 from ui.loaders import DataShape, data_shape
 
 BIND = "query-params"
 PERIOD, DATES, COMPARE, COMPARE_DATES = "period", "dates", "compare_to", "compare_dates"
-PERIOD_MONTHS = {"Last month": 1, "Last 3 months": 3, "Last 6 months": 6, "Last 12 months": 12}
-ALL_DATA, CUSTOM = "All data", "Custom"
-PERIODS = (*PERIOD_MONTHS, ALL_DATA, CUSTOM)
-DEFAULT_PERIOD = "Last 3 months"
-PREVIOUS, LAST_YEAR, NO_COMPARISON = "Previous period", "Same period last year", "No comparison"
-COMPARISONS = (PREVIOUS, LAST_YEAR, CUSTOM, NO_COMPARISON)
 MAIN_SHOWN = 4  # dimensions outside the "More filters" expander
 LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region",
           "plan": "Plan", "reason": "Contact reason", "team": "Team", "agent": "Agent"}
@@ -108,36 +103,6 @@ class Scope:
         return f"{self.period_text()} · {self.where_text()}"
 
 
-def _month_start(d: date, months_back: int) -> date:
-    index = d.year * 12 + d.month - 1 - months_back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_end(d: date) -> date:
-    return _month_start(d, -1) - timedelta(days=1)
-
-
-def preset_period(name: str, shape: DataShape) -> tuple[date, date]:
-    """The dates of a named period on this data (``Last N months`` end with the data's last month)."""
-    if name in PERIOD_MONTHS:
-        end = _month_end(shape.last)
-        return max(_month_start(shape.last, PERIOD_MONTHS[name] - 1), _month_start(shape.first, 0)), end
-    return shape.first, shape.last
-
-
-def comparison_of(start: date, end: date, mode: str) -> tuple[date, date] | None:
-    """The comparison period of ``start``–``end`` for a comparison mode other than ``Custom``."""
-    if mode == NO_COMPARISON:
-        return None
-    if mode == LAST_YEAR:
-        return comparison_period(start, end, "last_year")
-    whole = start.day == 1 and (end + timedelta(days=1)).day == 1
-    if whole:
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        return _month_start(start, months), start - timedelta(days=1)
-    return comparison_period(start, end, "previous")
-
-
 def _sanitise(key: str, valid: Sequence[object]) -> None:
     """Drop a stale value (another dataset's option) before its widget is drawn."""
     if key not in st.session_state:
@@ -175,13 +140,13 @@ def _period(shape: DataShape, drawn: list[str]) -> tuple[str, date, date, tuple[
         help="Every number on every page covers this period (models are fitted on all the data). "
              "Named periods end with the last month of the data.")
     drawn.append(PERIOD)
-    low, high = shape.first, _month_end(shape.last)
+    low, high = shape.first, month_end(shape.last)
     if name == CUSTOM:
         drawn.append(DATES)
-        start, end = _date_range("Dates", DATES, preset_period(DEFAULT_PERIOD, shape), low, high,
-                                 "First and last day of the period (both included).")
+        default = preset_period(DEFAULT_PERIOD, shape.first, shape.last)
+        start, end = _date_range("Dates", DATES, default, low, high, "First and last day of the period (both included).")
     else:
-        start, end = preset_period(name, shape)
+        start, end = preset_period(name, shape.first, shape.last)
     _sanitise(COMPARE, COMPARISONS)
     mode = st.sidebar.selectbox(
         "Compare with", COMPARISONS, index=0, key=COMPARE, bind=BIND,

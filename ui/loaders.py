@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from cxdata.ingest.report import CLEARED, REJECTED
+from cxdata.periods import data_span
 from cxdata.store import Store, VersionInfo
 from ui.store import store_identity
 
@@ -109,15 +110,7 @@ def data_shape(store: Store, version: VersionInfo) -> DataShape:
     """Period and filter dimensions of a version, from lazy scans (no model is fitted for this)."""
     interactions = store.scan(version.version_id, "interactions")
     customers = store.scan(version.version_id, "customers")
-    revenue = store.scan(version.version_id, "revenue")
-    first = last = None
-    if interactions is not None:
-        first, last = interactions.select(pl.col("started_at").min().alias("first"),
-                                          pl.col("started_at").max().alias("last")).collect().row(0)
-        first, last = (None if v is None else v.date() if isinstance(v, datetime) else v for v in (first, last))
-    if first is None and revenue is not None and "month" in revenue.collect_schema().names():
-        first, last = revenue.select(pl.col("month").min().alias("first"),
-                                     pl.col("month").max().dt.month_end().alias("last")).collect().row(0)
+    first, last = data_span(store, version.version_id)
     values: dict[str, list[str]] = {}
     if interactions is not None:
         values |= _text_values(interactions, NOT_DIMENSIONS)

@@ -1,5 +1,5 @@
-"""The dashboard's pure helpers: number formats, named periods and their comparison periods, filter
-parameter names, the links of a moment of service, and the hints that say what would unlock a number."""
+"""The dashboard's pure helpers: number formats, filter parameter names, the links of a moment of
+service, and the hints that say what would unlock a number (named periods: tests/unit/test_dashboard.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ import pytest
 
 from cxdata import format as fmt
 from ui.dashboard import unlock_hint
-from ui.filters import LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, dimension_key, preset_period
+from ui.filters import dimension_key
 from ui.links import address, drilldown_params, roi_params
-from ui.loaders import DataShape
-
-SHAPE = DataShape(date(2024, 11, 1), date(2026, 10, 31), ())
 
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
@@ -33,19 +30,6 @@ def test_deltas_and_intervals() -> None:
     assert fmt.month_span(date(2026, 8, 1), date(2026, 10, 31)) == "Aug–Oct 2026"
     assert fmt.month_span(date(2025, 11, 1), date(2026, 10, 31)) == "Nov 2025 – Oct 2026"
     assert fmt.month_span(date(2026, 1, 5), date(2026, 3, 31)) == "5 Jan – 31 Mar 2026"
-
-
-def test_named_periods_end_with_the_last_month_and_compare_with_whole_months() -> None:
-    assert preset_period("Last 3 months", SHAPE) == (date(2026, 8, 1), date(2026, 10, 31))
-    assert preset_period("Last 12 months", SHAPE) == (date(2025, 11, 1), date(2026, 10, 31))
-    assert preset_period("All data", SHAPE) == (date(2024, 11, 1), date(2026, 10, 31))
-    partial = DataShape(date(2026, 9, 10), date(2026, 10, 15), ())
-    assert preset_period("Last 6 months", partial) == (date(2026, 9, 1), date(2026, 10, 31))
-    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 5, 1), date(2026, 7, 31))
-    assert comparison_of(date(2026, 10, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 9, 1), date(2026, 9, 30))
-    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), LAST_YEAR) == (date(2025, 8, 1), date(2025, 10, 31))
-    assert comparison_of(date(2026, 3, 5), date(2026, 3, 14), PREVIOUS) == (date(2026, 2, 23), date(2026, 3, 4))
-    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), NO_COMPARISON) is None
 
 
 def test_filter_parameters_never_take_a_name_with_another_meaning() -> None:

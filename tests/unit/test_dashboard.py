@@ -11,9 +11,10 @@ import pytest
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import (churn_by_negatives, comparison_period, dataset_facts, headlines, kpi_tiles,
-                              risk_tile)
+from cxdata.dashboard import churn_by_negatives, dataset_facts, headlines, kpi_tiles, risk_tile
 from cxdata.metrics import Filters
+from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
+                            preset_period)
 from cxdata.store import Store
 from cxdata.views import delete_view, list_views, load_view, save_view
 
@@ -21,6 +22,20 @@ from cxdata.views import delete_view, list_views, load_view, save_view
 def test_comparison_periods():
     assert comparison_period(date(2026, 10, 1), date(2026, 10, 31)) == (date(2026, 8, 31), date(2026, 9, 30))
     assert comparison_period(date(2024, 2, 29), date(2024, 3, 31), "last_year") == (date(2023, 2, 28), date(2023, 3, 31))
+
+
+def test_named_periods_end_with_the_last_month_and_compare_with_whole_months() -> None:
+    span = (date(2024, 11, 1), date(2026, 10, 31))
+    assert preset_period("Last 3 months", *span) == (date(2026, 8, 1), date(2026, 10, 31))
+    assert preset_period("Last 12 months", *span) == (date(2025, 11, 1), date(2026, 10, 31))
+    assert preset_period("All data", *span) == (date(2024, 11, 1), date(2026, 10, 31))
+    assert preset_period("Last 6 months", date(2026, 9, 10), date(2026, 10, 15)) == (date(2026, 9, 1), date(2026, 10, 31))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 5, 1), date(2026, 7, 31))
+    assert comparison_of(date(2026, 10, 1), date(2026, 10, 31), PREVIOUS) == (date(2026, 9, 1), date(2026, 9, 30))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), LAST_YEAR) == (date(2025, 8, 1), date(2025, 10, 31))
+    assert comparison_of(date(2026, 3, 5), date(2026, 3, 14), PREVIOUS) == (date(2026, 2, 23), date(2026, 3, 4))
+    assert comparison_of(date(2026, 8, 1), date(2026, 10, 31), NO_COMPARISON) is None
+    assert default_period(*span) == ((date(2026, 8, 1), date(2026, 10, 31)), (date(2026, 5, 1), date(2026, 7, 31)))
 
 
 def test_tiles_carry_value_interval_and_delta_against_the_comparison_period():

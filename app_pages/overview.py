@@ -2,8 +2,8 @@
 comparison period, three headline sentences, the moments of service that put the most revenue at
 risk (each linked to the Drill-down and the ROI planner), and a KPI's trend by month.
 
-Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines), ``cxdata.metrics.compute``
-(trend) and ``RiskResult`` (moments); ``ui`` only draws them.
+Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines, moments),
+and ``cxdata.metrics.compute`` (trend); ``ui`` only draws them.
 """
 
 import streamlit as st
@@ -11,13 +11,13 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import trend_chart
-from cxdata.dashboard import headlines, kpi_tiles, risk_tile
+from cxdata.dashboard import headlines, kpi_tiles, moments_in_scope, risk_tile
 from cxdata.metrics import REGISTRY, Base, availability, compute
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, labelled, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope
-from ui.links import moment_links, moments_in_scope
+from ui.links import moment_links
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
@@ -68,7 +68,7 @@ def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
         st.info(plain(unlock_hint("needs the churn model: interactions with csat answers and customer_id, and "
                                   "customers with churn dates")), icon=":material/lock:")
         return
-    top = moments_in_scope(a.risk, scope, TOP_MOMENTS)
+    top = moments_in_scope(a.risk, scope.where, TOP_MOMENTS)
     st.caption(plain(f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × "
                      f"segment: what the churn model expects to lose because of negative experiences, for "
                      f"customers active at the end of the data ({scope.where_text()})."))

@@ -6,6 +6,7 @@ analysis and the filters, so pages only draw what these return.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -13,6 +14,7 @@ import polars as pl
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.metrics import REGISTRY, Base, Filters, Params, availability, delta, estimate
+from cxdata.risk import RiskResult
 
 #: The Overview's tiles, in order (revenue at risk is added from the risk model).
 TILE_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
@@ -65,6 +67,17 @@ def risk_tile(a: Analysis, filters: Filters) -> dict:
     row = a.risk.in_scope(where).row(0, named=True)
     return tile | {"value": row["revenue_at_risk"], "low": row["low"], "high": row["high"],
                    "n": a.risk.customers, "status": "ok"}
+
+
+def moments_in_scope(risk: RiskResult, where: Iterable[tuple[str, Sequence[str]]] = (),
+                     n: int | None = None) -> pl.DataFrame:
+    """The moments of service (channel × touchpoint × segment) that the channel, touchpoint and segment
+    filters in ``where`` allow (other filters do not apply), most revenue at risk first; the first ``n``."""
+    moments = risk.moments
+    for column, values in where:
+        if column in MOMENT_FILTERS and column in moments.columns:
+            moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
+    return moments if n is None else moments.head(n)
 
 
 def churn_by_negatives(panel: pl.DataFrame, filters: Filters = Filters()) -> pl.DataFrame:

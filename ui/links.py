@@ -14,13 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-import polars as pl
 import streamlit as st
 
 from cxdata.dashboard import MOMENT_FILTERS
-from cxdata.risk import RiskResult
 from ui import state
-from ui.filters import Scope
 
 DRILL_KEYS = {"channel": "drill_channel", "touchpoint": "drill_touchpoint", "segment": "drill_segment"}
 DRILLDOWN_PAGE = "app_pages/drilldown.py"
@@ -38,16 +35,6 @@ def roi_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
 def address(path: str, params: Mapping[str, list[str]]) -> str:
     """``roi?channel=phone&touchpoint=billing&segment=Small+Business`` (relative to the app's root)."""
     return f"{path}?{urlencode(params, doseq=True)}" if params else path
-
-
-def moments_in_scope(risk: RiskResult, scope: Scope, n: int) -> pl.DataFrame:
-    """The ``n`` moments with the most revenue at risk among those the channel, touchpoint and
-    segment filters allow (the moments table is already sorted by revenue at risk)."""
-    moments = risk.moments
-    for column, values in scope.where:
-        if column in MOMENT_FILTERS and column in moments.columns:
-            moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
-    return moments.head(n)
 
 
 def moment_links(moment: Mapping[str, str], rank: int) -> None:

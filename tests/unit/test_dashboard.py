@@ -11,7 +11,7 @@ import pytest
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import churn_by_negatives, dataset_facts, headlines, kpi_tiles, risk_tile
+from cxdata.dashboard import churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope, risk_tile
 from cxdata.metrics import Filters
 from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
                             preset_period)
@@ -83,6 +83,15 @@ def test_revenue_at_risk_in_any_scope_adds_up(sample_analysis):
     assert phone == pytest.approx(risk.moments.filter(pl.col("channel") == "phone").get_column("revenue_at_risk").sum())
     tile = risk_tile(sample_analysis, Filters.of(channel=["phone"]))
     assert tile["value"] == pytest.approx(phone) and tile["low"] < phone < tile["high"]
+
+
+def test_moments_in_scope_follow_the_moment_filters_only(sample_analysis):
+    risk = sample_analysis.risk
+    assert moments_in_scope(risk, n=3).equals(risk.moments.head(3))
+    phone = moments_in_scope(risk, Filters.of(channel=["phone"], region=["North"]).where)
+    assert phone.height and set(phone.get_column("channel")) == {"phone"}  # region is not a moment filter
+    assert phone.equals(risk.moments.filter(pl.col("channel") == "phone"))
+    assert not moments_in_scope(risk, [("segment", ("nobody",))]).height
 
 
 def test_headlines_state_their_numbers(sample_analysis):

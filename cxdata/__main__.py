@@ -1,6 +1,7 @@
-"""Command line: ``python -m cxdata sample | import | info | report | roi``.
+"""Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add``.
 
-Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments.
+Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments,
+3 ``alerts --exit-code`` found an alert that fired.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     if args.json:
         out = {"status": result.status, "dataset": result.version.dataset, "version": result.version.number,
-               "message": result.message}
+               "message": result.message, "alerts_fired": list(result.alerts)}
         if result.report is not None:
             out |= result.report.to_dict()
         print(json.dumps(out, indent=2, default=str, ensure_ascii=False))
         return 0
     print(result.message)
+    for message in result.alerts:
+        print(f"  alert      {message}")
     report = result.report
     if report is None:
         return 0
@@ -198,6 +201,42 @@ def cmd_roi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Evaluate the alerts of a dataset on its active version (stored per version) and list them."""
+    from cxdata.alerts import evaluate, triggered
+    from cxdata.settings import load_settings
+
+    store = Store()
+    dataset = _dataset_name(store, args.dataset)
+    settings = load_settings(store)
+    outcomes = evaluate(store, dataset, params=settings.params(), horizon=settings.churn_horizon_months,
+                        force=args.force)
+    version = store.active_version(dataset)
+    fired = triggered(outcomes)
+    if args.json:
+        print(json.dumps({"dataset": dataset, "version": version.number, "fired": len(fired),
+                          "alerts": [o.as_dict() for o in outcomes]}, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(f"{dataset} v{version.number}: {len(outcomes)} alert{'s' * (len(outcomes) != 1)}, {len(fired)} fired")
+        for o in outcomes:
+            print(f"  {o.check.status.upper() if o.fired else o.check.status:<16} #{o.alert.id} {o.check.message}")
+    return 3 if fired and args.exit_code else 0
+
+
+def cmd_alert_add(args: argparse.Namespace) -> int:
+    from cxdata.alerts import create_alert
+
+    store = Store()
+    dataset = _dataset_name(store, args.dataset)
+    try:
+        alert_id = create_alert(store, dataset=dataset, metric=args.metric, rule=args.rule, threshold=args.threshold,
+                                where=_parse_where(args.where), name=args.name, min_n=args.min_n)
+    except ValueError as exc:
+        raise UnusableFile(str(exc)) from exc
+    print(f"Alert #{alert_id} added to '{dataset}'; `python -m cxdata alerts` evaluates it.")
+    return 0
+
+
 def _dataset_name(store: Store, requested: str | None) -> str:
     """The requested dataset, or the only one, or 'sample'; UnusableFile when none fits."""
     names = store.datasets()
@@ -247,6 +286,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", help="also write the scenario's inputs, assumptions and results to this workbook")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_roi)
+
+    p = sub.add_parser("alerts", help="evaluate the alerts on the active data version and list them")
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    p.add_argument("--force", action="store_true", help="evaluate again even if this version was evaluated")
+    p.add_argument("--exit-code", action="store_true", help="exit with 3 when an alert fired (for schedulers)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_alerts)
+
+    p = sub.add_parser("alert-add", help="add a threshold alert on a KPI and scope")
+    p.add_argument("--metric", required=True, help="KPI key, e.g. escalation_rate, nps, csat (the keys of `report --json`)")
+    p.add_argument("--rule", required=True, choices=["above", "below", "rises_by", "falls_by"])
+    p.add_argument("--threshold", required=True, type=float, help="in the KPI's unit (percent, points, seconds…)")
+    p.add_argument("--where", action="append", default=[], metavar="field=value", help="scope (repeatable)")
+    p.add_argument("--name", default="", help="default: the rule in words")
+    p.add_argument("--min-n", type=int, default=30, help="fewer answers than this never fire (default 30)")
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    p.set_defaults(run=cmd_alert_add)
     return parser
 
 

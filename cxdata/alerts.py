@@ -7,6 +7,8 @@ An alert is a KPI of :data:`cxdata.metrics.REGISTRY`, a scope (dimension filters
 - ``rises_by`` / ``falls_by``: fires when the KPI of the last month has risen / fallen by **at least**
   the threshold against the month before ("NPS of a segment falls 5 points against the previous month").
 
+Values are compared rounded to ``DIGITS`` decimals, so a rate of exactly 30% is not "above 30".
+
 The threshold is in the KPI's display unit (percent for rates, points for NPS, seconds, money).
 A month with fewer than ``min_n`` answers (rows) never fires: it is reported as "too few answers",
 so a handful of surveys cannot page anybody. Each evaluation is stored per (alert, data version)
@@ -31,6 +33,7 @@ from cxdata.store import Store
 RULES = {"above": "above", "below": "below", "rises_by": "rises by at least", "falls_by": "falls by at least"}
 CHANGE_RULES = ("rises_by", "falls_by")
 FIRED, OK, TOO_FEW, NO_DATA = "fired", "ok", "too few answers", "no data"
+DIGITS = 9  # values are compared with the threshold at this precision: 7/100 × 100 is 7.000000000000001 in floating point
 
 
 class Alert(SQLModel, table=True):
@@ -191,15 +194,16 @@ def _status(alert: Alert, now: Estimate, prev: Estimate | None) -> str:
         return NO_DATA
     if now.n < alert.min_n:
         return TOO_FEW
+    value = round(now.value, DIGITS)
     if alert.rule == "above":
-        return FIRED if now.value > alert.threshold else OK
+        return FIRED if value > alert.threshold else OK
     if alert.rule == "below":
-        return FIRED if now.value < alert.threshold else OK
+        return FIRED if value < alert.threshold else OK
     if prev is None or prev.n == 0 or prev.value is None:
         return NO_DATA
     if prev.n < alert.min_n:
         return TOO_FEW
-    change = now.value - prev.value
+    change = round(now.value - prev.value, DIGITS)
     return FIRED if (change if alert.rule == "rises_by" else -change) >= alert.threshold else OK
 
 

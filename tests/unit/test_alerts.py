@@ -157,3 +157,18 @@ def test_command_line_adds_evaluates_and_reports_for_a_scheduler(loaded, data_di
     assert "2 alerts, 1 fired" in text and "FIRED" in text
     bad = _cli(data_dir, "alert-add", "--metric", "happiness", "--rule", "above", "--threshold", "1")
     assert bad.returncode == 1 and "Unknown KPI" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_rate_equal_to_the_threshold_is_not_above_it_despite_floating_point():
+    """7 escalations in 100 sessions is 7.000000000000001% in floating point; it is not above 7%."""
+    from datetime import datetime
+
+    from cxdata.alerts import Alert, check_alert
+
+    frame = pl.DataFrame({"started_at": [datetime(2026, 10, 1 + k % 28) for k in range(100)],
+                          "automated": [True] * 100, "escalated": [k < 7 for k in range(100)]})
+    frame = frame.with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date())
+    alert = Alert(dataset="d", name="bot", metric="escalation_rate", rule="above", threshold=7.0)
+    check = check_alert(alert, frame, None)
+    assert check.value > 7.0 and check.status == OK
+    assert check_alert(alert.model_copy(update={"threshold": 6.999}), frame, None).status == FIRED

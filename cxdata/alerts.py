@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 import polars as pl
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from cxdata import format as fmt
 from cxdata.analysis import load_frames
 from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, estimate
 from cxdata.store import Store
@@ -208,15 +209,16 @@ def _status(alert: Alert, now: Estimate, prev: Estimate | None) -> str:
 
 
 def _message(alert: Alert, m: Metric, c: AlertCheck) -> str:
-    """``Escalation rate …: 34.2 in Oct 2026 (95% CI 31.0–37.5, n = 812) — above 30.``"""
+    """``… — Escalation rate 31.2% in Oct 2026 (95% CI 26.6–36.3%, n = 349), +6.7 pts against the month
+    before (24.5%); crossed: above 30.`` Numbers as the dashboard prints them (money without a symbol)."""
     if c.value is None:
         return f"{alert.name}: no data in {c.month:%b %Y}." if c.month else f"{alert.name}: no data."
-    unit = "%" if m.unit == "%" else ""
-    text = f"{m.label} {c.value:,.1f}{unit} in {c.month:%b %Y}"
+    text = f"{m.label} {fmt.number(c.value, m.unit, '')} in {c.month:%b %Y}"
     if c.low is not None:
-        text += f" (95% CI {c.low:,.1f}–{c.high:,.1f}{unit}, n = {c.n:,})"
+        text += f" ({fmt.interval(c.low, c.high, m.unit, '')}, n = {c.n:,})"
     if c.previous is not None:
-        text += f", {c.value - c.previous:+,.1f} against the month before ({c.previous:,.1f}{unit})"
+        text += (f", {fmt.delta(c.value - c.previous, m.unit, '')} against the month before "
+                 f"({fmt.number(c.previous, m.unit, '')})")
     verdict = {FIRED: f"crossed: {RULES[alert.rule]} {alert.threshold:g}", OK: "within the threshold",
                TOO_FEW: f"fewer than {alert.min_n} answers, not judged"}.get(c.status, c.status)
     return f"{alert.name} — {text}; {verdict}."

@@ -12,12 +12,12 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars
+from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars, labelled
 from cxdata.dashboard import BUCKETS, MOMENT_FILTERS, churn_by_negatives
 from cxdata.metrics import MIN_ANSWERS
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import page_analysis, data_page_link, header, labelled, no_data_message, unlock_hint
+from ui.dashboard import page_analysis, data_page_link, header, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope
 from ui.settings import current_settings
 from ui.store import get_store

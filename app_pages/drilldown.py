@@ -15,13 +15,13 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import heatmap_chart, heatmap_frame, interval_bars, trend_chart
+from cxdata.charts import heatmap_chart, heatmap_frame, interval_bars, labelled, trend_chart
 from cxdata.dashboard import kpi_tiles
 from cxdata.export import Sheet, workbook
 from cxdata.metrics import Base, Metric, compute
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import (page_analysis, bullet_list, contact_metrics, data_page_link, header, kpi_tile, labelled, missing_metrics,
+from ui.dashboard import (page_analysis, bullet_list, contact_metrics, data_page_link, header, kpi_tile, missing_metrics,
                           no_data_message, unlock_hint)
 from ui.downloads import XLSX_MIME, csv_bytes
 from ui.filters import Scope, current_scope

@@ -10,12 +10,12 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import trend_chart
+from cxdata.charts import labelled, trend_chart
 from cxdata.dashboard import headlines, kpi_tiles, moments_in_scope, risk_tile
 from cxdata.metrics import REGISTRY, Base, availability, compute
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, labelled, no_data_message, unlock_hint
+from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope
 from ui.links import moment_links
 from ui.settings import current_settings

@@ -13,9 +13,9 @@ import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.charts import interval_bars, trend_chart
+from cxdata.charts import interval_bars, labelled, trend_chart
 from ui.charts import draw
-from ui.dashboard import data_page_link, header, labelled, page_analysis
+from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import Scope, current_scope
 from ui.store import get_store
 from ui.settings import current_settings

@@ -19,6 +19,7 @@ import altair as alt
 import numpy as np
 import polars as pl
 
+from cxdata import format as fmt
 from cxdata.roi import ScenarioResult, Spread, monthly_rate, ramp
 
 GAIN, LOSS, TOTAL = "gain", "loss", "net"
@@ -156,6 +157,19 @@ PRIMARY = "#2f5d8a"
 GOOD, BAD, MUTED, AMBER = "#2e7d4f", "#c0392b", "#c3cad3", "#f2c14e"
 SMALL_MARK = "°"  # marks a small cell shown shrunk toward the overall rate
 _SELECTED, _COMPARISON = "selected period", "comparison period"
+
+
+def labelled(frame: pl.DataFrame, unit: str, symbol: str, value: str = "value") -> pl.DataFrame:
+    """``frame`` with ``label`` (the value as the pages print it, :mod:`cxdata.format`) and ``interval``
+    (its 95% CI as text): the display strings the builders below take."""
+    if not frame.height:
+        return frame.with_columns(label=pl.lit("", pl.String), interval=pl.lit("", pl.String))
+    values, lows, highs = (frame.get_column(c).to_list() for c in (value, "low", "high"))
+    return frame.with_columns(
+        label=pl.Series([fmt.number(v, unit, symbol) for v in values], dtype=pl.String),
+        interval=pl.Series([fmt.interval(lo, hi, unit, symbol).removeprefix("95% CI ") for lo, hi in zip(lows, highs)],
+                           dtype=pl.String),
+    )
 
 
 def _rows(frame: pl.DataFrame) -> list[dict]:

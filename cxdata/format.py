@@ -7,6 +7,7 @@ file prints a number exactly as the screen does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 MINUS = "−"  # U+2212, as a figure is printed
@@ -97,3 +98,28 @@ def month_span(start: date, end: date) -> str:
         return f"{start:%b}–{end:%b %Y}"
     return f"{start:%b %Y} – {end:%b %Y}"
 
+
+
+#: Names of the filter dimensions as the sidebar shows them.
+DIMENSION_LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region",
+                    "plan": "Plan", "reason": "Contact reason", "team": "Team", "agent": "Agent"}
+
+
+def dimension_label(column: str) -> str:
+    return DIMENSION_LABELS.get(column, column.replace("_", " ").capitalize())
+
+
+def period_text(start: date | None, end: date | None, comparison: tuple[date, date] | None = None) -> str:
+    """``Aug–Oct 2026 vs May–Jul 2026``; ``all dates`` without a period."""
+    if start is None or end is None:
+        return "all dates"
+    text = month_span(start, end)
+    if comparison is not None:
+        text += f" vs {month_span(*comparison)}"
+    return text
+
+
+def where_text(where: Iterable[tuple[str, Sequence[str]]]) -> str:
+    """``Channel: phone, chat · Segment: Small Business``; ``all customers and contacts`` without filters."""
+    parts = [f"{dimension_label(c)}: {', '.join(map(str, v))}" for c, v in where]
+    return " · ".join(parts) if parts else "all customers and contacts"

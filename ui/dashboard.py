@@ -1,5 +1,6 @@
 """Drawing pieces shared by the Overview, Drill-down and Churn & Revenue pages: KPI tiles, "what
-would unlock this" hints, chart frames with their display strings, and page headers.
+would unlock this" hints and page headers (chart frames get their display strings from
+``cxdata.charts.labelled``).
 
 Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk).
 """
@@ -11,7 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict
 
-import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
@@ -136,18 +136,6 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
             st.caption("No data for these filters.")
         else:  # the short form; the full sentence is in the help
             st.caption(plain(tile["status"].split(" (")[0].split(":")[0].capitalize()))
-
-
-def labelled(frame: pl.DataFrame, unit: str, symbol: str, value: str = "value") -> pl.DataFrame:
-    """``frame`` with ``label`` (the value as shown) and ``interval`` (its 95% CI as text)."""
-    if not frame.height:
-        return frame.with_columns(label=pl.lit("", pl.String), interval=pl.lit("", pl.String))
-    values, lows, highs = (frame.get_column(c).to_list() for c in (value, "low", "high"))
-    return frame.with_columns(
-        label=pl.Series([fmt.number(v, unit, symbol) for v in values], dtype=pl.String),
-        interval=pl.Series([fmt.interval(lo, hi, unit, symbol).removeprefix("95% CI ") for lo, hi in zip(lows, highs)],
-                           dtype=pl.String),
-    )
 
 
 def contact_metrics(a: Analysis) -> list[Metric]:

@@ -26,7 +26,7 @@ from datetime import date
 
 import streamlit as st
 
-from cxdata.format import month_span
+from cxdata.format import dimension_label, month_span, period_text, where_text
 from cxdata.metrics import Filters
 from cxdata.periods import (COMPARISONS, CUSTOM, DEFAULT_PERIOD, PERIODS, PREVIOUS, comparison_of, month_end,
                             preset_period)
@@ -37,8 +37,6 @@ from ui.loaders import DataShape, data_shape
 BIND = "query-params"
 PERIOD, DATES, COMPARE, COMPARE_DATES = "period", "dates", "compare_to", "compare_dates"
 MAIN_SHOWN = 4  # dimensions outside the "More filters" expander
-LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region",
-          "plan": "Plan", "reason": "Contact reason", "team": "Team", "agent": "Agent"}
 _SCOPE = "_scope"
 _SAFE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 
@@ -48,10 +46,6 @@ def dimension_key(column: str) -> str:
     if _SAFE_KEY.match(column) and column not in state.RESERVED and not column.startswith(("a_", "b_", "c_", "x_")):
         return column
     return "x_" + re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")[:40]
-
-
-def dimension_label(column: str) -> str:
-    return LABELS.get(column, column.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
@@ -86,17 +80,10 @@ class Scope:
         return replace(self, where=tuple(sorted(merged.items())))
 
     def period_text(self) -> str:
-        if self.start is None or self.end is None:
-            return "all dates"
-        text = month_span(self.start, self.end)
-        if self.comparison is not None:
-            text += f" vs {month_span(*self.comparison)}"
-        return text
+        return period_text(self.start, self.end, self.comparison)
 
     def where_text(self) -> str:
-        if not self.where:
-            return "all customers and contacts"
-        return " · ".join(f"{dimension_label(c)}: {', '.join(v)}" for c, v in self.where)
+        return where_text(self.where)
 
     def describe(self) -> str:
         """``Aug–Oct 2026 vs May–Jul 2026 · Channel: phone · Segment: Small Business`` (plain text)."""

@@ -11,8 +11,8 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import labelled, trend_chart
-from cxdata.dashboard import headlines, kpi_tiles, moments_in_scope, risk_tile
-from cxdata.metrics import REGISTRY, Base, availability, compute
+from cxdata.dashboard import OVERVIEW_TILES, headlines, moments_in_scope, overview_tiles, trend_metrics
+from cxdata.metrics import REGISTRY, Base, compute
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
@@ -23,15 +23,13 @@ from ui.store import get_store
 from ui.text import plain
 
 #: The tiles, in two rows: the experience, then the money.
-TILE_ROWS = (("nps", "csat", "ces", "fcr"), ("logo_churn", "arpu", "revenue_at_risk", "cost_to_serve"))
+TILE_ROWS = (OVERVIEW_TILES[:4], OVERVIEW_TILES[4:])
 TOP_MOMENTS = 5
 BIND = "query-params"
 
 
 def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
-    keys = tuple(k for row in TILE_ROWS for k in row if k != "revenue_at_risk")
-    by_key = {t["key"]: t for t in kpi_tiles(a, scope.filters, scope.comparison_filters, settings.params(), keys=keys)}
-    by_key["revenue_at_risk"] = risk_tile(a, scope.filters)
+    by_key = {t["key"]: t for t in overview_tiles(a, scope.filters, scope.comparison_filters, settings.params())}
     for row in TILE_ROWS:
         for tile, slot in zip((by_key[k] for k in row), st.columns(len(row))):
             with slot:
@@ -96,9 +94,7 @@ def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
 
 def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
     st.subheader("Trend", divider="gray")
-    options = [REGISTRY[k] for row in TILE_ROWS for k in row if k in REGISTRY]
-    options = [m for m in options if (frame := a.contacts if m.base is Base.CONTACTS else a.panel) is not None
-               and availability(m, frame.columns) is None]
+    options = trend_metrics(a)
     if not options:
         st.info("No KPI can be drawn by month on this data.")
         return

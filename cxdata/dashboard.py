@@ -13,11 +13,13 @@ import polars as pl
 
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
-from cxdata.metrics import REGISTRY, Base, Filters, Params, availability, delta, estimate
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, availability, delta, estimate
 from cxdata.risk import RiskResult
 
 #: The Overview's tiles, in order (revenue at risk is added from the risk model).
 TILE_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
+#: Every tile of the Overview in the order it shows them, revenue at risk included.
+OVERVIEW_TILES = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "revenue_at_risk", "cost_to_serve")
 #: Filter columns the moments of service can be restricted by.
 MOMENT_FILTERS = ("channel", "touchpoint", "segment")
 BUCKETS = ("0", "1", "2–3", "4+")
@@ -78,6 +80,25 @@ def moments_in_scope(risk: RiskResult, where: Iterable[tuple[str, Sequence[str]]
         if column in MOMENT_FILTERS and column in moments.columns:
             moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
     return moments if n is None else moments.head(n)
+
+
+def overview_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params: Params = Params()) -> list[dict]:
+    """The Overview's tiles in its order (:data:`OVERVIEW_TILES`): :func:`kpi_tiles` and :func:`risk_tile`."""
+    keys = tuple(k for k in OVERVIEW_TILES if k != "revenue_at_risk")
+    by_key = {t["key"]: t for t in kpi_tiles(a, filters, comparison, params, keys=keys)}
+    by_key["revenue_at_risk"] = risk_tile(a, filters)
+    return [by_key[k] for k in OVERVIEW_TILES]
+
+
+def trend_metrics(a: Analysis) -> list[Metric]:
+    """The Overview tiles' metrics this data can draw by month, in the tiles' order."""
+    out = []
+    for key in OVERVIEW_TILES:
+        m = REGISTRY.get(key)
+        frame = None if m is None else _frame(a, m.base)
+        if frame is not None and availability(m, frame.columns) is None:
+            out.append(m)
+    return out
 
 
 def churn_by_negatives(panel: pl.DataFrame, filters: Filters = Filters()) -> pl.DataFrame:

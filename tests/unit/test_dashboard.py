@@ -11,7 +11,8 @@ import pytest
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope, risk_tile
+from cxdata.dashboard import (OVERVIEW_TILES, churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope,
+                              overview_tiles, risk_tile, trend_metrics)
 from cxdata.metrics import Filters
 from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
                             preset_period)
@@ -92,6 +93,15 @@ def test_moments_in_scope_follow_the_moment_filters_only(sample_analysis):
     assert phone.height and set(phone.get_column("channel")) == {"phone"}  # region is not a moment filter
     assert phone.equals(risk.moments.filter(pl.col("channel") == "phone"))
     assert not moments_in_scope(risk, [("segment", ("nobody",))]).height
+
+
+def test_overview_tiles_are_the_kpi_tiles_and_the_risk_tile_in_the_page_order(sample_analysis):
+    filters, comparison = Filters.of(date(2026, 8, 1), date(2026, 10, 31)), Filters.of(date(2026, 5, 1), date(2026, 7, 31))
+    tiles = overview_tiles(sample_analysis, filters, comparison)
+    assert [t["key"] for t in tiles] == list(OVERVIEW_TILES)
+    assert tiles[0] == kpi_tiles(sample_analysis, filters, comparison, keys=("nps",))[0]
+    assert tiles[OVERVIEW_TILES.index("revenue_at_risk")] == risk_tile(sample_analysis, filters)
+    assert [m.key for m in trend_metrics(sample_analysis)] == [k for k in OVERVIEW_TILES if k != "revenue_at_risk"]
 
 
 def test_headlines_state_their_numbers(sample_analysis):

@@ -23,13 +23,7 @@ from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
 
-DRIVER_LABELS = {"wait_minutes": "Wait (per minute)", "transfers": "Transfers (per transfer)",
-                 "unresolved": "Not resolved (repeat contact)", "escalated": "Bot escalated to a human"}
 LOCKED = ":material/lock:"
-
-
-def driver_label(name: str) -> str:
-    return DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())
 
 
 def churn_by_experience(a: Analysis, scope: Scope) -> None:
@@ -100,7 +94,7 @@ def key_drivers(a: Analysis) -> None:
         st.info(plain(unlock_hint("needs csat answers (at least 200) and customer_id on interactions")), icon=LOCKED)
         return
     r2 = float(a.drivers.get_column("r2")[0])
-    frame = labelled(a.drivers.with_columns(pl.col("driver").replace(DRIVER_LABELS),
+    frame = labelled(a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS),
                                             value=pl.col("share")), "%", "")
     left, right = st.columns(2, gap="large")
     with left:
@@ -115,7 +109,7 @@ def key_drivers(a: Analysis) -> None:
             effects = a.experience_effects
             st.markdown("**What one unit more goes with** (marginal effects, adjusted)")
             st.dataframe(pl.DataFrame({
-                "driver": [driver_label(t) for t in effects.get_column("term")],
+                "driver": [fmt.driver_label(t) for t in effects.get_column("term")],
                 "P(negative)": [f"{v * 100:+.1f} pts" for v in effects.get_column("ame")],
                 "95% CI": [f"{lo * 100:+.1f}…{hi * 100:+.1f}" for lo, hi in
                            zip(effects.get_column("low"), effects.get_column("high"))],

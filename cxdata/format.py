@@ -123,3 +123,12 @@ def where_text(where: Iterable[tuple[str, Sequence[str]]]) -> str:
     """``Channel: phone, chat · Segment: Small Business``; ``all customers and contacts`` without filters."""
     parts = [f"{dimension_label(c)}: {', '.join(map(str, v))}" for c, v in where]
     return " · ".join(parts) if parts else "all customers and contacts"
+
+
+#: The key drivers of negative experiences as the Churn & Revenue page names them.
+DRIVER_LABELS = {"wait_minutes": "Wait (per minute)", "transfers": "Transfers (per transfer)",
+                 "unresolved": "Not resolved (repeat contact)", "escalated": "Bot escalated to a human"}
+
+
+def driver_label(name: str) -> str:
+    return DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())

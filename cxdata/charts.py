@@ -298,7 +298,8 @@ def trend_chart(frame: pl.DataFrame, *, title: str, subtitle: str, value_title: 
 @functools.lru_cache(maxsize=64)
 def _bars_template(category: str, value_title: str, order: tuple[str, ...] | None, selection: str | None,
                    colour: str, category_title: str | None, money_symbol: str | None) -> dict:
-    sort = list(order) if order is not None else alt.EncodingSortField("value", order="descending")
+    # op "max": layers union their domains, and Vega-Lite drops any other sort op there (alphabetical bars)
+    sort = list(order) if order is not None else alt.EncodingSortField("value", op="max", order="descending")
     y = alt.Y(f"{category}:N", sort=sort, title=category_title, axis=alt.Axis(labelLimit=200))
     tooltip = [alt.Tooltip(f"{category}:N", title=category_title or category),
                alt.Tooltip("label:N", title=value_title), alt.Tooltip("interval:N", title="95% interval"),
@@ -334,3 +335,50 @@ def interval_bars(frame: pl.DataFrame, *, category: str, title: str, subtitle: s
     template = _bars_template(category, value_title, tuple(order) if order is not None else None, selection, colour,
                               category_title, money_symbol)
     return _fill(template, {"bars": frame}, title, subtitle, height=height or max(200, 120 + 42 * frame.height))
+
+
+_START = "start"
+
+
+@functools.lru_cache(maxsize=64)
+def _initiative_template(value_title: str, in_scope: str, comparison: str) -> dict:
+    x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount="month"))
+    groups = alt.Scale(domain=[in_scope, comparison], range=[PRIMARY, "#7b8794"])
+    colour = alt.Color("group:N", title=None, scale=groups,
+                       legend=alt.Legend(orient="top", direction="horizontal", symbolType="stroke"))
+    quiet = alt.Color("group:N", scale=groups, legend=None)
+    dash = alt.StrokeDash("group:N", scale=alt.Scale(domain=[in_scope, comparison], range=[[1, 0], [6, 4]]),
+                          legend=None)
+    tooltip = [alt.Tooltip("month:T", title="month", format="%B %Y"), alt.Tooltip("group:N", title="group"),
+               alt.Tooltip("label:N", title=value_title), alt.Tooltip("interval:N", title="95% interval"),
+               alt.Tooltip("n:Q", title="n", format=",")]
+    months = alt.Chart(_named("months"))
+    shown = months.transform_filter("!datum.small")
+    band = shown.mark_area(opacity=0.14).encode(
+        x=x, y=alt.Y("low:Q", title=value_title, scale=alt.Scale(zero=False)), y2="high:Q", color=quiet)
+    line = shown.mark_line(strokeWidth=2.5).encode(x=x, y="value:Q", color=colour, strokeDash=dash)
+    points = shown.mark_point(size=45, filled=True).encode(x=x, y="value:Q", color=quiet, tooltip=tooltip)
+    small = months.transform_filter("datum.small").mark_point(size=45, filled=False).encode(
+        x=x, y="value:Q", color=quiet, tooltip=tooltip)
+    start = alt.Chart(_named(_START))
+    rule = start.mark_rule(color="#1f2933", strokeDash=[4, 3], strokeWidth=1.5).encode(
+        x="start:T", tooltip=[alt.Tooltip("label:N", title="initiative")])
+    text = start.mark_text(align="left", baseline="top", dx=5, y=4, fontSize=11, color="#1f2933").encode(
+        x="start:T", text="label:N")
+    return alt.layer(band, line, points, small, rule, text).to_dict()
+
+
+def initiative_chart(frame: pl.DataFrame, *, start, start_label: str, title: str, subtitle: str, value_title: str,
+                     height: int = 300) -> dict:
+    """An initiative's KPI by month, in its scope and in the comparison group (METHOD.md §5.4): a line
+    with its 95% interval band per group (the comparison group dashed), small months as hollow points
+    off the line, and a vertical rule at the start labelled ``start_label``.
+
+    ``frame``: :attr:`cxdata.initiatives.Measurement.monthly` (month, group, value, low, high, n, small)
+    plus ``label`` and ``interval`` (text, :func:`labelled`).
+    """
+    from cxdata.initiatives import COMPARISON, IN_SCOPE
+
+    marker = pl.DataFrame({"start": [start], "label": [start_label]}, schema={"start": pl.Date, "label": pl.String})
+    return _fill(_initiative_template(value_title, IN_SCOPE, COMPARISON), {"months": frame, _START: marker}, title,
+                 subtitle, height=height)

@@ -85,3 +85,13 @@ def test_interval_bars_keep_their_order_and_highlight_one_category() -> None:
     assert [r["n"] for r in spec["datasets"]["bars"]] == [None, None, None]
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["0", "1", "2–3"]
     assert "labelExpr" in spec["layer"][0]["encoding"]["x"]["axis"]
+
+
+def test_interval_bars_without_an_order_are_sorted_by_value_once_compiled() -> None:
+    """Vega-Lite unions the layers' domains and keeps a sort there only with op count/min/max."""
+    vl_convert = pytest.importorskip("vl_convert")
+    frame = labelled(pl.DataFrame({"cat": ["a", "b", "c"], "value": [1.0, 3.0, 2.0], "low": [0.5, 2.5, 1.5],
+                                   "high": [1.5, 3.5, 2.5]}))
+    vega = vl_convert.vegalite_to_vega(interval_bars(frame, category="cat", title="t", subtitle="s", value_title="v"))
+    y = next(s for s in vega["scales"] if s["name"] == "y")
+    assert y["domain"]["sort"] == {"op": "max", "field": "value", "order": "descending"}

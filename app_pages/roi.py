@@ -1,4 +1,5 @@
-"""ROI planner: "what should we fund?" Up to three scenarios side by side, each a link (METHOD.md §3).
+"""ROI planner: "what should we fund?" Up to three scenarios side by side, each a link (METHOD.md §3);
+a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
 Thin: the planner comes from ``ui.analysis`` (built once per dataset version), the inputs and their
 drawing from ``ui.planner``, every number from ``cxdata.planner`` / ``cxdata.charts`` over
@@ -11,6 +12,7 @@ from cxdata.planner import SCOPE_COLUMNS, comparison_frame, contacts_in_scope, m
 from ui.analysis import Unavailable, evaluate, planner
 from ui.dataset import current_dataset
 from ui.filters import current_scope
+from ui.initiatives import track_scenario
 from ui.planner import (SCENARIOS, comparison_table, compare_input, npv_bands, quantity, scenario_charts,
                         scenario_details, scenario_inputs, scope_inputs, summary_card)
 from ui.settings import current_settings
@@ -70,6 +72,7 @@ for letter, tab in zip(shown, st.tabs([f"Scenario {letter.upper()}" for letter i
             continue
         scenario_details(base, result, symbol)
         scenario_charts(letter, result, symbol, name, version.number)
+        track_scenario(store, name, letter, result, base.analysis, settings)
 
 for letter, card in zip(shown, cards):
     with card:

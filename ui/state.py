@@ -51,9 +51,10 @@ PAGE_KINDS: dict[str, Kind] = {
     "rows_page": "int",
 }
 #: Keys a data column may not take as its filter parameter (they mean something else in the URL):
-#: the sidebar's, the dashboard pages', the ROI planner's (``compare``), Journeys' and Voice's.
+#: the sidebar's, the dashboard pages', the ROI planner's (``compare``), Journeys', Voice's and the
+#: Initiatives page's (``initiative``, ``new``; its form's ``new_…`` keys avoid the filters' own).
 RESERVED = frozenset({*GLOBAL_KINDS, *PAGE_KINDS, "view", "compare", "tab", "find", "customer", "path", "theme",
-                      "theme_touchpoint", "theme_channel"})
+                      "theme_touchpoint", "theme_channel", "initiative", "new"})
 
 _PENDING = "_pending_navigation"
 _DIM_KEYS = "_dimension_keys"  # every filter dimension's parameter of the current dataset (last run)

@@ -3,7 +3,9 @@
 - **Drill-down**: the page's own parameters ``drill_channel``, ``drill_touchpoint``, ``drill_segment``
   (``st.page_link`` with query parameters: the global filters stay as they are);
 - **ROI planner**: its scope is ``?channel=…&touchpoint=…&segment=…`` — the names of the global
-  filters — so the link is a button that sets them before switching page (:mod:`ui.state`).
+  filters — so the link is a button that sets them before switching page (:mod:`ui.state`);
+- **Initiatives**: the New initiative form's own parameters (``new=true&new_channel=…&new_metric=…``,
+  :func:`ui.initiatives.prefill_params`), so the global filters stay as they are.
 
 :func:`drilldown_params` and :func:`roi_params` are the URL parameters of both, also used to show
 and test the addresses (``roi?channel=phone&touchpoint=billing&segment=Small+Business``).
@@ -18,6 +20,8 @@ import streamlit as st
 
 from cxdata.dashboard import MOMENT_FILTERS
 from ui import state
+from ui.initiatives import PAGE as INITIATIVES_PAGE
+from ui.initiatives import prefill_params
 
 DRILL_KEYS = {"channel": "drill_channel", "touchpoint": "drill_touchpoint", "segment": "drill_segment"}
 DRILLDOWN_PAGE = "app_pages/drilldown.py"
@@ -32,13 +36,26 @@ def roi_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
     return {k: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
 
 
+def moment_words(moment: Mapping[str, str]) -> str:
+    """``phone · billing · Small Business``."""
+    return " · ".join(str(moment[k]) for k in MOMENT_FILTERS if moment.get(k) is not None)
+
+
+def initiative_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
+    """The New initiative form filled in for a moment: its scope, KPI negative experiences, a title and source."""
+    where = {k: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
+    words = moment_words(moment)
+    return prefill_params(where, metric="negative_rate", title=f"Fewer negative experiences: {words}",
+                          source=f"Moment of service: {words}")
+
+
 def address(path: str, params: Mapping[str, list[str]]) -> str:
     """``roi?channel=phone&touchpoint=billing&segment=Small+Business`` (relative to the app's root)."""
     return f"{path}?{urlencode(params, doseq=True)}" if params else path
 
 
 def moment_links(moment: Mapping[str, str], rank: int) -> None:
-    """"Drill down" and "Plan a fix" side by side for one moment of service."""
+    """"Drill down", "Plan a fix" and "Start an initiative" side by side for one moment of service."""
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     with row:
         st.page_link(DRILLDOWN_PAGE, label="Drill down", icon=":material/grid_on:",
@@ -48,3 +65,7 @@ def moment_links(moment: Mapping[str, str], rank: int) -> None:
         st.button("Plan a fix", icon=":material/savings:", key=f"_roi_{rank}", type="tertiary",
                   on_click=state.go, args=(state.Navigation(ROI_PATH, params),),
                   help=f"Open the ROI planner scoped to this moment ({address(ROI_PATH, params)}).")
+        st.page_link(INITIATIVES_PAGE, label="Start an initiative", icon=":material/flag:",
+                     query_params=initiative_params(moment),
+                     help="Open the New initiative form filled in for this moment: its scope and the negative "
+                          "experiences KPI, with the baseline computed before you save.")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
-from ui.report import show_report
+from ui.report import fired_alerts, show_report
 from ui.store import get_store
 from ui.text import plain
 from ui.versions import datasets_section
@@ -23,6 +23,7 @@ last = st.session_state.get(LAST_IMPORT)
 if last is not None:
     st.subheader("Import report", divider="gray")
     st.success(plain(last.message))
+    fired_alerts(last.alerts)
     show_report(last.report, key="last-import")
     st.button("Dismiss the report", type="tertiary", on_click=st.session_state.pop, args=(LAST_IMPORT, None))
 

@@ -1,6 +1,7 @@
-"""Overview — the executive page that reads in 30 seconds: KPI tiles with their change against the
-comparison period, three headline sentences, the moments of service that put the most revenue at
-risk (each linked to the Drill-down and the ROI planner), and a KPI's trend by month.
+"""Overview — the executive page that reads in 30 seconds: the alerts that fired on this data version
+(each linked to its view), KPI tiles with their change against the comparison period, three headline
+sentences, the moments of service that put the most revenue at risk (each linked to the Drill-down,
+the ROI planner and a new initiative), and a KPI's trend by month.
 
 Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines, moments),
 and ``cxdata.metrics.compute`` (trend); ``ui`` only draws them.
@@ -14,6 +15,7 @@ from cxdata.charts import labelled, trend_chart
 from cxdata.dashboard import OVERVIEW_TILES, headlines, moments_in_scope, overview_tiles, trend_metrics
 from cxdata.metrics import REGISTRY, Base, compute
 from cxdata.settings import Settings
+from ui.alerts import fired_alerts
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope
@@ -134,6 +136,7 @@ def main() -> None:
                 "metrics, and customers with churn dates to link them to revenue.")
         data_page_link()
         return
+    fired_alerts(store, scope.version, a, settings)
     shown = tiles(a, scope, settings)
     contact_tiles = [t for t in shown if t["key"] in REGISTRY and REGISTRY[t["key"]].base is Base.CONTACTS
                      and not t["status"].startswith("needs")]

@@ -3,6 +3,7 @@ cleared values and rejected rows, with the problems downloadable."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import PurePath
 
 import polars as pl
@@ -11,7 +12,7 @@ import streamlit as st
 from cxdata.ingest.convert import Note
 from cxdata.ingest.report import CLEARED, ValidationReport
 from ui.downloads import download_buttons
-from ui.text import count
+from ui.text import count, plain
 
 #: Rejected rows listed on the page; the downloads always hold all of them.
 SHOWN_ROWS = 5_000
@@ -32,6 +33,14 @@ def problems_stem(filename: str) -> str:
     for suffix in (".gz", ".csv", ".tsv", ".txt", ".xlsx", ".xls"):
         name = name.removesuffix(suffix)
     return f"{name or 'import'}-problems"
+
+
+def fired_alerts(messages: Sequence[str]) -> None:
+    """The alerts the new version fired (``ImportResult.alerts``), one warning each, and where to manage them."""
+    for message in messages:
+        st.warning(plain(message), icon=":material/notifications_active:")
+    if messages:
+        st.page_link("app_pages/alerts.py", label="See the alerts", icon=":material/notifications:")
 
 
 def show_report(report: ValidationReport, key: str) -> None:

@@ -1,0 +1,85 @@
+"""Alerts: the Alerts page creates an alert through its form and shows its check; on the Overview an alert
+that must fire (its threshold below the value ``cxdata.alerts.check_alert`` computes here) appears with its
+message and opens its view, one that must not does not appear; an empty store says what to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from apptest_helpers import run_app, shown
+from cxdata.alerts import Alert, check_alert, create_alert, list_alerts
+from cxdata.store import Store
+from ui.text import plain
+
+PAGE = "app_pages/alerts.py"
+CHATBOT_BILLING = {"channel": ["chatbot"], "touchpoint": ["billing"]}
+
+
+def engine_check(a, settings, **fields):
+    """What ``check_alert`` says about an alert with these fields on the sample (nothing stored)."""
+    alert = Alert(dataset="sample", name=fields.pop("name", "x"), where_json=json.dumps(fields.pop("where", {})),
+                  **fields)
+    return check_alert(alert, a.contacts, a.panel, settings.params())
+
+
+def test_an_empty_store_says_what_to_do(empty_store: Path) -> None:
+    at = run_app(PAGE)
+    assert at.title[0].value == "Alerts" and "No data yet" in at.info[0].value
+
+
+def test_the_form_creates_an_alert_and_the_list_shows_its_check(analysed_store: Path, sample_engine) -> None:
+    a, settings = sample_engine
+    at = run_app(PAGE)
+    assert "No alerts yet" in at.info[0].value
+    at.selectbox(key="_alert_metric").set_value("escalation_rate")
+    at.selectbox(key="_alert_rule").set_value("above")
+    at.number_input(key="_alert_threshold").set_value(30.0)
+    at.multiselect(key="_alert_in_channel").set_value(["chatbot"])
+    at.multiselect(key="_alert_in_touchpoint").set_value(["billing"])
+    at.run()
+    at.button(key="_create_alert").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    [alert] = list_alerts(Store(analysed_store), "sample")
+    assert (alert.metric, alert.rule, alert.threshold, alert.min_n, alert.where) == (
+        "escalation_rate", "above", 30.0, 30, CHATBOT_BILLING)
+    assert alert.name == "Escalation rate of channel = chatbot; touchpoint = billing above 30%"
+    check = engine_check(a, settings, name=alert.name, metric="escalation_rate", rule="above", threshold=30.0,
+                         where=CHATBOT_BILLING)
+    texts = [shown(m.value) for m in at.markdown]
+    assert check.message.removeprefix(f"{alert.name} — ") in texts
+    badge = ":red-badge[:material/notifications_active: fired]" if check.status == "fired" else ":green-badge[ok]"
+    assert f"{badge} **{alert.name}**" in texts
+
+
+def test_a_fired_alert_is_on_the_overview_and_opens_its_view(analysed_store: Path, sample_engine) -> None:
+    a, settings = sample_engine
+    value = engine_check(a, settings, metric="escalation_rate", rule="above", threshold=0.0,
+                         where=CHATBOT_BILLING).value
+    store = Store(analysed_store)
+    fires = create_alert(store, dataset="sample", metric="escalation_rate", rule="above", threshold=value - 5,
+                         where=CHATBOT_BILLING, name="Bot escalations in billing")
+    create_alert(store, dataset="sample", metric="escalation_rate", rule="above", threshold=value + 5,
+                 where=CHATBOT_BILLING, name="Quiet rule")
+    fired = engine_check(a, settings, name="Bot escalations in billing", metric="escalation_rate", rule="above",
+                         threshold=value - 5, where=CHATBOT_BILLING)
+    assert fired.status == "fired"
+
+    at = run_app()
+    warnings = [w.value for w in at.warning]
+    assert plain(fired.message) in warnings
+    assert not any("Quiet rule" in w for w in warnings)
+
+    at.button(key=f"_alert_view_{fires}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Drill-down"
+    sidebar = {w.label: w.value for w in at.sidebar.selectbox} | {w.label: w.value for w in at.sidebar.multiselect}
+    assert (sidebar["Period"], sidebar["Channel"], sidebar["Touchpoint"]) == ("Last month", ["chatbot"], ["billing"])
+    assert at.selectbox(key="metric").value == "Escalation rate"
+
+
+def test_no_alert_no_block(analysed_store: Path) -> None:
+    at = run_app()
+    assert not [w for w in at.warning if "crossed" in w.value]
+    assert not [b for b in at.button if (b.key or "").startswith("_alert_view_")]

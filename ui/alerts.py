@@ -1,0 +1,218 @@
+"""Widgets and drawing of the alerts (issue 7): the New alert form, the list with each alert's latest
+check on the active data version, and the fired alerts at the top of the Overview, each linked to its view.
+
+Evaluation is :func:`cxdata.alerts.evaluate` on the analysis frames the page already holds (nothing is
+read again); an alert is checked once per data version and read back afterwards, so the Overview's rerun
+costs two catalog queries. "Open the view" is :mod:`ui.state` navigation: the alert's scope becomes the
+global filters, the period "Last month" (the month the rule judged) and the KPI is selected on the
+Drill-down (contact KPIs) or the Overview's trend (customer KPIs).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+import streamlit as st
+
+from cxdata import format as fmt
+from cxdata.alerts import (CHANGE_RULES, FIRED, OK, RULES, TOO_FEW, Alert, AlertCheck, Outcome, check_alert,
+                           create_alert, delete_alert, evaluate, list_alerts, set_enabled, triggered)
+from cxdata.analysis import Analysis
+from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
+from cxdata.settings import Settings
+from cxdata.store import Store, VersionInfo
+from ui import state
+from ui.filters import dimension_key
+from ui.links import address
+from ui.loaders import DataShape
+from ui.text import plain
+
+PAGE = "app_pages/alerts.py"
+LAST_MONTH = "Last month"  # the global period an alert's view opens with (cxdata.periods.PERIODS)
+DRILLDOWN, OVERVIEW = "drilldown", ""
+RULE_LABELS = {"above": "is above", "below": "is below", "rises_by": "rises by at least",
+               "falls_by": "falls by at least"}
+HOW_RULES_WORK = ("How rules work: “is above” and “is below” compare the KPI of the data's last month with the "
+                  "threshold; “rises by” and “falls by” compare it with the month before. A month with fewer answers "
+                  "than the minimum never fires (it reads “too few answers”). Alerts are checked on every new data "
+                  "version, when it is imported; “Check now” checks them again.")
+BADGES = {FIRED: ":red-badge[:material/notifications_active: fired]", OK: ":green-badge[ok]",
+          TOO_FEW: ":gray-badge[too few answers]"}
+_FORM = {f: f"_alert_{f}" for f in ("metric", "rule", "threshold", "min_n", "name")}
+_CREATED = "_alert_created"
+
+
+# ---------------------------------------------------------------- evaluation and links
+
+
+def outcomes_of(store: Store, version: VersionInfo, a: Analysis, settings: Settings, force: bool = False
+                ) -> list[Outcome]:
+    """The enabled alerts of the version's dataset, checked on it (stored checks are read back)."""
+    return evaluate(store, version.dataset, version.version_id, params=settings.params(),
+                    horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel), force=force)
+
+
+def view_of(alert: Alert, dataset: str) -> state.Navigation:
+    """The view an alert points at: its scope as the global filters, the last month, and its KPI."""
+    m = REGISTRY[alert.metric]
+    params: dict[str, list[str]] = {"dataset": [dataset], "period": [LAST_MONTH]}
+    for column, values in alert.where.items():
+        params[dimension_key(column)] = list(values)
+    if m.base is Base.CONTACTS:
+        return state.Navigation(DRILLDOWN, params | {"metric": [m.label]}, reset=True)
+    return state.Navigation(OVERVIEW, params | {"trend": [m.label]}, reset=True)
+
+
+def view_button(alert: Alert, dataset: str, key: str) -> None:
+    view = view_of(alert, dataset)
+    where = "Drill-down" if view.page == DRILLDOWN else "Overview"
+    st.button("Open the view", key=key, icon=":material/open_in_new:", type="tertiary", on_click=state.go,
+              args=(view,), help=f"Open the {where} on this alert's scope, the last month and its KPI "
+                                 f"({address(view.page or '/', view.params)}).")
+
+
+def fired_alerts(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> None:
+    """The Overview's block: one short warning per fired alert, each with a link to its view (nothing
+    when no alert fired or none exists)."""
+    fired = triggered(outcomes_of(store, version, a, settings))
+    for outcome in fired:
+        text, link = st.columns([8.4, 1.6], vertical_alignment="center")
+        text.warning(plain(outcome.check.message), icon=":material/notifications_active:")
+        with link:
+            view_button(outcome.alert, version.dataset, key=f"_alert_view_{outcome.alert.id}")
+    if fired:
+        st.page_link(PAGE, label="Manage alerts", icon=":material/notifications:")
+
+
+# ---------------------------------------------------------------- numbers as shown
+
+
+def threshold_unit(m: Metric, rule: str, currency: str) -> str:
+    """The threshold's unit in words: ``%`` for a level of a rate, ``percentage points`` for its change."""
+    if m.unit == "%":
+        return "%" if rule not in CHANGE_RULES else "percentage points"
+    if m.unit == "points":
+        return "NPS points"
+    if m.unit.startswith("money"):
+        return currency
+    return {"seconds": "seconds", "score": "points of the scale"}.get(m.unit, m.unit)
+
+
+def check_line(alert: Alert, check: AlertCheck, symbol: str) -> str:
+    """``Oct 2026: **31.2%** (95% CI 26.6–36.3%, n = 349) · month before 24.5%`` (Markdown, escaped)."""
+    m = REGISTRY[alert.metric]
+    if check.value is None or check.month is None:
+        return plain(check.status.capitalize() + ".")
+    text = (f"{check.month:%b %Y}: **{plain(fmt.number(check.value, m.unit, symbol))}** "
+            f"({plain(fmt.interval(check.low, check.high, m.unit, symbol))}, n = {fmt.count(check.n)})")
+    if check.previous is not None:
+        text += f" · month before {plain(fmt.number(check.previous, m.unit, symbol))}"
+    return text
+
+
+# ---------------------------------------------------------------- the New alert form
+
+
+def after_create() -> None:
+    """At the top of the page: after a save, empty the form (its widgets are not drawn yet)."""
+    created = st.session_state.pop(_CREATED, None)
+    if created is not None:
+        for key in (_FORM["threshold"], _FORM["name"]):
+            st.session_state.pop(key, None)
+        st.toast(f"Alert #{created} created and checked.", icon=":material/notifications:")
+
+
+def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, shape: DataShape,
+                   metrics: Sequence[Metric], expanded: bool) -> None:
+    """KPI, scope, rule, threshold (its unit shown), minimum answers and name; the check it would make on
+    the data's last month is shown before saving."""
+    with st.expander("New alert", expanded=expanded, icon=":material/add_alert:"):
+        row = st.columns([2, 2, 1.4, 1.2])
+        labels = {m.key: m.label for m in metrics}
+        metric = row[0].selectbox("KPI", list(labels), format_func=labels.get, key=_FORM["metric"])
+        rule = row[1].selectbox("Rule", list(RULES), format_func=RULE_LABELS.get, key=_FORM["rule"],
+                                help="A level of the last month, or its change against the month before.")
+        m = REGISTRY[metric]
+        unit = threshold_unit(m, rule, settings.currency)
+        threshold = row[2].number_input(f"Threshold ({unit})", value=None, step=1.0, format="%.2f",
+                                        key=_FORM["threshold"], placeholder="e.g. 30",
+                                        help=f"In the KPI's unit: {unit}.")
+        min_n = row[3].number_input("Minimum answers", min_value=1, value=MIN_ANSWERS, step=10, key=_FORM["min_n"],
+                                    help="A month with fewer answers (rows) than this never fires.")
+        st.markdown("**Scope** — empty = all")
+        where: dict[str, list[str]] = {}
+        grid = st.columns(4)
+        for n, (column, values) in enumerate(shape.dimensions):
+            chosen = grid[n % 4].multiselect(fmt.dimension_label(column), values, key=f"_alert_in_{column}",
+                                             placeholder="All")
+            if chosen:
+                where[column] = chosen
+        name = st.text_input("Name (optional)", key=_FORM["name"], max_chars=120,
+                             placeholder="e.g. Chatbot escalations in billing; empty: the rule in words")
+        if threshold is not None:
+            draft = Alert(dataset=dataset, name=name.strip(), metric=metric, rule=rule, threshold=float(threshold),
+                          min_n=int(min_n), where_json=_where_json(where))
+            draft.name = draft.name or draft.describe()
+            check = check_alert(draft, a.contacts, a.panel, settings.params())
+            verdict = {FIRED: "it would fire now", OK: "it would not fire now"}.get(check.status,
+                                                                                   f"now: {check.status}")
+            st.caption(plain(f"On the data's last month, {verdict}. ") + check_line(draft, check, settings.symbol))
+        if st.button("Create alert", type="primary", icon=":material/add_alert:", key="_create_alert"):
+            if threshold is None:
+                st.error("Enter a threshold.", icon=":material/error:")
+                return
+            try:
+                new_id = create_alert(store, dataset=dataset, metric=metric, rule=rule, threshold=float(threshold),
+                                      where=where, name=name, min_n=int(min_n))
+            except ValueError as exc:
+                st.error(plain(str(exc)), icon=":material/error:")
+            else:
+                st.session_state[_CREATED] = new_id
+                st.rerun()
+
+
+def _where_json(where: Mapping[str, Sequence[str]]) -> str:
+    return json.dumps({k: [str(v) for v in vs] for k, vs in where.items() if vs}, sort_keys=True)
+
+
+# ---------------------------------------------------------------- the list
+
+
+def _toggled(store: Store, alert_id: int, key: str) -> None:
+    set_enabled(store, alert_id, bool(st.session_state[key]))
+
+
+def _deleted(store: Store, alert_id: int) -> None:
+    delete_alert(store, alert_id)
+    st.toast(f"Alert #{alert_id} deleted.", icon=":material/delete:")
+
+
+def alerts_list(store: Store, dataset: str, outcomes: Sequence[Outcome], settings: Settings) -> None:
+    """Each alert: status, name and rule, the latest check (value with interval and n, the month before,
+    the message), on/off, its view and delete."""
+    checks = {o.alert.id: o.check for o in outcomes}
+    for alert in list_alerts(store, dataset):
+        check = checks.get(alert.id)
+        with st.container(border=True):
+            cols = st.columns([6.4, 1.2, 1.8, 1.4], vertical_alignment="center")
+            with cols[0]:
+                badge = (":gray-badge[off]" if not alert.enabled
+                         else BADGES.get(check.status, f":orange-badge[{plain(check.status)}]"))
+                rule = alert.describe()
+                st.markdown(f"{badge} **{plain(alert.name)}**" + (f" :gray[({plain(rule)})]" if rule != alert.name
+                                                                    else ""))
+                if alert.enabled and check is not None:
+                    st.markdown(plain(check.message.removeprefix(f"{alert.name} — ")))
+                    st.caption(f"Judged only with at least {alert.min_n} answers in a month.")
+                else:
+                    st.caption(f"Switched off: not checked. It needs at least {alert.min_n} answers in a month.")
+            key = f"_alert_on_{alert.id}"
+            cols[1].toggle("On", value=alert.enabled, key=key, on_change=_toggled, args=(store, alert.id, key),
+                           help="An alert that is off is not checked and never fires.")
+            with cols[2]:
+                view_button(alert, dataset, key=f"_alert_open_{alert.id}")
+            with cols[3].popover("Delete", icon=":material/delete:", type="tertiary"):
+                st.markdown(f"Delete **{plain(alert.name)}** and its checks?")
+                st.button("Yes, delete it", type="primary", key=f"_alert_delete_{alert.id}", on_click=_deleted,
+                          args=(store, alert.id))

@@ -1,6 +1,7 @@
-"""Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add``.
+"""Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export``.
 
-Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments,
+Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments
+(for ``export`` also a filter on a field the data does not have, or filters that leave no data),
 3 ``alerts --exit-code`` found an alert that fired.
 """
 
@@ -237,6 +238,75 @@ def cmd_alert_add(args: argparse.Namespace) -> int:
     return 0
 
 
+class BadInput(Exception):
+    """Arguments that cannot make a result (exit code 2, one sentence on stderr)."""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from cxdata.analysis import load_or_analyse
+    from cxdata.format import period_text, where_text
+    from cxdata.metrics import Filters
+    from cxdata.pack import meeting_pack, pack_html, pack_workbook
+    from cxdata.periods import PREVIOUS, comparison_of, data_span, default_period
+    from cxdata.settings import load_settings
+
+    outputs: dict[str, Path | None] = {"xlsx": None, "html": None}
+    for path in (args.out, args.html):
+        if path is None:
+            continue
+        kind = Path(path).suffix.lower().lstrip(".")
+        if kind not in outputs:
+            raise BadInput(f"'{path}': the meeting pack is written as .xlsx or .html.")
+        outputs[kind] = Path(path)
+    if (args.start is None) != (args.end is None):
+        raise BadInput("Give both --start and --end, or neither (the default is the last 3 whole months of the data).")
+    if args.start is not None and args.start > args.end:
+        raise BadInput(f"--start {args.start} is after --end {args.end}.")
+    store = Store()
+    try:
+        where = _parse_where(args.where)
+        dataset = _dataset_name(store, args.dataset)
+    except UnusableFile as exc:
+        raise BadInput(str(exc)) from None
+    version = store.active_version(dataset)
+    settings = load_settings(store)
+    a = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
+    frames = [(frame, time) for frame, time in ((a.contacts, "started_at"), (a.panel, "month")) if frame is not None]
+    for field, values in where.items():
+        having = [frame for frame, _ in frames if field in frame.columns]
+        if not having:
+            raise BadInput(f"'{dataset}' has no field '{field}' to filter on: use one of its columns, e.g. "
+                           "--where channel=phone --where segment=Enterprise.")
+        known = sorted({str(v) for frame in having for v in frame.get_column(field).drop_nulls().unique().to_list()})
+        if missing := [v for v in values if v not in known]:
+            shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+            raise BadInput(f"{field} has no value {', '.join(map(repr, missing))} in '{dataset}'; its values: {shown}.")
+    if args.start is not None:
+        period, comparison = (args.start, args.end), comparison_of(args.start, args.end, PREVIOUS)
+    else:
+        first, last = data_span(store, version.version_id)
+        if first is None:
+            raise BadInput(f"'{dataset}' version {version.number} has no dated data "
+                           "(interactions, or revenue by month).")
+        period, comparison = default_period(first, last)
+    filters = Filters.of(*period, **where)
+    compared = None if comparison is None else Filters.of(*comparison, **where)
+    matched = [filters.apply(frame, time) for frame, time in frames]
+    if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
+        raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
+                       "widen the period or check the values.")
+    pack = meeting_pack(a, version, filters, compared, settings)
+    if outputs["xlsx"] is not None:
+        outputs["xlsx"].write_bytes(pack_workbook(pack))
+    if outputs["html"] is not None:
+        outputs["html"].write_text(pack_html(pack), encoding="utf-8")
+    for path in outputs.values():
+        if path is not None:
+            print(f"{path}  {path.stat().st_size / 1e6:.1f} MB")
+    print(f"{dataset} v{version.number} · {period_text(*period, comparison)} · {where_text(filters.where)}")
+    return 0
+
+
 def _dataset_name(store: Store, requested: str | None) -> str:
     """The requested dataset, or the only one, or 'sample'; UnusableFile when none fits."""
     names = store.datasets()
@@ -303,6 +373,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this never fire (default 30)")
     p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
     p.set_defaults(run=cmd_alert_add)
+
+    p = sub.add_parser("export", help="write the meeting pack: an Excel workbook and/or a standalone HTML report")
+    p.add_argument("--out", required=True, help="file to write: FILE.xlsx or FILE.html")
+    p.add_argument("--html", help="also write the HTML report to this file")
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    p.add_argument("--where", action="append", default=[], metavar="field=value",
+                   help="filter (repeatable; the same field twice keeps both values)")
+    p.add_argument("--start", type=date.fromisoformat, help="first day of the period (YYYY-MM-DD); default: the "
+                   "last 3 whole months of the data, compared with the 3 months before")
+    p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
+    p.set_defaults(run=cmd_export)
     return parser
 
 
@@ -313,6 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     except UnusableFile as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -96,7 +96,8 @@ def test_moments_in_scope_follow_the_moment_filters_only(sample_analysis):
 
 
 def test_overview_tiles_are_the_kpi_tiles_and_the_risk_tile_in_the_page_order(sample_analysis):
-    filters, comparison = Filters.of(date(2026, 8, 1), date(2026, 10, 31)), Filters.of(date(2026, 5, 1), date(2026, 7, 31))
+    filters = Filters.of(date(2026, 8, 1), date(2026, 10, 31))
+    comparison = Filters.of(date(2026, 5, 1), date(2026, 7, 31))
     tiles = overview_tiles(sample_analysis, filters, comparison)
     assert [t["key"] for t in tiles] == list(OVERVIEW_TILES)
     assert tiles[0] == kpi_tiles(sample_analysis, filters, comparison, keys=("nps",))[0]

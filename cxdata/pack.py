@@ -1,0 +1,244 @@
+"""The meeting pack (DESIGN.md §1 "a team in a meeting"): the numbers of the executive pages for one
+set of filters, as one Excel workbook and one standalone HTML report.
+
+:func:`meeting_pack` collects the tables from the same functions the pages call — so a file carries
+exactly the numbers on screen — and the app (``ui/pack.py``) and the command line
+(``python -m cxdata export``) both call it:
+
+- **KPIs** — the Overview's tiles (:func:`cxdata.dashboard.overview_tiles`): value, 95% interval, n,
+  change against the comparison period with its interval, and revenue at risk from CX;
+- **Headlines** — the Overview's sentences (:func:`cxdata.dashboard.headlines`);
+- **Moments of service** — the moments with the most revenue at risk in scope
+  (:func:`cxdata.dashboard.moments_in_scope`; the Overview shows the first five);
+- **Trend by month** — every tile KPI by month over all the data with the dimension filters, one
+  chart each (the Overview's trend, :func:`cxdata.metrics.compute` by month);
+- **Churn by negatives** — :func:`cxdata.dashboard.churn_by_negatives` (Churn & Revenue);
+- **Key drivers** — ``Analysis.drivers`` (Churn & Revenue);
+- then any ``extra`` sheets (initiatives, triggered alerts…).
+
+:func:`pack_workbook` and :func:`pack_html` write it with the one writer per format in
+:mod:`cxdata.export`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import polars as pl
+
+from cxdata import format as fmt
+from cxdata.analysis import Analysis
+from cxdata.charts import BAD, PRIMARY, interval_bars, labelled, trend_chart
+from cxdata.dashboard import BUCKETS, churn_by_negatives, headlines, moments_in_scope, overview_tiles, trend_metrics
+from cxdata.export import Sheet, html_report, workbook
+from cxdata.metrics import MIN_ANSWERS, Base, Filters, compute
+from cxdata.settings import Settings
+from cxdata.store import VersionInfo
+
+#: Moments of service in the pack (the Overview shows the first five of the same list).
+TOP_MOMENTS = 10
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What the two files carry: a title, the cover's label/value rows, the tables (with their charts)
+    and the currency symbol the HTML prints money with."""
+
+    title: str
+    cover: tuple[tuple[str, str], ...]
+    sheets: tuple[Sheet, ...]
+    symbol: str
+    generated_at: datetime
+    stem: str  # file name without extension: momento-pack-sample-v3-2026-08-01-2026-10-31
+
+
+def _span(period: tuple[date, date] | None) -> str:
+    if period is None:
+        return "none"
+    return f"{fmt.month_span(*period)} ({period[0].isoformat()} to {period[1].isoformat()})"
+
+
+def _unit_name(unit: str, currency: str) -> str:
+    return unit.replace("money", currency)
+
+
+def kpi_sheet(a: Analysis, filters: Filters, comparison: Filters | None, settings: Settings) -> Sheet:
+    tiles = overview_tiles(a, filters, comparison, settings.params())
+    units = [t["unit"] for t in tiles]
+    frame = pl.DataFrame({
+        "KPI": [t["label"] for t in tiles],
+        "unit": [_unit_name(u, settings.currency) for u in units],
+        "value": [t["value"] for t in tiles],
+        "95% low": [t["low"] for t in tiles],
+        "95% high": [t["high"] for t in tiles],
+        "n": [t["n"] for t in tiles],
+        "change": [t["delta"] for t in tiles],
+        "change 95% low": [t["delta_low"] for t in tiles],
+        "change 95% high": [t["delta_high"] for t in tiles],
+        "status": [t["status"] for t in tiles],
+        "definition": [t["definition"] for t in tiles],
+    }, schema_overrides={c: pl.Float64 for c in ("value", "95% low", "95% high", "change", "change 95% low",
+                                                 "change 95% high")} | {"n": pl.Int64})
+    changes = ["±" + u for u in units]
+    horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
+    return Sheet("KPIs", frame, note=(
+        "The Overview's tiles: value with its 95% interval and n (contacts, customer-months, or for revenue at "
+        "risk the customers active at the end of the data); change = against the comparison period, with its 95% "
+        f"interval. Revenue at risk from CX is the model's expectation over {horizon} months, not filtered by period."),
+        units={"value": units, "95% low": units, "95% high": units, "n": "count",
+               "change": changes, "change 95% low": changes, "change 95% high": changes})
+
+
+def headline_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet:
+    lines = headlines(a, filters, settings.symbol)
+    frame = pl.DataFrame({"headline": [h.text for h in lines], "estimate": [h.value for h in lines],
+                          "95% low": [h.low for h in lines], "95% high": [h.high for h in lines]},
+                         schema={"headline": pl.String, "estimate": pl.Float64, "95% low": pl.Float64,
+                                 "95% high": pl.Float64})
+    return Sheet("Headlines", frame, {c: "#,##0.00" for c in ("estimate", "95% low", "95% high")}, note=(
+        "What the data says: associations in this company's own data, not proof of cause. The headlines cover "
+        "the filters in force; the drivers cover all contacts."))
+
+
+def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | None:
+    if a.risk is None:
+        return None
+    top = moments_in_scope(a.risk, filters.where, TOP_MOMENTS)
+    frame = top.select(
+        pl.int_range(1, pl.len() + 1).alias("rank"), "channel", "touchpoint", "segment",
+        pl.col("revenue_at_risk").alias(f"revenue at risk, {a.risk.horizon} months"),
+        pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
+        pl.col("contacts_per_month").alias("contacts a month"), pl.col("negative_rate").alias("negative"))
+    charts = []
+    if top.height:
+        bars = labelled(top.rename({"revenue_at_risk": "value"}), "money", settings.symbol).with_columns(
+            moment=pl.concat_str("channel", "touchpoint", "segment", separator=" · "))
+        charts.append(interval_bars(
+            bars, category="moment", category_title=None, colour=PRIMARY, money_symbol=settings.symbol,
+            title=f"Moments of service with the most revenue at risk over {a.risk.horizon} months",
+            subtitle=f"{fmt.where_text(filters.where)} · 95% intervals from the models' coefficient draws",
+            value_title=f"Revenue at risk ({settings.currency})"))
+    return Sheet("Moments of service", frame, note=(
+        f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × segment, for "
+        "customers active at the end of the data (the channel, touchpoint and segment filters apply). Negative: "
+        "the experience model's share of the moment's contacts with a CSAT of 1–2 (%)."),
+        units={"rank": "count", frame.columns[4]: "amount", "95% low": "amount", "95% high": "amount",
+               "contacts a month": "count", "negative": "whole %"}, charts=charts)
+
+
+def trend_sheet(a: Analysis, filters: Filters, comparison: Filters | None, settings: Settings) -> Sheet | None:
+    dimensions = Filters(where=filters.where)
+    period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
+    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
+    frames, charts = [], []
+    for metric in trend_metrics(a):
+        frame = a.contacts if metric.base is Base.CONTACTS else a.panel
+        by_month = compute(metric, frame, by=["month"], filters=dimensions, params=settings.params())
+        if not by_month.height:
+            continue
+        frames.append(by_month.select(pl.lit(metric.label).alias("KPI"),
+                                      pl.lit(_unit_name(metric.unit, settings.currency)).alias("unit"),
+                                      pl.lit(metric.unit).alias("_unit"), "month", "value",
+                                      pl.col("low").alias("95% low"), pl.col("high").alias("95% high"), "n",
+                                      pl.col("small").alias("fewer than 30 answers")))
+        charts.append(trend_chart(labelled(by_month, metric.unit, settings.symbol),
+                                  title=f"{metric.label} by month, with its 95% interval",
+                                  subtitle=f"{fmt.where_text(filters.where)} · hollow points: fewer than 30 answers",
+                                  value_title=f"{metric.label} ({metric.unit})", period=period, comparison=compared))
+    if not frames:
+        return None
+    table = pl.concat(frames, how="vertical_relaxed")
+    units = table.get_column("_unit").to_list()
+    return Sheet("Trend by month", table.drop("_unit"), note=(
+        "Every month of the data with the dimension filters in force (the period filter does not apply); the "
+        "charts shade the selected and the comparison periods."),
+        units={"value": units, "95% low": units, "95% high": units, "n": "count"}, charts=charts)
+
+
+def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
+    if a.panel is None or "expected_negatives_prev" not in a.panel.columns:
+        return None
+    table = churn_by_negatives(a.panel, filters)
+    frame = table.select(pl.col("bucket").alias("negative experiences last month"),
+                         pl.col("churn").alias("monthly churn"), pl.col("low").alias("95% low"),
+                         pl.col("high").alias("95% high"), pl.col("n").alias("customer-months"),
+                         pl.col("events").alias("churned"))
+    shown = table.filter(pl.col("n") >= MIN_ANSWERS)
+    charts = [] if not shown.height else [interval_bars(
+        labelled(shown.rename({"churn": "value"}), "%", ""), category="bucket", order=list(BUCKETS), colour=BAD,
+        category_title="Negative experiences",
+        title="Monthly churn by the number of negative experiences in the previous month",
+        subtitle=f"{fmt.period_text(filters.start, filters.end)} · {fmt.where_text(filters.where)} · bars: 95% "
+                 "interval",
+        value_title="Monthly churn (%)")]
+    return Sheet("Churn by negatives", frame, note=(
+        "Monthly churn (%) by the expected number of negative experiences in the previous month (Σ of each "
+        "contact's probability of a CSAT of 1–2, rounded), with a Wilson 95% interval; the chart leaves out buckets "
+        f"with fewer than {MIN_ANSWERS} customer-months."),
+        units={"monthly churn": "%", "95% low": "%", "95% high": "%", "customer-months": "count", "churned": "count"},
+        charts=charts)
+
+
+def drivers_sheet(a: Analysis) -> Sheet | None:
+    if a.drivers is None or not a.drivers.height:
+        return None
+    r2 = float(a.drivers.get_column("r2")[0])
+    frame = a.drivers.select(pl.col("driver").replace(fmt.DRIVER_LABELS).alias("driver"),
+                             pl.col("share").alias("share of explained variance"), pl.col("low").alias("95% low"),
+                             pl.col("high").alias("95% high"), pl.col("r2").alias("R²"))
+    chart = interval_bars(labelled(a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS),
+                                                          value=pl.col("share")), "%", ""),
+                          category="driver", category_title=None, title="Key drivers of negative experiences",
+                          subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
+                          value_title="Share of explained variance (%)")
+    return Sheet("Key drivers", frame, {"R²": "0.00"}, note=(
+        "Where the explained variance of a CSAT of 1–2 is shared among correlated drivers (relative weights, "
+        "bootstrap 95% intervals), over all contacts — not the effect of changing one driver."),
+        units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=[chart])
+
+
+def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison: Filters | None,
+                 settings: Settings, *, extra: Sequence[Sheet] = (), generated_at: datetime | None = None) -> Pack:
+    """The pack of one dataset ``version`` for ``filters`` (period and dimension filters) against
+    ``comparison`` (the same filters over the comparison period, or None), in ``settings``' currency.
+    ``extra`` sheets follow the pack's own."""
+    generated_at = generated_at or datetime.now().astimezone()
+    sheets = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
+              moments_sheet(a, filters, settings), trend_sheet(a, filters, comparison, settings),
+              churn_sheet(a, filters), drivers_sheet(a), *extra]
+    sheets = [s for s in sheets if s is not None]
+    period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
+    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
+    created = version.created_at.astimezone() if version.created_at.tzinfo else version.created_at
+    horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
+    stem = "-".join(["momento-pack", re.sub(r"[^A-Za-z0-9_.-]+", "_", version.dataset), f"v{version.number}",
+                     *([period[0].isoformat(), period[1].isoformat()] if period else [])])
+    cover = (
+        ("Dataset", version.dataset),
+        ("Data version", f"{version.number}, created {created:%Y-%m-%d %H:%M}"),
+        ("Period", _span(period) if period else "all dates"),
+        ("Comparison period", _span(compared)),
+        ("Filters", fmt.where_text(filters.where)),
+        ("Currency", settings.currency),
+        ("Revenue-at-risk horizon", f"{horizon} months"),
+        ("Generated", f"{generated_at:%Y-%m-%d %H:%M}"),
+        ("Sheets", ", ".join(s.title for s in sheets)),
+        ("How to read", "Every rate has its n and a 95% interval. Models are fitted once on all the data of this "
+                        "version; associations, not proof of cause. The numbers are the app's for these filters."),
+        *(("Note", note) for note in a.notes),
+    )
+    return Pack(f"Momento meeting pack — {version.dataset}", cover, tuple(sheets), settings.symbol, generated_at,
+                stem)
+
+
+def pack_workbook(pack: Pack) -> bytes:
+    """The pack as .xlsx: the cover, one sheet per table, charts as images."""
+    return workbook(pack.title, pack.cover, pack.sheets)
+
+
+def pack_html(pack: Pack) -> str:
+    """The pack as one standalone HTML page with the interactive charts (no network access needed)."""
+    return html_report(pack.title, pack.cover, pack.sheets, pack.symbol)

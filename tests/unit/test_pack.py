@@ -1,0 +1,231 @@
+"""The meeting pack: the workbook read back with openpyxl carries every number the engine computes
+for the same filters (recomputed here with the engine's own functions), its cover states the
+filters, period and data version, charts are images, numbers have formats, formula-looking text
+stays text; the HTML report prints the same numbers as the pages, escapes text and needs no network."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+
+from cxdata import format as fmt
+from cxdata.dashboard import churn_by_negatives, headlines, kpi_tiles, moments_in_scope, risk_tile
+from cxdata.export import Sheet
+from cxdata.metrics import REGISTRY, Base, Filters, compute
+from cxdata.pack import TOP_MOMENTS, meeting_pack, pack_html, pack_workbook
+from cxdata.periods import data_span, default_period
+from cxdata.settings import Settings
+
+INJECTED = '=HYPERLINK("http://x","<b>y</b>")'
+WHERE = {"channel": ["phone", "chat"]}
+TREND_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
+GENERATED = datetime(2026, 11, 20, 9, 30)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def case(sample_store, sample_analysis):
+    """The sample with a segment named like a formula (in the moments of service), the app's default
+    period and comparison, and a channel filter; the pack built once, written to both formats."""
+    version = sample_store.active_version("sample")
+    moments = sample_analysis.risk.moments.with_columns(
+        segment=pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(INJECTED)).otherwise(pl.col("segment")))
+    a = dataclasses.replace(sample_analysis, risk=dataclasses.replace(sample_analysis.risk, moments=moments))
+    (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
+    filters, compared = Filters.of(start, end, **WHERE), Filters.of(*comparison, **WHERE)
+    extra = Sheet("Alerts", pl.DataFrame({"alert": ["+1 escalations"], "value": [12.5]}), units={"value": "%"})
+    pack = meeting_pack(a, version, filters, compared, Settings(), extra=[extra], generated_at=GENERATED)
+    book = load_workbook(io.BytesIO(pack_workbook(pack)))
+    return dataclasses.make_dataclass("Case", ["a", "version", "filters", "compared", "pack", "book", "html"])(
+        a, version, filters, compared, pack, book, pack_html(pack))
+
+
+def same(got, expected) -> bool:
+    """Equal; floats to 12 significant digits: a workbook keeps 15–16, and Polars' parallel sums can differ in
+    the last bits between two runs of the same query (3.9413800000000134 then …156)."""
+    if isinstance(got, (list, tuple)):
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+    if isinstance(expected, float) and not isinstance(got, bool):
+        return got == pytest.approx(expected, rel=1e-12, abs=0)
+    return got == expected
+
+
+def table(ws) -> list[dict]:
+    """The rows of a pack sheet under its header (a note and a blank row come first)."""
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    header = [c for c in rows[0] if c is not None]
+    return [dict(zip(header, r)) for r in rows[1:]]
+
+
+def cells_of(ws, column: str) -> list:
+    header = [c.value for c in ws[3]]
+    j = header.index(column)
+    return [row[j] for row in ws.iter_rows(min_row=4)]
+
+
+def test_the_cover_states_dataset_version_period_comparison_filters_and_settings(case) -> None:
+    cover = {r[0]: r[1] for r in case.book["Cover"].iter_rows(min_row=3, values_only=True) if r[0]}
+    created = case.version.created_at.astimezone()
+    assert case.book["Cover"]["A1"].value == "Momento meeting pack — sample"
+    assert cover["Dataset"] == "sample"
+    assert cover["Data version"] == f"{case.version.number}, created {created:%Y-%m-%d %H:%M}"
+    assert cover["Period"] == "Aug–Oct 2026 (2026-08-01 to 2026-10-31)"
+    assert cover["Comparison period"] == "May–Jul 2026 (2026-05-01 to 2026-07-31)"
+    assert cover["Filters"] == "Channel: phone, chat"
+    assert (cover["Currency"], cover["Revenue-at-risk horizon"]) == ("EUR", "12 months")
+    assert cover["Generated"] == "2026-11-20 09:30"
+    assert case.book.sheetnames == ["Cover", "KPIs", "Headlines", "Moments of service", "Trend by month",
+                                    "Churn by negatives", "Key drivers", "Alerts"]
+
+
+def test_kpi_tiles_round_trip_with_their_formats(case) -> None:
+    keys = TREND_KEYS
+    tiles = kpi_tiles(case.a, case.filters, case.compared, Settings().params(), keys=keys)
+    expected = {t["label"]: t for t in [*tiles, risk_tile(case.a, case.filters)]}
+    rows = {r["KPI"]: r for r in table(case.book["KPIs"])}
+    assert set(rows) == set(expected)
+    for label, t in expected.items():
+        r = rows[label]
+        assert same((r["value"], r["95% low"], r["95% high"], r["n"]), (t["value"], t["low"], t["high"], t["n"])), label
+        assert same((r["change"], r["change 95% low"], r["change 95% high"]),
+                    (t["delta"], t["delta_low"], t["delta_high"]))
+        assert r["status"] == t["status"] == "ok"
+    ws = case.book["KPIs"]
+    formats = dict(zip((c.value for c in cells_of(ws, "KPI")), (c.number_format for c in cells_of(ws, "value"))))
+    assert (formats["CSAT"], formats["CES"], formats["Revenue per customer"]) == ("0.0", "0.00", "#,##0.00")
+    assert formats["Revenue at risk from CX"] == "#,##0"
+    assert cells_of(ws, "change")[1].number_format == "+0.0;-0.0;0.0"
+    assert all(c.number_format == "#,##0" for c in cells_of(ws, "n"))
+
+
+def test_headlines_moments_churn_and_drivers_round_trip(case) -> None:
+    lines = headlines(case.a, case.filters, "€")
+    assert same([(r["headline"], r["estimate"], r["95% low"], r["95% high"]) for r in table(case.book["Headlines"])],
+                [(h.text, h.value, h.low, h.high) for h in lines])
+    top = moments_in_scope(case.a.risk, case.filters.where, TOP_MOMENTS)
+    rows = table(case.book["Moments of service"])
+    assert 0 < len(rows) == top.height <= TOP_MOMENTS
+    assert {r["channel"] for r in rows} <= {"phone", "chat"}
+    for r, m in zip(rows, top.iter_rows(named=True)):
+        assert (r["channel"], r["touchpoint"]) == (m["channel"], m["touchpoint"])
+        got = (r["revenue at risk, 12 months"], r["95% low"], r["95% high"], r["contacts a month"], r["negative"])
+        assert same(got, (m["revenue_at_risk"], m["low"], m["high"], m["contacts_per_month"], m["negative_rate"]))
+    churn = churn_by_negatives(case.a.panel, case.filters)
+    assert same([tuple(r.values()) for r in table(case.book["Churn by negatives"])],
+                list(churn.select("bucket", "churn", "low", "high", "n", "events").iter_rows()))
+    drivers = case.a.drivers
+    got = [(r["share of explained variance"], r["95% low"], r["95% high"], r["R²"]) for r in table(case.book["Key drivers"])]
+    assert same(got, list(drivers.select("share", "low", "high", "r2").iter_rows()))
+    assert [r["driver"] for r in table(case.book["Key drivers"])] == [fmt.driver_label(d) for d in drivers["driver"]]
+
+
+def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(case) -> None:
+    rows = table(case.book["Trend by month"])
+    dimensions = Filters.of(**WHERE)
+    for key in TREND_KEYS:
+        m = REGISTRY[key]
+        expected = compute(m, case.a.contacts if m.base is Base.CONTACTS else case.a.panel, by=["month"],
+                           filters=dimensions, params=Settings().params())
+        got = [r for r in rows if r["KPI"] == m.label]
+        assert [r["month"].date() for r in got] == expected["month"].to_list()
+        assert same([(r["value"], r["95% low"], r["95% high"], r["n"], r["fewer than 30 answers"]) for r in got],
+                    list(expected.select("value", "low", "high", "n", "small").iter_rows())), key
+
+
+def test_charts_are_images_and_extra_sheets_follow(case) -> None:
+    images = {ws.title: len(ws._images) for ws in case.book.worksheets}
+    assert images == {"Cover": 0, "KPIs": 0, "Headlines": 0, "Moments of service": 1, "Trend by month": 7,
+                      "Churn by negatives": 1, "Key drivers": 1, "Alerts": 0}
+    image = case.book["Trend by month"]._images[0]
+    assert image.format == "png" and image.width >= 700
+    assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("'+1 escalations", 12.5)]
+
+
+def table_without_note(ws) -> list[dict]:
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_formula_looking_text_arrives_as_text_and_no_cell_is_a_formula(case) -> None:
+    ws = case.book["Moments of service"]
+    segment = cells_of(ws, "segment")
+    injected = [c for c in segment if INJECTED in str(c.value)]
+    assert len(injected) == 1 and injected[0].data_type == "s" and injected[0].value == "'" + INJECTED
+    assert all(c.data_type != "f" for sheet in case.book.worksheets for row in sheet.iter_rows() for c in row)
+
+
+def test_html_prints_the_numbers_as_the_pages_do_escapes_text_and_needs_no_network(case) -> None:
+    page = case.html
+    tiles = table(case.book["KPIs"])
+    for r in tiles:
+        unit = {"EUR": "money"}.get(r["unit"], r["unit"])
+        assert f">{fmt.number(r['value'], unit, '€')}<" in page, r["KPI"]
+        if r["change"] is not None:
+            assert f">{fmt.delta(r['change'], unit, '€')}<" in page
+    for r in table(case.book["Moments of service"]):
+        assert f">{fmt.money(r['revenue at risk, 12 months'], '€')}<" in page
+        assert f">{r['negative']:.0f}%<" in page
+    assert "=HYPERLINK(&quot;http://x&quot;,&quot;&lt;b&gt;y&lt;/b&gt;&quot;)" in page
+    assert "<b>y</b>" not in page
+    assert not re.search(r"<script[^>]+src", page, re.IGNORECASE) and "<link" not in page
+    assert ">Channel: phone, chat<" in page and ">Aug–Oct 2026 (2026-08-01 to 2026-10-31)<" in page
+    specs = json.loads(re.search(r"const specs = (.*?);\n", page).group(1))
+    assert len(specs) == 10 == page.count('<div class="chart"')
+    assert all("datasets" in s for s in specs) and '"url"' not in json.dumps(specs)  # the data is inline
+
+
+# ---------------------------------------------------------------- command line
+
+
+def export(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "cxdata", "export", *args], capture_output=True, text=True, env=env,
+                          cwd=data_dir.parent, timeout=180)
+
+
+def test_cli_writes_the_pack_of_the_apps_default_view(sample_store, tmp_path) -> None:
+    """The session's sample store (its fits are saved, so nothing is refitted): workbook and HTML at once."""
+    run = export(sample_store.data_dir, "--out", str(tmp_path / "pack.xlsx"), "--html", str(tmp_path / "pack.html"),
+                 "--where", "segment=Enterprise")
+    assert run.returncode == 0, run.stderr
+    number = sample_store.active_version("sample").number
+    assert run.stdout.splitlines()[-1] == f"sample v{number} · Aug–Oct 2026 vs May–Jul 2026 · Segment: Enterprise"
+    cover = {r[0]: r[1] for r in load_workbook(tmp_path / "pack.xlsx")["Cover"].iter_rows(min_row=3, values_only=True)}
+    assert (cover["Period"], cover["Filters"]) == ("Aug–Oct 2026 (2026-08-01 to 2026-10-31)", "Segment: Enterprise")
+    assert ">Segment: Enterprise<" in (tmp_path / "pack.html").read_text(encoding="utf-8")
+    html_only = export(sample_store.data_dir, "--out", str(tmp_path / "only.html"), "--start", "2026-10-01",
+                       "--end", "2026-10-31")
+    assert html_only.returncode == 0, html_only.stderr
+    assert "Oct 2026 vs Sep 2026" in html_only.stdout and (tmp_path / "only.html").stat().st_size > 500_000
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--where", "colour=red"), "error: 'sample' has no field 'colour' to filter on"),
+    (("--where", "channel=fax"), "error: channel has no value 'fax' in 'sample'; its values: app, chat,"),
+    (("--start", "2030-01-01", "--end", "2030-01-31"), "error: No data matches these filters (Jan 2030 · all "),
+    (("--start", "2026-01-01"), "error: Give both --start and --end"),
+    (("--dataset", "acme"), "error: No dataset named 'acme'"),
+])
+def test_cli_bad_input_exits_2_with_one_sentence(sample_store, tmp_path, args, expected) -> None:
+    run = export(sample_store.data_dir, "--out", str(tmp_path / "pack.xlsx"), *args)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.startswith(expected) and run.stderr.count("\n") == 1, run.stderr
+    assert not (tmp_path / "pack.xlsx").exists()
+
+
+def test_cli_refuses_other_file_types(tmp_path) -> None:
+    run = export(tmp_path / "empty", "--out", str(tmp_path / "pack.csv"))
+    assert run.returncode == 2
+    assert run.stderr == f"error: '{tmp_path / 'pack.csv'}': the meeting pack is written as .xlsx or .html.\n"

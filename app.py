@@ -1,13 +1,14 @@
 """Momento's entry point: page config, the store, navigation, the global filters bound to the URL,
-and the Share control.
+and the Share and Meeting pack controls.
 
 Run with ``make run`` (``streamlit run app.py``). Global widgets live here, in the sidebar, so they
 stay in the URL on every page (DESIGN.md §7). Order matters:
 
 1. the pages are registered (``st.navigation``), so a ``?view=`` link or a parked in-app link can
    switch page before any widget is drawn (``ui.share.follow``);
-2. the sidebar: Share (filled in last), dataset, period and comparison, dimension filters;
-3. the page runs; then the Share control is drawn with the parameters the page bound.
+2. the sidebar: Share and Meeting pack (filled in last), dataset, period and comparison, dimension filters;
+3. the page runs; then the Share control is drawn with the parameters the page bound, and the
+   Meeting pack with the filters in force (``ui.pack``).
 """
 
 from pathlib import Path
@@ -16,6 +17,7 @@ import streamlit as st
 
 from ui.dataset import dataset_selector
 from ui.filters import global_filters
+from ui.pack import pack_control
 from ui.share import follow, share_control
 from ui.store import get_store, load_sample_once
 from ui.text import plain
@@ -55,3 +57,4 @@ page.run()
 
 with share_slot:
     share_control(store, page)
+    pack_control(store)

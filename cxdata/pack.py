@@ -200,6 +200,12 @@ def drivers_sheet(a: Analysis) -> Sheet | None:
         units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=[chart])
 
 
+def pack_stem(version: VersionInfo, filters: Filters) -> str:
+    """The files' name without extension: ``momento-pack-sample-v3-2026-08-01-2026-10-31``."""
+    period = [d.isoformat() for d in (filters.start, filters.end) if d is not None]
+    return "-".join(["momento-pack", re.sub(r"[^A-Za-z0-9_.-]+", "_", version.dataset), f"v{version.number}", *period])
+
+
 def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison: Filters | None,
                  settings: Settings, *, extra: Sequence[Sheet] = (), generated_at: datetime | None = None) -> Pack:
     """The pack of one dataset ``version`` for ``filters`` (period and dimension filters) against
@@ -214,8 +220,7 @@ def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison
     compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
     created = version.created_at.astimezone() if version.created_at.tzinfo else version.created_at
     horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
-    stem = "-".join(["momento-pack", re.sub(r"[^A-Za-z0-9_.-]+", "_", version.dataset), f"v{version.number}",
-                     *([period[0].isoformat(), period[1].isoformat()] if period else [])])
+    stem = pack_stem(version, filters)
     cover = (
         ("Dataset", version.dataset),
         ("Data version", f"{version.number}, created {created:%Y-%m-%d %H:%M}"),

@@ -141,7 +141,7 @@ def test_a_first_visit_compares_three_scenarios_with_the_engines_numbers(analyse
         column = f"{letter.upper()} · {r.scenario.name}"
         s = r.npv[36]
         assert npv[column] == f"{money(s.base, '€')} ({money(s.p10, '€')} – {money(s.p90, '€')})"
-    assert [b.label for b in at.get("download_button")] == ["Export to Excel", "Scenario file (JSON)"] * 3
+    assert [b.label for b in at.main.get("download_button")] == ["Export to Excel", "Scenario file (JSON)"] * 3
 
 
 def test_a_link_preselects_the_scope_and_the_lever_amounts(analysed_store: Path, engine) -> None:
@@ -214,7 +214,7 @@ def test_a_scenario_without_levers_asks_for_one(analysed_store: Path) -> None:
     at.pills(key="a_levers").set_value([]).run()
     assert not at.exception
     assert "Pick at least one lever" in tab(at, "a").info[0].value
-    assert len(at.get("download_button")) == 4, "only B and C can be exported"
+    assert len(at.main.get("download_button")) == 4, "only B and C can be exported"
 
 
 def test_data_that_cannot_support_the_planner_says_what_to_upload(analysed_store: Path) -> None:

@@ -4,7 +4,9 @@ of one initiative, and the ROI planner's "Track as an initiative" control.
 URL parameters of the page (DESIGN.md §7; values equal to the defaults are left out):
 
 - ``initiative``: the selected initiative, as the selector shows it (``#3 · Cut billing waits``); a
-  bare number (``?initiative=3``) opens it too, and so does an old title after a rename;
+  bare number (``?initiative=3``) or an old title after a rename opens it too (the address then shows
+  the selection only once another one is picked: a widget first drawn from session state does not
+  write the URL);
 - ``new``: the New initiative form is open; its inputs ``new_title``, ``new_owner``, ``new_metric``
   (the KPI's label), ``new_start``, ``new_status``, ``new_target``, ``new_invest``, ``new_running``,
   ``new_source`` and one repeated parameter per scope dimension, ``new_<dimension>``
@@ -103,7 +105,11 @@ def where_words(where: Mapping[str, Sequence[str]]) -> str:
 
 def initiative_label(i: Initiative) -> str:
     """What the selector shows, and the ``initiative`` URL parameter: ``#3 · Cut billing waits``."""
-    return f"#{i.id} · {i.title}"
+    return label_of(i.id, i.title)
+
+
+def label_of(initiative_id: int, title: str) -> str:
+    return f"#{initiative_id} · {title.strip()}"
 
 
 def window_text(w) -> str | None:
@@ -234,9 +240,9 @@ def initiatives_list(tracked: Sequence[Tracked], symbol: str) -> None:
         frame, hide_index=True, width="stretch", key=_ROWS, on_select=lambda: _picked(ids), selection_mode="single-row",
         height=min(35 * (frame.height + 1) + 3, 423),
         column_config={
-            "status": st.column_config.TextColumn("Status · start", width=125),
-            "initiative": st.column_config.TextColumn("Initiative (owner)", width=160),
-            "KPI and scope": st.column_config.TextColumn("KPI · scope", width=165),
+            "status": st.column_config.TextColumn("Status · start", width=120),
+            "initiative": st.column_config.TextColumn("Initiative (owner)", width=150),
+            "KPI and scope": st.column_config.TextColumn("KPI · scope", width=150),
             "effect": st.column_config.TextColumn(
                 "Effect (95% CI) · method", width=185,
                 help="Difference-in-differences (DiD) against the rest of the data where there is a comparison "
@@ -245,7 +251,7 @@ def initiatives_list(tracked: Sequence[Tracked], symbol: str) -> None:
             "verdict": st.column_config.TextColumn("Verdict", width=70,
                                                    help="better / worse when the 95% interval excludes no change."),
             "realised ROI": st.column_config.TextColumn(
-                "ROI to date (plan)", width=115,
+                "ROI to date (plan)", width=120,
                 help="Realised: (value to date − cost to date) / cost to date; in brackets what the ROI scenario "
                      "planned for the same months."),
         })
@@ -605,15 +611,16 @@ def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResu
             base = baseline(metric, a.contacts, a.panel, where, start, settings.params())
             target = (base.value + plan.effect[1]) if base.value is not None and plan.effect is not None else None
             try:
-                done = create_initiative(
+                new_id = create_initiative(
                     store, dataset=dataset, title=title, metric=metric, start=start, where=where, owner=owner,
                     target=target, investment=econ.investment, running_cost=econ.running_cost, status=status,
                     source=f"ROI scenario: {result.scenario.name}", baseline=base, plan=plan)
             except ValueError as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
-                st.session_state[f"_{letter}_tracked"] = done
+                st.session_state[f"_{letter}_tracked"] = done = (new_id, title)
         if done is not None:
-            st.success(f"Tracked as initiative #{done}.", icon=":material/task_alt:")
-            st.page_link(PAGE, label=f"Open initiative #{done}", icon=":material/flag:",
-                         query_params={SELECTED: str(done)})
+            new_id, new_title = done
+            st.success(f"Tracked as initiative #{new_id}.", icon=":material/task_alt:")
+            st.page_link(PAGE, label=f"Open initiative #{new_id}", icon=":material/flag:",
+                         query_params={SELECTED: label_of(new_id, new_title)})

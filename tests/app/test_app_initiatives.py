@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from apptest_helpers import by_label, metrics, run_app, shown, table_with
 from dashboard_helpers import page_links
@@ -118,9 +119,10 @@ def test_track_as_an_initiative_stores_the_scenario_and_its_plan(analysed_store:
     assert saved.baseline.value == base.value
     assert saved.target == base.value + plan.effect[1]
     assert any(s.value == f"Tracked as initiative #{saved.id}." for s in at.success)
-    assert ("Open initiative #1", "initiatives", f"initiative={saved.id}") in page_links(at)
+    label = f"#{saved.id} · Faster answers"
+    assert (f"Open initiative #{saved.id}", "initiatives", urlencode({"initiative": label})) in page_links(at)
 
-    page = run_app(PAGE, initiative=str(saved.id))
+    page = run_app(PAGE, initiative=label)  # the link's address
     tiles = metrics(page)
     assert tiles["Predicted effect (P50)"] == fmt.delta(plan.effect[1], "%")
     want = measure("negative_rate", a.contacts, a.panel, {}, START, params=settings.params(), plan=saved.plan,

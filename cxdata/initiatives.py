@@ -196,14 +196,15 @@ class Window:
 
 @dataclass(frozen=True)
 class Realised:
-    """Value of the observed effect, scaled from the plan (see the module docstring)."""
+    """Cost since the start and, with a plan that predicts the KPI, the value of the observed effect
+    scaled from the plan (see the module docstring); value and ROI are None without one."""
 
-    value_per_month: Estimate
-    value_to_date: float
-    cost_to_date: float
-    roi_to_date: float | None
-    planned_roi_to_date: float | None
     months: float
+    cost_to_date: float
+    value_per_month: Estimate | None = None
+    value_to_date: float | None = None
+    roi_to_date: float | None = None
+    planned_roi_to_date: float | None = None
 
 
 @dataclass(frozen=True)
@@ -254,14 +255,22 @@ def difference_in_differences(t_before: Estimate, t_after: Estimate, c_before: E
 
 def windows(start: date, first: date, last: date, max_months: int = MAX_MONTHS) -> tuple[Window | None, Window | None]:
     """The before and after windows of an initiative starting on ``start`` in data covering
-    ``first``–``last``: after = start … min(last, start + max_months); before = as many days just before
-    the start (clipped at ``first``). None for a window the data does not reach."""
+    ``first``–``last``: after = start … min(last, start + max_months); before = as long, just before the
+    start — as many calendar months when the start is the 1st of a month, else as many days — clipped
+    to the data (a start after the data ends measures the data's last stretch as "before"). None for a
+    window the data does not reach."""
     cap = _add_months(start, max_months) - timedelta(days=1)
     after = Window(start, min(last, cap)) if start <= last else None
-    length = (after.end - after.start) if after else (cap - start)
-    before_end = start - timedelta(days=1)
-    before = Window(max(first, before_end - length), before_end) if before_end >= first else None
-    return before, after
+    before_end = min(start - timedelta(days=1), last)
+    if before_end < first:
+        return None, after
+    if start.day == 1:
+        end = after.end if after else cap
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        before_start = _add_months(start, -months) if after else _add_months(before_end + timedelta(days=1), -months)
+    else:
+        before_start = before_end - ((after.end if after else cap) - start)
+    return Window(max(first, before_start), before_end), after
 
 
 def _add_months(d: date, months: int) -> date:
@@ -369,9 +378,13 @@ def _placebo(m: Metric, treated: pl.DataFrame, control: pl.DataFrame, w: Window,
 
 def _monthly(m: Metric, treated: pl.DataFrame, control: pl.DataFrame | None, first: Window | None,
              last: Window | None, params: Params) -> pl.DataFrame | None:
+    """The KPI by calendar month over both windows, in the scope and the comparison group; a first
+    month the windows only clip (a start mid-month) is left out, as a handful of days would look
+    like a month."""
     if first is None or last is None:
         return None
-    span = Filters.of(first.start, last.end)
+    begin = first.start if first.start.day == 1 else _add_months(first.start.replace(day=1), 1)
+    span = Filters.of(begin, last.end)
     groups = [(IN_SCOPE, treated)] + ([(COMPARISON, control)] if control is not None else [])
     return pl.concat([compute(m, rows, by=["month"], filters=span, params=params)
                       .select("month", pl.lit(name).alias("group"), "value", "low", "high", "n", "small")
@@ -379,18 +392,35 @@ def _monthly(m: Metric, treated: pl.DataFrame, control: pl.DataFrame | None, fir
 
 
 def _realised(plan: Plan | None, effect: Estimate | None, after: Window, investment: float,
-              running_cost: float) -> Realised | None:
+              running_cost: float) -> Realised:
+    months = after.months
+    cost = investment + running_cost * months
     if plan is None or plan.effect is None or effect is None or effect.value is None or plan.effect[1] == 0:
-        return None
+        return Realised(months, cost)
     scale = plan.value_per_month / plan.effect[1]
     low, high = sorted((effect.low * scale, effect.high * scale))
     per_month = Estimate(effect.value * scale, low, high, effect.n)
-    months = after.months
-    cost = investment + running_cost * months
     value = per_month.value * months
     planned = plan.value_per_month * months
-    return Realised(per_month, value, cost, (value - cost) / cost if cost else None,
-                    (planned - cost) / cost if cost else None, months)
+    return Realised(months, cost, per_month, value, (value - cost) / cost if cost else None,
+                    (planned - cost) / cost if cost else None)
+
+
+def verdict(effect: Estimate | None, higher_is_better: bool) -> str:
+    """``better`` / ``worse`` when the 95% interval of the effect excludes 0, else ``no clear change``
+    (``not measured yet`` without one)."""
+    if effect is None or effect.value is None:
+        return "not measured yet"
+    if effect.low is None or effect.high is None or effect.low <= 0 <= effect.high:
+        return "no clear change"
+    return "better" if (effect.value > 0) == higher_is_better else "worse"
+
+
+def planned_target(baseline: Estimate, plan: Plan | None) -> float | None:
+    """The target a plan implies: the baseline plus the predicted effect (P50); None without either."""
+    if plan is None or plan.effect is None or baseline.value is None:
+        return None
+    return baseline.value + plan.effect[1]
 
 
 # ---------------------------------------------------------------- the list
@@ -406,7 +436,7 @@ class Tracked:
         """What the list sorts by within a status: realised value to date, else the planned 36-month
         NPV, else 0."""
         r = self.measurement.realised
-        if r is not None:
+        if r is not None and r.value_to_date is not None:
             return r.value_to_date
         plan = self.initiative.plan
         return plan.npv_36 if plan is not None else 0.0
@@ -438,7 +468,9 @@ def portfolio_table(tracked: Sequence[Tracked]) -> pl.DataFrame:
             "before": value(ms.before, "value"), "after": value(ms.after, "value"),
             "effect": value(e, "value"), "effect low": value(e, "low"), "effect high": value(e, "high"),
             "method": "difference-in-differences" if ms.did is not None else "before/after" if ms.change else "",
+            "verdict": verdict(e, ms.metric.higher_is_better),
             "planned effect": None if i.plan is None or i.plan.effect is None else i.plan.effect[1],
+            "cost to date": None if r is None else r.cost_to_date,
             "realised value to date": None if r is None else r.value_to_date,
             "realised ROI to date": None if r is None else r.roi_to_date,
             "planned ROI to date": None if r is None else r.planned_roi_to_date,
@@ -447,7 +479,7 @@ def portfolio_table(tracked: Sequence[Tracked]) -> pl.DataFrame:
     schema = {"id": pl.Int64, "title": pl.String, "owner": pl.String, "status": pl.String, "KPI": pl.String,
               "unit": pl.String, "scope": pl.String, "start": pl.Date, "baseline": pl.Float64, "target": pl.Float64,
               "before": pl.Float64, "after": pl.Float64, "effect": pl.Float64, "effect low": pl.Float64,
-              "effect high": pl.Float64, "method": pl.String, "planned effect": pl.Float64,
-              "realised value to date": pl.Float64, "realised ROI to date": pl.Float64,
+              "effect high": pl.Float64, "method": pl.String, "verdict": pl.String, "planned effect": pl.Float64,
+              "cost to date": pl.Float64, "realised value to date": pl.Float64, "realised ROI to date": pl.Float64,
               "planned ROI to date": pl.Float64, "investment": pl.Float64, "running cost a month": pl.Float64}
     return pl.DataFrame(rows, schema=schema)

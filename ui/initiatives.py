@@ -29,8 +29,8 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import initiative_chart, labelled
 from cxdata.initiatives import (STATUSES, Initiative, Measurement, Tracked, baseline, create_initiative,
-                                delete_initiative, list_initiatives, measure, plan_from, portfolio, portfolio_table,
-                                update_initiative)
+                                delete_initiative, list_initiatives, measure, plan_from, planned_target, portfolio,
+                                portfolio_table, update_initiative, verdict)
 from cxdata.metrics import REGISTRY, Base, Estimate, Metric, Params, availability
 from cxdata.metrics import delta as estimate_delta
 from cxdata.roi import ScenarioResult, scenario_to_dict
@@ -84,15 +84,6 @@ def value_caption(e: Estimate | None, unit: str, symbol: str, window: str | None
     parts = [window] if window else []
     parts += [fmt.interval(e.low, e.high, unit, symbol), f"n = {fmt.count(e.n)}"]
     return " · ".join(p for p in parts if p)
-
-
-def verdict(e: Estimate | None, higher_is_better: bool) -> str:
-    """``better`` / ``worse`` when the 95% interval excludes 0, else ``no clear change``."""
-    if e is None or e.value is None:
-        return "not measured yet"
-    if e.low is None or e.high is None or e.low <= 0 <= e.high:
-        return "no clear change"
-    return "better" if (e.value > 0) == higher_is_better else "worse"
 
 
 def _coloured(word: str) -> str:
@@ -218,7 +209,7 @@ def list_frame(tracked: Sequence[Tracked], symbol: str) -> pl.DataFrame:
             "initiative": r["title"] + (f" ({r['owner']})" if r["owner"] else ""),
             "KPI and scope": f"{r['KPI']} · {scope_words(t.initiative.where)}",
             "effect": f"{short_change(ms.effect, unit, symbol)} {method}" if method else "not measured yet",
-            "verdict": SHORT_VERDICTS.get(word := verdict(ms.effect, ms.metric.higher_is_better), word),
+            "verdict": SHORT_VERDICTS.get(r["verdict"], r["verdict"]),
             "realised ROI": realised,
         })
     schema = {"status": pl.String, "initiative": pl.String, "KPI and scope": pl.String, "effect": pl.String,
@@ -336,18 +327,8 @@ def pre_trend_note(ms: Measurement) -> None:
                          "trends assumption is plausible."))
 
 
-def chart_months(ms: Measurement) -> pl.DataFrame | None:
-    """The monthly frame without a partial first month (a window that starts on the last days of a
-    month gives that month a handful of rows, which would stretch the chart's scale)."""
-    if ms.monthly is None or not ms.monthly.height:
-        return None
-    first = ms.before_window or ms.after_window
-    start = first.start if first.start.day == 1 else (first.start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return ms.monthly.filter(pl.col("month") >= start)
-
-
 def monthly_chart(i: Initiative, ms: Measurement, symbol: str) -> None:
-    frame = chart_months(ms)
+    frame = ms.monthly
     if frame is None or not frame.height:
         return
     m = ms.metric
@@ -382,9 +363,11 @@ def plan_block(i: Initiative, ms: Measurement, symbol: str) -> None:
     m, unit, plan, r = ms.metric, ms.metric.unit, i.plan, ms.realised
     st.markdown("**Against the plan**")
     if plan is None:
+        spent = (f" Cost to date {fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months." if r is not None
+                 else "")
         st.caption(plain(f"Not created from an ROI scenario, so there is no prediction to compare with. Investment "
                          f"{fmt.money(i.investment, symbol)}, running cost {fmt.money(i.running_cost, symbol)} a "
-                         "month. Track a scenario from the ROI planner to see realised value against its plan."))
+                         f"month.{spent} Track a scenario from the ROI planner to see realised value against its plan."))
         return
     slots = st.columns(4)
     if plan.effect is not None:
@@ -401,7 +384,7 @@ def plan_block(i: Initiative, ms: Measurement, symbol: str) -> None:
            + (" · difference-in-differences" if ms.did is not None else " · before/after"))
           if effect and effect.low is not None else "Not measured yet.",
           "The difference-in-differences where there is a comparison group, else the change from before to after.")
-    if r is None:
+    if r is None or r.value_per_month is None:
         why = ("no data after the start yet" if ms.after is None or not ms.after.n
                else "the plan has no effect on this KPI to scale by")
         _tile(slots[2], "Realised value a month", "–",
@@ -609,7 +592,7 @@ def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResu
         if st.button("Create the initiative", type="primary", key=f"_{letter}_track"):
             plan = plan_from(result, metric, scenario_to_dict(result.scenario))
             base = baseline(metric, a.contacts, a.panel, where, start, settings.params())
-            target = (base.value + plan.effect[1]) if base.value is not None and plan.effect is not None else None
+            target = planned_target(base, plan)
             try:
                 new_id = create_initiative(
                     store, dataset=dataset, title=title, metric=metric, start=start, where=where, owner=owner,

@@ -54,11 +54,12 @@ class Alert(SQLModel, table=True):
         return json.loads(self.where_json)
 
     def describe(self) -> str:
-        """``Escalation rate of channel = chatbot; touchpoint = billing above 30``."""
+        """The rule in words: ``Escalation rate (chatbot · billing) above 30%``, ``NPS (Small Business)
+        falls by at least 5 points``."""
         m = REGISTRY[self.metric]
-        scope = "; ".join(f"{k} = {', '.join(v)}" for k, v in self.where.items()) or "all contacts and customers"
-        unit = "%" if m.unit == "%" and self.rule not in CHANGE_RULES else f" {_unit_words(m)}"
-        return f"{m.label} of {scope} {RULES[self.rule]} {self.threshold:g}{unit}"
+        scope = " · ".join(", ".join(v) for _, v in sorted(self.where.items()))
+        unit = "%" if m.unit == "%" and self.rule not in CHANGE_RULES else f" {_unit_words(m)}".rstrip()
+        return f"{m.label}{f' ({scope})' if scope else ''} {RULES[self.rule]} {self.threshold:g}{unit}"
 
 
 class AlertCheck(SQLModel, table=True):
@@ -209,11 +210,12 @@ def _status(alert: Alert, now: Estimate, prev: Estimate | None) -> str:
 
 
 def _message(alert: Alert, m: Metric, c: AlertCheck) -> str:
-    """``… — Escalation rate 31.2% in Oct 2026 (95% CI 26.6–36.3%, n = 349), +6.7 pts against the month
-    before (24.5%); crossed: above 30.`` Numbers as the dashboard prints them (money without a symbol)."""
+    """``Escalation rate (chatbot · billing) above 30% — 31.2% in Oct 2026 (95% CI 26.6–36.3%, n = 349),
+    +6.7 pts against the month before (24.5%); crossed: above 30.`` The KPI's name is repeated only when
+    the alert's name lacks it. Numbers as the dashboard prints them (money without a symbol)."""
     if c.value is None:
         return f"{alert.name}: no data in {c.month:%b %Y}." if c.month else f"{alert.name}: no data."
-    text = f"{m.label} {fmt.number(c.value, m.unit, '')} in {c.month:%b %Y}"
+    text = f"{'' if m.label in alert.name else m.label + ' '}{fmt.number(c.value, m.unit, '')} in {c.month:%b %Y}"
     if c.low is not None:
         text += f" ({fmt.interval(c.low, c.high, m.unit, '')}, n = {c.n:,})"
     if c.previous is not None:

@@ -44,7 +44,7 @@ def test_the_form_creates_an_alert_and_the_list_shows_its_check(analysed_store: 
     [alert] = list_alerts(Store(analysed_store), "sample")
     assert (alert.metric, alert.rule, alert.threshold, alert.min_n, alert.where) == (
         "escalation_rate", "above", 30.0, 30, CHATBOT_BILLING)
-    assert alert.name == "Escalation rate of channel = chatbot; touchpoint = billing above 30%"
+    assert alert.name == "Escalation rate (chatbot · billing) above 30%"
     check = engine_check(a, settings, name=alert.name, metric="escalation_rate", rule="above", threshold=30.0,
                          where=CHATBOT_BILLING)
     texts = [shown(m.value) for m in at.markdown]

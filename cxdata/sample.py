@@ -22,6 +22,10 @@ The data-generating mechanism is the one of METHOD.md §5.1; every planted coeff
 * **Follow-ups**: an unresolved contact brings the customer back on the same reason within 1–10
   days with probability ``follow_up_rate``, often in another channel (``follow_up_channels``), so
   repeat contacts, first-contact resolution and channel hopping are in the data.
+* **Planted initiative**: from ``initiative_start`` (1 July 2026) phone contacts about billing wait
+  ``initiative_wait_factor`` (half) as long — the Billing team was staffed up — so their negative
+  experiences fall while every other contact is untouched: the case a difference-in-differences
+  measures (``cxdata.initiatives``).
 * **Confounding**: the Small Business segment waits ``confounded_wait_factor`` times longer (so it has
   more negative experiences) *and* churns more through ``g_seg``; a churn model without the segment
   overstates ``gamma_neg``.
@@ -323,6 +327,15 @@ class SampleParams:
 
     # Lever for re-simulation: channel → factor applied to waits before P(neg) is computed.
     wait_multiplier: tuple[tuple[str, float], ...] = ()
+
+    # Planted initiative (issue 7): from ``initiative_start`` the Billing team is staffed up and the
+    # waits of phone contacts about billing are multiplied by ``initiative_wait_factor``; nothing else
+    # changes, so a difference-in-differences of phone × billing against every other contact recovers
+    # its effect. ``None`` switches it off: the counterfactual, with the same random numbers.
+    initiative_start: date | None = date(2026, 7, 1)
+    initiative_channel: str = "phone"
+    initiative_touchpoint: str = "billing"
+    initiative_wait_factor: float = 0.5
 
     def __post_init__(self) -> None:
         unknown = {c for c, _ in self.wait_multiplier} - set(CHANNELS)
@@ -647,18 +660,30 @@ def _lever(params: SampleParams) -> np.ndarray:
     return factor
 
 
+def _in_initiative(params: SampleParams, contacts: _Contacts) -> np.ndarray:
+    """Contacts the planted initiative reaches: its channel and touchpoint, on or after its start."""
+    if params.initiative_start is None:
+        return np.zeros(contacts.channel.size, dtype=bool)
+    start_day = (params.initiative_start - date(1970, 1, 1)).days
+    return ((contacts.channel == CHANNELS.index(params.initiative_channel))
+            & (contacts.touchpoint == TOUCHPOINTS.index(params.initiative_touchpoint))
+            & (contacts.day >= start_day))
+
+
 def _experience(params: SampleParams, contacts: _Contacts,
                 cust: _Customers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Waits, P(neg) and the latent negative experience of every potential contact.
 
     wait_seconds = round(60 · wait_std · wait_mean_minutes[channel] · confounded_wait_factor^[SB]
-    · lever[channel], 1) for contacts that queue for a human, else 0; P(neg) is the E-model of the
+    · lever[channel] · initiative_wait_factor^[planted initiative], 1) for contacts that queue for a
+    human, else 0; P(neg) is the E-model of the
     module docstring on the rounded wait; neg = [u_neg < P(neg)].
     """
     sb = cust.segment[contacts.customer] == SEGMENTS.index(CONFOUNDED_SEGMENT)
     minutes = (contacts.wait_std * _vec(params.wait_mean_minutes, CHANNELS)[contacts.channel]
                * np.where(sb, params.confounded_wait_factor, 1.0)
-               * _lever(params)[contacts.channel])
+               * _lever(params)[contacts.channel]
+               * np.where(_in_initiative(params, contacts), params.initiative_wait_factor, 1.0))
     queued = ~contacts.automated | contacts.escalated
     wait_seconds = np.where(queued, np.round(minutes * 60, 1), 0.0)
     logit = (params.e_intercept

@@ -5,9 +5,10 @@ One writer per format serves every export:
 - :func:`workbook` (openpyxl): a cover sheet (title, filters, data version, notes) and one sheet per
   table, with header styling, number formats by column (or by cell, from the cells' units), fitted
   column widths, and the table's charts as PNG images beside it (Vega-Lite specs rendered by
-  ``vl-convert``, Altair's own image engine, with a fixed width and no network access). Text cells
-  that begin with ``=``, ``+``, ``-`` or ``@`` are written with a quote prefix so that no formula runs
-  when the file is opened (CSV/formula injection).
+  ``vl-convert``, Altair's own image engine, with a fixed width and no network access). Every text is
+  written as a string cell (:func:`text_cell`), never a formula, and one that begins with ``=``, ``+``,
+  ``-`` or ``@`` also carries Excel's quote prefix, so no formula runs when the file is opened or the
+  cell is edited (formula injection), while the text itself stays exactly as it was.
 - :func:`html_report`: the same cover and tables as one standalone HTML page, every number printed
   as the pages print it (:mod:`cxdata.format`), every text HTML-escaped, and the charts interactive
   through one inlined Vega/Vega-Lite/Vega-Embed bundle (no network access needed to open it).
@@ -32,6 +33,7 @@ from datetime import date, datetime
 
 import polars as pl
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -54,9 +56,15 @@ UNIT_FORMATS = {"%": "0.0", "points": "0.0", "score": "0.00", "seconds": "#,##0"
                 "count": "#,##0", "whole %": "0", "ratio": "0.00"}
 
 
-def safe_text(value: str) -> str:
-    """Text that a spreadsheet will not read as a formula: a risky first character gets a leading quote."""
-    return "'" + value if value.startswith(_RISKY_PREFIXES) else value
+def text_cell(ws, value: str) -> Cell:
+    """A cell for ``ws.append`` holding ``value`` as text: a string cell (openpyxl would make a formula of
+    ``=…``), with Excel's quote prefix when it begins with a character a spreadsheet reads as the start of
+    a formula (so editing it keeps it text), and without the control characters XML cannot hold."""
+    cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    if value.startswith(_RISKY_PREFIXES):
+        cell.quotePrefix = True
+    return cell
 
 
 @dataclass
@@ -124,9 +132,9 @@ def shown(value: object, unit: str | None = None, symbol: str = "€", number_fo
     return str(value)
 
 
-def _cell(value):
+def _cell(ws, value):
     if isinstance(value, str):
-        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))  # control characters XML cannot hold
+        return text_cell(ws, value)
     if isinstance(value, float) and value != value:  # NaN
         return None
     return value
@@ -148,11 +156,11 @@ def workbook(title: str, cover: Sequence[tuple[str, object]], sheets: Sequence[S
     wb = Workbook()
     ws = wb.active
     ws.title = "Cover"
-    ws.append([_cell(title)])
+    ws.append([_cell(ws, title)])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     for label, value in cover:
-        ws.append([_cell(str(label)), _cell(value if not isinstance(value, (list, tuple, dict)) else str(value))])
+        ws.append([_cell(ws, str(label)), _cell(ws, value if not isinstance(value, (list, tuple, dict)) else str(value))])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
         ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 28
@@ -168,17 +176,17 @@ def workbook(title: str, cover: Sequence[tuple[str, object]], sheets: Sequence[S
 def _write_sheet(ws, sheet: Sheet) -> None:
     row0 = 1
     if sheet.note:
-        ws.append([_cell(sheet.note)])
+        ws.append([_cell(ws, sheet.note)])
         ws["A1"].font = Font(italic=True)
         row0 = 3
         ws.append([])
     columns = sheet.frame.columns
-    ws.append([_cell(c) for c in columns])
+    ws.append([_cell(ws, c) for c in columns])
     for j in range(1, len(columns) + 1):
         c = ws.cell(row0, j)
         c.fill, c.font, c.alignment = _HEADER_FILL, _HEADER_FONT, Alignment(wrap_text=True, vertical="top")
     for row in sheet.frame.iter_rows():
-        ws.append([_cell(v) for v in row])
+        ws.append([_cell(ws, v) for v in row])
     for j, name in enumerate(columns, 1):
         fmt_ = sheet.formats.get(name)
         dtype = sheet.frame.schema[name]

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from cxdata.export import text_cell
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -22,25 +22,17 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 def xlsx_bytes(frame: pl.DataFrame, sheet: str = "problems") -> bytes:
     """One-sheet workbook written with openpyxl (xlsxwriter is not a dependency).
 
-    Text is always stored as text: a cell value such as ``=HYPERLINK(...)`` from an uploaded file
-    must not become a formula, and characters XML cannot hold are dropped.
+    Text is always stored as text (:func:`cxdata.export.text_cell`): a cell value such as
+    ``=HYPERLINK(...)`` from an uploaded file must not become a formula.
     """
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet)
     ws.append(frame.columns)
     for row in frame.iter_rows():
-        ws.append([_cell(ws, value) for value in row])
+        ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _cell(ws, value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"
-    return cell
 
 
 def download_buttons(load: Callable[[], pl.DataFrame], stem: str, key: str) -> None:

@@ -21,7 +21,7 @@ def test_xlsx_keeps_text_as_text_and_drops_characters_xml_cannot_hold() -> None:
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("row", "value", "problem")
     assert rows[1] == (3, "=HYPERLINK(\"http://x\",\"click\")", "not a date")
-    assert sheet["B2"].data_type == "s", "a formula-looking value stays a string"
+    assert sheet["B2"].data_type == "s" and sheet["B2"].quotePrefix, "a formula-looking value stays a string"
     assert rows[2] == (7, "Perché così", "not a number")
 
 

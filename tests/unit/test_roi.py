@@ -183,8 +183,8 @@ def test_scenario_workbook_carries_the_numbers_and_no_formula(planner):
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Cover", "Levers", "Results", "Checks", "Assumptions", "Cost per contact"]
     cover = {r[0]: r[1] for r in wb["Cover"].iter_rows(min_row=3, values_only=True)}
-    assert cover["Scenario"].startswith("'=HYPERLINK")  # text, not a formula
-    assert wb["Cover"]["B3"].data_type == "s"
+    assert cover["Scenario"].startswith("=HYPERLINK")  # text, not a formula (a string cell, quote prefix)
+    assert wb["Cover"]["B3"].data_type == "s" and wb["Cover"]["B3"].quotePrefix
     results = {r[0]: r for r in wb["Results"].iter_rows(min_row=4, values_only=True)}
     assert results["NPV 36 months"][2] == pytest.approx(result.npv[36].base)
     assert results["customers retained a month"][3] == pytest.approx(result.churners_avoided.p10)

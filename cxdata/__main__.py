@@ -246,7 +246,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from cxdata.analysis import load_or_analyse
     from cxdata.format import period_text, where_text
     from cxdata.metrics import Filters
-    from cxdata.pack import meeting_pack, pack_html, pack_workbook
+    from cxdata.pack import action_sheets, meeting_pack, pack_html, pack_workbook
     from cxdata.periods import PREVIOUS, comparison_of, data_span, default_period
     from cxdata.settings import load_settings
 
@@ -295,7 +295,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
         raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
                        "widen the period or check the values.")
-    pack = meeting_pack(a, version, filters, compared, settings)
+    pack = meeting_pack(a, version, filters, compared, settings, extra=action_sheets(store, version, a, settings))
     if outputs["xlsx"] is not None:
         outputs["xlsx"].write_bytes(pack_workbook(pack))
     if outputs["html"] is not None:

@@ -14,7 +14,8 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
   chart each (the Overview's trend, :func:`cxdata.metrics.compute` by month);
 - **Churn by negatives** — :func:`cxdata.dashboard.churn_by_negatives` (Churn & Revenue);
 - **Key drivers** — ``Analysis.drivers`` (Churn & Revenue);
-- then any ``extra`` sheets (initiatives, triggered alerts…).
+- then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** (the Initiatives page's
+  list) and the **Alerts** with their check on the version, which the app and the command line pass.
 
 :func:`pack_workbook` and :func:`pack_html` write it with the one writer per format in
 :mod:`cxdata.export`.
@@ -30,13 +31,15 @@ from datetime import date, datetime
 import polars as pl
 
 from cxdata import format as fmt
+from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
 from cxdata.charts import BAD, PRIMARY, interval_bars, labelled, trend_chart
 from cxdata.dashboard import BUCKETS, churn_by_negatives, headlines, moments_in_scope, overview_tiles, trend_metrics
 from cxdata.export import Sheet, html_report, workbook
-from cxdata.metrics import MIN_ANSWERS, Base, Filters, compute
+from cxdata.initiatives import Tracked, portfolio, portfolio_table
+from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, compute
 from cxdata.settings import Settings
-from cxdata.store import VersionInfo
+from cxdata.store import Store, VersionInfo
 
 #: Moments of service in the pack (the Overview shows the first five of the same list).
 TOP_MOMENTS = 10
@@ -198,6 +201,59 @@ def drivers_sheet(a: Analysis) -> Sheet | None:
         "Where the explained variance of a CSAT of 1–2 is shared among correlated drivers (relative weights, "
         "bootstrap 95% intervals), over all contacts — not the effect of changing one driver."),
         units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=[chart])
+
+
+def initiatives_sheet(tracked: Sequence[Tracked], settings: Settings) -> Sheet | None:
+    """The Initiatives page's list (:func:`cxdata.initiatives.portfolio_table`), ROI in percent."""
+    if not tracked:
+        return None
+    table = portfolio_table(tracked).with_columns(
+        pl.col("unit").replace("money", settings.currency),
+        *(pl.col(c) * 100 for c in ("realised ROI to date", "planned ROI to date")))
+    units = [t.measurement.metric.unit for t in tracked]
+    changes = ["±" + u for u in units]
+    return Sheet("Initiatives", table.drop("id"), note=(
+        "Each initiative in its own scope (the pack's filters do not apply): the KPI before and after its start, "
+        "the effect (difference-in-differences against the rest of the data where there is a comparison group, "
+        "else after − before) with its 95% interval, and value and ROI to date against its ROI scenario's plan. "
+        "Sorted by status, then by impact."),
+        units={"baseline": units, "target": units, "before": units, "after": units, "effect": changes,
+               "effect low": changes, "effect high": changes, "planned effect": changes, "cost to date": "amount",
+               "realised value to date": "amount", "realised ROI to date": "whole %", "planned ROI to date": "whole %",
+               "investment": "amount", "running cost a month": "amount"})
+
+
+def alerts_sheet(outcomes: Sequence[Outcome]) -> Sheet | None:
+    """Every enabled alert's check on this version, those that fired first."""
+    if not outcomes:
+        return None
+    ordered = sorted(outcomes, key=lambda o: not o.fired)
+    units = [REGISTRY[o.alert.metric].unit for o in ordered]
+    frame = pl.DataFrame({
+        "alert": [o.alert.name for o in ordered], "status": [o.check.status for o in ordered],
+        "month": [o.check.month for o in ordered], "value": [o.check.value for o in ordered],
+        "95% low": [o.check.low for o in ordered], "95% high": [o.check.high for o in ordered],
+        "n": [o.check.n for o in ordered], "month before": [o.check.previous for o in ordered],
+        "rule": [RULES[o.alert.rule] for o in ordered], "threshold": [o.alert.threshold for o in ordered],
+        "message": [o.check.message for o in ordered],
+    }, schema={"alert": pl.String, "status": pl.String, "month": pl.Date, "value": pl.Float64, "95% low": pl.Float64,
+               "95% high": pl.Float64, "n": pl.Int64, "month before": pl.Float64, "rule": pl.String,
+               "threshold": pl.Float64, "message": pl.String})
+    return Sheet("Alerts", frame, note=(
+        "Threshold alerts checked on the data's last month (the pack's filters do not apply): above / below, or a "
+        "rise / fall of at least the threshold against the month before; fewer answers than an alert's minimum "
+        "never fire."), units={"value": units, "95% low": units, "95% high": units, "month before": units,
+                               "n": "count"})
+
+
+def action_sheets(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> list[Sheet]:
+    """The Initiatives and Alerts sheets of a version (none when it has neither), measured on the
+    analysis' frames as the Initiatives and Alerts pages do."""
+    params = settings.params()
+    tracked = portfolio(store, version.dataset, a.contacts, a.panel, params)
+    outcomes = evaluate(store, version.dataset, version.version_id, params=params,
+                        horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel))
+    return [s for s in (initiatives_sheet(tracked, settings), alerts_sheet(outcomes)) if s is not None]
 
 
 def pack_stem(version: VersionInfo, filters: Filters) -> str:

@@ -9,13 +9,9 @@ control is drawn).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 import streamlit as st
 
-from cxdata.analysis import Analysis
-from cxdata.export import Sheet
-from cxdata.pack import meeting_pack, pack_html, pack_stem, pack_workbook
+from cxdata.pack import Pack, action_sheets, meeting_pack, pack_html, pack_stem, pack_workbook
 from cxdata.settings import Settings
 from cxdata.store import Store
 from ui.dashboard import page_analysis
@@ -24,18 +20,15 @@ from ui.filters import Scope, current_scope
 from ui.settings import current_settings
 from ui.text import plain
 
-#: More sheets for the pack, from the scope and the analysis (e.g. initiatives, alerts that fired).
-ExtraSheets = Callable[[Scope, Analysis], Sequence[Sheet]]
-
-
-def build_pack(store: Store, scope: Scope, settings: Settings, extra: ExtraSheets | None = None):
-    """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period."""
+def build_pack(store: Store, scope: Scope, settings: Settings) -> Pack:
+    """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period,
+    with the version's initiatives and alerts."""
     a, _problem = page_analysis(store, scope.version, settings)
-    sheets = extra(scope, a) if extra is not None else ()
-    return meeting_pack(a, scope.version, scope.filters, scope.comparison_filters, settings, extra=sheets)
+    return meeting_pack(a, scope.version, scope.filters, scope.comparison_filters, settings,
+                        extra=action_sheets(store, scope.version, a, settings))
 
 
-def pack_control(store: Store, extra: ExtraSheets | None = None) -> None:
+def pack_control(store: Store) -> None:
     """The Meeting pack popover: what it holds and two downloads (Excel, HTML); nothing without data."""
     scope = current_scope()
     if scope is None:
@@ -46,14 +39,14 @@ def pack_control(store: Store, extra: ExtraSheets | None = None) -> None:
         st.markdown("**This view's numbers, to take to a meeting**")
         st.caption(plain(f"Dataset {scope.dataset}, version {scope.version.number} · {scope.describe()}. KPI tiles "
                          "with their change, headlines, the moments of service with the most revenue at risk, the "
-                         "trend of every KPI, churn by negative experiences and the key drivers."))
+                         "trend of every KPI, churn by negative experiences, the key drivers, the initiatives and the alerts."))
         row = st.container(horizontal=True)
-        row.download_button("Excel workbook", lambda: pack_workbook(build_pack(store, scope, settings, extra)),
+        row.download_button("Excel workbook", lambda: pack_workbook(build_pack(store, scope, settings)),
                             file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="_pack_xlsx", on_click="ignore",
                             icon=":material/table_view:",
                             help="A cover with the filters, period and data version, one sheet per table, "
                                  "charts as images (a few seconds to make).")
-        row.download_button("HTML report", lambda: pack_html(build_pack(store, scope, settings, extra)).encode("utf-8"),
+        row.download_button("HTML report", lambda: pack_html(build_pack(store, scope, settings)).encode("utf-8"),
                             file_name=f"{stem}.html", mime="text/html", key="_pack_html", on_click="ignore",
                             icon=":material/article:",
                             help="One page with the same tables and interactive charts; opens in any browser, "

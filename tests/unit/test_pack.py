@@ -149,7 +149,7 @@ def test_charts_are_images_and_extra_sheets_follow(case) -> None:
                       "Churn by negatives": 1, "Key drivers": 1, "Alerts": 0}
     image = case.book["Trend by month"]._images[0]
     assert image.format == "png" and image.width >= 700
-    assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("'+1 escalations", 12.5)]
+    assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("+1 escalations", 12.5)]
 
 
 def table_without_note(ws) -> list[dict]:
@@ -161,7 +161,8 @@ def test_formula_looking_text_arrives_as_text_and_no_cell_is_a_formula(case) -> 
     ws = case.book["Moments of service"]
     segment = cells_of(ws, "segment")
     injected = [c for c in segment if INJECTED in str(c.value)]
-    assert len(injected) == 1 and injected[0].data_type == "s" and injected[0].value == "'" + INJECTED
+    assert len(injected) == 1 and injected[0].data_type == "s" and injected[0].value == INJECTED
+    assert injected[0].quotePrefix  # Excel keeps it text when the cell is edited
     assert all(c.data_type != "f" for sheet in case.book.worksheets for row in sheet.iter_rows() for c in row)
 
 
@@ -229,3 +230,48 @@ def test_cli_refuses_other_file_types(tmp_path) -> None:
     run = export(tmp_path / "empty", "--out", str(tmp_path / "pack.csv"))
     assert run.returncode == 2
     assert run.stderr == f"error: '{tmp_path / 'pack.csv'}': the meeting pack is written as .xlsx or .html.\n"
+
+
+def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sample_analysis) -> None:
+    """An initiative and two alerts on the sample: the pack's Initiatives sheet holds what
+    ``measure`` gives, the Alerts sheet what ``check_alert`` gives, the fired alert first."""
+    from datetime import date
+
+    from cxdata.alerts import FIRED, OK, Alert, check_alert, create_alert, delete_alert
+    from cxdata.initiatives import create_initiative, delete_initiative, measure
+    from cxdata.pack import action_sheets
+
+    version = sample_store.active_version("sample")
+    a, settings = sample_analysis, Settings()
+    scope = {"channel": ["phone"], "touchpoint": ["billing"]}
+    initiative = create_initiative(sample_store, dataset="sample", title="=Billing staffing", metric="negative_rate",
+                                   start=date(2026, 7, 1), where=scope, investment=50_000, running_cost=2_000,
+                                   status="active")
+    quiet = create_alert(sample_store, dataset="sample", metric="nps", rule="above", threshold=99)
+    loud = create_alert(sample_store, dataset="sample", metric="escalation_rate", rule="above", threshold=1,
+                        where={"channel": ["chatbot"]})
+    try:
+        sheets = {s.title: s for s in action_sheets(sample_store, version, a, settings)}
+        (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
+        pack = meeting_pack(a, version, Filters.of(start, end), Filters.of(*comparison), settings,
+                            extra=list(sheets.values()))
+        book = load_workbook(io.BytesIO(pack_workbook(pack)))
+    finally:
+        delete_initiative(sample_store, initiative)
+        for alert_id in (quiet, loud):
+            delete_alert(sample_store, alert_id)
+    row = table(book["Initiatives"])[0]
+    m = measure("negative_rate", a.contacts, a.panel, scope, date(2026, 7, 1), params=settings.params(),
+                investment=50_000, running_cost=2_000)
+    assert row["title"] == "=Billing staffing" and book["Initiatives"]["A4"].data_type == "s"
+    assert same([row["before"], row["after"], row["effect"], row["effect low"], row["effect high"]],
+                [m.before.value, m.after.value, m.did.value, m.did.low, m.did.high])
+    assert row["method"] == "difference-in-differences" and same(row["cost to date"], m.realised.cost_to_date)
+    alerts = table(book["Alerts"])
+    assert [r["status"] for r in alerts] == [FIRED, OK]
+    expected = check_alert(Alert(dataset="sample", name="x", metric="escalation_rate", rule="above", threshold=1,
+                                 where_json=json.dumps({"channel": ["chatbot"]})), a.contacts, a.panel, settings.params())
+    fired = alerts[0]
+    assert same([fired["value"], fired["95% low"], fired["95% high"], fired["n"], fired["month before"]],
+                [expected.value, expected.low, expected.high, expected.n, expected.previous])
+    assert fired["month"].date() == expected.month and fired["alert"].startswith("Escalation rate (chatbot)")

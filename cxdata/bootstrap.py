@@ -1,10 +1,14 @@
-"""First start: an empty store gets the sample company, through the real import path (DESIGN.md §6)."""
+"""First start: an empty store gets the sample company, through the real import path (DESIGN.md §6),
+and — in the app — an example initiative and two example alerts on it, so a newcomer sees the loop
+closed: the sample's planted initiative measured by a difference-in-differences, and an alert firing.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from cxdata.ingest import import_file
+from cxdata.sample import SampleParams
 from cxdata.store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -36,3 +40,29 @@ def ensure_sample(store: Store, directory: Path = SAMPLE_DIR) -> bool:
         import_file(store, path.read_bytes(), path.name, table, dataset=SAMPLE_DATASET)
     store.set_setting(_LOADED, True)
     return True
+
+
+def seed_examples(store: Store) -> None:
+    """Add the sample's example initiative (its planted one: Billing staffed up from 1 July 2026, phone
+    waits about billing halved; sample_data/README.md) and two example alerts — the ones the issue
+    names — to the sample dataset. Only the app calls this, right after :func:`ensure_sample`."""
+    from cxdata.alerts import create_alert
+    from cxdata.analysis import load_frames
+    from cxdata.initiatives import baseline, create_initiative
+
+    version = store.active_version(SAMPLE_DATASET)
+    if version is None:
+        return
+    planted = SampleParams()
+    scope = {"channel": [planted.initiative_channel], "touchpoint": [planted.initiative_touchpoint]}
+    contacts, panel = load_frames(store, version.version_id)
+    before = baseline("negative_rate", contacts, panel, scope, planted.initiative_start)
+    create_initiative(store, dataset=SAMPLE_DATASET, title="Staff up the billing phone lines", owner="Customer Operations",
+                      metric="negative_rate", start=planted.initiative_start, where=scope, investment=60_000,
+                      running_cost=8_000, status="active", baseline=before,
+                      target=None if before.value is None else round(before.value - 8, 1),
+                      source="Example: the sample's planted initiative (sample_data/README.md)")
+    create_alert(store, dataset=SAMPLE_DATASET, metric="escalation_rate", rule="above", threshold=30,
+                 where={"channel": ["chatbot"], "touchpoint": ["billing"]})
+    create_alert(store, dataset=SAMPLE_DATASET, metric="nps", rule="falls_by", threshold=5,
+                 where={"segment": ["Small Business"]})

@@ -26,7 +26,8 @@ def store_identity(store: Store) -> tuple[str, str]:
 
 @st.cache_resource(show_spinner=False, hash_funcs={Store: store_identity})
 def load_sample_once(store: Store) -> str | None:
-    """On the very first start, import the sample company (once per process and store).
+    """On the very first start, import the sample company with its example initiative and alerts (once
+    per process and store).
 
     Returns a sentence for the analyst when the sample could not be loaded (its files are missing
     or unusable), else None. A store that holds data, or once held the sample, is left alone.
@@ -37,7 +38,8 @@ def load_sample_once(store: Store) -> str | None:
         return (f"The sample data is not in {bootstrap.SAMPLE_DIR} (run 'make sample' to generate it): "
                 "import your own files on the Data page.")
     try:
-        bootstrap.ensure_sample(store, bootstrap.SAMPLE_DIR)
+        if bootstrap.ensure_sample(store, bootstrap.SAMPLE_DIR):
+            bootstrap.seed_examples(store)
     except UnusableFile as exc:
         return f"The sample data could not be loaded: {exc}"
     return None

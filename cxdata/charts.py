@@ -344,11 +344,12 @@ _START = "start"
 def _initiative_template(value_title: str, in_scope: str, comparison: str) -> dict:
     x = alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labelAngle=0, tickCount="month"))
     groups = alt.Scale(domain=[in_scope, comparison], range=[PRIMARY, "#7b8794"])
-    colour = alt.Color("group:N", title=None, scale=groups,
-                       legend=alt.Legend(orient="top", direction="horizontal", symbolType="stroke"))
-    quiet = alt.Color("group:N", scale=groups, legend=None)
-    dash = alt.StrokeDash("group:N", scale=alt.Scale(domain=[in_scope, comparison], range=[[1, 0], [6, 4]]),
-                          legend=None)
+    legend = alt.Legend(orient="top", direction="horizontal", symbolType="stroke", symbolStrokeWidth=2.5,
+                        symbolOpacity=1)
+    colour = alt.Color("group:N", title=None, scale=groups, legend=legend)
+    quiet = colour  # every layer shares one legend (a layer with legend=None would hide it for all)
+    dash = alt.StrokeDash("group:N", title=None, scale=alt.Scale(domain=[in_scope, comparison], range=[[1, 0], [6, 4]]),
+                          legend=legend)
     tooltip = [alt.Tooltip("month:T", title="month", format="%B %Y"), alt.Tooltip("group:N", title="group"),
                alt.Tooltip("label:N", title=value_title), alt.Tooltip("interval:N", title="95% interval"),
                alt.Tooltip("n:Q", title="n", format=",")]

@@ -195,7 +195,7 @@ def alerts_list(store: Store, dataset: str, outcomes: Sequence[Outcome], setting
     for alert in list_alerts(store, dataset):
         check = checks.get(alert.id)
         with st.container(border=True):
-            cols = st.columns([6.4, 1.2, 1.8, 1.4], vertical_alignment="center")
+            cols = st.columns([5.4, 1.6, 1.8, 1.4], vertical_alignment="center")
             with cols[0]:
                 badge = (":gray-badge[off]" if not alert.enabled
                          else BADGES.get(check.status, f":orange-badge[{plain(check.status)}]"))

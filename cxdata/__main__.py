@@ -316,6 +316,15 @@ def _dataset_name(store: Store, requested: str | None) -> str:
     return dataset
 
 
+def _dataset_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+
+
+def _where_option(p: argparse.ArgumentParser, help: str = "filter (repeatable; the same field twice keeps both values)"
+                  ) -> None:
+    p.add_argument("--where", action="append", default=[], metavar="field=value", help=help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m cxdata", description="Momento's data engine.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -342,9 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_info)
 
     p = sub.add_parser("report", help="every KPI, the churn model, key drivers and the top moments of service")
-    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
-    p.add_argument("--where", action="append", default=[], metavar="field=value",
-                   help="filter (repeatable; the same field twice keeps both values)")
+    _dataset_option(p)
+    _where_option(p)
     p.add_argument("--start", type=date.fromisoformat, help="first day of the period (YYYY-MM-DD)")
     p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true")
@@ -352,13 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("roi", help="evaluate an ROI scenario file (README \"Scenario files\")")
     p.add_argument("--scenario", required=True, help="scenario JSON file")
-    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    _dataset_option(p)
     p.add_argument("--xlsx", help="also write the scenario's inputs, assumptions and results to this workbook")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=cmd_roi)
 
     p = sub.add_parser("alerts", help="evaluate the alerts on the active data version and list them")
-    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    _dataset_option(p)
     p.add_argument("--force", action="store_true", help="evaluate again even if this version was evaluated")
     p.add_argument("--exit-code", action="store_true", help="exit with 3 when an alert fired (for schedulers)")
     p.add_argument("--json", action="store_true")
@@ -368,18 +376,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--metric", required=True, help="KPI key, e.g. escalation_rate, nps, csat (the keys of `report --json`)")
     p.add_argument("--rule", required=True, choices=["above", "below", "rises_by", "falls_by"])
     p.add_argument("--threshold", required=True, type=float, help="in the KPI's unit (percent, points, seconds…)")
-    p.add_argument("--where", action="append", default=[], metavar="field=value", help="scope (repeatable)")
+    _where_option(p, "scope (repeatable)")
     p.add_argument("--name", default="", help="default: the rule in words")
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this never fire (default 30)")
-    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
+    _dataset_option(p)
     p.set_defaults(run=cmd_alert_add)
 
     p = sub.add_parser("export", help="write the meeting pack: an Excel workbook and/or a standalone HTML report")
     p.add_argument("--out", required=True, help="file to write: FILE.xlsx or FILE.html")
     p.add_argument("--html", help="also write the HTML report to this file")
-    p.add_argument("--dataset", help="dataset name (default: the only one, or 'sample')")
-    p.add_argument("--where", action="append", default=[], metavar="field=value",
-                   help="filter (repeatable; the same field twice keeps both values)")
+    _dataset_option(p)
+    _where_option(p)
     p.add_argument("--start", type=date.fromisoformat, help="first day of the period (YYYY-MM-DD); default: the "
                    "last 3 whole months of the data, compared with the 3 months before")
     p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")

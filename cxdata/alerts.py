@@ -146,10 +146,8 @@ def delete_alert(store: Store, alert_id: int) -> None:
     store.ensure(Alert, AlertCheck)
     with Session(store.engine) as s:
         s.exec(delete(AlertCheck).where(col(AlertCheck.alert_id) == alert_id))
-        alert = s.get(Alert, alert_id)
-        if alert is not None:
-            s.delete(alert)
         s.commit()
+    store.delete_row(Alert, alert_id)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -163,12 +163,7 @@ def update_initiative(store: Store, initiative_id: int, **changes) -> Initiative
 
 
 def delete_initiative(store: Store, initiative_id: int) -> None:
-    store.ensure(Initiative)
-    with Session(store.engine) as s:
-        row = s.get(Initiative, initiative_id)
-        if row is not None:
-            s.delete(row)
-            s.commit()
+    store.delete_row(Initiative, initiative_id)
 
 
 def list_initiatives(store: Store, dataset: str) -> list[Initiative]:

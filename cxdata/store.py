@@ -139,6 +139,15 @@ class Store:
         for table in tables:
             table.__table__.create(self.engine, checkfirst=True)
 
+    def delete_row(self, table: type[SQLModel], key: object) -> None:
+        """Delete the row of a catalog table (saved view, initiative, alert) by its primary key, if it exists."""
+        self.ensure(table)
+        with Session(self.engine) as s:
+            row = s.get(table, key)
+            if row is not None:
+                s.delete(row)
+                s.commit()
+
     # -------------------------------------------------------------- reading
 
     def datasets(self) -> list[str]:

@@ -72,9 +72,4 @@ def list_views(store: Store) -> list[View]:
 
 
 def delete_view(store: Store, view_id: str) -> None:
-    store.ensure(SavedView)
-    with Session(store.engine) as s:
-        row = s.get(SavedView, view_id)
-        if row is not None:
-            s.delete(row)
-            s.commit()
+    store.delete_row(SavedView, view_id)

@@ -41,6 +41,8 @@ from cxdata.roi import ScenarioResult
 from cxdata.store import Store
 
 STATUSES = ("active", "planned", "done", "dropped")  # also the order of the list
+#: The KPIs whose change the ROI planner predicts (:func:`plan_from`).
+PLANNED_KPIS = ("negative_rate", "csat")
 MAX_MONTHS = 6
 DAYS_PER_MONTH = 365.25 / 12
 IN_SCOPE, COMPARISON = "in scope", "comparison group"
@@ -222,6 +224,13 @@ class Measurement:
     def effect(self) -> Estimate | None:
         """The best estimate of the initiative's effect: the DiD when there is one, else the change."""
         return self.did if self.did is not None else self.change
+
+    @property
+    def control_change(self) -> Estimate | None:
+        """How the comparison group moved from before to after (what the DiD takes out)."""
+        if self.control_before is None or self.control_after is None or not (self.control_before.n and self.control_after.n):
+            return None
+        return delta(self.control_after, self.control_before)
 
     @property
     def status(self) -> str:

@@ -28,11 +28,10 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import initiative_chart, labelled
-from cxdata.initiatives import (STATUSES, Initiative, Measurement, Tracked, baseline, create_initiative,
-                                delete_initiative, list_initiatives, measure, plan_from, planned_target, portfolio,
-                                portfolio_table, update_initiative, verdict)
+from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, baseline,
+                                create_initiative, delete_initiative, list_initiatives, measure, plan_from,
+                                planned_target, portfolio, portfolio_table, update_initiative, verdict)
 from cxdata.metrics import REGISTRY, Base, Estimate, Metric, Params, availability
-from cxdata.metrics import delta as estimate_delta
 from cxdata.roi import ScenarioResult, scenario_to_dict
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
@@ -53,8 +52,6 @@ FIELDS = {f: f"new_{f}" for f in ("title", "owner", "metric", "start", "status",
 PREFERRED = ("negative_rate", "csat", "nps", "ces", "fcr")
 DEFAULT_STATUS = "planned"
 STATUS_LABELS = {"active": "● active", "planned": "○ planned", "done": "✓ done", "dropped": "✕ dropped"}
-#: The KPIs the ROI planner predicts, for "Track as an initiative".
-PLANNED_KPIS = ("negative_rate", "csat")
 _CREATED, _DELETED, _ROWS = "_initiative_created", "_initiative_deleted", "_initiative_rows"
 
 
@@ -299,8 +296,7 @@ def measurement_tiles(ms: Measurement, symbol: str) -> None:
           delta=None if shown is None else shown.replace(fmt.MINUS, "-"),
           delta_color="off" if word == "no clear change" else "normal" if m.higher_is_better else "inverse")
     if did is not None:
-        control = (estimate_delta(ms.control_after, ms.control_before)
-                   if ms.control_after and ms.control_before else None)
+        control = ms.control_change
         caption = (f"{ci_text(did, unit, symbol)} · the comparison group changed by "
                    f"{fmt.delta(control.value, unit, symbol) if control else '–'}")
         _tile(slots[2], "Difference-in-differences", fmt.delta(did.value, unit, symbol), caption,

@@ -108,6 +108,7 @@ def test_did_is_the_difference_of_the_four_estimates_computed_by_hand(planted):
     assert m.did.value == pytest.approx(expected)
     assert m.before.value == pytest.approx(top2(t, b))
     assert m.control_after.value == pytest.approx(top2(c, a))
+    assert m.control_change.value == pytest.approx(top2(c, a) - top2(c, b))
     assert m.monthly.filter(pl.col("group") == "in scope").height == 12
     assert m.monthly.filter(pl.col("group") == "comparison group").height == 12
 

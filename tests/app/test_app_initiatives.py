@@ -130,3 +130,18 @@ def test_track_as_an_initiative_stores_the_scenario_and_its_plan(analysed_store:
     assert tiles["Observed effect"] == fmt.delta(want.effect.value, "%")
     assert tiles["Realised value a month"] == fmt.money(want.realised.value_per_month.value, "€")
     assert by_label(page.selectbox, "Initiative").value == saved.id
+
+
+def test_saving_selects_the_new_initiative_when_others_exist(analysed_store: Path, sample_engine) -> None:
+    a, settings = sample_engine
+    store = Store(analysed_store)
+    older = create_initiative(store, dataset="sample", title="An older one", metric="csat", start=START,
+                              status="active")
+    at = run_app(PAGE, new="true", new_channel="phone", new_touchpoint="billing",
+                 new_metric="Negative experiences", new_title="The new one")
+    at.button(key="_save_initiative").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    new = max(i.id for i in list_initiatives(store, "sample"))
+    assert new != older
+    assert at.selectbox(key="initiative").value == new
+    assert "#### The new one" in [m.value for m in at.markdown]

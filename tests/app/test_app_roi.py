@@ -102,7 +102,7 @@ def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€
     else:  # the engine does not model a channel shift's CSAT: no made-up zero
         assert t["Δ CSAT in scope"] == ("–", "")
     assert t["Fewer negatives/month"][0] == quantity(r.negatives_avoided.base)
-    if r.base.payback_value is not None:  # the verdict's months and the tile's agree
+    if r.base.payback_value is not None and r.base.roi[36] > 0:  # a verdict that pays: its months are the tile's
         assert months(r.base.payback_value).split()[0] in shown
     steps = waterfall(block)
     assert steps.get_column("amount")[0] == pytest.approx(-r.scenario.economics.investment)

@@ -30,10 +30,12 @@ def test_start_an_initiative_from_the_first_moment_and_save_it(page: Page, app_u
     screenshot(page, "initiatives-new-from-a-moment", tall=True)
 
     page.get_by_role("button", name="Save initiative").click()
+    # saving runs the page twice (save, then st.rerun to empty the form and select the new initiative): wait
+    # for the second run's heading before reading anything (the sample's example initiative is listed too)
+    expect(page.get_by_test_id("stMain").get_by_role("heading", name=f"Fewer negative experiences: {words}")) \
+        .to_be_visible(timeout=30_000)
     wait_for_settled(page)
     assert selectbox_value(page, "Initiative").endswith(f" · Fewer negative experiences: {words}")
-    expect(page.get_by_test_id("stMain").get_by_role("heading", name=f"Fewer negative experiences: {words}")) \
-        .to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_have_count(1)  # the list, now holding it
     where = {k: [first[k]] for k in ("channel", "touchpoint", "segment")}
     want = measure("negative_rate", a.contacts, a.panel, where, date.today(), params=settings.params())

@@ -15,13 +15,13 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import heatmap_chart, heatmap_frame, interval_bars, labelled, trend_chart
-from cxdata.dashboard import kpi_tiles
+from cxdata.charts import heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
+from cxdata.dashboard import contact_metrics, kpi_tiles
 from cxdata.export import Sheet, workbook
 from cxdata.metrics import Base, Metric, compute
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import (page_analysis, bullet_list, contact_metrics, data_page_link, header, kpi_tile, missing_metrics,
+from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
                           no_data_message, unlock_hint)
 from ui.downloads import XLSX_MIME, csv_bytes
 from ui.filters import Scope, current_scope
@@ -113,14 +113,9 @@ def heat_map(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | No
     if not cells.height:
         st.info(no_data_message(in_scope))
         return
-    frame = heatmap_frame(cells, "channel", "touchpoint", (cell["channel"], cell["touchpoint"]))
-    marks = [fmt.number(v, metric.unit, settings.symbol) + (" °" if s else "") if v is not None else "n<30"
-             for v, s in zip(frame.get_column("shown").to_list(), frame.get_column("is_shrunk").to_list())]
-    frame = labelled(frame, metric.unit, settings.symbol).with_columns(label=pl.Series(marks, dtype=pl.String))
-    small = "° = fewer than 30 answers, pulled toward the overall rate" if "shrunk" in cells.columns \
-        else "n<30 = fewer than 30 answers, hidden"
+    frame = heatmap_cells(cells, metric, settings.symbol, (cell["channel"], cell["touchpoint"]))
     chart = heatmap_chart(frame, x="channel", y="touchpoint", title=f"{metric.label} by channel and touchpoint",
-                          subtitle=f"{in_scope.describe()} · click a cell to drill down · {small}",
+                          subtitle=f"{in_scope.describe()} · click a cell to drill down · {small_cells_note(cells)}",
                           value_title=metric.label, higher_is_better=metric.higher_is_better)
     draw(chart, key=HEAT, on_select=_clicked_cell, selection_mode="cell")
 

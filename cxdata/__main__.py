@@ -245,7 +245,7 @@ class BadInput(Exception):
 def cmd_export(args: argparse.Namespace) -> int:
     from cxdata.analysis import load_or_analyse
     from cxdata.format import period_text, where_text
-    from cxdata.metrics import Filters
+    from cxdata.metrics import REGISTRY, Filters
     from cxdata.pack import action_sheets, meeting_pack, pack_html, pack_workbook
     from cxdata.periods import PREVIOUS, comparison_of, data_span, default_period
     from cxdata.settings import load_settings
@@ -262,6 +262,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise BadInput("Give both --start and --end, or neither (the default is the last 3 whole months of the data).")
     if args.start is not None and args.start > args.end:
         raise BadInput(f"--start {args.start} is after --end {args.end}.")
+    if args.metric is not None and args.metric not in REGISTRY:
+        raise BadInput(f"Unknown KPI '{args.metric}' for --metric: use a key of `report --json`, e.g. csat, nps.")
     store = Store()
     try:
         where = _parse_where(args.where)
@@ -295,7 +297,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
         raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
                        "widen the period or check the values.")
-    pack = meeting_pack(a, version, filters, compared, settings, extra=action_sheets(store, version, a, settings))
+    pack = meeting_pack(a, version, filters, compared, settings, drill_metric=args.metric,
+                        extra=action_sheets(store, version, a, settings))
     if outputs["xlsx"] is not None:
         outputs["xlsx"].write_bytes(pack_workbook(pack))
     if outputs["html"] is not None:
@@ -390,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=date.fromisoformat, help="first day of the period (YYYY-MM-DD); default: the "
                    "last 3 whole months of the data, compared with the 3 months before")
     p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
+    p.add_argument("--metric", help="KPI of the drill-down sheet (channel × touchpoint), e.g. nps (default: csat)")
     p.set_defaults(run=cmd_export)
     return parser
 

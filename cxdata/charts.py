@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 
 from cxdata import format as fmt
+from cxdata.metrics import Metric
 from cxdata.roi import ScenarioResult, Spread, monthly_rate, ramp
 
 GAIN, LOSS, TOTAL = "gain", "loss", "net"
@@ -213,6 +214,22 @@ def heatmap_frame(cells: pl.DataFrame, x: str, y: str, selected: tuple[str | Non
         & (pl.lit(True) if sel_y is None else pl.col(y).cast(pl.String) == sel_y)
         & pl.lit(sel_x is not None or sel_y is not None),
     )
+
+
+def heatmap_cells(cells: pl.DataFrame, metric: Metric, symbol: str,
+                  selected: tuple[str | None, str | None] = (None, None)) -> pl.DataFrame:
+    """The channel × touchpoint heat map's frame (:func:`heatmap_frame`) with each cell's text: the value
+    in the metric's unit, `` °`` after a shrunk small cell, ``n<30`` for a hidden one; and ``interval``."""
+    frame = heatmap_frame(cells, "channel", "touchpoint", selected)
+    marks = [fmt.number(v, metric.unit, symbol) + (" °" if s else "") if v is not None else "n<30"
+             for v, s in zip(frame.get_column("shown").to_list(), frame.get_column("is_shrunk").to_list())]
+    return labelled(frame, metric.unit, symbol).with_columns(label=pl.Series(marks, dtype=pl.String))
+
+
+def small_cells_note(cells: pl.DataFrame) -> str:
+    """What the heat map does with cells of fewer than 30 answers, for its subtitle."""
+    return ("° = fewer than 30 answers, pulled toward the overall rate" if "shrunk" in cells.columns
+            else "n<30 = fewer than 30 answers, hidden")
 
 
 @functools.lru_cache(maxsize=64)

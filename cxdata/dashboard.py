@@ -196,3 +196,13 @@ def dataset_facts(tables: Tables) -> dict:
     if tables.customers is not None:
         facts["customers"] = tables.customers.height
     return facts
+
+
+def contact_metrics(a: Analysis) -> list[Metric]:
+    """The contact-level metrics this data supports, the survey ones first (the Drill-down's choices;
+    its default, and the meeting pack's, is the first)."""
+    if a.contacts is None:
+        return []
+    preferred = ("csat", "nps", "negative_rate", "ces", "fcr")
+    ordered = [REGISTRY[k] for k in preferred] + [m for m in REGISTRY.values() if m.key not in preferred]
+    return [m for m in ordered if m.base is Base.CONTACTS and availability(m, a.contacts.columns) is None]

@@ -12,6 +12,8 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
   (:func:`cxdata.dashboard.moments_in_scope`; the Overview shows the first five);
 - **Trend by month** — every tile KPI by month over all the data with the dimension filters, one
   chart each (the Overview's trend, :func:`cxdata.metrics.compute` by month);
+- **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
+  when the pack is made there, else the page's default);
 - **Churn by negatives** — :func:`cxdata.dashboard.churn_by_negatives` (Churn & Revenue);
 - **Key drivers** — ``Analysis.drivers`` (Churn & Revenue);
 - then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** (the Initiatives page's
@@ -33,11 +35,13 @@ import polars as pl
 from cxdata import format as fmt
 from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, PRIMARY, interval_bars, labelled, trend_chart
-from cxdata.dashboard import BUCKETS, churn_by_negatives, headlines, moments_in_scope, overview_tiles, trend_metrics
+from cxdata.charts import (BAD, PRIMARY, heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note,
+                           trend_chart)
+from cxdata.dashboard import (BUCKETS, churn_by_negatives, contact_metrics, headlines, moments_in_scope,
+                              overview_tiles, trend_metrics)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
-from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, compute
+from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, Metric, compute
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 
@@ -185,6 +189,28 @@ def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
         charts=charts)
 
 
+def drilldown_sheet(a: Analysis, filters: Filters, metric: Metric, settings: Settings) -> Sheet | None:
+    """The Drill-down's heat map: ``metric`` by channel × touchpoint with the filters in force."""
+    if a.contacts is None or not {"channel", "touchpoint"} <= set(a.contacts.columns):
+        return None
+    cells = compute(metric, a.contacts, by=["channel", "touchpoint"], filters=filters, params=settings.params())
+    if not cells.height:
+        return None
+    shrunk = ["shrunk"] if "shrunk" in cells.columns else []
+    frame = cells.select("channel", "touchpoint", "value", pl.col("low").alias("95% low"),
+                         pl.col("high").alias("95% high"), "n", pl.col("small").alias("fewer than 30 answers"), *shrunk)
+    chart = heatmap_chart(heatmap_cells(cells, metric, settings.symbol), x="channel", y="touchpoint",
+                          title=f"{metric.label} by channel and touchpoint",
+                          subtitle=f"{fmt.period_text(filters.start, filters.end)} · {fmt.where_text(filters.where)} · "
+                                   f"{small_cells_note(cells)}",
+                          value_title=metric.label, higher_is_better=metric.higher_is_better)
+    return Sheet(f"Drill-down {metric.label}"[:31], frame, note=(
+        f"The Drill-down's heat map: {metric.label} ({_unit_name(metric.unit, settings.currency)}) by channel and "
+        f"touchpoint with its 95% interval and n. {metric.definition} Cells with fewer than 30 answers are shrunk "
+        "toward the overall rate (proportions, column shrunk) or hidden on screen."),
+        units={c: metric.unit for c in ("value", "95% low", "95% high", *shrunk)} | {"n": "count"}, charts=[chart])
+
+
 def drivers_sheet(a: Analysis) -> Sheet | None:
     if a.drivers is None or not a.drivers.height:
         return None
@@ -263,13 +289,18 @@ def pack_stem(version: VersionInfo, filters: Filters) -> str:
 
 
 def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison: Filters | None,
-                 settings: Settings, *, extra: Sequence[Sheet] = (), generated_at: datetime | None = None) -> Pack:
+                 settings: Settings, *, drill_metric: str | None = None, extra: Sequence[Sheet] = (),
+                 generated_at: datetime | None = None) -> Pack:
     """The pack of one dataset ``version`` for ``filters`` (period and dimension filters) against
     ``comparison`` (the same filters over the comparison period, or None), in ``settings``' currency.
+    ``drill_metric``: the KPI of the Drill-down's heat map (the page's selection; default its default).
     ``extra`` sheets follow the pack's own."""
     generated_at = generated_at or datetime.now().astimezone()
+    supported = {m.key: m for m in contact_metrics(a)}
+    drill = supported.get(drill_metric) or next(iter(supported.values()), None)
     sheets = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
               moments_sheet(a, filters, settings), trend_sheet(a, filters, comparison, settings),
+              drilldown_sheet(a, filters, drill, settings) if drill is not None else None,
               churn_sheet(a, filters), drivers_sheet(a), *extra]
     sheets = [s for s in sheets if s is not None]
     period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None

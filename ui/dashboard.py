@@ -138,15 +138,6 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
             st.caption(plain(tile["status"].split(" (")[0].split(":")[0].capitalize()))
 
 
-def contact_metrics(a: Analysis) -> list[Metric]:
-    """The contact-level metrics this data supports, the survey ones first."""
-    if a.contacts is None:
-        return []
-    preferred = ("csat", "nps", "negative_rate", "ces", "fcr")
-    ordered = [REGISTRY[k] for k in preferred] + [m for m in REGISTRY.values() if m.key not in preferred]
-    return [m for m in ordered if m.base is Base.CONTACTS and availability(m, a.contacts.columns) is None]
-
-
 def missing_metrics(a: Analysis, base: Base) -> list[tuple[Metric, str]]:
     frame = a.contacts if base is Base.CONTACTS else a.panel
     if frame is None:

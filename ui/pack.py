@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxdata.metrics import REGISTRY
 from cxdata.pack import Pack, action_sheets, meeting_pack, pack_html, pack_stem, pack_workbook
 from cxdata.settings import Settings
 from cxdata.store import Store
@@ -20,12 +21,18 @@ from ui.filters import Scope, current_scope
 from ui.settings import current_settings
 from ui.text import plain
 
-def build_pack(store: Store, scope: Scope, settings: Settings) -> Pack:
+def build_pack(store: Store, scope: Scope, settings: Settings, drill_metric: str | None = None) -> Pack:
     """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period,
-    with the version's initiatives and alerts."""
+    the Drill-down's KPI, and the version's initiatives and alerts."""
     a, _problem = page_analysis(store, scope.version, settings)
-    return meeting_pack(a, scope.version, scope.filters, scope.comparison_filters, settings,
+    return meeting_pack(a, scope.version, scope.filters, scope.comparison_filters, settings, drill_metric=drill_metric,
                         extra=action_sheets(store, scope.version, a, settings))
+
+
+def drilldown_metric() -> str | None:
+    """The KPI the Drill-down shows (its bound ``metric`` selector holds the label), if it was drawn."""
+    label = st.session_state.get("metric")
+    return next((m.key for m in REGISTRY.values() if m.label == label), None)
 
 
 def pack_control(store: Store) -> None:
@@ -34,19 +41,21 @@ def pack_control(store: Store) -> None:
     if scope is None:
         return
     settings = current_settings(store)
+    drill = drilldown_metric()  # read now: the files are made on another thread, without session state
     stem = pack_stem(scope.version, scope.filters)
     with st.popover("Meeting pack", icon=":material/summarize:", width="stretch"):
         st.markdown("**This view's numbers, to take to a meeting**")
         st.caption(plain(f"Dataset {scope.dataset}, version {scope.version.number} · {scope.describe()}. KPI tiles "
                          "with their change, headlines, the moments of service with the most revenue at risk, the "
-                         "trend of every KPI, churn by negative experiences, the key drivers, the initiatives and the alerts."))
+                         "trend of every KPI, the Drill-down's heat map, churn by negative experiences, the key drivers, the "
+                         "initiatives and the alerts."))
         row = st.container(horizontal=True)
-        row.download_button("Excel workbook", lambda: pack_workbook(build_pack(store, scope, settings)),
+        row.download_button("Excel workbook", lambda: pack_workbook(build_pack(store, scope, settings, drill)),
                             file_name=f"{stem}.xlsx", mime=XLSX_MIME, key="_pack_xlsx", on_click="ignore",
                             icon=":material/table_view:",
                             help="A cover with the filters, period and data version, one sheet per table, "
                                  "charts as images (a few seconds to make).")
-        row.download_button("HTML report", lambda: pack_html(build_pack(store, scope, settings)).encode("utf-8"),
+        row.download_button("HTML report", lambda: pack_html(build_pack(store, scope, settings, drill)).encode("utf-8"),
                             file_name=f"{stem}.html", mime="text/html", key="_pack_html", on_click="ignore",
                             icon=":material/article:",
                             help="One page with the same tables and interactive charts; opens in any browser, "

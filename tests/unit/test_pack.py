@@ -86,7 +86,7 @@ def test_the_cover_states_dataset_version_period_comparison_filters_and_settings
     assert (cover["Currency"], cover["Revenue-at-risk horizon"]) == ("EUR", "12 months")
     assert cover["Generated"] == "2026-11-20 09:30"
     assert case.book.sheetnames == ["Cover", "KPIs", "Headlines", "Moments of service", "Trend by month",
-                                    "Churn by negatives", "Key drivers", "Alerts"]
+                                    "Drill-down CSAT", "Churn by negatives", "Key drivers", "Alerts"]
 
 
 def test_kpi_tiles_round_trip_with_their_formats(case) -> None:
@@ -146,7 +146,7 @@ def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(c
 def test_charts_are_images_and_extra_sheets_follow(case) -> None:
     images = {ws.title: len(ws._images) for ws in case.book.worksheets}
     assert images == {"Cover": 0, "KPIs": 0, "Headlines": 0, "Moments of service": 1, "Trend by month": 7,
-                      "Churn by negatives": 1, "Key drivers": 1, "Alerts": 0}
+                      "Drill-down CSAT": 1, "Churn by negatives": 1, "Key drivers": 1, "Alerts": 0}
     image = case.book["Trend by month"]._images[0]
     assert image.format == "png" and image.width >= 700
     assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("+1 escalations", 12.5)]
@@ -182,7 +182,7 @@ def test_html_prints_the_numbers_as_the_pages_do_escapes_text_and_needs_no_netwo
     assert not re.search(r"<script[^>]+src", page, re.IGNORECASE) and "<link" not in page
     assert ">Channel: phone, chat<" in page and ">Aug–Oct 2026 (2026-08-01 to 2026-10-31)<" in page
     specs = json.loads(re.search(r"const specs = (.*?);\n", page).group(1))
-    assert len(specs) == 10 == page.count('<div class="chart"')
+    assert len(specs) == 11 == page.count('<div class="chart"')
     assert all("datasets" in s for s in specs) and '"url"' not in json.dumps(specs)  # the data is inline
 
 
@@ -207,9 +207,10 @@ def test_cli_writes_the_pack_of_the_apps_default_view(sample_store, tmp_path) ->
     assert (cover["Period"], cover["Filters"]) == ("Aug–Oct 2026 (2026-08-01 to 2026-10-31)", "Segment: Enterprise")
     assert ">Segment: Enterprise<" in (tmp_path / "pack.html").read_text(encoding="utf-8")
     html_only = export(sample_store.data_dir, "--out", str(tmp_path / "only.html"), "--start", "2026-10-01",
-                       "--end", "2026-10-31")
+                       "--end", "2026-10-31", "--metric", "nps")
     assert html_only.returncode == 0, html_only.stderr
     assert "Oct 2026 vs Sep 2026" in html_only.stdout and (tmp_path / "only.html").stat().st_size > 500_000
+    assert "NPS by channel and touchpoint" in (tmp_path / "only.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -218,6 +219,7 @@ def test_cli_writes_the_pack_of_the_apps_default_view(sample_store, tmp_path) ->
     (("--start", "2030-01-01", "--end", "2030-01-31"), "error: No data matches these filters (Jan 2030 · all "),
     (("--start", "2026-01-01"), "error: Give both --start and --end"),
     (("--dataset", "acme"), "error: No dataset named 'acme'"),
+    (("--metric", "happiness"), "error: Unknown KPI 'happiness' for --metric"),
 ])
 def test_cli_bad_input_exits_2_with_one_sentence(sample_store, tmp_path, args, expected) -> None:
     run = export(sample_store.data_dir, "--out", str(tmp_path / "pack.xlsx"), *args)
@@ -275,3 +277,19 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     assert same([fired["value"], fired["95% low"], fired["95% high"], fired["n"], fired["month before"]],
                 [expected.value, expected.low, expected.high, expected.n, expected.previous])
     assert fired["month"].date() == expected.month and fired["alert"].startswith("Escalation rate (chatbot)")
+
+
+def test_the_drilldown_sheet_is_the_heat_map_of_the_pages_kpi(sample_store, sample_analysis) -> None:
+    """Default: the Drill-down's default KPI (CSAT); a chosen one (NPS) as the page shows it after a pick."""
+    version = sample_store.active_version("sample")
+    (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
+    filters = Filters.of(start, end, **WHERE)
+    for key, title in ((None, "Drill-down CSAT"), ("nps", "Drill-down NPS")):
+        pack = meeting_pack(sample_analysis, version, filters, None, Settings(), drill_metric=key)
+        book = load_workbook(io.BytesIO(pack_workbook(pack)))
+        rows = table(book[title])
+        want = compute(key or "csat", sample_analysis.contacts, by=["channel", "touchpoint"], filters=filters)
+        assert {r["channel"] for r in rows} == set(WHERE["channel"])
+        got = [(r["channel"], r["touchpoint"], r["value"], r["95% low"], r["95% high"], r["n"]) for r in rows]
+        assert same(got, [tuple(r) for r in want.select("channel", "touchpoint", "value", "low", "high", "n").rows()])
+        assert len(book[title]._images) == 1

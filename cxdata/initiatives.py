@@ -164,6 +164,22 @@ def update_initiative(store: Store, initiative_id: int, **changes) -> Initiative
         return row
 
 
+def attach_plan(store: Store, initiative_id: int, plan: Plan) -> Initiative:
+    """Give an initiative the plan of an ROI scenario (one launched before it was planned here, or a
+    revised business case); its realised value is then read against this plan."""
+    store.ensure(Initiative)
+    with Session(store.engine) as s:
+        row = s.get(Initiative, initiative_id)
+        if row is None:
+            raise ValueError(f"There is no initiative {initiative_id}.")
+        row.plan_json = json.dumps(asdict(plan))
+        row.updated_at = datetime.now(UTC)
+        s.add(row)
+        s.commit()
+        s.refresh(row)
+        return row
+
+
 def delete_initiative(store: Store, initiative_id: int) -> None:
     store.delete_row(Initiative, initiative_id)
 

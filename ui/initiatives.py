@@ -28,7 +28,7 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import initiative_chart, labelled
-from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, baseline,
+from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, attach_plan, baseline,
                                 create_initiative, delete_initiative, list_initiatives, measure, plan_from,
                                 planned_target, portfolio, portfolio_table, update_initiative, verdict)
 from cxdata.metrics import REGISTRY, Base, Estimate, Metric, Params, availability
@@ -564,13 +564,29 @@ def scenario_scope(result: ScenarioResult) -> dict[str, list[str]]:
     return where
 
 
+def attach_to_existing(store: Store, dataset: str, letter: str, result: ScenarioResult) -> None:
+    """The scenario's plan given to an initiative that already exists (e.g. one launched before it was
+    planned): its realised value is then read against this plan."""
+    existing = {i.id: i for i in list_initiatives(store, dataset)}
+    if not existing:
+        return
+    st.divider()
+    chosen = st.selectbox("Or attach this plan to an initiative", list(existing), key=f"_{letter}_attach_to",
+                          format_func=lambda i: initiative_label(existing[i]),
+                          help="Its own scope, start and costs stay; its realised value is read against this "
+                               "scenario's predicted effect on its KPI and value a month.")
+    if st.button("Attach the plan", key=f"_{letter}_attach"):
+        i = existing[chosen]
+        attach_plan(store, chosen, plan_from(result, i.metric, scenario_to_dict(result.scenario)))
+        st.session_state[f"_{letter}_tracked"] = (chosen, i.title, f"The plan is attached to initiative #{chosen}.")
+
+
 def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResult, a: Analysis,
                    settings: Settings) -> None:
     """"Track as an initiative": the scenario's name, scope and economics become an initiative whose plan
     is the scenario's prediction (:func:`cxdata.initiatives.plan_from`); then a link to it."""
     econ, symbol = result.scenario.economics, settings.symbol
     where = scenario_scope(result)
-    done = st.session_state.get(f"_{letter}_tracked")
     with st.popover("Track as an initiative", icon=":material/flag:", width="stretch",
                     help="Turn this scenario into an initiative whose result is measured on the data."):
         title = st.text_input("Title", result.scenario.name, max_chars=120, key=f"_{letter}_track_title")
@@ -597,9 +613,11 @@ def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResu
             except ValueError as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
-                st.session_state[f"_{letter}_tracked"] = done = (new_id, title)
+                st.session_state[f"_{letter}_tracked"] = (new_id, title, f"Tracked as initiative #{new_id}.")
+        attach_to_existing(store, dataset, letter, result)
+        done = st.session_state.get(f"_{letter}_tracked")
         if done is not None:
-            new_id, new_title = done
-            st.success(f"Tracked as initiative #{new_id}.", icon=":material/task_alt:")
+            new_id, new_title, message = done
+            st.success(message, icon=":material/task_alt:")
             st.page_link(PAGE, label=f"Open initiative #{new_id}", icon=":material/flag:",
                          query_params={SELECTED: label_of(new_id, new_title)})

@@ -145,3 +145,29 @@ def test_saving_selects_the_new_initiative_when_others_exist(analysed_store: Pat
     assert new != older
     assert at.selectbox(key="initiative").value == new
     assert "#### The new one" in [m.value for m in at.markdown]
+
+
+def test_a_scenarios_plan_attaches_to_an_existing_initiative(analysed_store: Path, sample_engine) -> None:
+    """An initiative launched before it was planned (like the sample's example) gets the ROI planner's
+    plan afterwards; its realised value is then the plan's, scaled by the observed effect."""
+    a, settings = sample_engine
+    store = Store(analysed_store)
+    where = {"channel": ["phone"], "touchpoint": ["billing"]}
+    earlier = create_initiative(store, dataset="sample", title="Staff up billing", metric="negative_rate",
+                                start=START, where=where, investment=60_000, running_cost=8_000, status="active")
+    at = run_app(ROI_PAGE)
+    at.selectbox(key="_a_attach_to").set_value(earlier)
+    at.button(key="_a_attach").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(s.value == f"The plan is attached to initiative #{earlier}." for s in at.success)
+
+    [saved] = list_initiatives(store, "sample")
+    scenario = Scenario("Faster answers", (Lever("wait_cut", 0.25, ()),),
+                        settings.economics(investment=100_000, running_cost=8_000, ramp_months=3))
+    plan = plan_from(PlannerBase.build(a).evaluate(scenario), "negative_rate", scenario_to_dict(scenario))
+    assert saved.plan.effect == plan.effect and saved.plan.value_per_month == plan.value_per_month
+    assert (saved.where, saved.investment, saved.start) == (where, 60_000, START)  # its own scope and costs stay
+    want = measure("negative_rate", a.contacts, a.panel, where, START, params=settings.params(), plan=saved.plan,
+                   investment=60_000, running_cost=8_000)
+    page = run_app(PAGE, initiative=f"#{earlier} · Staff up billing")
+    assert metrics(page)["Realised value a month"] == fmt.money(want.realised.value_per_month.value, "€")

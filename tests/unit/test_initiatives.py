@@ -22,6 +22,7 @@ from cxdata.ingest import import_file
 from cxdata.initiatives import (
     Plan,
     Window,
+    attach_plan,
     baseline,
     create_initiative,
     delete_initiative,
@@ -221,6 +222,10 @@ def test_catalog_round_trip_and_list_order(store, planted):
     assert first["method"] == "difference-in-differences" and first["verdict"] == "better"  # +8 planted
     assert first["cost to date"] == pytest.approx(30_000)
 
+    attach_plan(store, c, plan)
+    assert {i.id: i for i in list_initiatives(store, "d")}[c].plan == plan
+    with pytest.raises(ValueError, match="no initiative 999"):
+        attach_plan(store, 999, plan)
     update_initiative(store, a, status="done", target=72.5)
     assert {i.id: i for i in list_initiatives(store, "d")}[a].status == "done"
     delete_initiative(store, b)

@@ -53,13 +53,18 @@ def clear_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
+def _private_copy(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of a store template for one test, set as ``$MOMENTO_DATA_DIR``."""
+    directory = tmp_path / "momento"
+    shutil.copytree(template, directory)
+    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def loaded_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_store_template: Path) -> Path:
     """A private copy of the sample store, set as ``$MOMENTO_DATA_DIR``."""
-    directory = tmp_path / "momento"
-    shutil.copytree(sample_store_template, directory)
-    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
-    return directory
+    return _private_copy(sample_store_template, tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="session")
@@ -78,10 +83,7 @@ def analysed_store_template(tmp_path_factory: pytest.TempPathFactory, sample_sto
 @pytest.fixture
 def analysed_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, analysed_store_template: Path) -> Path:
     """A private copy of the analysed sample store, set as ``$MOMENTO_DATA_DIR``."""
-    directory = tmp_path / "momento"
-    shutil.copytree(analysed_store_template, directory)
-    monkeypatch.setenv("MOMENTO_DATA_DIR", str(directory))
-    return directory
+    return _private_copy(analysed_store_template, tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cxdata.bootstrap import SAMPLE_DIR
 from cxdata.ingest import UnusableFile, import_file
+from cxdata.ingest.choices import parse_cli
 from cxdata.schema import TABLES
 from cxdata.store import Store
 
@@ -45,6 +46,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     result = import_file(
         Store(), path.read_bytes(), path.name, args.table,
         dataset=args.dataset, sheet=args.sheet, overrides=_parse_map(args.map),
+        choices=parse_cli(args.values, args.unit, args.scale, args.dates),
         mode=args.mode, force=args.force,
     )
     if args.json:
@@ -62,6 +64,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     for line in report.notes:
         print(f"  {line}")
+    for column, why in report.mapping_reasons.items():
+        print(f"  mapped     '{column}' → {report.mapping[column]}: {why}")
+    for s in report.suggestions:
+        print(f"  suggested  '{s['column']}' → {s['field']}? {s['reason']} (not mapped: --map \"{s['column']}={s['field']}\")")
     for note in report.conversions:
         print(f"  converted  {note.field}: {note.message} ({note.count:,})")
     for note in report.warnings():
@@ -343,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="sheet of a workbook (default: the first with data)")
     p.add_argument("--map", action="append", default=[], metavar="SOURCE=field",
                    help="map a column to a field (repeatable); SOURCE= ignores the column")
+    p.add_argument("--values", action="append", default=[], metavar="FIELD:VALUE=TARGET",
+                   help="read a source value as TARGET, e.g. resolved:Pending=no or channel:Voce=phone (repeatable)")
+    p.add_argument("--unit", action="append", default=[], metavar="FIELD=UNIT",
+                   help="the unit a duration column is written in: seconds, minutes, hours or ms")
+    p.add_argument("--scale", action="append", default=[], metavar="FIELD=SCALE",
+                   help="the one scale of a score column, e.g. csat=1-5, csat=0-10, csat=0-100")
+    p.add_argument("--dates", action="append", default=[], metavar="FIELD=ORDER",
+                   help="the order of a date column that reads two ways: dmy, mdy or ymd")
     p.add_argument("--mode", choices=["replace", "append"], default="replace",
                    help="replace the table (default) or append rows to the active version's table")
     p.add_argument("--force", action="store_true", help="import even if the identical file was imported before")

@@ -27,6 +27,7 @@ class Kind(StrEnum):
     INT = "int"
     BOOL = "bool"
     SCORE = "score"  # survey score; other scales converted to the field's native scale
+    TIME = "time"  # time of day, combined with the date of the field it completes
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     scale: tuple[int, int] | None = None
+    unit: str | None = None  # canonical unit of a duration ("seconds"); other units are converted
+    negates: str | None = None  # a yes/no field stored as the opposite of this one (answered → abandoned)
+    completes: str | None = None  # a time-of-day field combined with this date field
+    words: tuple[frozenset[str], frozenset[str]] | None = None  # extra (yes, no) vocabulary, e.g. status words
 
 
 @dataclass(frozen=True)
@@ -125,16 +130,38 @@ CHANNEL_SYNONYMS: dict[str, str] = {
          "retail", "agenzia", "walk_in"],
         "store",
     ),
-    **dict.fromkeys(["altro", "others", "misc", "fax", "letter", "lettera", "post"], "other"),
+    **dict.fromkeys(["altro", "others", "misc", "fax", "letter", "lettera", "post", "postal_mail", "postal",
+                     "posta_ordinaria", "raccomandata", "courrier", "brief", "correo_postal", "carta"], "other"),
 }
 
-#: Boolean words, normalised with :func:`normalise_name`.
-TRUE_WORDS: frozenset[str] = frozenset(
-    {"1", "1_0", "true", "t", "yes", "y", "si", "s", "vero", "v", "x", "ok", "on", "ja", "oui"}
-)
-FALSE_WORDS: frozenset[str] = frozenset(
-    {"0", "0_0", "false", "f", "no", "n", "falso", "off", "nein", "non", "non_risolto", "-"}
-)
+#: Boolean words in English, Italian, Spanish, Portuguese, French and German, normalised with :func:`normalise_name`.
+TRUE_WORDS: frozenset[str] = frozenset({
+    "1", "1_0", "true", "t", "yes", "y", "si", "s", "vero", "v", "x", "ok", "on", "ja", "oui",
+    "sim", "verdadero", "verdadeiro", "vrai", "wahr",
+})
+FALSE_WORDS: frozenset[str] = frozenset({
+    "0", "0_0", "false", "f", "no", "n", "falso", "off", "nein", "non", "non_risolto", "-", "nao", "faux", "falsch",
+})
+
+#: Help-desk statuses that mean "resolved" / "not resolved", in the same six languages.
+RESOLVED_WORDS: frozenset[str] = frozenset({
+    "solved", "closed", "resolved", "done", "completed", "complete", "fixed",
+    "risolto", "risolta", "chiuso", "chiusa", "completato", "evaso", "evasa",
+    "resuelto", "resuelta", "cerrado", "cerrada", "solucionado", "solucionada", "completado",
+    "resolvido", "resolvida", "fechado", "fechada", "concluido", "concluida",
+    "resolu", "resolue", "ferme", "fermee", "clos", "close", "cloture", "cloturee", "termine",
+    "gelost", "geloest", "geschlossen", "erledigt", "abgeschlossen",
+})
+UNRESOLVED_WORDS: frozenset[str] = frozenset({
+    "open", "opened", "pending", "in_progress", "escalated", "new", "on_hold", "hold", "waiting", "unresolved",
+    "reopened", "assigned", "not_resolved", "unsolved", "awaiting_customer", "awaiting_reply",
+    "aperto", "aperta", "in_lavorazione", "in_attesa", "sospeso", "sospesa", "nuovo", "nuova", "non_risolta",
+    "escalato", "riaperto", "riaperta", "in_corso",
+    "abierto", "abierta", "pendiente", "en_curso", "en_progreso", "escalado", "en_espera", "sin_resolver",
+    "aberto", "aberta", "pendente", "em_andamento", "em_progresso", "novo", "nova", "em_espera", "nao_resolvido",
+    "ouvert", "ouverte", "en_attente", "en_cours", "escalade", "nouveau", "nouvelle", "non_resolu",
+    "offen", "ausstehend", "in_bearbeitung", "eskaliert", "neu", "wartend", "ungelost", "wieder_geoffnet",
+})
 
 
 def normalise_name(text: str) -> str:
@@ -159,42 +186,57 @@ INTERACTIONS = Table(
     generated_key="interaction_id",
     fields=(
         _f("interaction_id", Kind.ID, "Unique id of the contact; generated from the row when absent.",
-           "id", "contact_id", "ticket_id", "case_id", "call_id", "session_id", "conversation_id",
+           "id", "contact_id", "ticket_id", "case_id", "call_id", "session_id", "conversation_id", "complaint_id",
+           "review_id", "interaction", "chat_id", "message_id",
            "id_interazione", "id_contatto", "codice_contatto", "id_ticket", "numero_ticket", "ticket"),
         _f("customer_id", Kind.ID, "Customer the contact belongs to.",
            "customer", "client_id", "account_id", "account", "customer_number", "customer_no",
            "codice_cliente", "cod_cliente", "id_cliente", "cliente", "numero_cliente", "cod_cli"),
         _f("started_at", Kind.DATETIME, "When the contact started (a date alone is accepted).",
-           "timestamp", "date", "datetime", "start", "start_time", "started", "created_at",
+           "timestamp", "date", "datetime", "start", "started", "created_at",
            "created", "contact_date", "call_date", "opened_at", "date_time",
-           "data", "data_ora", "data_contatto", "data_inizio", "ora_inizio", "inizio",
-           "data_chiamata", "data_apertura", "dataora", required=True),
+           "data", "data_ora", "data_contatto", "data_inizio", "inizio",
+           "data_chiamata", "data_apertura", "dataora", "date_received", "creation_date", "created_date",
+           "review_creation_date", "submitted_at", "received_at", "date_opened", "fecha", "fecha_hora",
+           "data_criacao", "date_de_creation", "datum", "erstellt_am", required=True),
+        _f("started_time", Kind.TIME, "Time of day of the contact, when the date is in another column.",
+           "time", "call_time", "start_time", "time_of_day", "ora", "ora_chiamata", "orario", "hora",
+           "heure", "uhrzeit", "zeit", completes="started_at"),
         _f("channel", Kind.CHANNEL, "Contact channel, one of " + ", ".join(CHANNELS) + ".",
-           "medium", "source", "contact_channel", "canale", "mezzo", "canale_contatto"),
+           "medium", "source", "contact_channel", "canale", "mezzo", "canale_contatto", "submitted_via", "via",
+           "canal", "kanal"),
         _f("touchpoint", Kind.CATEGORY, "Journey stage: purchase, onboarding, billing, delivery, "
            "support, returns, renewal, cancellation…",
            "journey_stage", "stage", "journey", "step", "fase", "fase_cliente", "momento",
            "punto_di_contatto", "touch_point"),
         _f("reason", Kind.CATEGORY, "Contact reason or topic.",
            "contact_reason", "topic", "category", "intent", "reason_code", "subject",
-           "motivo", "motivo_contatto", "causale", "argomento", "categoria", "tema"),
-        _f("wait_seconds", Kind.FLOAT, "Time to answer / first response, in seconds.",
-           "wait", "wait_time", "waiting_time", "queue_time", "queue_seconds", "time_to_answer",
-           "speed_of_answer", "first_response_seconds", "wait_sec", "wait_s",
-           "attesa", "tempo_attesa", "tempo_di_attesa", "attesa_sec", "attesa_secondi",
-           "secondi_attesa", "tempo_d_attesa_sec", "tempo_attesa_sec", minimum=0),
-        _f("handle_seconds", Kind.FLOAT, "Talk / handling time, in seconds.",
-           "handle", "handle_time", "handling_time", "aht", "talk_time", "duration", "duration_seconds",
-           "handle_sec", "durata", "durata_sec", "durata_secondi", "tempo_gestione",
-           "tempo_di_gestione", "durata_chiamata", minimum=0),
+           "issue", "motivo", "motivo_contatto", "causale", "argomento", "categoria", "tema", "asunto", "assunto",
+           "motif", "sujet", "grund", "thema", "anliegen"),
+        _f("wait_seconds", Kind.FLOAT, "Time to answer / first response, in seconds (a wait over 7 days is "
+           "cleared as absurd).",
+           "wait", "wait_time", "waiting_time", "queue_time", "time_to_answer", "speed_of_answer",
+           "first_response", "first_response_time", "time_to_first_response", "response_time",
+           "attesa", "tempo_attesa", "tempo_di_attesa", "tempo_d_attesa", "tempo_risposta", "tiempo_espera",
+           "tiempo_de_espera", "tempo_espera", "tempo_de_espera", "temps_attente", "temps_d_attente", "wartezeit",
+           minimum=0, maximum=7 * 86400, unit="seconds"),
+        _f("handle_seconds", Kind.FLOAT, "Talk / handling time, in seconds (over 24 hours is cleared as absurd).",
+           "handle", "handle_time", "handling_time", "aht", "talk_time", "talk_duration", "duration",
+           "call_duration", "handle_duration", "durata", "tempo_gestione", "tempo_di_gestione", "durata_chiamata",
+           "duracion", "duracao", "duree", "dauer", "gesprachsdauer", minimum=0, maximum=86400, unit="seconds"),
         _f("abandoned", Kind.BOOL, "The customer gave up before being served.",
-           "abandon", "is_abandoned", "dropped", "abbandonata", "abbandono", "abbandonato"),
+           "abandon", "is_abandoned", "dropped", "abbandonata", "abbandono", "abbandonato", "abandonada",
+           "abandonado", "abandonne", "abgebrochen"),
+        _f("answered", Kind.BOOL, "The contact was answered: stored as the opposite of abandoned.",
+           "is_answered", "answered_call", "risposta", "risposto", "risposta_operatore", "atendida", "atendido",
+           "respondida", "repondu", "beantwortet", "angenommen", negates="abandoned"),
         _f("transfers", Kind.INT, "Hand-offs between agents or departments.",
            "transfer_count", "n_transfers", "num_transfers", "transferred", "hand_offs",
            "trasferimenti", "n_trasferimenti", "numero_trasferimenti", minimum=0),
         _f("resolved", Kind.BOOL, "Resolved in this contact.",
            "is_resolved", "solved", "first_contact_resolution", "fcr", "resolution",
-           "risolto", "risolta", "risoluzione", "risolto_al_primo_contatto"),
+           "risolto", "risolta", "risoluzione", "risolto_al_primo_contatto", "status", "ticket_status", "stato",
+           "stato_ticket", "estado", "statut", "resuelto", "resolvido", words=(RESOLVED_WORDS, UNRESOLVED_WORDS)),
         _f("automated", Kind.BOOL, "Served by a bot, IVR or self-service.",
            "is_automated", "self_served", "bot_session", "automatizzato", "automatico",
            "self_service_flag"),
@@ -203,18 +245,22 @@ INTERACTIONS = Table(
            "inoltrato_operatore"),
         _f("csat", Kind.SCORE, "Customer satisfaction, 1–5 (other scales converted).",
            "satisfaction", "csat_score", "customer_satisfaction", "rating", "stars",
-           "soddisfazione", "voto", "valutazione", "gradimento", "punteggio_soddisfazione",
+           "satisfaction_rating", "satisfaction_score", "csat_rating", "review_score", "review_rating",
+           "soddisfazione", "voto", "valutazione", "gradimento", "punteggio_soddisfazione", "satisfaccion",
+           "satisfacao", "zufriedenheit",
            minimum=1, maximum=5, scale=(1, 5)),
         _f("nps", Kind.SCORE, "Likelihood to recommend, 0–10.",
            "nps_score", "likelihood_to_recommend", "ltr", "recommend", "raccomandazione",
-           "probabilita_di_raccomandare", "consiglieresti", "voto_nps",
+           "probabilita_di_raccomandare", "consiglieresti", "voto_nps", "likely_to_recommend",
+           "net_promoter_score", "recommendation", "recommendation_score",
            minimum=0, maximum=10, scale=(0, 10)),
         _f("ces", Kind.SCORE, "Customer effort, 1–7 (7 = very easy).",
            "ces_score", "effort", "customer_effort", "customer_effort_score", "sforzo",
            "facilita", "punteggio_sforzo", minimum=1, maximum=7, scale=(1, 7)),
         _f("comment", Kind.TEXT, "Free-text comment; stored and shown as plain text only.",
            "comments", "verbatim", "feedback", "text", "note", "notes", "remarks",
-           "commento", "commenti", "testo", "osservazioni", "nota"),
+           "review_comment_message", "comment_text", "message", "commento", "commenti", "testo", "osservazioni",
+           "comentario", "comentarios", "comentario_texto", "commentaire", "kommentar", "mensagem"),
         _f("agent", Kind.CATEGORY, "Agent who handled the contact.",
            "agent_id", "agent_name", "operator", "employee", "operatore", "addetto",
            "nome_operatore", "id_operatore"),
@@ -255,7 +301,8 @@ CUSTOMERS = Table(
            "churn_date", "end_date", "cancellation_date", "cancelled_at", "left_at",
            "data_disdetta", "data_cessazione", "data_fine", "data_churn"),
         _f("monthly_revenue", Kind.FLOAT, "Current monthly revenue of the customer.",
-           "mrr", "revenue", "monthly_fee", "arpu", "ricavo", "ricavo_mensile", "canone",
+           "mrr", "revenue", "monthly_fee", "monthly_charges", "monthly_charge", "arpu", "ricavo", "ricavo_mensile",
+           "canone",
            "canone_mensile", "fatturato_mensile"),
     ),
 )

@@ -67,6 +67,14 @@ class TableFile(SQLModel, table=True):
     source_name: str
 
 
+@dataclass(frozen=True)
+class SavedMapping:
+    """What was saved for an export format: ``{column: field}`` and the choices as plain JSON."""
+
+    mapping: dict[str, str | None]
+    choices: dict
+
+
 class ColumnMapping(SQLModel, table=True):
     signature: str = Field(primary_key=True)  # see ingest.mapping.header_signature
     table_name: str
@@ -288,15 +296,23 @@ class Store:
 
     # -------------------------------------------------------------- mappings, settings, audit
 
-    def saved_mapping(self, signature: str) -> dict[str, str | None] | None:
+    def saved_mapping(self, signature: str) -> SavedMapping | None:
+        """The mapping and choices saved for an export format (a mapping saved before choices existed has none)."""
         with Session(self.engine) as s:
             row = s.get(ColumnMapping, signature)
-            return None if row is None else json.loads(row.mapping_json)
+        if row is None:
+            return None
+        saved = json.loads(row.mapping_json)
+        if saved.get("__format") == 2:
+            return SavedMapping(saved["columns"], saved.get("choices", {}))
+        return SavedMapping(saved, {})
 
-    def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None]) -> None:
+    def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None], choices: dict | None = None) -> None:
+        """Save the column mapping and the analyst's choices (value maps, units, scales, date orders)."""
+        payload = {"__format": 2, "columns": mapping, "choices": choices or {}}
         with Session(self.engine) as s:
             row = s.get(ColumnMapping, signature) or ColumnMapping(signature=signature, table_name=table, mapping_json="")
-            row.mapping_json, row.updated_at = json.dumps(mapping), _now()
+            row.mapping_json, row.updated_at = json.dumps(payload), _now()
             s.add(row)
             s.commit()
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cxdata.ingest.choices import Choices, FieldChoice
 from cxdata.ingest.convert import Converted, Note, convert, decide_decimal, is_blank, parse_numbers
-from cxdata.ingest.mapping import Mapping
+from cxdata.ingest.mapping import Mapping, unit_in_header
 from cxdata.ingest.read import ROW, RawTable
 from cxdata.ingest.report import CLEARED, PROBLEM_SCHEMA, REJECTED, ValidationReport, empty_problems
 from cxdata.schema import Table, normalise_name
@@ -65,14 +66,20 @@ def normalise(
     filename: str,
     id_prefix: str,
     known_keys: pl.DataFrame | None = None,
+    choices: Choices | None = None,
+    reasons_for_mapping: dict[str, str] | None = None,
     on_column: Callable[[int, int, str], None] | None = None,
 ) -> Normalised:
     """Type, validate and de-duplicate ``raw``; see the module docstring.
 
     ``id_prefix`` makes generated ids (``{prefix}-{row}``) unique across files; ``known_keys``
-    holds the key columns already in the dataset (for appends); ``on_column(done, total, name)``
-    is called after each column is converted (progress of long imports).
+    holds the key columns already in the dataset (for appends); ``choices`` are the analyst's value
+    maps, units, scales and date orders; ``reasons_for_mapping`` says why each column was mapped
+    (for the report); ``on_column(done, total, name)`` is called after each column is converted.
+    A field that ``negates`` another is stored as that one's opposite (answered → abandoned); a
+    time-of-day field completes the date it names (``Date`` + ``Time`` → started_at).
     """
+    choices = choices or Choices()
     frame = raw.frame
     rows = frame.get_column(ROW)
     columns: dict[str, pl.Series] = {ROW: rows}
@@ -95,7 +102,11 @@ def normalise(
             continue
         f = table.field(field_name)
         source = frame.get_column(column)
-        converted = convert(source, f, raw.decimal_hint)
+        choice = choices.of(f.name)
+        if f.unit is not None and choice.unit is None and (unit := unit_in_header(column)) not in (None, f.unit):
+            choice = FieldChoice(choice.values, unit, choice.scale, choice.order)
+            notes.append(Note(f.name, f"unit read from the header '{column}': {unit}", int((~is_blank(source)).sum())))
+        converted = convert(source, f, raw.decimal_hint, choice, column)
         columns[f.name] = converted.values.alias(f.name)
         notes += converted.notes
         if f.required:
@@ -105,10 +116,11 @@ def normalise(
         advance(column)
 
     taken = set(table.names)
+    extra_of: dict[str, str] = {}
     for column in raw.columns:
         if column in mapping:
             continue
-        name = _extra_name(column, taken)
+        name = extra_of[column] = _extra_name(column, taken)
         source = frame.get_column(column)
         converted, extras[name] = _convert_extra(source, raw.decimal_hint)
         columns[name] = converted.values.alias(name)
@@ -122,12 +134,19 @@ def normalise(
     typed = pl.DataFrame(list(columns.values()))
     typed, derived = _derive(typed, table)
     notes += derived
-    if raw.too_long_rows is not None and raw.too_long_rows.height:
-        too_long = rows.is_in(raw.too_long_rows.get_column(ROW).implode())
-        reasons.append(_when(too_long, "more fields than the header (an unquoted separator inside a value?)"))
+    typed, combined = _combine(typed, table, mapping)
+    notes += combined
+    if raw.cell_problems is not None and raw.cell_problems.height:
+        target = {c: f for c, f in mapping.items() if f is not None} | extra_of
+        cleared.append(raw.cell_problems.select(
+            pl.col(ROW).alias("row"), "column", pl.col("column").replace_strict(target, default=None).alias("field"),
+            "value", "problem", pl.lit(CLEARED).alias("action")).cast(PROBLEM_SCHEMA))
     reasons += _key_reasons(typed, table, known_keys)
     joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else None
     reason = pl.select(pl.when(joined != "").then(joined)).to_series() if reasons else None
+    if raw.reader_rejects is not None and raw.reader_rejects.height:  # the reader's reason says it all
+        read_why = rows.to_frame(ROW).join(raw.reader_rejects.select(ROW, "reason"), on=ROW, how="left")
+        reason = read_why.select(pl.coalesce("reason", pl.lit(reason, dtype=pl.String))).to_series()
     is_rejected = reason.is_not_null() if reason is not None else pl.Series([False] * len(rows))
     accepted = typed.filter(~is_rejected)
 
@@ -143,6 +162,8 @@ def normalise(
         accepted=accepted.height,
         rejected=rejected.height,
         mapping=dict(mapping),
+        mapping_reasons=dict(reasons_for_mapping or {}),
+        choices=choices.to_json(),
         extras=extras,
         notes=list(raw.notes),
         conversions=[n for n in notes if n.count],
@@ -150,6 +171,31 @@ def normalise(
     )
     order = [n for n in table.names if n in accepted.columns] + list(extras)
     return Normalised(accepted.select(order), report)
+
+
+def _combine(typed: pl.DataFrame, table: Table, mapping: Mapping) -> tuple[pl.DataFrame, list[Note]]:
+    """Fields stored through another: an opposite (answered → abandoned = not answered) and a time of
+    day added to the date it completes (where that date has no time of its own)."""
+    notes = []
+    source = {f: c for c, f in mapping.items() if f is not None}
+    for f in table.fields:
+        if f.name not in typed.columns:
+            continue
+        if f.negates is not None:
+            typed = typed.with_columns((~pl.col(f.name)).alias(f.negates)).drop(f.name)
+            notes.append(Note(f.negates, f"read as the opposite of '{source[f.name]}' ({f.name})",
+                              int(typed.get_column(f.negates).is_not_null().sum())))
+        elif f.completes is not None and f.completes in typed.columns:
+            date = pl.col(f.completes)
+            at_midnight = date.is_not_null() & (date == date.dt.truncate("1d")) & pl.col(f.name).is_not_null()
+            n = typed.select(at_midnight.sum()).item()
+            typed = typed.with_columns(pl.when(at_midnight)
+                                       .then(date + pl.duration(microseconds=(pl.col(f.name) * 1e6).round(0).cast(pl.Int64)))
+                                       .otherwise(date).alias(f.completes)).drop(f.name)
+            notes.append(Note(f.completes, f"time of day taken from '{source[f.name]}'", int(n)))
+        elif f.completes is not None:
+            typed = typed.drop(f.name)
+    return typed, notes
 
 
 def _when(mask: pl.Series, text: str) -> pl.Series:

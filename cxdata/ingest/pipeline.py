@@ -11,11 +11,12 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
 
+from cxdata.ingest.choices import Choices
 from cxdata.ingest.errors import UnusableFile
 from cxdata.ingest.mapping import (
     Mapping,
@@ -63,6 +64,9 @@ class Prepared:
     signature: str
     mapping: Mapping
     mapping_source: Literal["saved", "suggested"]
+    reasons: dict[str, str] = field(default_factory=dict)  # column → why it was mapped automatically
+    suggestions: list[dict] = field(default_factory=list)  # columns left to the analyst, with a reason
+    choices: Choices = field(default_factory=Choices)  # saved value maps, units, scales, date orders
 
 
 @dataclass
@@ -96,12 +100,14 @@ def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | N
     raw = read_file(data, filename, sheet)
     signature = header_signature(t, raw.columns)
     saved = store.saved_mapping(signature)
-    restored = None if saved is None else restore_mapping(saved, raw.columns)
+    restored = None if saved is None else restore_mapping(saved.mapping, raw.columns)
+    sha = hashlib.sha256(data).hexdigest()
     if restored is not None:
-        mapping, source = restored, "saved"
-    else:
-        mapping, source = suggest_mapping(raw.columns, t), "suggested"
-    return Prepared(filename, hashlib.sha256(data).hexdigest(), t, raw, signature, mapping, source)
+        reasons = dict.fromkeys((c for c, f in restored.items() if f), "the saved mapping of this export format")
+        return Prepared(filename, sha, t, raw, signature, restored, "saved", reasons, [], Choices.from_json(saved.choices))
+    proposal = suggest_mapping(raw.frame, raw.columns, t, raw.decimal_hint)
+    return Prepared(filename, sha, t, raw, signature, proposal.mapping, "suggested", proposal.reasons,
+                    proposal.suggestions)
 
 
 def run_import(
@@ -110,11 +116,15 @@ def run_import(
     *,
     dataset: str = "default",
     overrides: Mapping | None = None,
+    choices: Choices | None = None,
     mode: Mode = "replace",
     force: bool = False,
     progress: Progress = _no_progress,
 ) -> ImportResult:
     """Validate a prepared file and store it as a new version of ``dataset``.
+
+    ``overrides`` and ``choices`` are the analyst's decisions on top of the prepared mapping and
+    the saved choices; both are saved for the next file of the same export format.
 
     ``mode="replace"`` makes the file the whole table; ``"append"`` adds its rows to the active
     version's table, rejecting keys already there. An identical file (same SHA-256, same table,
@@ -128,15 +138,20 @@ def run_import(
                                 f"'{prepared.filename}' is identical to the file already imported as version "
                                 f"{same.number} of '{dataset}'; nothing was imported.")
     mapping = apply_overrides(prepared.mapping, overrides or {}, prepared.raw.columns, t)
-    check_required(mapping, prepared.raw.columns, t)
+    check_required(mapping, prepared.raw.columns, t, prepared.suggestions)
+    decided = prepared.choices.merged(choices or Choices())
+    decided.check(t)
+    reasons = {c: prepared.reasons[c] if f == prepared.mapping.get(c) and c in prepared.reasons else "chosen by the analyst"
+               for c, f in mapping.items() if f}
     progress(0.3, "Checking and converting values")
     previous = _active_table(store, dataset, t.name) if mode == "append" else None
     known = previous.select(t.key) if previous is not None else None
     result = normalise(prepared.raw, t, mapping, filename=prepared.filename,
-                       id_prefix=prepared.sha256[:8], known_keys=known,
+                       id_prefix=prepared.sha256[:8], known_keys=known, choices=decided, reasons_for_mapping=reasons,
                        on_column=lambda done, total, name: progress(0.3 + 0.45 * done / total,
                                                                     f"Converting '{name}' ({done} of {total} columns)"))
     report = result.report
+    report.suggestions = [s for s in prepared.suggestions if s["column"] not in mapping]
     if report.accepted == 0:
         raise UnusableFile(_nothing_usable(report, prepared.filename))
     frame = result.frame
@@ -148,7 +163,7 @@ def run_import(
         source_name=prepared.filename, source_sha256=prepared.sha256,
         audit=report.to_dict() | {"mode": mode},
     )
-    store.save_mapping(prepared.signature, t.name, mapping)
+    store.save_mapping(prepared.signature, t.name, mapping, decided.to_json())
     progress(0.9, "Checking the alerts on the new version")
     fired = _fired_alerts(store, dataset, version)
     progress(1.0, "Done")
@@ -183,6 +198,8 @@ def _nothing_usable(report: ValidationReport, filename: str) -> str:
         fix = "every row is already in the dataset, so there is nothing new to append"
     elif reasons.get_column("reason").str.starts_with("duplicate").all():
         fix = "every row repeats an earlier id; check which column holds the id"
+    elif reasons.get_column("reason").str.starts_with("unclosed quote").all():
+        fix = f"close the quote on row {row} and import again"
     else:
         fix = "check the mapping of the required columns"
     return f"None of the {report.rows_in:,} rows of '{filename}' could be used{where}: {fix}."
@@ -197,6 +214,7 @@ def import_file(
     dataset: str = "default",
     sheet: str | None = None,
     overrides: Mapping | None = None,
+    choices: Choices | None = None,
     mode: Mode = "replace",
     force: bool = False,
     progress: Progress = _no_progress,
@@ -204,8 +222,8 @@ def import_file(
     """Read, map, validate and store one file. Raises :class:`UnusableFile` with one sentence."""
     progress(0.0, f"Reading {filename}")
     prepared = prepare(store, data, filename, table, sheet)
-    return run_import(store, prepared, dataset=dataset, overrides=overrides, mode=mode, force=force,
-                      progress=progress)
+    return run_import(store, prepared, dataset=dataset, overrides=overrides, choices=choices, mode=mode,
+                      force=force, progress=progress)
 
 
 def _active_table(store: Store, dataset: str, table: str) -> pl.DataFrame | None:

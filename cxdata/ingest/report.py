@@ -36,6 +36,9 @@ class ValidationReport:
     accepted: int
     rejected: int
     mapping: dict[str, str | None]
+    mapping_reasons: dict[str, str] = field(default_factory=dict)  # column → why it was mapped
+    choices: dict = field(default_factory=dict)  # the analyst's value maps, units, scales, date orders
+    suggestions: list[dict] = field(default_factory=list)  # columns left for the analyst: column, field, reason
     extras: dict[str, str] = field(default_factory=dict)  # extra column → "dimension" | "measure"
     notes: list[str] = field(default_factory=list)  # how the file was read
     conversions: list[Note] = field(default_factory=list)
@@ -79,6 +82,9 @@ class ValidationReport:
             "accepted": self.accepted,
             "rejected": self.rejected,
             "mapping": self.mapping,
+            "mapping_reasons": self.mapping_reasons,
+            "suggestions": self.suggestions,
+            "choices": self.choices,
             "extras": self.extras,
             "notes": self.notes,
             "conversions": [vars(n) for n in self.conversions],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,11 +40,13 @@ def csv_bytes(
     return (b"\xef\xbb\xbf" if bom else b"") + data
 
 
-def xlsx_bytes(sheets: dict[str, Sequence[Row]], edit: Callable[[openpyxl.Workbook], None] | None = None) -> bytes:
+def xlsx_bytes(sheets: dict[str, Sequence[Row]], edit: Callable[[openpyxl.Workbook], None] | None = None,
+               *, formulas: bool = False) -> bytes:
     """A workbook with one sheet per entry (in order); ``edit`` may merge cells or restyle before saving.
 
     Strings starting with ``=`` are stored as text, not as formulas, as a CRM export does when a
-    customer typed one into a comment.
+    customer typed one into a comment; with ``formulas=True`` they are formulas, saved as openpyxl
+    saves them: without a calculated value (as a workbook built by a script and never opened in Excel).
     """
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -51,11 +54,27 @@ def xlsx_bytes(sheets: dict[str, Sequence[Row]], edit: Callable[[openpyxl.Workbo
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(list(row))
-        _text_not_formulas(sheet)
+        if not formulas:
+            _text_not_formulas(sheet)
     if edit is not None:
         edit(book)
     out = io.BytesIO()
     book.save(out)
+    return out.getvalue()
+
+
+def patch_xlsx(data: bytes, member: str, edit: Callable[[str], str]) -> bytes:
+    """A saved workbook with one part's XML (e.g. ``xl/worksheets/sheet1.xml``) rewritten by ``edit``,
+    to write what openpyxl cannot: error values and cached results as Excel saves them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            content = source.read(name)
+            if name == member:
+                edited = edit(content.decode("utf-8"))
+                assert edited != content.decode("utf-8"), f"the edit changed nothing in {member}"
+                content = edited.encode("utf-8")
+            target.writestr(name, content)
     return out.getvalue()
 
 

@@ -29,9 +29,17 @@ def test_a_tiny_score_column_with_one_stray_value_keeps_its_scale(store):
 
 
 def test_a_missing_closing_quote_is_pointed_out(store):
-    data = b'started_at,comment\n2026-01-01,"never closed\n2026-01-02,ok\n2026-01-03,ok\n'
+    data = b'started_at,comment\n2026-01-01,ok\n2026-01-02,"never closed\n2026-01-03,ok\n2026-01-04,ok\n'
     _, report = import_ok(store, data)
-    assert any("closing quote" in note and "row 2" in note for note in report.notes)
+    assert (report.rows_in, report.accepted, report.rejected) == (4, 1, 3)  # one row per physical line
+    assert any("closing quote" in n and "row 3" in n for n in report.notes)
+    assert report.rejected_rows().get_column("reason").to_list() == [
+        "unclosed quote: this row and the 2 lines after it were read as one value",
+        "unclosed quote on row 3: this line was read into that row's value",
+        "unclosed quote on row 3: this line was read into that row's value",
+    ]
+    message = import_fails(store, b'started_at,comment\n2026-01-01,"never closed\n2026-01-02,ok\n')
+    assert message.endswith("close the quote on row 2 and import again.")
 
 
 def test_appending_a_file_already_in_the_dataset_says_so(store):

@@ -187,7 +187,7 @@ def test_text_in_numeric_columns_is_cleared_and_counted_never_zero(store):
         ["T3", "2025-03-01", "1.2.3", "2.5", "inf"],
         ["T4", "2025-03-01", "30", "1", "-"],
     ])
-    frame, report = import_ok(store, data)
+    frame, report = import_ok(store, data, overrides={"wait": "wait_seconds"})  # too few numbers to map by itself
     assert column(frame, "wait_seconds") == [None, None, None, 30.0]
     assert column(frame, "transfers") == [2, None, None, 1]
     assert frame.schema["transfers"] == pl.Int64
@@ -275,7 +275,7 @@ def test_iso_day_first_and_excel_serial_dates(store):
         D(2025, 1, 21), D(2025, 1, 21, 12),  # Excel day 45678 = 2025-01-21
         D(2025, 3, 1),
     ]
-    assert conversion(report, "started_at", "dates read as dd/mm/yyyy") == 3
+    assert conversion(report, "started_at", "dates read as day-month-year") == 3
     assert conversion(report, "started_at", "Excel serial") == 2
 
 
@@ -283,7 +283,7 @@ def test_month_first_dates_when_the_column_proves_it(store):
     data = csv_bytes([["id", "date"], ["D1", "02/13/2025"], ["D2", "03/01/2025 08:00"]])
     frame, report = import_ok(store, data)
     assert column(frame, "started_at") == [D(2025, 2, 13), D(2025, 3, 1, 8)]
-    assert conversion(report, "started_at", "mm/dd/yyyy") == 2
+    assert conversion(report, "started_at", "month-day-year") == 2
 
 
 def test_unparseable_dates_in_the_required_column_reject_the_row(store):
@@ -296,7 +296,7 @@ def test_unparseable_dates_in_the_required_column_reject_the_row(store):
         ["D5", "1899-12-31", "phone"],
         ["D6", "n/a", "phone"],
     ])
-    frame, report = import_ok(store, data)
+    frame, report = import_ok(store, data, overrides={"date": "started_at"})  # too few dates to map by itself
     assert column(frame, "interaction_id") == ["D1"]
     assert (report.rows_in, report.accepted, report.rejected) == (6, 1, 5)
     assert rejected(report) == {
@@ -309,7 +309,11 @@ def test_unparseable_dates_in_the_required_column_reject_the_row(store):
 
 
 def test_no_usable_row_at_all_is_one_sentence(store):
-    message = import_fails(store, csv_bytes([["id", "date"], ["A", "soon"], ["B", "later"]]), "bad.csv")
+    data = csv_bytes([["id", "date"], ["A", "soon"], ["B", "later"]])
+    message = import_fails(store, data, "bad.csv")  # the name says started_at, the content does not
+    assert message.startswith("No column holds 'started_at'")
+    assert "'date' is named like it, but only 0% of 2 values read as dates" in message
+    message = import_fails(store, data, "bad.csv", overrides={"date": "started_at"})
     assert message.startswith("None of the 2 rows of 'bad.csv' could be used (row 2: started_at 'soon': not a date)")
 
 
@@ -544,7 +548,7 @@ BOOLEANS = [("sì", True), ("si", True), ("SÌ", True), ("no", False), ("vero", 
 
 def test_booleans_in_italian_and_english(store):
     rows = [["id", "date", "risolto"]] + [[f"B{i}", "2025-03-01", w] for i, (w, _) in enumerate(BOOLEANS)]
-    frame, report = import_ok(store, csv_bytes(rows))
+    frame, report = import_ok(store, csv_bytes(rows), overrides={"risolto": "resolved"})  # 'maybe': under 95% yes/no
     assert column(frame, "resolved") == [v for _, v in BOOLEANS]
     assert frame.schema["resolved"] == pl.Boolean
     assert warnings(report) == {("resolved", "not a yes/no value"): 1}  # 'maybe'; the empty cell is just empty
@@ -654,7 +658,7 @@ def test_customers_churn_date_implies_churned(store):
         ["C5", "", ""],  # unknown stays unknown
         ["C6", "maybe", ""],  # cleared, and stays unknown
     ])
-    frame, report = import_ok(store, data, table="customers")
+    frame, report = import_ok(store, data, table="customers", overrides={"churned": "churned"})
     assert column(frame, "churned") == [True, True, True, False, None, None]
     assert column(frame, "churned_at") == [date(2025, 3, 31), date(2025, 4, 30), None, None, None, None]
     assert conversion(report, "churned", "set to yes for customers with a churn date") == 2

@@ -1,10 +1,13 @@
 """Churn & Revenue — how experience links to money: churn by the negative experiences of the
 previous month, the churn model's effect (adjusted beside naive, with its E-value), the key drivers
-of negative experiences, expansion revenue by NPS category and revenue at risk by segment.
+of negative experiences, expansion revenue by NPS category, revenue at risk by segment, and the
+customers who left by any customer attribute — which is all a customers-only churn file (one row per
+customer, churned yes/no, no dates) can show, with the monthly revenue they took.
 
 Every number comes from ``cxdata``: ``dashboard.churn_by_negatives``, the fitted ``ChurnEffect``,
-``Analysis.drivers`` / ``experience_effects`` / ``expansion`` and ``RiskResult.in_scope``. The models
-are fitted once on all the data; the period and dimension filters apply where the page says so.
+``Analysis.drivers`` / ``experience_effects`` / ``expansion``, ``RiskResult.in_scope`` and
+``customers.churn_summary`` / ``churn_by``. The models are fitted once on all the data; the period and
+dimension filters apply where the page says so. URL parameter of the page: ``churn_by`` (the attribute).
 """
 
 import polars as pl
@@ -13,17 +16,20 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars, labelled
-from cxdata.dashboard import BUCKETS, MOMENT_FILTERS, churn_by_negatives
-from cxdata.metrics import MIN_ANSWERS
+from cxdata.customers import churn_by, churn_summary, ranked_attributes
+from cxdata.dashboard import BUCKETS, CUSTOMER_TILES, MOMENT_FILTERS, churn_by_negatives, kpi_tiles
+from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import page_analysis, data_page_link, header, no_data_message, unlock_hint
+from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
 from ui.filters import Scope, current_scope
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
 
 LOCKED = ":material/lock:"
+BIND = "query-params"
+CHURN_BY = "churn_by"
 
 
 def churn_by_experience(a: Analysis, scope: Scope) -> None:
@@ -91,7 +97,7 @@ def churn_model(a: Analysis, settings: Settings) -> None:
 def key_drivers(a: Analysis) -> None:
     st.subheader("What drives negative experiences", divider="gray")
     if a.drivers is None or not a.drivers.height:
-        st.info(plain(unlock_hint("needs csat answers (at least 200) and customer_id on interactions")), icon=LOCKED)
+        st.info(plain(unlock_hint("needs csat answers (at least 200) on interactions")), icon=LOCKED)
         return
     r2 = float(a.drivers.get_column("r2")[0])
     frame = labelled(a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS),
@@ -114,10 +120,12 @@ def key_drivers(a: Analysis) -> None:
                 "95% CI": [f"{lo * 100:+.1f}…{hi * 100:+.1f}" for lo, hi in
                            zip(effects.get_column("low"), effects.get_column("high"))],
             }), hide_index=True, width="stretch")
-            controls = ", ".join([*a.experience.fit.design.levels, "tenure"]) if a.experience is not None else "its controls"
+            design = a.experience.fit.design
+            terms = [*design.levels] + (["tenure"] if "tenure_years" in design.numeric else [])
+            adjusted = f"adjusted for {', '.join(terms)}" if terms else "no other attribute of this data varies"
             st.caption(plain(f"Average marginal effects on the probability of a CSAT of 1–2, from the experience model "
-                             f"(logistic, adjusted for {controls}; weighted for survey response). Associations, not "
-                             f"proof of cause."))
+                             f"(logistic, {adjusted}; weighted for survey response). Associations, not proof of "
+                             "cause."))
 
 
 def expansion(a: Analysis, settings: Settings) -> None:
@@ -162,6 +170,57 @@ def risk_by_segment(a: Analysis, scope: Scope, settings: Settings) -> None:
                      f"churn model expects to lose because of negative experiences, against a world with none."))
 
 
+def customers_who_left(a: Analysis, scope: Scope, settings: Settings) -> None:
+    st.subheader("Customers who left, by customer attribute", divider="gray")
+    if (status := a.needs(REGISTRY["customer_churn"])) is not None:
+        st.info(plain(unlock_hint(status)), icon=LOCKED)
+        return
+    summary = churn_summary(a.customers, scope.filters, settings.params())
+    if not summary["customers"]:
+        st.info(no_data_message(scope))
+        return
+    cols = st.columns(3)
+    for tile, col in zip(kpi_tiles(a, scope.filters, None, settings.params(), keys=CUSTOMER_TILES), cols):
+        with col:
+            kpi_tile(tile, scope, settings.symbol)
+    with cols[2].container(border=True):
+        lost = summary["lost_monthly_revenue"]
+        st.metric("Monthly revenue of those who left", fmt.money(lost, settings.symbol) if lost is not None else "–",
+                  help="Σ monthly revenue of the customers who left, over customers with both churned and "
+                       "monthly_revenue known.")
+        st.caption(plain(f"of {fmt.money(summary['monthly_revenue'], settings.symbol)} a month in all"
+                         if lost is not None else "Needs monthly_revenue on customers."))
+    tables = churn_by(a.customers, scope.filters, settings.params())
+    ranked = ranked_attributes(tables)
+    if not ranked:
+        st.info("The customers table has no attribute to break churn down by: import customers with columns such "
+                "as segment, plan, contract or tenure.")
+        return
+    if st.session_state.get(CHURN_BY) not in ranked:
+        st.session_state.pop(CHURN_BY, None)
+    name = st.selectbox("Churn by", ranked, format_func=fmt.dimension_label, key=CHURN_BY, bind=BIND, width=320,
+                        help="Any attribute of the customers, text or number (numbers in quartile bands); listed from "
+                             "the one whose groups churn furthest apart.")
+    table = tables[name].rename({"value": "group"})
+    shown = table.filter(~pl.col("small"))
+    label = fmt.dimension_label(name)
+    if shown.height:
+        frame = labelled(shown.rename({"rate": "value", "customers": "n"}), "%", "")
+        draw(interval_bars(frame, category="group", order=shown.get_column("group").to_list(), colour=BAD,
+                           category_title=label, title=f"Customers who left, by {label.lower()}",
+                           subtitle=f"{scope.where_text()} · share of customers with a known churned value · "
+                                    "bars: 95% Wilson interval", value_title="Customers who left (%)"))
+    small = table.filter(pl.col("small")).get_column("group").to_list()
+    st.caption(plain("A snapshot of the customers table (the period does not apply). "
+                     + (f"Too few to show (under {MIN_ANSWERS} customers or {MIN_EVENTS} who left): "
+                        f"{', '.join(small)}." if small else "")))
+    st.dataframe(table.select(
+        pl.col("group").alias(label), "customers", pl.col("churned").alias("left"),
+        pl.col("rate").round(1).alias("left (%)"),
+        pl.format("{}–{}", pl.col("low").round(1), pl.col("high").round(1)).alias("95% CI (%)")),
+        hide_index=True, width="stretch")
+
+
 def main() -> None:
     store = get_store()
     scope = current_scope()
@@ -175,10 +234,17 @@ def main() -> None:
     a, problem = page_analysis(store, scope.version, settings)
     if problem:
         st.warning(plain(problem), icon=":material/warning:")
-    if a.panel is None:
+    if a.panel is None and a.customers is None:
         st.info("Churn and revenue need a customers table (customer_id, and churned_at or churned) and customer_id "
                 "on the interactions: import them on the Data page.", icon=LOCKED)
         data_page_link("Import customers on the Data page")
+        key_drivers(a)
+        return
+    if a.panel is None:
+        st.info("Monthly churn, the churn model and revenue at risk need to follow customers month by month: "
+                "customer_id on interactions, or a revenue table by month. Import them on the Data page; below is "
+                "what the customers table shows on its own.", icon=LOCKED)
+        customers_who_left(a, scope, settings)
         key_drivers(a)
         return
     churn_by_experience(a, scope)
@@ -186,6 +252,7 @@ def main() -> None:
     key_drivers(a)
     risk_by_segment(a, scope, settings)
     expansion(a, settings)
+    customers_who_left(a, scope, settings)
 
 
 main()

@@ -1,9 +1,11 @@
-"""Data: import exports (mapping, validation report) and manage datasets and their versions."""
+"""Data: import exports (mapping, validation report), manage datasets and their versions, and see what
+the active data can show (its readiness, page by page and KPI by KPI)."""
 
 import streamlit as st
 
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
+from ui.readiness import readiness_section
 from ui.report import fired_alerts, show_report
 from ui.store import get_store
 from ui.text import plain
@@ -29,3 +31,5 @@ if last is not None:
 
 st.subheader("Datasets and versions", divider="gray")
 datasets_section(store, current)
+
+readiness_section(store, current)

@@ -1,22 +1,21 @@
 """Drill-down — the analyst's page: a metric on a channel × touchpoint heat map; click a cell (or
-pick it above) to select it; the selection broken down by segment and by month; the interactions
-behind it, 50 a page, downloadable as CSV and Excel.
+pick it above) to select it; the selection broken down by segment (or any other text column: reason,
+agent, team…) and by month; the interactions behind it, 50 a page, downloadable as CSV and Excel.
 
 Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
-``drill_segment`` and ``rows_page`` are bound widgets, and a click on the heat map writes the cell
-into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
-DESIGN.md §10). Numbers: ``cxdata.metrics.compute`` and ``cxdata.dashboard.kpi_tiles``.
+``drill_segment``, ``drill_by`` and ``rows_page`` are bound widgets, and a click on the heat map writes
+the cell into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
+DESIGN.md §10). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``.
 """
 
 import math
 
-import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
-from cxdata.dashboard import contact_metrics, kpi_tiles
+from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
 from cxdata.export import Sheet, workbook
 from cxdata.metrics import Base, Metric, compute
 from cxdata.settings import Settings
@@ -31,6 +30,7 @@ from ui.store import get_store
 from ui.text import plain, slug
 
 BIND = "query-params"
+BY = "drill_by"
 ALL = "All"
 ROWS_PER_PAGE = 50
 XLSX_MAX_ROWS = 50_000
@@ -126,22 +126,41 @@ def selection_tile(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, st
     kpi_tile(tile, selected, settings.symbol, label=f"{metric.label} · {selection_text(cell)}")
 
 
-def by_segment(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
-    if "segment" not in a.contacts.columns:
-        st.info(plain(unlock_hint("needs segment")), icon=":material/lock:")
+def choose_breakdown(a: Analysis, scope: Scope) -> str | None:
+    """The dimension of the bars (bound to ``drill_by``): segment when the data has it, else the first
+    text column of the contacts (reason, agent, team… of a contact log without customers)."""
+    dimensions = [c for c, _ in data_shape(get_store(), scope.version).dimensions if c in a.contacts.columns]
+    if not dimensions:
+        return None
+    if st.session_state.get(BY) not in dimensions:
+        st.session_state.pop(BY, None)
+    default = dimensions.index("segment") if "segment" in dimensions else 0
+    return st.selectbox("Break down by", dimensions, index=default, format_func=fmt.dimension_label, key=BY,
+                        bind=BIND, width=260, help="Any text column of the contacts and their customers.")
+
+
+def by_dimension(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
+    column = choose_breakdown(a, scope)
+    if column is None:
+        st.info(plain(unlock_hint("needs segment") + " Or map a column to reason, agent or team to break the "
+                                                     "metric down by it."), icon=":material/lock:")
         return
-    in_scope = cell_scope(scope, cell, "segment")
-    rows = compute(metric, a.contacts, by=["segment"], filters=in_scope.filters, params=settings.params())
-    rows = labelled(rows.filter(pl.col("segment").is_not_null() & pl.col("value").is_not_null()), metric.unit,
-                    settings.symbol)
+    selectable = column == "segment"
+    in_scope = cell_scope(scope, cell, "segment") if selectable else cell_scope(scope, cell)
+    rows = labelled(metric_by(a, metric, column, in_scope.filters, settings.params()), metric.unit, settings.symbol)
     if not rows.height:
         st.info(no_data_message(in_scope))
         return
-    chart = interval_bars(rows, category="segment", title=f"{metric.label} by segment",
-                          subtitle=f"{in_scope.describe()} · click a bar to select it",
-                          value_title=metric.label, highlight=cell["segment"], selection="segment",
-                          category_title="Segment")
-    draw(chart, key=SEGMENT_BARS, on_select=_clicked_segment, selection_mode="segment")
+    label = fmt.dimension_label(column)
+    chart = interval_bars(rows, category=column, title=f"{metric.label} by {label.lower()}",
+                          subtitle=in_scope.describe() + (" · click a bar to select it" if selectable else
+                                                          f" · the {MAX_BARS} with the most answers at most"),
+                          value_title=metric.label, highlight=cell["segment"] if selectable else None,
+                          selection="segment" if selectable else None, category_title=label)
+    if selectable:
+        draw(chart, key=SEGMENT_BARS, on_select=_clicked_segment, selection_mode="segment")
+    else:
+        draw(chart)
 
 
 def over_time(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
@@ -230,7 +249,7 @@ def main() -> None:
         st.caption(plain(f"{metric.label}: {metric.definition}"))
     seg, time = st.columns(2, gap="medium")
     with seg:
-        by_segment(a, metric, scope, cell, settings)
+        by_dimension(a, metric, scope, cell, settings)
     with time:
         over_time(a, metric, scope, cell, settings)
     interactions(a, scope, cell, settings)

@@ -12,7 +12,7 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import labelled, trend_chart
-from cxdata.dashboard import OVERVIEW_TILES, headlines, moments_in_scope, overview_tiles, trend_metrics
+from cxdata.dashboard import headlines, moments_in_scope, overview_rows, overview_tiles, trend_metrics
 from cxdata.metrics import REGISTRY, Base, compute
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
@@ -24,21 +24,23 @@ from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
 
-#: The tiles, in two rows: the experience, then the money.
-TILE_ROWS = (OVERVIEW_TILES[:4], OVERVIEW_TILES[4:])
 TOP_MOMENTS = 5
 BIND = "query-params"
 
 
 def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
     by_key = {t["key"]: t for t in overview_tiles(a, scope.filters, scope.comparison_filters, settings.params())}
-    for row in TILE_ROWS:
-        for tile, slot in zip((by_key[k] for k in row), st.columns(len(row))):
+    rows = overview_rows(a)
+    for row in rows:
+        for tile, slot in zip((by_key[k] for k in row), st.columns(4)):
             with slot:
                 kpi_tile(tile, scope, settings.symbol)
-    shown = list(by_key.values())
+    shown = [by_key[k] for row in rows for k in row]
     contact_only = [c for c, _ in scope.where if a.panel is not None and c not in a.panel.columns]
-    if contact_only:
+    if a.contacts is None:
+        st.caption("A snapshot of the customers table: the period does not apply to it. The experience and "
+                   "contact-centre KPIs need an interactions table: import one on the Data page.")
+    elif contact_only:
         st.caption(plain(f"Churn, revenue per customer and cost to serve count every customer: the "
                          f"{', '.join(contact_only)} filter applies to contacts only. Revenue at risk is the "
                          f"model's expectation for customers active at the end of the data (not filtered by period)."))
@@ -57,9 +59,10 @@ def headline_block(a: Analysis, scope: Scope, settings: Settings) -> None:
         st.markdown("**What the data says**")
         for line in lines:
             st.markdown(f"- {plain(line.text)}")
-        controls = a.churn.controls.replace("calendar_month", "calendar month") if a.churn else "the model's controls"
-        st.caption(plain(f"Associations in this company's own data (the churn model is adjusted for {controls}) — "
-                         "not proof of cause. Headlines cover the filters in force; the drivers cover all contacts."))
+        model = (f" (the churn model is adjusted for {a.churn.controls.replace('calendar_month', 'calendar month')})"
+                 if a.churn else "")
+        st.caption(plain(f"Associations in this company's own data{model} — not proof of cause. Headlines cover the "
+                         "filters in force; the drivers cover all contacts."))
 
 
 def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
@@ -98,15 +101,16 @@ def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
     st.subheader("Trend", divider="gray")
     options = trend_metrics(a)
     if not options:
-        st.info("No KPI can be drawn by month on this data.")
+        st.info("No KPI can be drawn by month on this data: a customers table has no months. Import interactions "
+                "(or a revenue table by month) on the Data page to see trends.")
         return
     labels = [m.label for m in options]
     label = st.selectbox("KPI by month", labels, key="trend", bind=BIND, width=320,
                          help="Every month of the data with the dimension filters in force; the selected and the "
                               "comparison periods are shaded.")
     metric = options[labels.index(label)]
-    frame = a.contacts if metric.base is Base.CONTACTS else a.panel
-    by_month = compute(metric, frame, by=["month"], filters=scope.dimension_filters, params=settings.params())
+    by_month = compute(metric, a.frame(metric.base), by=["month"], filters=scope.dimension_filters,
+                       params=settings.params())
     by_month = labelled(by_month, metric.unit, settings.symbol)
     if not by_month.height:
         st.info(no_data_message(scope))
@@ -131,7 +135,7 @@ def main() -> None:
     a, problem = page_analysis(store, scope.version, settings)
     if problem:
         st.warning(plain(problem), icon=":material/warning:")
-    if a.contacts is None and a.panel is None:
+    if a.contacts is None and a.panel is None and a.customers is None:
         st.info("This version has no interactions yet: import them on the Data page to see the experience "
                 "metrics, and customers with churn dates to link them to revenue.")
         data_page_link()

@@ -136,6 +136,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     for k in report["kpis"]:
         ci = f"[{_fmt(k['low'], k['unit'])}, {_fmt(k['high'], k['unit'])}]" if k["value"] is not None else k["status"]
         print(f"  {k['label']:<30} {_fmt(k['value'], k['unit']):>12}  {ci:<26} n={k['n']:,}")
+    left = report["customer_churn"]
+    if left:
+        print(f"Customers who left: {_fmt(left['rate_pct'], '%')} [{_fmt(left['low_pct'], '%')}, "
+              f"{_fmt(left['high_pct'], '%')}] of {left['customers']:,} customers ({left['churned']:,} left)")
+        if left["lost_monthly_revenue"] is not None:
+            print(f"  monthly revenue they took: {left['lost_monthly_revenue']:,.2f} of {left['monthly_revenue']:,.2f} "
+                  f"({_fmt(left['lost_revenue_share_pct'], '%')})")
     churn = report["churn_model"]
     if churn:
         g, ng = churn["odds_ratio"], churn["naive_odds_ratio"]
@@ -279,7 +286,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     version = store.active_version(dataset)
     settings = load_settings(store)
     a = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
-    frames = [(frame, time) for frame, time in ((a.contacts, "started_at"), (a.panel, "month")) if frame is not None]
+    frames = [(frame, time) for frame, time in ((a.contacts, "started_at"), (a.panel, "month"), (a.customers, None))
+              if frame is not None]
     for field, values in where.items():
         having = [frame for frame, _ in frames if field in frame.columns]
         if not having:
@@ -291,15 +299,13 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise BadInput(f"{field} has no value {', '.join(map(repr, missing))} in '{dataset}'; its values: {shown}.")
     if args.start is not None:
         period, comparison = (args.start, args.end), comparison_of(args.start, args.end, PREVIOUS)
-    else:
+    else:  # a customers table alone has no dates: its pack covers all of it
         first, last = data_span(store, version.version_id)
-        if first is None:
-            raise BadInput(f"'{dataset}' version {version.number} has no dated data "
-                           "(interactions, or revenue by month).")
-        period, comparison = default_period(first, last)
+        period, comparison = default_period(first, last) if first is not None else ((None, None), None)
     filters = Filters.of(*period, **where)
     compared = None if comparison is None else Filters.of(*comparison, **where)
-    matched = [filters.apply(frame, time) for frame, time in frames]
+    dated = [(frame, time) for frame, time in frames if time is not None] or frames  # the period applies to them
+    matched = [filters.apply(frame, time) for frame, time in dated]
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
         raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
                        "widen the period or check the values.")

@@ -28,7 +28,8 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from cxdata import format as fmt
 from cxdata.analysis import load_frames
-from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, estimate
+from cxdata.metrics import (MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month,
+                            estimate)
 from cxdata.store import Store
 
 RULES = {"above": "above", "below": "below", "rises_by": "rises by at least", "falls_by": "falls by at least"}
@@ -109,6 +110,9 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
     """Store an alert and return its id. Raises ValueError with a sentence for bad input."""
     if metric not in REGISTRY:
         raise ValueError(f"Unknown KPI “{metric}”: choose one of {', '.join(REGISTRY)}.")
+    if not by_month(REGISTRY[metric]):
+        raise ValueError(f"{REGISTRY[metric].label} is a snapshot of the customers table, with no months: an alert "
+                         "cannot watch it.")
     if rule not in RULES:
         raise ValueError(f"Unknown rule “{rule}”: choose one of {', '.join(RULES)}.")
     if rule in CHANGE_RULES and threshold <= 0:

@@ -22,13 +22,14 @@ import polars as pl
 
 from cxdata import models
 from cxdata.contacts import enrich_contacts
-from cxdata.metrics import Params
+from cxdata.customers import customer_frame
+from cxdata.metrics import Base, Metric, Params, availability
 from cxdata.models import ChurnEffect, ExperienceModel, Fit, HazardModel
 from cxdata.panel import build_panel
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 4
+FITS_FORMAT = 5
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Tables:
 class Analysis:
     contacts: pl.DataFrame | None  # contact frame (contacts.py) with p_negative when the E-model exists
     panel: pl.DataFrame | None  # customer-month panel (panel.py) with expected_negatives_prev
+    customers: pl.DataFrame | None = None  # customer frame (customers.py): one row per customer, no time axis
     experience: ExperienceModel | None = None
     hazard: HazardModel | None = None
     churn: ChurnEffect | None = None
@@ -60,6 +62,26 @@ class Analysis:
     expansion: pl.DataFrame | None = None
     risk: RiskResult | None = None
     notes: list[str] = field(default_factory=list)
+
+    def frame(self, base: Base) -> pl.DataFrame | None:
+        """The base frame a metric of ``base`` is computed on (None when the data has none)."""
+        return {Base.CONTACTS: self.contacts, Base.CUSTOMER_MONTHS: self.panel, Base.CUSTOMERS: self.customers}[base]
+
+    def needs(self, metric: Metric) -> str | None:
+        """None when this data supports ``metric``, else what it lacks, as ``"needs …"``: the table
+        (``interactions``, ``customers``; the customer-month panel needs interactions with a
+        ``customer_id`` or a revenue table beside the customers) or the fields
+        (:func:`cxdata.metrics.availability`). The one answer to "which KPIs does this data support"."""
+        frame = self.frame(metric.base)
+        if frame is not None:
+            return availability(metric, frame.columns)
+        if metric.base is Base.CONTACTS:
+            return "needs interactions"
+        unlinked = self.contacts is not None and "customer_id" not in self.contacts.columns
+        if self.customers is None:
+            linking = metric.base is Base.CUSTOMER_MONTHS and unlinked
+            return "needs customers and customer_id" if linking else "needs customers"
+        return "needs customer_id" if unlinked else "needs interactions"
 
 
 def _fit_errors() -> tuple[type[Exception], ...]:
@@ -83,41 +105,97 @@ def fit_key(version_id: int, params: Params, horizon: int) -> str:
     return f"v{version_id}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
+def _panel(tables: Tables, contacts: pl.DataFrame | None, params: Params) -> pl.DataFrame | None:
+    """The customer-month panel, when the data says which months each customer was there: customers and
+    either interactions with a customer_id or a revenue table (None otherwise)."""
+    linked = contacts is not None and "customer_id" in contacts.columns
+    if tables.customers is None or not (linked or tables.revenue is not None):
+        return None
+    return build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
+                       repeat_window_days=params.repeat_window_days)
+
+
+MIN_CSAT_ANSWERS = 200
+MIN_CHURN_EVENTS = 20
+
+
+def experience_gap(contacts: pl.DataFrame | None) -> str | None:
+    """None when the experience model (and with it the key drivers) can be fitted on this contact frame,
+    else what it needs: interactions with at least 200 csat answers (no customer_id needed)."""
+    if contacts is None:
+        return "needs interactions"
+    if "csat" not in contacts.columns:
+        return "needs csat"
+    if contacts.get_column("csat").count() < MIN_CSAT_ANSWERS:
+        return f"needs csat answers (at least {MIN_CSAT_ANSWERS})"
+    return None
+
+
+def hazard_gap(contacts: pl.DataFrame | None, panel: pl.DataFrame | None,
+               customers: pl.DataFrame | None) -> str | None:
+    """None when the churn hazard model (and revenue at risk) can be fitted, else what it needs: the
+    experience model, a customers table, customer_id on interactions (to link a customer's experiences
+    to their churn) and at least 20 churn events."""
+    if (gap := experience_gap(contacts)) is not None:
+        return gap
+    linked = "customer_id" in contacts.columns
+    if customers is None or panel is None:
+        return "needs customers" if linked else "needs customers and customer_id"
+    if not linked:
+        return "needs customer_id"
+    if int(panel.get_column("churn").sum()) < MIN_CHURN_EVENTS:
+        return f"needs at least {MIN_CHURN_EVENTS} churn events (churned_at on customers)"
+    return None
+
+
+def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
+    """The experience model, its marginal effects and the key drivers, on any contact log with at least
+    200 csat answers; customer_id is not needed (without it, errors are robust per contact)."""
+    if experience_gap(contacts) is not None:
+        answers = contacts.get_column("csat").count() if "csat" in contacts.columns else 0
+        a.notes.append(f"The experience model and the key drivers need csat answers on interactions, at least "
+                       f"{MIN_CSAT_ANSWERS}: this data has {answers:,}.")
+        return
+    features = models.contact_features(contacts)
+    try:
+        a.experience = models.fit_experience_model(features)
+    except _fit_errors() as exc:
+        a.notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
+        return
+    a.contacts = contacts.with_columns(p_negative=a.experience.predict(features))
+    if not a.experience.drivers:
+        a.notes.append("The key drivers need wait_seconds, transfers, resolved or escalated on interactions, "
+                       "varying between contacts.")
+        return
+    surveyed = features.filter(pl.col("csat").is_not_null())
+    a.experience_effects = models.average_marginal_effects(
+        a.experience.fit, surveyed, a.experience.drivers, {"unresolved", "escalated"})
+    a.drivers = models.key_drivers(features, a.experience.drivers)
+
+
 def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Analysis:
     """Fit every model the data supports; see the module docstrings of models.py and risk.py."""
     notes: list[str] = []
-    if tables.interactions is None:
-        return Analysis(None, None, notes=["Upload interactions to see experience metrics and models."])
-    contacts = enrich_contacts(tables.interactions, tables.customers)
-    a = Analysis(contacts, None, notes=notes)
-    features = models.contact_features(contacts)
-    if "csat" in contacts.columns and "customer_id" in contacts.columns and contacts.get_column("csat").count() >= 200:
-        try:
-            a.experience = models.fit_experience_model(features)
-        except _fit_errors() as exc:
-            notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
+    contacts = None if tables.interactions is None else enrich_contacts(tables.interactions, tables.customers)
+    customers = None if tables.customers is None else customer_frame(tables.customers)
+    a = Analysis(contacts, None, customers=customers, notes=notes)
+    if contacts is None:
+        notes.append("Upload interactions to see experience metrics and models.")
     else:
-        notes.append("The experience model needs csat answers (at least 200) and customer_id.")
-    if a.experience is not None:
-        a.contacts = contacts = contacts.with_columns(p_negative=a.experience.predict(features))
-        surveyed = features.filter(pl.col("csat").is_not_null())
-        a.experience_effects = models.average_marginal_effects(
-            a.experience.fit, surveyed, a.experience.drivers, {"unresolved", "escalated"})
-        a.drivers = models.key_drivers(features, a.experience.drivers)
-    if "nps" in contacts.columns and tables.revenue is not None and "expansion" in tables.revenue.columns:
+        _experience(a, contacts)
+        contacts = a.contacts
+    if contacts is not None and {"nps", "customer_id"} <= set(contacts.columns) and tables.revenue is not None \
+            and "expansion" in tables.revenue.columns:
         a.expansion = models.expansion_by_nps(contacts, tables.revenue)
-    else:
-        notes.append("Revenue by NPS category needs nps answers and a revenue table with expansion.")
-    if tables.customers is None or "customer_id" not in contacts.columns:
-        notes.append("Churn models need a customers table and customer_id on interactions.")
+    elif contacts is not None:
+        notes.append("Revenue by NPS category needs nps answers with customer_id and a revenue table with expansion.")
+    a.panel = _panel(tables, contacts, params)
+    if a.panel is None:
+        notes.append("Monthly churn and the churn models need a customers table and months to follow the customers "
+                     "in: customer_id on interactions, or a revenue table by month.")
         return a
-    a.panel = build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
-                          repeat_window_days=params.repeat_window_days)
-    if a.experience is None or "expected_negatives_prev" not in a.panel.columns:
-        notes.append("The churn hazard model needs the experience model (csat answers).")
-        return a
-    if int(a.panel.get_column("churn").sum()) < 20:
-        notes.append("The churn hazard model needs at least 20 churn events (churned_at on customers).")
+    if (gap := hazard_gap(contacts, a.panel, customers)) is not None or a.experience is None:
+        notes.append(f"The churn hazard model {gap or 'needs the experience model'}.")
         return a
     try:
         a.hazard = models.fit_hazard_model(a.panel)
@@ -141,10 +219,10 @@ def _save(a: Analysis, folder: Path) -> None:
         for name, frame in frames.items():
             if frame is not None:
                 frame.write_parquet(tmp / f"{name}.parquet")
-        if a.contacts is not None:  # derived frames, so a cold start reads them instead of rebuilding them
-            a.contacts.write_parquet(tmp / "contacts.parquet")
-        if a.panel is not None:
-            a.panel.write_parquet(tmp / "panel.parquet")
+        derived = {"contacts": a.contacts, "panel": a.panel, "customers": a.customers}
+        for name, frame in derived.items():  # so a cold start reads them instead of rebuilding them
+            if frame is not None:
+                frame.write_parquet(tmp / f"{name}.parquet")
         summary = {
             "notes": a.notes,
             "experience": None if a.experience is None else {
@@ -172,8 +250,8 @@ def _load(folder: Path) -> Analysis:
     def frame(name: str) -> pl.DataFrame | None:
         return _read(folder, name)
 
-    a = Analysis(frame("contacts"), frame("panel"), notes=summary["notes"], drivers=frame("drivers"),
-                 expansion=frame("expansion"), experience_effects=frame("experience_effects"))
+    a = Analysis(frame("contacts"), frame("panel"), frame("customers"), notes=summary["notes"],
+                 drivers=frame("drivers"), expansion=frame("expansion"), experience_effects=frame("experience_effects"))
     if summary["experience"]:
         e = summary["experience"]
         a.experience = ExperienceModel(Fit.from_dict(e["fit"]), Fit.from_dict(e["response_fit"]), e["drivers"],
@@ -202,19 +280,21 @@ def load_or_analyse(store: Store, version_id: int, params: Params = Params(), ho
     return a
 
 
-def load_frames(store: Store, version_id: int, params: Params = Params(), horizon: int = 12
-                ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """The contact frame and the customer-month panel of a version, without fitting any model:
-    read from the version's fit folder when it exists, else built from the tables (what alerts and
-    initiative measurements need; a second or two on the sample)."""
+def load_unfitted(store: Store, version_id: int, params: Params = Params(), horizon: int = 12) -> Analysis:
+    """The frames of a version — contacts, customer-month panel, customers — without fitting any model:
+    the fitted analysis when its fit folder exists, else the frames built from the tables (a second or
+    two on the sample). What alerts, initiative measurements and the data readiness need."""
     folder = store.data_dir / "fits" / fit_key(version_id, params, horizon)
     if (folder / "summary.json").exists():
-        return _read(folder, "contacts"), _read(folder, "panel")
+        return _load(folder)
     tables = Tables.from_store(store, version_id)
-    if tables.interactions is None:
-        return None, None
-    contacts = enrich_contacts(tables.interactions, tables.customers)
-    if tables.customers is None or "customer_id" not in contacts.columns:
-        return contacts, None
-    return contacts, build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
-                                 repeat_window_days=params.repeat_window_days)
+    contacts = None if tables.interactions is None else enrich_contacts(tables.interactions, tables.customers)
+    customers = None if tables.customers is None else customer_frame(tables.customers)
+    return Analysis(contacts, _panel(tables, contacts, params), customers)
+
+
+def load_frames(store: Store, version_id: int, params: Params = Params(), horizon: int = 12
+                ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """The contact frame and the customer-month panel of a version (:func:`load_unfitted`)."""
+    a = load_unfitted(store, version_id, params, horizon)
+    return a.contacts, a.panel

@@ -13,43 +13,46 @@ import polars as pl
 
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, availability, delta, estimate
+from cxdata.customers import churn_by, churn_summary, ranked_attributes
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, estimate
 from cxdata.risk import RiskResult
 
-#: The Overview's tiles, in order (revenue at risk is added from the risk model).
-TILE_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
-#: Every tile of the Overview in the order it shows them, revenue at risk included.
-OVERVIEW_TILES = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "revenue_at_risk", "cost_to_serve")
+#: The Overview's tile rows: the experience, the contact centre, the money (revenue at risk comes from
+#: the risk model) and the customers table's snapshot of who left.
+EXPERIENCE_TILES = ("nps", "csat", "ces", "fcr")
+OPERATIONS_TILES = ("contacts", "answer_rate", "aht", "resolution_rate")
+MONEY_TILES = ("logo_churn", "arpu", "revenue_at_risk", "cost_to_serve")
+CUSTOMER_TILES = ("customer_churn", "lost_revenue_share")
+#: Every tile of the Overview in the order it lists them, revenue at risk included.
+OVERVIEW_TILES = EXPERIENCE_TILES + OPERATIONS_TILES + MONEY_TILES + CUSTOMER_TILES
+#: The tiles that are registry KPIs (all but revenue at risk).
+TILE_KEYS = tuple(k for k in OVERVIEW_TILES if k in REGISTRY)
 #: Filter columns the moments of service can be restricted by.
 MOMENT_FILTERS = ("channel", "touchpoint", "segment")
 BUCKETS = ("0", "1", "2–3", "4+")
-
-
-def _frame(a: Analysis, base: Base) -> pl.DataFrame | None:
-    return a.contacts if base is Base.CONTACTS else a.panel
+#: Groups a breakdown bar chart shows at most (the ones with the most answers).
+MAX_BARS = 25
 
 
 def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params: Params = Params(),
               keys: tuple[str, ...] = TILE_KEYS) -> list[dict]:
     """One dict per tile: key, label, unit, definition, higher_is_better, value, low, high, n,
-    delta, delta_low, delta_high (against ``comparison``), status ("ok", "no data", "needs …")."""
+    delta, delta_low, delta_high (against ``comparison``), status ("ok", "no data", "needs …").
+    A KPI of the customers table (a snapshot, no months) has no change against another period."""
     tiles = []
     for key in keys:
         m = REGISTRY[key]
-        frame = _frame(a, m.base)
         tile = {"key": key, "label": m.label, "unit": m.unit, "definition": m.definition,
                 "higher_is_better": m.higher_is_better, "value": None, "low": None, "high": None, "n": 0,
                 "delta": None, "delta_low": None, "delta_high": None}
-        if frame is None:
-            tiles.append(tile | {"status": "needs interactions" if m.base is Base.CONTACTS else "needs customers"})
-            continue
-        if (reason := availability(m, frame.columns)) is not None:
+        if (reason := a.needs(m)) is not None:
             tiles.append(tile | {"status": reason})
             continue
+        frame = a.frame(m.base)
         now = estimate(m, frame, filters=filters, params=params)
         tile |= {"value": now.value, "low": now.low, "high": now.high, "n": now.n,
                  "status": "ok" if now.n else "no data"}
-        if comparison is not None and now.n:
+        if comparison is not None and now.n and by_month(m):
             d = delta(now, estimate(m, frame, filters=comparison, params=params))
             tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
         tiles.append(tile)
@@ -84,21 +87,34 @@ def moments_in_scope(risk: RiskResult, where: Iterable[tuple[str, Sequence[str]]
 
 def overview_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params: Params = Params()) -> list[dict]:
     """The Overview's tiles in its order (:data:`OVERVIEW_TILES`): :func:`kpi_tiles` and :func:`risk_tile`."""
-    keys = tuple(k for k in OVERVIEW_TILES if k != "revenue_at_risk")
-    by_key = {t["key"]: t for t in kpi_tiles(a, filters, comparison, params, keys=keys)}
+    by_key = {t["key"]: t for t in kpi_tiles(a, filters, comparison, params, keys=TILE_KEYS)}
     by_key["revenue_at_risk"] = risk_tile(a, filters)
     return [by_key[k] for k in OVERVIEW_TILES]
 
 
+def overview_rows(a: Analysis) -> list[tuple[str, ...]]:
+    """The tile rows the Overview shows on this data: the experience and the contact-centre rows when
+    there are interactions; then the money row — or, when the data has no customer-month panel but its
+    customers table says who left, the customers row in its place."""
+    rows = [EXPERIENCE_TILES, OPERATIONS_TILES] if a.contacts is not None else []
+    snapshot = a.panel is None and a.needs(REGISTRY["customer_churn"]) is None
+    return [*rows, CUSTOMER_TILES if snapshot else MONEY_TILES]
+
+
 def trend_metrics(a: Analysis) -> list[Metric]:
     """The Overview tiles' metrics this data can draw by month, in the tiles' order."""
-    out = []
-    for key in OVERVIEW_TILES:
-        m = REGISTRY.get(key)
-        frame = None if m is None else _frame(a, m.base)
-        if frame is not None and availability(m, frame.columns) is None:
-            out.append(m)
-    return out
+    metrics = [REGISTRY[k] for k in TILE_KEYS]
+    return [m for m in metrics if by_month(m) and a.needs(m) is None]
+
+
+def metric_by(a: Analysis, metric: Metric, column: str, filters: Filters = Filters(), params: Params = Params(),
+              limit: int = MAX_BARS) -> pl.DataFrame:
+    """The metric by the values of one column (:func:`cxdata.metrics.compute`), rows without a value or a
+    number dropped; at most ``limit`` groups, those with the largest n (a column such as the agent can
+    hold a hundred values). Sorted by the column."""
+    rows = compute(metric, a.frame(metric.base), by=[column], filters=filters, params=params)
+    rows = rows.filter(pl.col(column).is_not_null() & pl.col("value").is_not_null())
+    return rows.sort("n", descending=True).head(limit).sort(column)
 
 
 def churn_by_negatives(panel: pl.DataFrame, filters: Filters = Filters()) -> pl.DataFrame:
@@ -168,6 +184,8 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
                 f"{a.risk.horizon} months (95% CI {_money(top['low'], symbol)}–{_money(top['high'], symbol)}), "
                 f"with {top['negative_rate']:.0f}% of its contacts negative.",
                 top["revenue_at_risk"], top["low"], top["high"]))
+    if not out:
+        out += customer_headlines(a, filters, symbol)
     if a.drivers is not None and a.drivers.height:
         d = a.drivers.row(0, named=True)
         text = (f"{d['driver'].replace('_', ' ').capitalize()} explains {d['share']:.0f}% of what is explained about "
@@ -178,6 +196,36 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
             text += (f"; each extra minute of wait adds {e['ame'] * 100:.1f} points to the chance of a negative "
                      f"experience ({e['low'] * 100:.1f}–{e['high'] * 100:.1f})")
         out.append(Headline(text + " — across all contacts.", d["share"], d["low"], d["high"]))
+    return out
+
+
+def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") -> list[Headline]:
+    """From a customers table that says who left (when no monthly churn headline can be made): the share
+    who left with the monthly revenue they took, and the attribute whose groups churn furthest apart
+    (highest against lowest group of at least 30 customers and 10 churners)."""
+    summary = churn_summary(a.customers, filters)
+    if summary is None or not summary["customers"]:
+        return []
+    out = [Headline(
+        f"{summary['rate_pct']:.1f}% of customers left (95% CI {summary['low_pct']:.1f}–{summary['high_pct']:.1f}%; "
+        f"{summary['churned']:,} of {summary['customers']:,})"
+        + (f"; they paid {_money(summary['lost_monthly_revenue'], symbol)} a month, "
+           f"{summary['lost_revenue_share_pct']:.1f}% of all monthly revenue (95% CI "
+           f"{summary['lost_revenue_share_low_pct']:.1f}–{summary['lost_revenue_share_high_pct']:.1f}%)."
+           if summary["lost_monthly_revenue"] is not None else "."),
+        summary["rate_pct"], summary["low_pct"], summary["high_pct"])]
+    tables = churn_by(a.customers, filters)
+    ranked = ranked_attributes(tables)
+    if ranked:
+        name = ranked[0]
+        groups = tables[name].filter(~pl.col("small")).sort("rate", descending=True)
+        if groups.height >= 2:
+            top, bottom = groups.row(0, named=True), groups.row(-1, named=True)
+            out.append(Headline(
+                f"Churn differs most by {name.replace('_', ' ')}: {top['rate']:.1f}% of {top['value']} customers "
+                f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of "
+                f"{bottom['value']} ({bottom['low']:.1f}–{bottom['high']:.1f}%).",
+                top["rate"], top["low"], top["high"]))
     return out
 
 
@@ -201,8 +249,6 @@ def dataset_facts(tables: Tables) -> dict:
 def contact_metrics(a: Analysis) -> list[Metric]:
     """The contact-level metrics this data supports, the survey ones first (the Drill-down's choices;
     its default, and the meeting pack's, is the first)."""
-    if a.contacts is None:
-        return []
     preferred = ("csat", "nps", "negative_rate", "ces", "fcr")
     ordered = [REGISTRY[k] for k in preferred] + [m for m in REGISTRY.values() if m.key not in preferred]
-    return [m for m in ordered if m.base is Base.CONTACTS and availability(m, a.contacts.columns) is None]
+    return [m for m in ordered if m.base is Base.CONTACTS and a.needs(m) is None]

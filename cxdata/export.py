@@ -52,8 +52,8 @@ _ROW_PX = 20  # default row height of a sheet, in pixels
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 #: Excel number formats of the units (money: cents below a thousand, as the pages print it).
-UNIT_FORMATS = {"%": "0.0", "points": "0.0", "score": "0.00", "seconds": "#,##0", "amount": "#,##0",
-                "count": "#,##0", "whole %": "0", "ratio": "0.00"}
+UNIT_FORMATS = {"%": "0.0", "points": "0.0", "score": "0.00", "seconds": "#,##0", "contacts": "#,##0",
+                "amount": "#,##0", "count": "#,##0", "whole %": "0", "ratio": "0.00"}
 
 
 def text_cell(ws, value: str) -> Cell:

@@ -32,7 +32,7 @@ def money(amount: float | None, symbol: str) -> str:
 
 
 def number(value: float | None, unit: str, symbol: str = "€") -> str:
-    """A metric value in its unit: ``49.9%``, ``4.1`` (NPS points), ``5.02`` (score), ``38 s``,
+    """A metric value in its unit: ``49.9%``, ``4.1`` (NPS points), ``5.02`` (score), ``38 s``, ``1,204`` (contacts),
     ``€152.45`` (money below a thousand keeps its cents), ``€19.2k``."""
     if value is None:
         return "–"
@@ -44,6 +44,8 @@ def number(value: float | None, unit: str, symbol: str = "€") -> str:
         text = f"{value:.2f}"
     elif unit == "seconds":
         text = f"{value:,.0f} s"
+    elif unit == "contacts":
+        text = f"{value:,.0f}"
     elif unit in MONEY_UNITS:
         return money(value, symbol) if abs(value) >= 1000 else (MINUS if value < 0 else "") + f"{symbol}{abs(value):,.2f}"
     else:
@@ -76,6 +78,8 @@ def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
         return f"{sign}{v:.2f}"
     if unit == "seconds":
         return f"{sign}{v:,.0f} s"
+    if unit == "contacts":
+        return f"{sign}{v:,.0f}"
     if unit in MONEY_UNITS:
         return sign + number(v, unit, symbol)
     return f"{sign}{v:,.2f}"

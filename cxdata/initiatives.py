@@ -35,8 +35,8 @@ import polars as pl
 from sqlmodel import Field, Session, SQLModel, select
 
 from cxdata import stats
-from cxdata.metrics import REGISTRY, Base, Estimate, Filters, Metric, Params, availability, compute, delta, \
-    estimate, where_condition
+from cxdata.metrics import REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month, compute, \
+    delta, estimate, where_condition
 from cxdata.roi import ScenarioResult
 from cxdata.store import Store
 
@@ -119,6 +119,9 @@ def _check(title: str, metric: str, status: str, investment: float, running_cost
         raise ValueError("Give the initiative a title.")
     if metric not in REGISTRY:
         raise ValueError(f"Unknown KPI “{metric}”: choose one of {', '.join(REGISTRY)}.")
+    if not by_month(REGISTRY[metric]):
+        raise ValueError(f"{REGISTRY[metric].label} is a snapshot of the customers table, with no months: it cannot "
+                         "be measured before and after a start date.")
     if status not in STATUSES:
         raise ValueError(f"Status must be one of {', '.join(STATUSES)}.")
     if investment < 0 or running_cost < 0:

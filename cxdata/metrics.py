@@ -1,15 +1,19 @@
 """The metric registry (METHOD.md §4): every KPI with its definition, the fields it needs, n and a 95% interval.
 
-A metric is computed from one of two base frames: the contact frame (:mod:`cxdata.contacts`) or
-the customer-month panel (:mod:`cxdata.panel`). Each metric names its *population* (the rows it
-counts) and its *shape*, which fixes the aggregation and the interval:
+A metric is computed from one of three base frames: the contact frame (:mod:`cxdata.contacts`), the
+customer-month panel (:mod:`cxdata.panel`) or the customer frame, one row per customer
+(:mod:`cxdata.customers`; a snapshot with no time axis, so the period filter does not apply to it).
+Each metric names its *population* (the rows it counts) and its *shape*, which fixes the aggregation
+and the interval:
 
 - ``proportion`` — x successes of n: Wilson interval; shown ×100 as a percentage;
 - ``nps`` — promoters (9–10) minus detractors (0–6) of n answers, ×100: adjusted-Wald interval;
 - ``mean`` — mean of a value over n rows: normal interval from Σx and Σx²;
 - ``quantile`` — the q-quantile of a value: distribution-free interval from the order statistics
   at ranks n·q ∓ z·√(n·q(1−q));
-- ``ratio`` — Σy/Σx over customer-months: delta-method interval.
+- ``ratio`` — Σy/Σx over the base's units (customer-months, customers): delta-method interval;
+- ``count`` — the number of rows in the population: exact Poisson interval
+  [χ²(2.5%; 2n)/2, χ²(97.5%; 2n + 2)/2].
 
 :func:`compute` evaluates a metric under filters, grouped by any dimension. Small cells are
 flagged (``small``) when n < 30 answers (or rows), or fewer than 10 events for churn, and
@@ -63,11 +67,19 @@ class Shape(StrEnum):
     MEAN = "mean"
     QUANTILE = "quantile"
     RATIO = "ratio"
+    COUNT = "count"
 
 
 class Base(StrEnum):
     CONTACTS = "contacts"
     CUSTOMER_MONTHS = "customer_months"
+    CUSTOMERS = "customers"
+
+
+#: The time column a base's period filter applies to (None: a snapshot, the period does not apply).
+TIME_COLUMNS: dict[Base, str | None] = {
+    Base.CONTACTS: "started_at", Base.CUSTOMER_MONTHS: "month", Base.CUSTOMERS: None,
+}
 
 
 ExprOf = Callable[[Params], pl.Expr]
@@ -84,7 +96,7 @@ class Metric:
     needs: tuple[str, ...]
     base: Base
     shape: Shape
-    unit: str  # "%", "points", "seconds", "score", "money", "money/customer-month"
+    unit: str  # "%", "points", "seconds", "score", "money", "money/customer-month", "contacts"
     value: ExprOf
     population: ExprOf = lambda p: pl.lit(True)
     denominator: ExprOf | None = None
@@ -155,6 +167,11 @@ METRICS: tuple[Metric, ...] = (
            population=lambda p: pl.col("customer_id").is_not_null()
            & ~(pl.col("prev_same_gap_s") <= _w(p)).fill_null(False)),
     _repeat(1), _repeat(7), _repeat(30),
+    Metric("contacts", "Contact volume",
+           "Number of contacts in the scope. Interval: exact Poisson on the count, "
+           "[χ²(2.5%; 2n)/2, χ²(97.5%; 2n + 2)/2]; fewer contacts read as better (less effort needed).",
+           (), Base.CONTACTS, Shape.COUNT, "contacts",
+           value=lambda p: pl.col("started_at"), higher_is_better=False),
     Metric("abandonment", "Abandonment",
            "Contacts abandoned in queue / (offered − short abandons); abandons within the short-abandon "
            "threshold (5 s) are removed from both.",
@@ -162,6 +179,12 @@ METRICS: tuple[Metric, ...] = (
            value=lambda p: pl.col("abandoned"),
            population=lambda p: pl.col("abandoned").is_not_null() & _not_short_abandon(p),
            higher_is_better=False),
+    Metric("answer_rate", "Answer rate",
+           "Contacts answered / (offered − short abandons): the complement of the abandonment rate, on the same "
+           "population (abandons within the short-abandon threshold, 5 s, are removed).",
+           ("abandoned",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: ~pl.col("abandoned"),
+           population=lambda p: pl.col("abandoned").is_not_null() & _not_short_abandon(p)),
     Metric("asa", "Average speed of answer", "Σ wait of answered contacts / answered contacts, in seconds.",
            ("wait_seconds",), Base.CONTACTS, Shape.MEAN, "seconds",
            value=lambda p: pl.col("wait_seconds"),
@@ -175,6 +198,17 @@ METRICS: tuple[Metric, ...] = (
            ("wait_seconds",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: _answered() & (pl.col("wait_seconds") <= p.service_level_s),
            population=lambda p: pl.col("wait_seconds").is_not_null() & _not_short_abandon(p)),
+    Metric("aht", "Average handle time",
+           "Σ handle time of handled (not abandoned) contacts / handled contacts with a handle time, in seconds. "
+           "Interval: normal, from the mean and its standard error.",
+           ("handle_seconds",), Base.CONTACTS, Shape.MEAN, "seconds",
+           value=lambda p: pl.col("handle_seconds"),
+           population=lambda p: pl.col("handle_seconds").is_not_null() & _answered(), higher_is_better=False),
+    Metric("resolution_rate", "Resolved in contact",
+           "Contacts marked resolved / contacts with a known resolved value: the resolution recorded on the "
+           "contact itself, not the repeat-based first-contact resolution.",
+           ("resolved",), Base.CONTACTS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("resolved"), population=lambda p: pl.col("resolved").is_not_null()),
     Metric("transfer_rate", "Transfer rate", "Handled contacts with at least one transfer / handled contacts.",
            ("transfers",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("transfers") >= 1,
@@ -220,6 +254,20 @@ METRICS: tuple[Metric, ...] = (
     Metric("arpu", "Revenue per customer", "Mean monthly revenue per customer-month at risk.",
            ("revenue",), Base.CUSTOMER_MONTHS, Shape.MEAN, "money",
            value=lambda p: pl.col("revenue"), population=lambda p: pl.col("revenue").is_not_null()),
+    Metric("customer_churn", "Customers who left",
+           "Customers with churned = yes / customers with a known churned value, over the customers table "
+           "(a snapshot: the period does not apply). Interval: Wilson.",
+           ("churned",), Base.CUSTOMERS, Shape.PROPORTION, "%",
+           value=lambda p: pl.col("churned"), population=lambda p: pl.col("churned").is_not_null(),
+           higher_is_better=False, events_metric=True),
+    Metric("lost_revenue_share", "Monthly revenue lost",
+           "Σ monthly revenue of the customers who left / Σ monthly revenue, over customers with both known. "
+           "Interval: delta method for a ratio of totals over customers.",
+           ("churned", "monthly_revenue"), Base.CUSTOMERS, Shape.RATIO, "%",
+           value=lambda p: pl.when(pl.col("churned")).then(pl.col("monthly_revenue")).otherwise(0.0),
+           denominator=lambda p: pl.col("monthly_revenue"),
+           population=lambda p: pl.col("churned").is_not_null() & pl.col("monthly_revenue").is_not_null(),
+           higher_is_better=False),
 )
 
 REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -240,14 +288,15 @@ class Filters:
     def of(cls, start=None, end=None, **where: Sequence) -> Filters:
         return cls(start, end, tuple(sorted((k, tuple(v)) for k, v in where.items() if v)))
 
-    def predicate(self, schema: pl.Schema, time_column: str) -> tuple[pl.Expr | None, list[str]]:
+    def predicate(self, schema: pl.Schema, time_column: str | None) -> tuple[pl.Expr | None, list[str]]:
         """The filters as one expression over a frame with this schema (None when nothing filters),
-        and the filter columns the frame does not have (ignored)."""
+        and the filter columns the frame does not have (ignored). Without a ``time_column`` (a
+        snapshot such as the customer frame) the period does not apply."""
         conditions, ignored = [], []
-        t = pl.col(time_column)
-        if self.start is not None:
+        t = pl.col(time_column or "")
+        if self.start is not None and time_column is not None:
             conditions.append(t >= pl.lit(self.start).cast(schema[time_column]))
-        if self.end is not None:
+        if self.end is not None and time_column is not None:
             end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
             conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
         where, ignored = where_condition(schema, self.where)
@@ -255,7 +304,7 @@ class Filters:
             conditions.append(where)
         return (pl.all_horizontal(conditions) if conditions else None), ignored
 
-    def apply(self, frame: pl.DataFrame, time_column: str) -> tuple[pl.DataFrame, list[str]]:
+    def apply(self, frame: pl.DataFrame, time_column: str | None) -> tuple[pl.DataFrame, list[str]]:
         """Rows passing the filters, and the filter columns the frame does not have (ignored)."""
         condition, ignored = self.predicate(frame.schema, time_column)
         return (frame if condition is None else frame.filter(condition)), ignored
@@ -274,6 +323,12 @@ def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]]) ->
 
 
 # ---------------------------------------------------------------- computation
+
+
+def by_month(metric: Metric) -> bool:
+    """Whether the metric has months (a trend, an alert, an initiative's before/after need them): every
+    base but the customer snapshot."""
+    return TIME_COLUMNS[metric.base] is not None
 
 
 def missing_fields(metric: Metric, columns: Sequence[str]) -> list[str]:
@@ -296,6 +351,8 @@ def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
                 v.count().alias("n")]
     if metric.shape is Shape.MEAN:
         return [v.sum().alias("s"), (v**2).sum().alias("ss"), v.count().alias("n")]
+    if metric.shape is Shape.COUNT:
+        return [v.count().alias("n")]
     if metric.shape is Shape.QUANTILE:
         n = v.count()
         spread = stats.Z95 * (n * p.p90 * (1 - p.p90)).sqrt()
@@ -323,6 +380,9 @@ def _finish(metric: Metric, agg: pl.DataFrame) -> pl.DataFrame:
     elif metric.shape is Shape.MEAN:
         lo, hi = stats.mean_interval(pl.col("s"), pl.col("ss"), n)
         out = agg.with_columns(value=pl.col("s") / n, low=lo, high=hi)
+    elif metric.shape is Shape.COUNT:
+        lo, hi = stats.poisson_exact(pl.col("n"))
+        out = agg.with_columns(value=n, low=lo, high=hi)
     elif metric.shape is Shape.QUANTILE:
         out = agg
     else:
@@ -342,15 +402,15 @@ def compute(
     """The metric over ``frame`` (the metric's base frame), filtered, optionally grouped.
 
     Columns: the ``by`` columns, ``value``, ``low``, ``high`` (95%), ``n``, ``small`` (too few
-    answers or events to show), and for proportions ``shrunk`` (empirical-Bayes rate ×100).
+    answers or events to show), for proportions ``shrunk`` (empirical-Bayes rate ×100) when grouped,
+    and for churn metrics ``events`` (the churn events among the n).
     Raises KeyError with "needs <field>" when the data lacks a field the metric needs.
     """
     metric = REGISTRY[metric] if isinstance(metric, str) else metric
     reason = availability(metric, frame.columns)
     if reason:
         raise KeyError(f"{metric.label} {reason}")
-    time_column = "started_at" if metric.base is Base.CONTACTS else "month"
-    condition, _ignored = filters.predicate(frame.schema, time_column)
+    condition, _ignored = filters.predicate(frame.schema, TIME_COLUMNS[metric.base])
     rows = frame.lazy() if condition is None else frame.lazy().filter(condition)
     rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in frame.columns)
     if metric.key == "cost_per_contact":
@@ -363,13 +423,15 @@ def compute(
     out = _finish(metric, agg)
     if metric.events_metric:
         out = out.with_columns(small=(pl.col("events") < MIN_EVENTS) | (pl.col("n") < MIN_ANSWERS))
+    elif metric.shape is Shape.COUNT:  # a count is exact, however small
+        out = out.with_columns(small=pl.lit(False))
     else:
         out = out.with_columns(small=pl.col("n") < MIN_ANSWERS)
     if metric.shape is Shape.PROPORTION and by:
         prior = stats.beta_binomial_prior(out.get_column("x"), out.get_column("n"))
         pooled = float(out.get_column("x").sum() / max(out.get_column("n").sum(), 1))
         out = out.with_columns(shrunk=stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100)
-    keep = [*by, "value", "low", "high", "n", "small"] + (["shrunk"] if "shrunk" in out.columns else [])
+    keep = [*by, "value", "low", "high", "n", "small"] + [c for c in ("shrunk", "events") if c in out.columns]
     return out.select(keep)
 
 

@@ -4,7 +4,8 @@
   logit P(neg_c) = a + b_wait·wait_minutes + b_xfer·transfers + b_unres·unresolved + b_esc·escalated
   + channel + touchpoint + segment + plan + region + tenure, where neg = CSAT bottom-2-box. Weighted
   by 1/P̂(response | channel, segment, plan, region, wait, transfers) (inverse probability of
-  responding), customer-clustered sandwich errors. It predicts p̂_c for *every* contact.
+  responding), customer-clustered sandwich errors (robust per contact when the log has no customer_id).
+  It predicts p̂_c for *every* contact.
 - **Hazard model (H-model)** — discrete-time, on the customer-month panel (first month of data
   left out, since its previous month is unobserved): logit h_it = α + γ·N_i,t−1 + segment + plan +
   region + δ·tenure_years + calendar month, N = Σ p̂ of last month's contacts (expected negative
@@ -130,9 +131,10 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return special.expit(x)
 
 
-def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str,
+def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str | None,
               weights: np.ndarray | None = None) -> Fit:
     """Binomial GLM with customer-clustered (sandwich) errors: ``sm.GLM(...).fit(cov_type='cluster')``.
+    With ``cluster`` None every row is its own cluster: the heteroscedasticity-robust sandwich.
 
     statsmodels is imported here, not at module level: reading persisted fits (every page view) never
     needs it, and importing it costs 1.5 s of a cold start."""
@@ -141,7 +143,8 @@ def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str,
 
     y = frame.get_column(outcome).cast(pl.Float64).to_numpy()
     x = design.matrix(frame)
-    groups = frame.get_column(cluster).cast(pl.Categorical).to_physical().to_numpy()
+    groups = (np.arange(frame.height) if cluster is None
+              else frame.get_column(cluster).cast(pl.Categorical).to_physical().to_numpy())
     model = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=weights)
     with warnings.catch_warnings():
         # statsmodels warns that likelihood-based statistics ignore var_weights under a robust cov_type;
@@ -181,19 +184,24 @@ class ExperienceModel:
 
 
 def fit_experience_model(features: pl.DataFrame) -> ExperienceModel:
-    """E-model of the module docstring, on contacts with a CSAT answer."""
+    """E-model of the module docstring, on contacts with a CSAT answer. A contact log without
+    customer_id (a call-centre export) gets the same model with errors robust per contact instead of
+    clustered by customer; segment, plan, region and tenure are then simply absent."""
     categories = [c for c in CONTACT_CATEGORIES if c in features.columns]
     drivers = [d for d in DRIVERS if features.get_column(d).std() or 0]
+    cluster = "customer_id" if "customer_id" in features.columns else None
     frame = features.with_columns(surveyed=pl.col("csat").is_not_null())
     response_design = Design.fit(frame, ["wait_minutes", "transfers"], categories)
-    response = fit_logit(frame, "surveyed", response_design, "customer_id")
+    response = fit_logit(frame, "surveyed", response_design, cluster)
     surveyed = frame.filter(pl.col("surveyed"))
     weights = 1.0 / np.clip(response.predict(surveyed), 0.01, 1.0)
     weights = weights / weights.mean()
     design = Design.fit(surveyed, [*drivers, "tenure_years"], categories)
+    drivers = [d for d in drivers if d in design.numeric]  # a driver constant among the answers (e.g. every
+    # surveyed ticket resolved) has no effect to estimate
     surveyed = surveyed.with_columns(neg=pl.col("csat") <= 2, top2=pl.col("csat") >= 4)
-    fit = fit_logit(surveyed, "neg", design, "customer_id", weights)
-    satisfaction = fit_logit(surveyed, "top2", design, "customer_id", weights)
+    fit = fit_logit(surveyed, "neg", design, cluster, weights)
+    satisfaction = fit_logit(surveyed, "top2", design, cluster, weights)
     return ExperienceModel(fit, response, drivers, satisfaction)
 
 

@@ -5,7 +5,7 @@ set of filters, as one Excel workbook and one standalone HTML report.
 exactly the numbers on screen — and the app (``ui/pack.py``) and the command line
 (``python -m cxdata export``) both call it:
 
-- **KPIs** — the Overview's tiles (:func:`cxdata.dashboard.overview_tiles`): value, 95% interval, n,
+- **KPIs** — every Overview tile (:func:`cxdata.dashboard.overview_tiles`): value, 95% interval, n,
   change against the comparison period with its interval, and revenue at risk from CX;
 - **Headlines** — the Overview's sentences (:func:`cxdata.dashboard.headlines`);
 - **Moments of service** — the moments with the most revenue at risk in scope
@@ -15,6 +15,8 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
 - **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
   when the pack is made there, else the page's default);
 - **Churn by negatives** — :func:`cxdata.dashboard.churn_by_negatives` (Churn & Revenue);
+- **Customers who left** — by every customer attribute (:func:`cxdata.customers.churn_by`; Churn & Revenue),
+  what a customers-only churn file shows;
 - **Key drivers** — ``Analysis.drivers`` (Churn & Revenue);
 - then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** (the Initiatives page's
   list) and the **Alerts** with their check on the version, which the app and the command line pass.
@@ -41,7 +43,8 @@ from cxdata.dashboard import (BUCKETS, churn_by_negatives, contact_metrics, head
                               overview_tiles, trend_metrics)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
-from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, Metric, compute
+from cxdata.customers import churn_by, ranked_attributes
+from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric, compute
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 
@@ -142,8 +145,7 @@ def trend_sheet(a: Analysis, filters: Filters, comparison: Filters | None, setti
     compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
     frames, charts = [], []
     for metric in trend_metrics(a):
-        frame = a.contacts if metric.base is Base.CONTACTS else a.panel
-        by_month = compute(metric, frame, by=["month"], filters=dimensions, params=settings.params())
+        by_month = compute(metric, a.frame(metric.base), by=["month"], filters=dimensions, params=settings.params())
         if not by_month.height:
             continue
         frames.append(by_month.select(pl.lit(metric.label).alias("KPI"),
@@ -186,6 +188,36 @@ def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
         "contact's probability of a CSAT of 1–2, rounded), with a Wilson 95% interval; the chart leaves out buckets "
         f"with fewer than {MIN_ANSWERS} customer-months."),
         units={"monthly churn": "%", "95% low": "%", "95% high": "%", "customer-months": "count", "churned": "count"},
+        charts=charts)
+
+
+def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
+    """Customers who left by every customer attribute (:func:`cxdata.customers.churn_by`), the attribute
+    whose groups churn furthest apart first, with its chart (Churn & Revenue's default)."""
+    if a.needs(REGISTRY["customer_churn"]) is not None:
+        return None
+    tables = churn_by(a.customers, filters)
+    ranked = ranked_attributes(tables)
+    if not ranked:
+        return None
+    frame = pl.concat([tables[name].select(pl.lit(fmt.dimension_label(name)).alias("attribute"),
+                                           pl.col("value").alias("group"), "customers",
+                                           pl.col("churned").alias("left"), pl.col("rate").alias("left (%)"),
+                                           pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
+                                           pl.col("small").alias("too few to show"))
+                       for name in ranked], how="vertical_relaxed")
+    top = tables[ranked[0]].filter(~pl.col("small"))
+    label = fmt.dimension_label(ranked[0])
+    charts = [] if not top.height else [interval_bars(
+        labelled(top.rename({"value": "group"}).rename({"rate": "value", "customers": "n"}), "%", ""),
+        category="group", order=top.get_column("value").to_list(), colour=BAD, category_title=label,
+        title=f"Customers who left, by {label.lower()}",
+        subtitle=f"{fmt.where_text(filters.where)} · bars: 95% Wilson interval", value_title="Customers who left (%)")]
+    return Sheet("Customers who left", frame, note=(
+        "Customers with churned = yes / customers with a known churned value, by every customer attribute (numbers "
+        "in quartile bands), with a Wilson 95% interval: a snapshot of the customers table, so the period does not "
+        f"apply. Groups under {MIN_ANSWERS} customers or {MIN_EVENTS} who left are too few to show on screen."),
+        units={"customers": "count", "left": "count", "left (%)": "%", "95% low": "%", "95% high": "%"},
         charts=charts)
 
 
@@ -301,7 +333,7 @@ def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison
     sheets = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
               moments_sheet(a, filters, settings), trend_sheet(a, filters, comparison, settings),
               drilldown_sheet(a, filters, drill, settings) if drill is not None else None,
-              churn_sheet(a, filters), drivers_sheet(a), *extra]
+              churn_sheet(a, filters), customer_churn_sheet(a, filters), drivers_sheet(a), *extra]
     sheets = [s for s in sheets if s is not None]
     period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
     compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
+from scipy import special
 
 Z95 = 1.959963984540054
 
@@ -23,6 +25,23 @@ def wilson(x: pl.Expr, n: pl.Expr, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:
     centre = (p + z**2 / (2 * n)) / denom
     half = z * (p * (1 - p) / n + z**2 / (4 * n**2)).sqrt() / denom
     return (centre - half).clip(0, 1), (centre + half).clip(0, 1)
+
+
+def poisson_exact(count: pl.Expr, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:
+    """Exact (Garwood) interval for a Poisson count n: [χ²(α/2; 2n)/2, χ²(1 − α/2; 2n + 2)/2],
+    i.e. the inverse regularised gamma P⁻¹(n, α/2) and P⁻¹(n + 1, 1 − α/2); the low end is 0 when n = 0.
+    Evaluated on aggregated counts (one value per cell)."""
+    alpha = math.erfc(z / math.sqrt(2))  # two-sided α of z: 0.05 for 1.96
+
+    def low(n: pl.Series) -> pl.Series:
+        k = n.cast(pl.Float64).to_numpy()
+        return pl.Series(np.where(k > 0, special.gammaincinv(np.maximum(k, 1.0), alpha / 2), 0.0))
+
+    def high(n: pl.Series) -> pl.Series:
+        return pl.Series(special.gammaincinv(n.cast(pl.Float64).to_numpy() + 1.0, 1 - alpha / 2))
+
+    return (count.map_batches(low, return_dtype=pl.Float64),
+            count.map_batches(high, return_dtype=pl.Float64))
 
 
 def nps_adjusted_wald(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:

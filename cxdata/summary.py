@@ -11,26 +11,24 @@ from dataclasses import asdict
 import polars as pl
 
 from cxdata.analysis import Analysis
-from cxdata.metrics import METRICS, Base, Filters, Params, availability, estimate
+from cxdata.customers import churn_summary
+from cxdata.metrics import METRICS, Filters, Params, estimate
 
 
 def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params()) -> list[dict]:
     """One dict per registered metric: key, label, unit, value, low, high, n, status, definition.
 
-    ``status`` is ``"ok"``, ``"needs <field>"`` when the data lacks a field, or ``"no data"``
-    when the filters leave no row.
+    ``status`` is ``"ok"``, ``"needs <table or field>"`` when the data lacks it (:meth:`Analysis.needs`),
+    or ``"no data"`` when the filters leave no row.
     """
     rows = []
     for m in METRICS:
-        frame = a.contacts if m.base is Base.CONTACTS else a.panel
         row = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
                "value": None, "low": None, "high": None, "n": 0}
-        if frame is None:
-            row["status"] = "needs interactions" if m.base is Base.CONTACTS else "needs customers"
-        elif (reason := availability(m, frame.columns)) is not None:
+        if (reason := a.needs(m)) is not None:
             row["status"] = reason
         else:
-            e = estimate(m, frame, filters=filters, params=params)
+            e = estimate(m, a.frame(m.base), filters=filters, params=params)
             row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n,
                     "status": "ok" if e.n else "no data"}
         rows.append(row)
@@ -44,8 +42,8 @@ def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | No
 
 
 def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Params(), top: int = 10) -> dict:
-    """Keys: kpis, churn_model, experience_effects, key_drivers, expansion_by_nps, revenue_at_risk,
-    moments_of_service, notes (see README "Report")."""
+    """Keys: kpis, customer_churn, churn_model, experience_effects, key_drivers, expansion_by_nps,
+    revenue_at_risk, moments_of_service, notes (see README "Report")."""
     risk = None
     if a.risk is not None:
         risk = a.risk.totals()
@@ -53,6 +51,7 @@ def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Para
         "filters": {"start": str(filters.start) if filters.start else None,
                     "end": str(filters.end) if filters.end else None, "where": {k: list(v) for k, v in filters.where}},
         "kpis": kpi_rows(a, filters, params),
+        "customer_churn": churn_summary(a.customers, filters, params),
         "churn_model": None if a.churn is None else asdict(a.churn),
         "experience_effects": _frame(a.experience_effects),
         "key_drivers": _frame(a.drivers),

@@ -35,7 +35,8 @@ def _scenario_key(scenario: Scenario) -> str:
     return json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
 
 
-_KEYS = {Store: store_identity, VersionInfo: version_identity, Params: _params_key, Scenario: _scenario_key}
+#: How the caches of this module (and ui.readiness) key their arguments: store, version, settings, scenario.
+CACHE_KEYS = {Store: store_identity, VersionInfo: version_identity, Params: _params_key, Scenario: _scenario_key}
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Unavailable:
     notes: tuple[str, ...] = ()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=_KEYS)
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
 def _analysis(store: Store, version: VersionInfo, params: Params, horizon: int) -> Analysis:
     return load_or_analyse(store, version.version_id, params, horizon)
 
@@ -57,7 +58,7 @@ def analysis(store: Store, version: VersionInfo, settings: Settings) -> Analysis
         return _analysis(store, version, settings.params(), settings.churn_horizon_months)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=_KEYS)
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
 def _planner(store: Store, version: VersionInfo, params: Params, horizon: int) -> PlannerBase | Unavailable:
     try:
         a = _analysis(store, version, params, horizon)
@@ -76,7 +77,7 @@ def planner(store: Store, version: VersionInfo, settings: Settings) -> PlannerBa
         return _planner(store, version, settings.params(), settings.churn_horizon_months)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)
 def evaluate(store: Store, version: VersionInfo, params: Params, horizon: int, scenario: Scenario) -> ScenarioResult:
     """``PlannerBase.evaluate`` of ``scenario``, cached by its JSON form (each input change reruns one scenario)."""
     base = _planner(store, version, params, horizon)

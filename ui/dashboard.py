@@ -19,7 +19,7 @@ from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
-from cxdata.metrics import REGISTRY, Base, Metric, availability
+from cxdata.metrics import REGISTRY, Base, Metric, by_month
 from cxdata.schema import TABLES
 from ui.analysis import analysis
 from ui.filters import Scope
@@ -29,6 +29,8 @@ from ui.text import plain
 
 DATA_PAGE = "app_pages/data.py"
 LOG = logging.getLogger(__name__)
+#: What the n of a KPI counts, by its base frame.
+COUNTED = {Base.CONTACTS: "contacts", Base.CUSTOMER_MONTHS: "customer-months", Base.CUSTOMERS: "customers"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -72,9 +74,11 @@ def unlock_hint(status: str) -> str:
     if fields and all(" " not in f for f in fields):
         by_table: dict[str, list[str]] = {}
         for f in fields:
-            by_table.setdefault(next((t.name for t in TABLES.values() if f in t.names), "a table"), []).append(f)
-        parts = [f"{table} with the {' and '.join(names)} column{'s' if len(names) > 1 else ''}"
-                 for table, names in by_table.items()]
+            if f not in TABLES:
+                by_table.setdefault(next((t.name for t in TABLES.values() if f in t.names), "a table"), []).append(f)
+        parts = [f"a {f} table" for f in fields if f in TABLES]
+        parts += [f"{table} with the {' and '.join(names)} column{'s' if len(names) > 1 else ''}"
+                  for table, names in by_table.items()]
         return f"Needs {' and '.join(fields)}: import {' and '.join(parts)} on the Data page."
     return status[0].upper() + status[1:] + "."
 
@@ -95,10 +99,10 @@ def tile_help(tile: dict, scope: Scope, symbol: str) -> str:
     """The help of a tile: definition, n and interval, the delta's interval, what is filtered."""
     unit = tile["unit"]
     lines = [f"{tile['label']}: {tile['definition']}"]
+    metric = REGISTRY.get(tile["key"])
     if tile["status"] == "ok":
-        metric = REGISTRY.get(tile["key"])
         counted = ("customers active at the end of the data" if metric is None
-                   else "customer-months" if metric.base is Base.CUSTOMER_MONTHS else "contacts")
+                   else COUNTED[metric.base])
         lines.append(f"Value {fmt.number(tile['value'], unit, symbol)}, "
                      f"{fmt.interval(tile['low'], tile['high'], unit, symbol)}, n = {fmt.count(tile['n'])} {counted}.")
         if tile["delta"] is not None:
@@ -106,6 +110,8 @@ def tile_help(tile: dict, scope: Scope, symbol: str) -> str:
             lines.append(f"Change against {fmt.month_span(*scope.comparison)}: {fmt.delta(tile['delta'], unit, symbol)} "
                          f"({fmt.interval(tile['delta_low'], tile['delta_high'], unit, symbol).replace('95% CI ', '95% CI of the change ')})"
                          + ("." if significant else " — not distinguishable from no change, so it is shown in grey."))
+        elif metric is not None and not by_month(metric):
+            lines.append("A snapshot of the customers table: the period does not apply, so no change is shown.")
         elif scope.comparison is not None and tile["key"] != "revenue_at_risk":
             lines.append("No data in the comparison period, so no change is shown.")
     else:
@@ -139,10 +145,10 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
 
 
 def missing_metrics(a: Analysis, base: Base) -> list[tuple[Metric, str]]:
-    frame = a.contacts if base is Base.CONTACTS else a.panel
-    if frame is None:
+    """The KPIs of ``base`` this data lacks a field for, with the reason (none when it lacks the whole table)."""
+    if a.frame(base) is None:
         return []
-    return [(m, reason) for m in REGISTRY.values() if m.base is base and (reason := availability(m, frame.columns))]
+    return [(m, reason) for m in REGISTRY.values() if m.base is base and (reason := a.needs(m))]
 
 
 def data_page_link(label: str = "Go to the Data page") -> None:

@@ -31,7 +31,7 @@ from cxdata.charts import initiative_chart, labelled
 from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, attach_plan, baseline,
                                 create_initiative, delete_initiative, list_initiatives, measure, plan_from,
                                 planned_target, portfolio, portfolio_table, update_initiative, verdict)
-from cxdata.metrics import REGISTRY, Base, Estimate, Metric, Params, availability
+from cxdata.metrics import REGISTRY, Estimate, Metric, Params, by_month
 from cxdata.roi import ScenarioResult, scenario_to_dict
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
@@ -108,15 +108,10 @@ def window_text(w) -> str | None:
 
 
 def supported_metrics(a: Analysis) -> list[Metric]:
-    """Every registry KPI this data can measure (contacts or customer-months), the surveys first."""
+    """Every registry KPI this data can measure by month (contacts or customer-months), the surveys first."""
     ordered = [REGISTRY[k] for k in PREFERRED if k in REGISTRY]
     ordered += [m for m in REGISTRY.values() if m.key not in PREFERRED]
-    out = []
-    for m in ordered:
-        frame = a.contacts if m.base is Base.CONTACTS else a.panel
-        if frame is not None and availability(m, frame.columns) is None:
-            out.append(m)
-    return out
+    return [m for m in ordered if by_month(m) and a.needs(m) is None]
 
 
 def scope_keys(shape: DataShape) -> dict[str, str]:

@@ -49,6 +49,8 @@ PAGE_KINDS: dict[str, Kind] = {
     "drill_touchpoint": "one",
     "drill_segment": "one",
     "rows_page": "int",
+    "drill_by": "one",
+    "churn_by": "one",
 }
 #: Keys a data column may not take as its filter parameter (they mean something else in the URL):
 #: the sidebar's, the dashboard pages', the ROI planner's (``compare``), Journeys', Voice's and the

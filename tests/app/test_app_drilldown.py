@@ -95,7 +95,7 @@ def test_interactions_without_touchpoint_or_surveys_say_what_unlocks_the_view(an
     at = run_app(DRILLDOWN_PAGE, dataset="bare")
     assert at.selectbox(key="metric").options == ["First-contact resolution", "Repeat contacts (1 d)",
                                                   "Repeat contacts (7 d)", "Repeat contacts (30 d)",
-                                                  "Cost per contact"]
+                                                  "Contact volume", "Cost per contact"]
     assert any("Needs touchpoint" in i.value for i in at.info)
     assert any("more metrics need other fields" in e.label for e in at.expander)
 

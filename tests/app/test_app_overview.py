@@ -21,7 +21,9 @@ from dashboard_helpers import (OVERVIEW_PAGE, captions, chart_data, engine, last
                                tiles)
 from ui.dashboard import TILE_LABELS
 
-KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
+#: The tiles the page shows with interactions and no customers-only snapshot: experience, contact centre, money.
+KEYS = ("nps", "csat", "ces", "fcr", "contacts", "answer_rate", "aht", "resolution_rate", "logo_churn", "arpu",
+        "cost_to_serve")
 
 
 def expected_tiles(a, settings, filters, comparison) -> dict[str, tuple[str, str]]:

@@ -12,7 +12,7 @@ from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.dashboard import (OVERVIEW_TILES, churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope,
-                              overview_tiles, risk_tile, trend_metrics)
+                              overview_rows, overview_tiles, risk_tile, trend_metrics)
 from cxdata.metrics import Filters
 from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
                             preset_period)
@@ -102,7 +102,11 @@ def test_overview_tiles_are_the_kpi_tiles_and_the_risk_tile_in_the_page_order(sa
     assert [t["key"] for t in tiles] == list(OVERVIEW_TILES)
     assert tiles[0] == kpi_tiles(sample_analysis, filters, comparison, keys=("nps",))[0]
     assert tiles[OVERVIEW_TILES.index("revenue_at_risk")] == risk_tile(sample_analysis, filters)
-    assert [m.key for m in trend_metrics(sample_analysis)] == [k for k in OVERVIEW_TILES if k != "revenue_at_risk"]
+    # the customers table's snapshot tiles have no months: every other tile has a trend on the sample
+    snapshot = ("revenue_at_risk", "customer_churn", "lost_revenue_share")
+    assert [m.key for m in trend_metrics(sample_analysis)] == [k for k in OVERVIEW_TILES if k not in snapshot]
+    assert overview_rows(sample_analysis) == [OVERVIEW_TILES[:4], OVERVIEW_TILES[4:8], OVERVIEW_TILES[8:12]]
+    assert [t["delta"] for t in tiles[12:]] == [None, None]  # a snapshot has no change against a period
 
 
 def test_headlines_state_their_numbers(sample_analysis):

@@ -29,7 +29,10 @@ from cxdata.settings import Settings
 
 INJECTED = '=HYPERLINK("http://x","<b>y</b>")'
 WHERE = {"channel": ["phone", "chat"]}
-TREND_KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
+TREND_KEYS = ("nps", "csat", "ces", "fcr", "contacts", "answer_rate", "aht", "resolution_rate", "logo_churn", "arpu",
+              "cost_to_serve")
+#: Every registry tile of the Overview: the trend's KPIs and the customers table's snapshot (no months).
+TILE_KEYS = (*TREND_KEYS, "customer_churn", "lost_revenue_share")
 GENERATED = datetime(2026, 11, 20, 9, 30)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,12 +89,12 @@ def test_the_cover_states_dataset_version_period_comparison_filters_and_settings
     assert (cover["Currency"], cover["Revenue-at-risk horizon"]) == ("EUR", "12 months")
     assert cover["Generated"] == "2026-11-20 09:30"
     assert case.book.sheetnames == ["Cover", "KPIs", "Headlines", "Moments of service", "Trend by month",
-                                    "Drill-down CSAT", "Churn by negatives", "Key drivers", "Alerts"]
+                                    "Drill-down CSAT", "Churn by negatives", "Customers who left", "Key drivers",
+                                    "Alerts"]
 
 
 def test_kpi_tiles_round_trip_with_their_formats(case) -> None:
-    keys = TREND_KEYS
-    tiles = kpi_tiles(case.a, case.filters, case.compared, Settings().params(), keys=keys)
+    tiles = kpi_tiles(case.a, case.filters, case.compared, Settings().params(), keys=TILE_KEYS)
     expected = {t["label"]: t for t in [*tiles, risk_tile(case.a, case.filters)]}
     rows = {r["KPI"]: r for r in table(case.book["KPIs"])}
     assert set(rows) == set(expected)
@@ -137,6 +140,7 @@ def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(c
         m = REGISTRY[key]
         expected = compute(m, case.a.contacts if m.base is Base.CONTACTS else case.a.panel, by=["month"],
                            filters=dimensions, params=Settings().params())
+        assert len(expected), key
         got = [r for r in rows if r["KPI"] == m.label]
         assert [r["month"].date() for r in got] == expected["month"].to_list()
         assert same([(r["value"], r["95% low"], r["95% high"], r["n"], r["fewer than 30 answers"]) for r in got],
@@ -145,8 +149,9 @@ def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(c
 
 def test_charts_are_images_and_extra_sheets_follow(case) -> None:
     images = {ws.title: len(ws._images) for ws in case.book.worksheets}
-    assert images == {"Cover": 0, "KPIs": 0, "Headlines": 0, "Moments of service": 1, "Trend by month": 7,
-                      "Drill-down CSAT": 1, "Churn by negatives": 1, "Key drivers": 1, "Alerts": 0}
+    assert images == {"Cover": 0, "KPIs": 0, "Headlines": 0, "Moments of service": 1, "Trend by month": 11,
+                      "Drill-down CSAT": 1, "Churn by negatives": 1, "Customers who left": 1, "Key drivers": 1,
+                      "Alerts": 0}
     image = case.book["Trend by month"]._images[0]
     assert image.format == "png" and image.width >= 700
     assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("+1 escalations", 12.5)]
@@ -182,7 +187,7 @@ def test_html_prints_the_numbers_as_the_pages_do_escapes_text_and_needs_no_netwo
     assert not re.search(r"<script[^>]+src", page, re.IGNORECASE) and "<link" not in page
     assert ">Channel: phone, chat<" in page and ">Aug–Oct 2026 (2026-08-01 to 2026-10-31)<" in page
     specs = json.loads(re.search(r"const specs = (.*?);\n", page).group(1))
-    assert len(specs) == 11 == page.count('<div class="chart"')
+    assert len(specs) == 16 == page.count('<div class="chart"')
     assert all("datasets" in s for s in specs) and '"url"' not in json.dumps(specs)  # the data is inline
 
 

@@ -16,10 +16,12 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from cxdata.ingest import Prepared, UnusableFile, prepare, run_import
+from cxdata.ingest.choices import DATE_ORDERS, SCALES, UNITS, Choices
 from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
+from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
-from cxdata.schema import TABLES, Table
+from cxdata.schema import CHANNELS, TABLES, Kind, Table
 from cxdata.store import Store
 from ui.dataset import select_dataset
 from ui.text import plain
@@ -52,8 +54,9 @@ class Target:
 def fields_guide(table: Table) -> None:
     """The required fields in a line, and every field's meaning one click away (field texts are ours)."""
     required = ", ".join(f"`{name}`" for name in table.required)
-    st.caption(f"Required: {required}. Columns are matched to the {table.name} fields by name, in English or "
-               "Italian; any column that matches none is kept as an extra for drill-down.")
+    st.caption(f"Required: {required}. A column is matched to a {table.name} field when its name is the "
+               "field's name or an alias (English, Italian, Spanish, Portuguese, French, German) and its values "
+               "fit the field; any other column is kept as an extra for drill-down.")
     with st.expander(f"The {len(table.fields)} fields of {table.name} and what they mean"):
         st.dataframe(
             pl.DataFrame({"field": list(table.names), "required": [f.required for f in table.fields],
@@ -122,12 +125,15 @@ def sample_values(raw: RawTable, column: str) -> str:
 
 
 def mapping_rows(prepared: Prepared) -> pl.DataFrame:
-    """One row per source column: its name, sample values and the proposed target."""
+    """One row per source column: its name, sample values, the proposed target and why (the reason
+    for an automatic mapping, or the suggestion left to the analyst)."""
     columns, mapping = prepared.raw.columns, prepared.mapping
+    suggested = {s["column"]: f"Suggested {s['field']}: {s['reason']}" for s in prepared.suggestions}
     return pl.DataFrame({
         "source column": columns,
         "sample values": [sample_values(prepared.raw, c) for c in columns],
         "maps to": [EXTRA if c not in mapping else mapping[c] or IGNORE for c in columns],
+        "why": [prepared.reasons.get(c) or suggested.get(c, "") for c in columns],
     })
 
 
@@ -146,7 +152,8 @@ def mapping_editor(prepared: Prepared) -> Mapping:
     if prepared.mapping_source == "saved":
         st.caption("Recognised: these columns match an export imported before, so its saved mapping is applied.")
     else:
-        st.caption("Suggested from the column names (English and Italian). Check it: the mapping is saved "
+        st.caption("Suggested from the column names and their values; 'Why' says what each choice rests on, and "
+                   "columns left to you carry a suggestion. Check it: the mapping is saved "
                    "with the import, so the next export with these columns maps itself.")
     required = set(table.required)
     edited = st.data_editor(
@@ -154,10 +161,14 @@ def mapping_editor(prepared: Prepared) -> Mapping:
         key=f"mapping-{prepared.sha256[:16]}-{table.name}-{prepared.raw.sheet}",
         hide_index=True,
         height="content",
-        disabled=["source column", "sample values"],
+        disabled=["source column", "sample values", "why"],
         column_config={
             "source column": st.column_config.TextColumn("Source column", width="medium"),
-            "sample values": st.column_config.TextColumn("Sample values", width="large"),
+            "sample values": st.column_config.TextColumn("Sample values", width="medium"),
+            "why": st.column_config.TextColumn(
+                "Why", width="large",
+                help="A column is mapped by itself only when its name is a field's name or alias as whole words "
+                     "AND its values fit the field; otherwise it is suggested here and you decide."),
             "maps to": st.column_config.SelectboxColumn(
                 "Maps to", options=[*table.names, EXTRA, IGNORE], required=True, width="medium",
                 format_func=lambda f: f"{f} (required)" if f in required else f,
@@ -172,15 +183,16 @@ def mapping_problem(prepared: Prepared, mapping: Mapping) -> str | None:
     """The engine's sentence for a mapping that cannot be imported (a field used twice, a required one missing)."""
     columns, table = prepared.raw.columns, prepared.table
     try:
-        check_required(apply_overrides(mapping, {}, columns, table), columns, table)
+        check_required(apply_overrides(mapping, {}, columns, table), columns, table, prepared.suggestions)
     except UnusableFile as exc:
         return str(exc)
     return None
 
 
-def import_controls(store: Store, prepared: Prepared, mapping: Mapping, target: Target) -> None:
+def import_controls(store: Store, prepared: Prepared, mapping: Mapping, choices: Choices, target: Target,
+                    undecided: str | None = None) -> None:
     """The Import button (or, for a file already imported, the notice and "Import anyway")."""
-    problem = mapping_problem(prepared, mapping)
+    problem = mapping_problem(prepared, mapping) or undecided
     if problem is not None:
         st.error(plain(problem))
     if target.dataset is None:
@@ -194,7 +206,7 @@ def import_controls(store: Store, prepared: Prepared, mapping: Mapping, target: 
     label, hint = (("Import anyway", "Make a new version from this file although it was imported before.")
                    if force else ("Import", "Validate the file and store it as a new version of the dataset."))
     if st.button(label, type="primary", disabled=blocked, help=hint):
-        _run(store, dataclasses.replace(prepared, mapping=mapping), target, force)
+        _run(store, dataclasses.replace(prepared, mapping=mapping, choices=choices), target, force)
 
 
 def _run(store: Store, prepared: Prepared, target: Target, force: bool) -> None:
@@ -234,4 +246,64 @@ def import_form(store: Store, current: str | None) -> None:
             + " ".join(prepared.raw.notes))
     st.markdown("**Map the columns**")
     mapping = mapping_editor(prepared)
-    import_controls(store, prepared, mapping, target)
+    choices, undecided = choices_editor(prepared, mapping)
+    import_controls(store, prepared, mapping, choices, target, undecided)
+
+
+_BOOL_OPTIONS = ["yes", "no", NOT_READ]
+_UNIT_LABELS = {"seconds": "seconds", "minutes": "minutes", "hours": "hours", "ms": "milliseconds"}
+
+
+def choices_editor(prepared: Prepared, mapping: Mapping) -> tuple[Choices, str | None]:
+    """How the mapped columns will be read — yes/no and channel values, units, one scale per survey
+    column, the order of dates — each editable; returns the analyst's choices and, when a decision is
+    still missing (a column mixing scales), the sentence that says so."""
+    try:
+        found = readings(prepared.raw, prepared.table, apply_overrides(mapping, {}, prepared.raw.columns,
+                                                                        prepared.table), prepared.choices)
+    except UnusableFile:
+        return prepared.choices, None  # the mapping itself is not valid yet: import_controls says why
+    if not found:
+        return prepared.choices, None
+    st.markdown("**How values are read**")
+    st.caption("Change a reading where the file means something else; your choices are saved with the mapping.")
+    choices = Choices.from_json(prepared.choices.to_json())
+    undecided = None
+    key = f"{prepared.sha256[:16]}-{prepared.table.name}-{prepared.raw.sheet}"
+    for r in found:
+        name, label = r.field.name, f"'{r.column}' → {r.field.name}"
+        if r.values is not None:
+            options = _BOOL_OPTIONS if r.field.kind is Kind.BOOL else [*CHANNELS, NOT_READ]
+            with st.expander(f"Values of {label}", expanded=bool(r.values.filter(pl.col("read_as") == NOT_READ).height)):
+                edited = st.data_editor(
+                    r.values, key=f"values-{key}-{r.column}", hide_index=True, height="content",
+                    disabled=["value", "rows", "default"], column_order=["value", "rows", "read_as"],
+                    column_config={"value": st.column_config.TextColumn("Value in the file"),
+                                   "rows": st.column_config.NumberColumn("Rows", format="%d"),
+                                   "read_as": st.column_config.SelectboxColumn("Read as", options=options,
+                                                                               required=True)})
+                choices.values[name] = choices.values.get(name, {}) | value_map(edited)
+        elif r.unit is not None:
+            units = list(UNITS)
+            said = " (from its header)" if r.unit_from_header else ""
+            chosen = st.selectbox(f"Unit of {label}{said}", units, index=units.index(r.unit),
+                                  format_func=_UNIT_LABELS.get, key=f"unit-{key}-{r.column}", width=360)
+            if chosen != r.unit or not r.unit_from_header:
+                choices.units[name] = chosen
+        elif r.mixed is not None:
+            st.warning(plain(r.mixed))
+            scale = st.selectbox(f"The one scale of {label}", list(SCALES[name]), index=None,
+                                 placeholder="Choose the scale", key=f"scale-{key}-{r.column}", width=360)
+            if scale is None:
+                undecided = f"Choose the scale of '{r.column}' before importing: its answers mix scales."
+            else:
+                choices.scales[name] = scale
+        elif r.order is not None and r.order.ambiguous:
+            orders = [r.order.order, *r.order.ambiguous]
+            chosen = st.selectbox(
+                f"Date order of {label}: every date reads two ways", orders, format_func=DATE_ORDERS.get,
+                key=f"order-{key}-{r.column}", width=360,
+                help="No day above 12 tells the order apart, so check one date you know against the file.")
+            if chosen != r.order.order:
+                choices.orders[name] = chosen
+    return choices, undecided

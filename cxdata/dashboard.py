@@ -140,8 +140,8 @@ def churn_by_negatives(panel: pl.DataFrame, filters: Filters = Filters()) -> pl.
 class Headline:
     text: str
     value: float
-    low: float
-    high: float
+    low: float | None
+    high: float | None
 
 
 def _rate_ratio(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
@@ -156,10 +156,16 @@ def _money(value: float, symbol: str) -> str:
         else f"{symbol}{value:,.0f}"
 
 
+#: Below this share of the variance of negative experiences (R²), the drivers explain nothing worth ranking.
+MIN_EXPLAINED = 0.01
+
+
 def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") -> list[Headline]:
     """Up to three sentences an executive can repeat, each with its number and interval:
     how much more often customers with 2+ negative experiences churn; the costliest moment of
-    service; the driver that matters most and what a minute of wait does."""
+    service; the driver that matters most and what a minute of wait does — or, when the drivers
+    explain under 1% of the variance of negative experiences, that none stands out (their shares of
+    almost nothing would only be noise)."""
     out: list[Headline] = []
     if a.panel is not None and "expected_negatives_prev" in a.panel.columns:
         table = {r["bucket"]: r for r in churn_by_negatives(a.panel, filters).iter_rows(named=True)}
@@ -186,7 +192,13 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
                 top["revenue_at_risk"], top["low"], top["high"]))
     if not out:
         out += customer_headlines(a, filters, symbol)
-    if a.drivers is not None and a.drivers.height:
+    if a.drivers is not None and a.drivers.height and a.drivers.get_column("r2")[0] < MIN_EXPLAINED:
+        names = ", ".join(d.replace("_", " ") for d in a.drivers.get_column("driver"))
+        out.append(Headline(
+            f"The service drivers in this data ({names}) explain almost none of the negative experiences "
+            f"(R² {a.drivers.get_column('r2')[0]:.1%}): no lever here stands out — what makes customers unhappy "
+            "is not in these fields.", a.drivers.get_column("r2")[0] * 100, None, None))
+    elif a.drivers is not None and a.drivers.height:
         d = a.drivers.row(0, named=True)
         text = (f"{d['driver'].replace('_', ' ').capitalize()} explains {d['share']:.0f}% of what is explained about "
                 f"negative experiences (95% CI {d['low']:.0f}–{d['high']:.0f}%)")
@@ -221,9 +233,10 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
         groups = tables[name].filter(~pl.col("small")).sort("rate", descending=True)
         if groups.height >= 2:
             top, bottom = groups.row(0, named=True), groups.row(-1, named=True)
+            label = name.replace("_", " ")
             out.append(Headline(
-                f"Churn differs most by {name.replace('_', ' ')}: {top['rate']:.1f}% of {top['value']} customers "
-                f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of "
+                f"Churn differs most by {label}: {top['rate']:.1f}% of customers with {label} {top['value']} "
+                f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of those with "
                 f"{bottom['value']} ({bottom['low']:.1f}–{bottom['high']:.1f}%).",
                 top["rate"], top["low"], top["high"]))
     return out

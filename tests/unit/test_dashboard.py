@@ -144,3 +144,27 @@ def test_saved_views(tmp_path):
     assert load_view(store, "'; drop table --") is None and load_view(store, "zzzzzzzz") is None
     delete_view(store, view_id)
     assert load_view(store, view_id) is None
+
+
+def test_drivers_that_explain_nothing_are_not_ranked_in_the_headline() -> None:
+    """A call log whose CSAT is independent of wait and resolution (as in the public call-centre export):
+    the headline says no lever stands out instead of "unresolved explains 100% of what is explained"."""
+    import numpy as np
+
+    from cxdata.analysis import analyse
+
+    rng = np.random.default_rng(7)
+    n = 2000
+    calls = pl.DataFrame({
+        "interaction_id": [f"C{i}" for i in range(n)],
+        "started_at": [datetime(2026, 1, 1 + i % 28, 9) for i in range(n)],
+        "wait_seconds": rng.uniform(0, 120, n), "resolved": rng.random(n) < 0.7,
+        "csat": rng.integers(1, 6, n),
+    })
+    a = analyse(Tables(calls, None, None))
+    r2 = a.drivers.get_column("r2")[0]
+    assert r2 < 0.01
+    texts = [h.text for h in headlines(a)]
+    assert texts == [f"The service drivers in this data ({', '.join(d.replace('_', ' ') for d in a.drivers['driver'])})"
+                     f" explain almost none of the negative experiences (R² {r2:.1%}): no lever here stands out — what "
+                     "makes customers unhappy is not in these fields."]

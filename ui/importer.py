@@ -18,9 +18,9 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from cxdata.ingest import Prepared, UnusableFile, prepare, run_import
 from cxdata.ingest.choices import DATE_ORDERS, SCALES, UNITS, Choices
 from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
-from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
+from cxdata.ingest.readings import NOT_READ, readings, value_map
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
 from cxdata.store import Store
 from ui.dataset import select_dataset

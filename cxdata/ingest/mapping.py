@@ -256,12 +256,12 @@ def apply_overrides(suggested: Mapping, overrides: Mapping, columns: list[str], 
     ignores a column (``None``). Raises :class:`UnusableFile` for unknown columns or fields and for
     a field given two columns.
     """
-    for column, field in overrides.items():
+    for column, name in overrides.items():
         if column not in columns:
             raise UnusableFile(f"The mapping names a column '{column}' that the file does not have; "
                                f"its columns are: {', '.join(columns)}.")
-        if field is not None and field not in table.names:
-            raise UnusableFile(f"'{field}' is not a field of {table.name}; "
+        if name is not None and name not in table.names:
+            raise UnusableFile(f"'{name}' is not a field of {table.name}; "
                                f"the fields are: {', '.join(table.names)}.")
     mapping = {c: f for c, f in suggested.items() if c not in overrides and f not in overrides.values()}
     mapping.update(overrides)

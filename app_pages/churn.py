@@ -15,7 +15,7 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, GOOD, PRIMARY, interval_bars, labelled
+from cxdata.charts import BAD, GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
 from cxdata.dashboard import BUCKETS, CUSTOMER_TILES, MOMENT_FILTERS, churn_by_negatives, kpi_tiles
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
@@ -201,15 +201,10 @@ def customers_who_left(a: Analysis, scope: Scope, settings: Settings) -> None:
     name = st.selectbox("Churn by", ranked, format_func=fmt.dimension_label, key=CHURN_BY, bind=BIND, width=320,
                         help="Any attribute of the customers, text or number (numbers in quartile bands); listed from "
                              "the one whose groups churn furthest apart.")
-    table = tables[name].rename({"value": "group"})
-    shown = table.filter(~pl.col("small"))
     label = fmt.dimension_label(name)
-    if shown.height:
-        frame = labelled(shown.rename({"rate": "value", "customers": "n"}), "%", "")
-        draw(interval_bars(frame, category="group", order=shown.get_column("group").to_list(), colour=BAD,
-                           category_title=label, title=f"Customers who left, by {label.lower()}",
-                           subtitle=f"{scope.where_text()} · share of customers with a known churned value · "
-                                    "bars: 95% Wilson interval", value_title="Customers who left (%)"))
+    if (chart := customers_left_bars(tables[name], label, scope.where_text())) is not None:
+        draw(chart)
+    table = tables[name].rename({"value": "group"})
     small = table.filter(pl.col("small")).get_column("group").to_list()
     st.caption(plain("A snapshot of the customers table (the period does not apply). "
                      + (f"Too few to show (under {MIN_ANSWERS} customers or {MIN_EVENTS} who left): "

@@ -334,6 +334,20 @@ def _bars_template(category: str, value_title: str, order: tuple[str, ...] | Non
     return alt.layer(bars, errors, text).to_dict()
 
 
+def customers_left_bars(table: pl.DataFrame, attribute: str, where: str) -> dict | None:
+    """Customers who left per group of one customer attribute, from a :func:`cxdata.customers.churn_by`
+    table (value, customers, rate, low, high, small): the groups too small to show are left out; None
+    when none is large enough. The Churn & Revenue page and the meeting pack draw this one chart."""
+    shown = table.filter(~pl.col("small"))
+    if not shown.height:
+        return None
+    frame = labelled(shown.rename({"value": "group", "rate": "value", "customers": "n"}), "%", "")
+    return interval_bars(frame, category="group", order=shown.get_column("value").to_list(), colour=BAD,
+                         category_title=attribute, title=f"Customers who left, by {attribute.lower()}",
+                         subtitle=f"{where} · share of customers with a known churned value · bars: 95% Wilson "
+                                  "interval", value_title="Customers who left (%)")
+
+
 def interval_bars(frame: pl.DataFrame, *, category: str, title: str, subtitle: str, value_title: str,
                   order: list[str] | None = None, highlight: str | None = None, selection: str | None = None,
                   colour: str = PRIMARY, category_title: str | None = None, height: int | None = None,

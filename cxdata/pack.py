@@ -37,8 +37,8 @@ import polars as pl
 from cxdata import format as fmt
 from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
-from cxdata.charts import (BAD, PRIMARY, heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note,
-                           trend_chart)
+from cxdata.charts import (BAD, PRIMARY, customers_left_bars, heatmap_cells, heatmap_chart, interval_bars, labelled,
+                           small_cells_note, trend_chart)
 from cxdata.dashboard import (BUCKETS, churn_by_negatives, contact_metrics, headlines, moments_in_scope,
                               overview_tiles, trend_metrics)
 from cxdata.export import Sheet, html_report, workbook
@@ -206,13 +206,8 @@ def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
                                            pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
                                            pl.col("small").alias("too few to show"))
                        for name in ranked], how="vertical_relaxed")
-    top = tables[ranked[0]].filter(~pl.col("small"))
-    label = fmt.dimension_label(ranked[0])
-    charts = [] if not top.height else [interval_bars(
-        labelled(top.rename({"value": "group"}).rename({"rate": "value", "customers": "n"}), "%", ""),
-        category="group", order=top.get_column("value").to_list(), colour=BAD, category_title=label,
-        title=f"Customers who left, by {label.lower()}",
-        subtitle=f"{fmt.where_text(filters.where)} · bars: 95% Wilson interval", value_title="Customers who left (%)")]
+    chart = customers_left_bars(tables[ranked[0]], fmt.dimension_label(ranked[0]), fmt.where_text(filters.where))
+    charts = [] if chart is None else [chart]
     return Sheet("Customers who left", frame, note=(
         "Customers with churned = yes / customers with a known churned value, by every customer attribute (numbers "
         "in quartile bands), with a Wilson 95% interval: a snapshot of the customers table, so the period does not "

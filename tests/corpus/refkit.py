@@ -1,15 +1,65 @@
 """Reference figures for the corpus, computed with the standard library only (never Momento's code).
 
-Each folder's reference.py parses its own file the way a careful analyst reads it and calls these
-functions with plain Python values; the definitions are the ones `report --json` documents.
+Each folder's reference.py names its export (``FILE``) and parses it the way a careful analyst reads
+it (``reference(path)``), with these helpers on plain Python values; the definitions are the ones
+`report --json` documents. ``python tests/corpus/refkit.py [FOLDER ...]`` rewrites the folders'
+REFERENCE.json from the exports; where an export is looked for is :func:`export_path` (docs/corpus.md).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import importlib.util
 import json
+import os
+import re
 import statistics
+import sys
 from pathlib import Path
+from types import ModuleType
+
+CORPUS = Path(__file__).resolve().parent
+#: Where else the exports may be: a folder named by the environment, and the steering repository's
+#: shared/corpus/ beside the clone (how CI gets them).
+PLACES = ("MOMENTO_CORPUS_DIR", CORPUS.parents[2] / "shared" / "corpus")
+
+
+def folders() -> list[Path]:
+    """Every corpus folder (one export each)."""
+    return sorted(p.parent for p in CORPUS.glob("*/SOURCE"))
+
+
+def export_path(folder: Path, file: str) -> Path | None:
+    """The export of ``folder`` (named ``file``): in the folder itself, in ``$MOMENTO_CORPUS_DIR/<folder>/``
+    or in ``../shared/corpus/<folder>/``; None when it is in none of them."""
+    env = os.environ.get(PLACES[0])
+    candidates = [folder, *([Path(env) / folder.name] if env else []), PLACES[1] / folder.name]
+    return next((d / file for d in candidates if (d / file).is_file()), None)
+
+
+def source_sha256(folder: Path) -> str:
+    """The SHA-256 that the folder's SOURCE records for the export used here."""
+    found = re.search(r"^sha256 of the file used here: ([0-9a-f]{64})$", (folder / "SOURCE").read_text(), re.M)
+    if found is None:
+        raise ValueError(f"{folder / 'SOURCE'} records no 'sha256 of the file used here'")
+    return found.group(1)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load(folder: Path) -> ModuleType:
+    """The folder's reference.py as a module (FILE, reference)."""
+    spec = importlib.util.spec_from_file_location(f"corpus_{folder.name}", folder / "reference.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(CORPUS))  # reference.py imports refkit
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(CORPUS))
+    return module
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
@@ -59,3 +109,24 @@ def write(folder: Path, reference: dict) -> None:
     reference = {**reference, "kpis": kpis}
     (folder / "REFERENCE.json").write_text(json.dumps(reference, indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
+
+
+def main(names: list[str]) -> int:
+    """Rewrite REFERENCE.json of the named folders (all by default) from their exports, checked against SOURCE."""
+    sys.dont_write_bytecode = True  # no __pycache__ beside the corpus
+    status = 0
+    for folder in [CORPUS / n for n in names] or folders():
+        module = load(folder)
+        path = export_path(folder, module.FILE)
+        if path is None or sha256(path) != source_sha256(folder):
+            print(f"{folder.name}: {module.FILE} {'not found' if path is None else 'differs from SOURCE'}; "
+                  "see docs/corpus.md", file=sys.stderr)
+            status = 1
+            continue
+        write(folder, module.reference(path))
+        print(f"{folder.name}: REFERENCE.json written from {path}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

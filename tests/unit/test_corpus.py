@@ -1,34 +1,45 @@
-"""Real public exports in, right numbers out: every file of tests/corpus/ through the real command line.
+"""Real public exports in, right numbers out: every export of tests/corpus/ through the real command line.
 
-Each folder holds one export nobody on the team wrote, its SOURCE, and REFERENCE.json: the figures its
-reference.py computed from the file with the standard library alone. The file is imported into a fresh
-store with only the overrides an analyst would need (REFERENCE's map_args, values_args, unit_args), then
-`report --json` must agree with the reference.
+Each folder holds one export nobody on the team wrote (or names it: docs/corpus.md says where the exports
+are kept), its SOURCE, and REFERENCE.json: the figures its reference.py computed from the export with the
+standard library alone. Always checked: the manifest — SOURCE records origin, commit, licence and SHA-256,
+and REFERENCE names only fields, KPIs and choices the product has. Where the export is at hand (SHA-256 as
+recorded), it is imported into a fresh store with only the overrides an analyst would need (REFERENCE's
+map_args, values_args, unit_args), and `report --json` must agree with the reference.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_cli import cxdata
+
+from cxdata.ingest.choices import parse_cli
+from cxdata.metrics import REGISTRY
+from cxdata.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests" / "corpus"
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"  # where the fetched exports live (see tests/corpus/.gitignore)
-FOLDERS = sorted(p.parent for p in CORPUS.glob("*/REFERENCE.json"))
+_spec = importlib.util.spec_from_file_location("refkit", ROOT / "tests" / "corpus" / "refkit.py")
+refkit = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(refkit)
+
+FOLDERS = refkit.folders()
 COUNTS = {"contacts", "customers", "churned"}
 TOLERANCE = 0.05  # percentage points, NPS points or seconds
 
 
-def cxdata(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "cxdata", *args], capture_output=True, text=True, env=env,
-                          cwd=data_dir.parent, timeout=120)
+def reference(folder: Path) -> dict:
+    return json.loads((folder / "REFERENCE.json").read_text(encoding="utf-8"))
+
+
+def with_export(folder: Path):
+    """The folder as a test parameter, run where its export is at hand (docs/corpus.md says where to put it)."""
+    path = refkit.export_path(folder, reference(folder)["file"])
+    return pytest.param(folder, path, id=folder.name, marks=pytest.mark.skipif(
+        path is None, reason=f"the export of {folder.name} is not at hand here: see docs/corpus.md"))
 
 
 def close(actual, expected, key: str) -> bool:
@@ -39,14 +50,30 @@ def close(actual, expected, key: str) -> bool:
     return abs(actual - expected) <= TOLERANCE
 
 
+def test_the_corpus_has_eight_exports_of_every_kind_the_issue_names():
+    tables = [reference(f)["table"] for f in FOLDERS]
+    assert len(FOLDERS) >= 8 and {"interactions", "customers"} <= set(tables)
+
+
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
-def test_corpus_file(folder: Path, tmp_path: Path):
-    ref = json.loads((folder / "REFERENCE.json").read_text(encoding="utf-8"))
-    data_file = next((d / ref["file"] for d in (folder, SHARED_CORPUS / folder.name) if (d / ref["file"]).exists()),
-                     None)
-    if data_file is None:
-        pytest.skip(f"{ref['file']} is neither in {folder} nor in {SHARED_CORPUS / folder.name}")
-    args = ["import", str(data_file), "--table", ref["table"], "--json"]
+def test_manifest_names_its_origin_and_only_what_the_product_has(folder: Path):
+    source = (folder / "SOURCE").read_text(encoding="utf-8")
+    for line in ("repository: https://github.com/", "commit: ", "licence: ", "cut: "):
+        assert f"\n{line}" in f"\n{source}", f"SOURCE lacks '{line.strip()}'"
+    assert len(refkit.source_sha256(folder)) == 64
+    ref = reference(folder)
+    table = TABLES[ref["table"]]
+    assert {f for f in ref["mapping"].values() if f is not None} <= set(table.names)
+    assert set(ref["kpis"]) <= set(REGISTRY)
+    assert all(a.split("=", 1)[1] in table.names for a in ref["map_args"])
+    parse_cli(ref["values_args"], ref["unit_args"], [], []).check(table)  # raises on a choice the product refuses
+
+
+@pytest.mark.parametrize("folder, path", [with_export(f) for f in FOLDERS])
+def test_corpus_export_reproduces_its_reference(folder: Path, path: Path, tmp_path: Path):
+    assert refkit.sha256(path) == refkit.source_sha256(folder), f"{path} is not the export SOURCE records"
+    ref = reference(folder)
+    args = ["import", str(path), "--table", ref["table"], "--json"]
     for flag, key in (("--map", "map_args"), ("--values", "values_args"), ("--unit", "unit_args")):
         for value in ref.get(key, []):
             args += [flag, value]

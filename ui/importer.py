@@ -1,7 +1,8 @@
 """The import form of the Data page (DESIGN.md §5): what the file holds and where it goes, the file
 and its sheet, the column mapping, and the import itself with progress.
 
-Session state: the file being mapped is read once (``_PREPARED``); a finished import is parked in
+Session state: the file being mapped is read once (``_PREPARED``), and how its mapped columns read is
+computed once per mapping (``_READINGS``); a finished import is parked in
 ``LAST_IMPORT`` for the report, the uploader is emptied (``_ROUND``) and the sidebar switches to the
 target dataset; an identical file parks its message in ``_IDENTICAL`` and offers "Import anyway".
 """
@@ -20,7 +21,7 @@ from cxdata.ingest.choices import DATE_ORDERS, SCALES, UNITS, Choices
 from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
-from cxdata.ingest.readings import NOT_READ, readings, value_map
+from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
 from cxdata.store import Store
 from ui.dataset import select_dataset
@@ -38,6 +39,7 @@ LAST_IMPORT = "_last_import"
 _ROUND = "_upload_round"
 _PREPARED = "_prepared"
 _IDENTICAL = "_identical"
+_READINGS = "_readings"
 _SAMPLE_ROWS = 500
 _SAMPLE_CHARS = 40
 
@@ -223,7 +225,7 @@ def _run(store: Store, prepared: Prepared, target: Target, force: bool) -> None:
     else:
         st.session_state[LAST_IMPORT] = result
         st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
-        for key in (_PREPARED, _IDENTICAL):
+        for key in (_PREPARED, _IDENTICAL, _READINGS):
             st.session_state.pop(key, None)
         select_dataset(target.dataset)
     st.rerun()
@@ -254,13 +256,23 @@ _BOOL_OPTIONS = ["yes", "no", NOT_READ]
 _UNIT_LABELS = {"seconds": "seconds", "minutes": "minutes", "hours": "hours", "ms": "milliseconds"}
 
 
+def _readings(prepared: Prepared, mapping: Mapping) -> list[FieldReading]:
+    """The readings of the mapped columns, computed once per file and mapping (a rerun of the page, e.g.
+    after editing a value, reuses them instead of parsing every column again)."""
+    key = (prepared.sha256, prepared.table.name, prepared.raw.sheet, tuple(mapping.items()))
+    cached = st.session_state.get(_READINGS)
+    if cached is None or cached[0] != key:
+        cached = (key, readings(prepared.raw, prepared.table, mapping, prepared.choices))
+        st.session_state[_READINGS] = cached
+    return cached[1]
+
+
 def choices_editor(prepared: Prepared, mapping: Mapping) -> tuple[Choices, str | None]:
     """How the mapped columns will be read — yes/no and channel values, units, one scale per survey
     column, the order of dates — each editable; returns the analyst's choices and, when a decision is
     still missing (a column mixing scales), the sentence that says so."""
     try:
-        found = readings(prepared.raw, prepared.table, apply_overrides(mapping, {}, prepared.raw.columns,
-                                                                        prepared.table), prepared.choices)
+        found = _readings(prepared, apply_overrides(mapping, {}, prepared.raw.columns, prepared.table))
     except UnusableFile:
         return prepared.choices, None  # the mapping itself is not valid yet: import_controls says why
     if not found:

@@ -56,7 +56,7 @@ class Target:
 def fields_guide(table: Table) -> None:
     """The required fields in a line, and every field's meaning one click away (field texts are ours)."""
     required = ", ".join(f"`{name}`" for name in table.required)
-    st.caption(f"Required: {required}. A column is matched to a {table.name} field when its name is the "
+    st.caption(f"Required: {required}. A column is matched to one of the {table.name} fields when its name is the "
                "field's name or an alias (English, Italian, Spanish, Portuguese, French, German) and its values "
                "fit the field; any other column is kept as an extra for drill-down.")
     with st.expander(f"The {len(table.fields)} fields of {table.name} and what they mean"):
@@ -286,7 +286,8 @@ def choices_editor(prepared: Prepared, mapping: Mapping) -> tuple[Choices, str |
         name, label = r.field.name, f"'{r.column}' → {r.field.name}"
         if r.values is not None:
             options = _BOOL_OPTIONS if r.field.kind is Kind.BOOL else [*CHANNELS, NOT_READ]
-            with st.expander(f"Values of {label}", expanded=bool(r.values.filter(pl.col("read_as") == NOT_READ).height)):
+            unread = bool(r.values.filter(pl.col("read_as") == NOT_READ).height)  # open where a value is not read
+            with st.expander(f"Values of {label}", expanded=unread):
                 edited = st.data_editor(
                     r.values, key=f"values-{key}-{r.column}", hide_index=True, height="content",
                     disabled=["value", "rows", "default"], column_order=["value", "rows", "read_as"],

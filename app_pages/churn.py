@@ -10,6 +10,8 @@ Every number comes from ``cxdata``: ``dashboard.churn_by_negatives``, the fitted
 dimension filters apply where the page says so. URL parameter of the page: ``churn_by`` (the attribute).
 """
 
+import math
+
 import polars as pl
 import streamlit as st
 
@@ -17,8 +19,10 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import BAD, GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.dashboard import BUCKETS, CUSTOMER_TILES, MOMENT_FILTERS, churn_by_negatives, kpi_tiles
+from cxdata.dashboard import (BUCKETS, CUSTOMER_TILES, MOMENT_FILTERS, churn_by_negatives, distinguishable,
+                              kpi_tiles)
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
+from cxdata.models import ChurnEffect
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
@@ -51,7 +55,8 @@ def churn_by_experience(a: Analysis, scope: Scope) -> None:
     counts = " · ".join(f"{r['bucket']}: {fmt.count(r['events'])} churned of {fmt.count(r['n'])} customer-months"
                         + (" (too few to show)" if r["n"] < MIN_ANSWERS else "") for r in table.iter_rows(named=True))
     st.caption(plain(f"Negative experiences = the expected number from the experience model (Σ of each contact's "
-                     f"probability of a CSAT of 1–2, surveyed or not), rounded. {counts}."))
+                     f"probability of a CSAT of 1–2, surveyed or not), rounded. {counts}. A crude view: customers "
+                     "who contact more have more of both; the churn model below compares customers alike."))
 
 
 def churn_model(a: Analysis, settings: Settings) -> None:
@@ -71,7 +76,7 @@ def churn_model(a: Analysis, settings: Settings) -> None:
     cols[1].metric("Odds ratio, naive", f"{c.naive_odds_ratio[0]:.2f}×", border=True,
                    help=plain(f"The same model without controls. 95% CI {c.naive_odds_ratio[1]:.2f}–"
                               f"{c.naive_odds_ratio[2]:.2f}×. The gap to the adjusted figure is what the controls explain."))
-    cols[2].metric("Churn per negative", f"+{c.ame_pp[0]:.2f} pts", border=True,
+    cols[2].metric("Churn per negative", f"{c.ame_pp[0]:+.2f} pts", border=True,
                    help=plain(f"Average marginal effect: percentage points of monthly churn per extra negative "
                               f"experience, 95% CI {c.ame_pp[1]:.2f}–{c.ame_pp[2]:.2f}; the base rate is "
                               f"{c.base_churn:.2%} a month."))
@@ -84,14 +89,44 @@ def churn_model(a: Analysis, settings: Settings) -> None:
                                 f"95% CI {c.ame_pp[1]:.2f}–{c.ame_pp[2]:.2f} pts",
                                 f"{c.e_value_ci:.2f} for the interval's limit")):
         col.caption(text)
-    st.markdown(f"**Association, adjusted for {plain(controls)}:** " + plain(
-        f"a customer's odds of churning in a month are {c.odds_ratio[0]:.2f} times as high (95% CI "
-        f"{c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}) for each negative experience in the month before — about "
-        f"{c.ame_pp[0]:.2f} percentage points of monthly churn on a base of {c.base_churn:.2%}. Without the controls "
-        f"the odds ratio would read {c.naive_odds_ratio[0]:.2f}. This is an association in this company's data, not "
-        f"proof of cause: an unmeasured factor would need a risk ratio of {c.e_value:.2f} with both to explain it away."))
+    if c.evident:
+        st.markdown(f"**Association, adjusted for {plain(controls)}:** " + plain(
+            f"a customer's odds of churning in a month are {c.odds_ratio[0]:.2f} times as high (95% CI "
+            f"{c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}) for each negative experience in the month before — about "
+            f"{c.ame_pp[0]:.2f} percentage points of monthly churn on a base of {c.base_churn:.2%}. Without the "
+            f"controls the odds ratio would read {c.naive_odds_ratio[0]:.2f}. This is an association in this company's "
+            f"data, not proof of cause: an unmeasured factor would need a risk ratio of {c.e_value:.2f} with both to "
+            "explain it away."))
+    else:
+        st.info(plain(f"**No evidence that the experience drives churn in this data.** Once {controls} are taken "
+                      f"into account, the odds ratio per negative experience is {c.odds_ratio[0]:.2f} with a 95% "
+                      f"interval of {c.odds_ratio[1]:.2f}–{c.odds_ratio[2]:.2f}, which includes 1 (no effect). No "
+                      "revenue at risk is put down to the experience and no moment of service is ranked by money."),
+                icon=":material/balance:")
+    sensitivity(c)
     st.caption(f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
                f"{fmt.count(c.n_customers)} customers, {fmt.count(c.events)} churn events; the filters do not apply.")
+
+
+def sensitivity(c: ChurnEffect) -> None:
+    """How the estimate moves with the choices that protect it: the volume control and the exclusions."""
+    rows = [("As reported: adjusted, volume-controlled, exclusions applied", c.gamma),
+            ("Without the contact-volume control", c.gamma_without_volume),
+            ("Counting every contact (no exclusions)", c.gamma_without_exclusions),
+            ("Naive: no controls at all", c.naive_gamma)]
+    shown = [(label, g) for label, g in rows if g is not None]
+    st.markdown("**How the estimate moves with each safeguard**")
+    st.dataframe(pl.DataFrame({
+        "Estimate": [label for label, _ in shown],
+        "Odds ratio per negative experience": [f"{math.exp(g[0]):.2f}×" for _, g in shown],
+        "95% CI": [f"{math.exp(g[1]):.2f}–{math.exp(g[2]):.2f}×" for _, g in shown],
+        "Evidence of an effect": ["yes" if g[1] > 0 else "no" for _, g in shown],
+    }), hide_index=True, width="stretch")
+    excluded = ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(c.excluded.items())) or "none"
+    st.caption(plain(f"Contacts left out of the exposures — {excluded}: a customer who calls to cancel, or contacts "
+                     "in the last days before leaving, would put the churn itself into the month before it. Heavy "
+                     "users contact more and may leave more whatever the experience, so the model compares "
+                     "customers with as many contacts. The vocabulary and the window are in Settings."))
 
 
 def key_drivers(a: Analysis) -> None:
@@ -165,9 +200,11 @@ def risk_by_segment(a: Analysis, scope: Scope, settings: Settings) -> None:
                                 f"models' coefficient draws",
                        value_title=f"Revenue at risk ({settings.currency})", money_symbol=settings.symbol))
     total = a.risk.in_scope(where).row(0, named=True)
+    verdict = ("" if distinguishable(total["low"], total["high"]) else
+               " Its interval includes zero: not distinguishable from no loss at all.")
     st.caption(plain(f"Total {fmt.money(total['revenue_at_risk'], settings.symbol)} (95% CI "
                      f"{fmt.money(total['low'], settings.symbol)}–{fmt.money(total['high'], settings.symbol)}): what the "
-                     f"churn model expects to lose because of negative experiences, against a world with none."))
+                     f"churn model expects to lose because of negative experiences, against a world with none.{verdict}"))
 
 
 def customers_who_left(a: Analysis, scope: Scope, settings: Settings) -> None:

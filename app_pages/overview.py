@@ -12,7 +12,7 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import labelled, trend_chart
-from cxdata.dashboard import headlines, moments_in_scope, overview_rows, overview_tiles, trend_metrics
+from cxdata.dashboard import headlines, moments_in_scope, overview_rows, overview_tiles, trend_metrics, unranked_moments
 from cxdata.metrics import REGISTRY, Base, compute
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
@@ -61,8 +61,8 @@ def headline_block(a: Analysis, scope: Scope, settings: Settings) -> None:
             st.markdown(f"- {plain(line.text)}")
         model = (f" (the churn model is adjusted for {a.churn.controls.replace('calendar_month', 'calendar month')})"
                  if a.churn else "")
-        st.caption(plain(f"Associations in this company's own data{model} — not proof of cause. Headlines cover the "
-                         "filters in force; the drivers cover all contacts."))
+        st.caption(plain(f"Associations in this company's own data{model} — not proof of cause. The moment of "
+                         "service follows the filters in force; the churn model and the drivers cover all the data."))
 
 
 def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
@@ -71,12 +71,12 @@ def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
         st.info(plain(unlock_hint("needs the churn model: interactions with csat answers and customer_id, and "
                                   "customers with churn dates")), icon=":material/lock:")
         return
-    top = moments_in_scope(a.risk, scope.where, TOP_MOMENTS)
+    top = moments_in_scope(a, scope.where, TOP_MOMENTS)
     st.caption(plain(f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × "
                      f"segment: what the churn model expects to lose because of negative experiences, for "
                      f"customers active at the end of the data ({scope.where_text()})."))
     if not top.height:
-        st.info("No moment of service matches the channel, touchpoint and segment filters.")
+        st.info(plain(unranked_moments(a)), icon=":material/balance:")
         return
     symbol = settings.symbol
     widths = [3.2, 2.0, 1.1, 1.0, 2.6]

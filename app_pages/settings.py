@@ -14,7 +14,7 @@ from ui.text import plain
 
 SAVED = "_settings_saved"  # the confirmation, shown on the run after a save
 FORM_KEYS = ("set_currency", "set_margin", "set_wacc", "set_costs", "set_agent", "set_transfer", "set_window",
-             "set_service", "set_horizon")
+             "set_service", "set_horizon", "set_cancel_terms", "set_exclusion_window")
 
 
 def restore_defaults() -> None:
@@ -84,6 +84,19 @@ with st.form("settings", border=False):
     horizon = horizon_col.number_input(
         "Churn horizon (months)", value=int(current.churn_horizon_months), step=1, key="set_horizon",
         help="Months ahead over which revenue at risk is counted.")
+    st.subheader("Churn model", divider="gray")
+    terms_col, exclusion_col = st.columns([2, 1], gap="large")
+    terms = terms_col.text_area(
+        "Cancellation-like touchpoints and reasons", value=", ".join(current.cancellation_terms),
+        key="set_cancel_terms", height=110,
+        help="Contacts whose touchpoint or reason has a word starting with one of these terms (comma-separated; case "
+             "and accents ignored: \"cancel\" finds \"Cancellation fee\", \"kundig\" finds \"Kündigung\") are left "
+             "out of the churn model's exposures: a customer who calls to cancel is already leaving, so the call "
+             "would put the churn itself into the month before it.")
+    exclusion = exclusion_col.number_input(
+        "Window before churn (days)", value=int(current.exclusion_window_days), step=1, key="set_exclusion_window",
+        help="Contacts in this many days before a customer's churn date are left out of the churn model's "
+             "exposures too, whatever their reason. 0 switches the window off.")
     st.caption("Saving changed margin, discount rate, costs per contact or definitions makes the models refit once "
                "per dataset version (about 10–20 seconds) the next time a page needs them.")
     submitted = st.form_submit_button("Save settings", type="primary", icon=":material/save:")
@@ -101,6 +114,8 @@ if submitted:
         repeat_window_days=window,
         service_level_seconds=service,
         churn_horizon_months=horizon,
+        cancellation_terms=tuple(t.strip() for t in terms.split(",") if t.strip()),
+        exclusion_window_days=exclusion,
     )
     problems = settings_problems(edited)
     if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -145,17 +146,28 @@ def cmd_report(args: argparse.Namespace) -> int:
                   f"({_fmt(left['lost_revenue_share_pct'], '%')})")
     churn = report["churn_model"]
     if churn:
+        print(report["churn_evidence"])
         g, ng = churn["odds_ratio"], churn["naive_odds_ratio"]
-        print(f"Churn per negative experience last month (odds ratio, adjusted for {churn['controls']}): "
+        print(f"  odds ratio per negative experience last month, adjusted for {churn['controls']}: "
               f"{g[0]:.2f} [{g[1]:.2f}, {g[2]:.2f}]; unadjusted {ng[0]:.2f} [{ng[1]:.2f}, {ng[2]:.2f}]; "
-              f"+{churn['ame_pp'][0]:.2f} pp monthly churn each; E-value {churn['e_value']:.2f} (CI {churn['e_value_ci']:.2f})")
+              f"{churn['ame_pp'][0]:+.2f} pp monthly churn each; E-value {churn['e_value']:.2f} (CI {churn['e_value_ci']:.2f})")
+        for label, key in (("without the volume control", "gamma_without_volume"),
+                           ("counting every contact", "gamma_without_exclusions")):
+            if churn[key]:
+                o = [math.exp(v) for v in churn[key]]
+                print(f"  {label}: {o[0]:.2f} [{o[1]:.2f}, {o[2]:.2f}]")
+        excluded = ", ".join(f"{n:,} {why}" for why, n in sorted(churn["excluded"].items())) or "none"
+        print(f"  contacts left out of the exposures: {excluded}")
     for d in report["key_drivers"] or []:
         print(f"  driver {d['driver']:<14} {d['share']:5.1f}% of explained variance [{d['low']:.1f}, {d['high']:.1f}]")
     risk = report["revenue_at_risk"]
     if risk:
         r, c = risk["at_risk"], risk["attributable"]
         print(f"Revenue at risk over {risk['horizon']} months: {r[0]:,.0f} [{r[1]:,.0f}, {r[2]:,.0f}]; "
-              f"CX-attributable {c[0]:,.0f} [{c[1]:,.0f}, {c[2]:,.0f}]")
+              f"CX-attributable {c[0]:,.0f} [{c[1]:,.0f}, {c[2]:,.0f}]"
+              + ("" if risk["distinguishable"] else " — not distinguishable from zero"))
+    if report["moments_of_service"] == []:
+        print(report["moments_note"])
     for m in report["moments_of_service"] or []:
         print(f"  {m['channel']:<10} {m['touchpoint']:<13} {m['segment']:<15} {m['revenue_at_risk']:>10,.0f} "
               f"[{m['low']:,.0f}, {m['high']:,.0f}]  {m['contacts_per_month']:,.0f} contacts/month, "

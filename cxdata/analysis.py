@@ -25,11 +25,11 @@ from cxdata.contacts import enrich_contacts
 from cxdata.customers import customer_frame
 from cxdata.metrics import Base, Metric, Params, availability
 from cxdata.models import ChurnEffect, ExperienceModel, Fit, HazardModel
-from cxdata.panel import build_panel
+from cxdata.panel import build_panel, with_exposure_exclusion
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 5
+FITS_FORMAT = 6
 
 
 @dataclass
@@ -97,22 +97,35 @@ def _why(exc: Exception) -> str:
 
 
 def fit_key(version_id: int, params: Params, horizon: int) -> str:
-    """Folder name of a fit: the version and a hash of what changes the fit — the cost per contact and
-    the repeat window (both shape the panel) and the revenue-at-risk horizon. Margin, discount rate or
-    service level change only what is computed from the fits, so they never force a refit."""
-    shaping = {"cost_per_contact": dict(params.cost_per_contact), "repeat_window_days": params.repeat_window_days}
+    """Folder name of a fit: the version and a hash of what changes the fit — the cost per contact, the
+    repeat window and the exposure exclusions (they shape the panel) and the revenue-at-risk horizon.
+    Margin, discount rate or service level change only what is computed from the fits, so they never
+    force a refit."""
+    shaping = {"cost_per_contact": dict(params.cost_per_contact), "repeat_window_days": params.repeat_window_days,
+               "cancellation_terms": sorted(params.cancellation_terms),
+               "exclusion_window_days": params.exclusion_window_days}
     text = json.dumps({"format": FITS_FORMAT, "params": shaping, "horizon": horizon}, sort_keys=True, default=str)
     return f"v{version_id}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 def _panel(tables: Tables, contacts: pl.DataFrame | None, params: Params) -> pl.DataFrame | None:
     """The customer-month panel, when the data says which months each customer was there: customers and
-    either interactions with a customer_id or a revenue table (None otherwise)."""
+    either interactions with a customer_id or a revenue table (None otherwise). ``contacts`` carries
+    ``exposure_exclusion`` (:func:`_contacts`)."""
     linked = contacts is not None and "customer_id" in contacts.columns
     if tables.customers is None or not (linked or tables.revenue is not None):
         return None
     return build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
                        repeat_window_days=params.repeat_window_days)
+
+
+def _contacts(tables: Tables, params: Params) -> pl.DataFrame | None:
+    """The contact frame (contacts.py) with ``exposure_exclusion``: why a contact is not one of the churn
+    model's exposures (cancellation-like, or in the last W days before its customer's churn date)."""
+    if tables.interactions is None:
+        return None
+    return with_exposure_exclusion(enrich_contacts(tables.interactions, tables.customers), tables.customers,
+                                   params.cancellation_terms, params.exclusion_window_days)
 
 
 MIN_CSAT_ANSWERS = 200
@@ -173,10 +186,25 @@ def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
     a.drivers = models.key_drivers(features, a.experience.drivers)
 
 
+def _sensitivity(panel: pl.DataFrame, contacts: pl.DataFrame) -> dict:
+    """The churn model refitted without the volume control and without the exposure exclusions (each
+    None when it cannot be fitted), and the number of contacts excluded, by reason."""
+    def refit(**kwargs) -> models.HazardModel | None:
+        try:
+            return models.fit_hazard_model(panel, **kwargs)
+        except _fit_errors():
+            return None
+
+    excluded = contacts.get_column("exposure_exclusion").drop_nulls().value_counts()
+    return {"without_volume": refit(volume=()),
+            "without_exclusions": refit(exposure=models.EXPOSURE_ALL, volume=models.VOLUME_ALL),
+            "excluded": dict(excluded.iter_rows())}
+
+
 def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Analysis:
     """Fit every model the data supports; see the module docstrings of models.py and risk.py."""
     notes: list[str] = []
-    contacts = None if tables.interactions is None else enrich_contacts(tables.interactions, tables.customers)
+    contacts = _contacts(tables, params)
     customers = None if tables.customers is None else customer_frame(tables.customers)
     a = Analysis(contacts, None, customers=customers, notes=notes)
     if contacts is None:
@@ -202,7 +230,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
     except _fit_errors() as exc:
         notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
         return a
-    a.churn = models.churn_effect(a.hazard, a.panel)
+    a.churn = models.churn_effect(a.hazard, a.panel, **_sensitivity(a.panel, contacts))
     a.risk = revenue_at_risk(a.experience, a.hazard, a.panel, contacts, horizon=horizon)
     return a
 
@@ -229,7 +257,8 @@ def _save(a: Analysis, folder: Path) -> None:
                 "fit": a.experience.fit.to_dict(), "response_fit": a.experience.response_fit.to_dict(),
                 "drivers": a.experience.drivers, "satisfaction": a.experience.satisfaction.to_dict()},
             "hazard": None if a.hazard is None else {
-                "adjusted": a.hazard.adjusted.to_dict(), "naive": a.hazard.naive.to_dict(), "exposure": a.hazard.exposure},
+                "adjusted": a.hazard.adjusted.to_dict(), "naive": a.hazard.naive.to_dict(), "exposure": a.hazard.exposure,
+                "volume": a.hazard.volume},
             "churn": None if a.churn is None else asdict(a.churn),
             "risk": None if a.risk is None else a.risk.totals(),
         }
@@ -258,7 +287,7 @@ def _load(folder: Path) -> Analysis:
                                        Fit.from_dict(e["satisfaction"]))
     if summary["hazard"]:
         h = summary["hazard"]
-        a.hazard = HazardModel(Fit.from_dict(h["adjusted"]), Fit.from_dict(h["naive"]), h["exposure"])
+        a.hazard = HazardModel(Fit.from_dict(h["adjusted"]), Fit.from_dict(h["naive"]), h["exposure"], tuple(h["volume"]))
     if summary["churn"]:
         a.churn = ChurnEffect(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["churn"].items()})
     if summary["risk"]:
@@ -288,7 +317,7 @@ def load_unfitted(store: Store, version_id: int, params: Params = Params(), hori
     if (folder / "summary.json").exists():
         return _load(folder)
     tables = Tables.from_store(store, version_id)
-    contacts = None if tables.interactions is None else enrich_contacts(tables.interactions, tables.customers)
+    contacts = _contacts(tables, params)
     customers = None if tables.customers is None else customer_frame(tables.customers)
     return Analysis(contacts, _panel(tables, contacts, params), customers)
 

@@ -5,7 +5,6 @@ analysis and the filters, so pages only draw what these return.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
 from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, estimate
-from cxdata.risk import RiskResult
+from cxdata.models import ChurnEffect
 
 #: The Overview's tile rows: the experience, the contact centre, the money (revenue at risk comes from
 #: the risk model) and the customers table's snapshot of who left.
@@ -60,7 +59,8 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
 
 
 def risk_tile(a: Analysis, filters: Filters) -> dict:
-    """CX-attributable revenue at risk of the moments inside the filters' channel/touchpoint/segment."""
+    """CX-attributable revenue at risk of the moments inside the filters' channel/touchpoint/segment.
+    When its interval reaches zero, ``note`` says that it is not distinguishable from zero."""
     tile = {"key": "revenue_at_risk", "label": "Revenue at risk from CX", "unit": "money",
             "definition": "Expected revenue lost over the horizon to churn caused by negative experiences "
                           "(model-based: as is minus no negative experiences), customers active at the end of the data.",
@@ -70,19 +70,43 @@ def risk_tile(a: Analysis, filters: Filters) -> dict:
         return tile | {"status": "needs the churn model (csat answers and a customers table with churn dates)"}
     where = {k: v for k, v in filters.where if k in MOMENT_FILTERS}
     row = a.risk.in_scope(where).row(0, named=True)
-    return tile | {"value": row["revenue_at_risk"], "low": row["low"], "high": row["high"],
-                   "n": a.risk.customers, "status": "ok"}
+    tile |= {"value": row["revenue_at_risk"], "low": row["low"], "high": row["high"], "n": a.risk.customers,
+             "status": "ok"}
+    if not distinguishable(row["low"], row["high"]):
+        tile["note"] = ("Not distinguishable from zero: this data shows no evidence that negative experiences "
+                        "drive churn, so no part of the revenue at risk can be put down to them.")
+    return tile
 
 
-def moments_in_scope(risk: RiskResult, where: Iterable[tuple[str, Sequence[str]]] = (),
+def distinguishable(low: float | None, high: float | None) -> bool:
+    """Whether a 95% interval excludes zero."""
+    return low is not None and high is not None and (low > 0 or high < 0)
+
+
+def moments_in_scope(a: Analysis, where: Iterable[tuple[str, Sequence[str]]] = (),
                      n: int | None = None) -> pl.DataFrame:
-    """The moments of service (channel × touchpoint × segment) that the channel, touchpoint and segment
-    filters in ``where`` allow (other filters do not apply), most revenue at risk first; the first ``n``."""
-    moments = risk.moments
+    """The moments of service that can be ranked, most revenue at risk first, the first ``n``: those
+    (channel × touchpoint × segment) the channel, touchpoint and segment filters in ``where`` allow (other
+    filters do not apply) whose own revenue-at-risk interval is above zero — and none when the churn
+    effect's interval includes zero (:attr:`ChurnEffect.evident`)."""
+    if a.risk is None:
+        return pl.DataFrame()
+    moments = a.risk.moments.filter(pl.col("low") > 0)
+    if a.churn is None or not a.churn.evident:
+        moments = moments.clear()
     for column, values in where:
         if column in MOMENT_FILTERS and column in moments.columns:
             moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
     return moments if n is None else moments.head(n)
+
+
+def unranked_moments(a: Analysis) -> str:
+    """Why no moment of service is ranked (:func:`moments_in_scope` returned none), in plain words."""
+    if a.churn is not None and not a.churn.evident:
+        return ("No moment of service is ranked: this data shows no evidence that the experience drives churn, "
+                "so no revenue at risk can be put down to any moment of service.")
+    return ("No moment of service is ranked: none that the channel, touchpoint and segment filters allow has "
+            "revenue at risk whose 95% interval is above zero.")
 
 
 def overview_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params: Params = Params()) -> list[dict]:
@@ -144,13 +168,6 @@ class Headline:
     high: float | None
 
 
-def _rate_ratio(x1: int, n1: int, x0: int, n0: int) -> tuple[float, float, float]:
-    """Risk ratio (x1/n1)/(x0/n0) with the log-normal 95% interval: exp(ln RR ± z√(1/x1 − 1/n1 + 1/x0 − 1/n0))."""
-    rr = (x1 / n1) / (x0 / n0)
-    se = math.sqrt(1 / x1 - 1 / n1 + 1 / x0 - 1 / n0)
-    return rr, rr * math.exp(-stats.Z95 * se), rr * math.exp(stats.Z95 * se)
-
-
 def _money(value: float, symbol: str) -> str:
     return f"{symbol}{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{symbol}{value / 1e3:,.1f}k" if abs(value) >= 1e3 \
         else f"{symbol}{value:,.0f}"
@@ -160,28 +177,34 @@ def _money(value: float, symbol: str) -> str:
 MIN_EXPLAINED = 0.01
 
 
+def churn_headline(c: ChurnEffect) -> Headline:
+    """The churn model's finding in one sentence, from the adjusted estimate (never a crude ratio): the
+    odds ratio per negative experience last month when its interval is above 1, else that this data
+    shows no evidence that the experience drives churn."""
+    controls = c.controls.replace("calendar_month", "calendar month")
+    odds, low, high = c.odds_ratio
+    if c.evident:
+        return Headline(
+            f"Each negative experience in a month goes with {odds - 1:.0%} higher odds that the customer leaves "
+            f"the next month (95% CI {low - 1:.0%} to {high - 1:.0%}; about {c.ame_pp[0]:.2f} points of monthly "
+            f"churn on a base of {c.base_churn:.2%}), for customers alike in {controls}.", odds, low, high)
+    return Headline(
+        f"This data shows no evidence that the experience drives churn: for customers alike in {controls}, "
+        f"a negative experience goes with odds of leaving {odds:.2f} times as high (95% CI {low:.2f}–{high:.2f}), "
+        "an interval that includes no effect at all.", odds, low, high)
+
+
 def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") -> list[Headline]:
-    """Up to three sentences an executive can repeat, each with its number and interval:
-    how much more often customers with 2+ negative experiences churn; the costliest moment of
-    service; the driver that matters most and what a minute of wait does — or, when the drivers
-    explain under 1% of the variance of negative experiences, that none stands out (their shares of
-    almost nothing would only be noise)."""
+    """Up to three sentences an executive can repeat, each with its number and interval: what the
+    adjusted churn model finds (:func:`churn_headline`); the costliest moment of service, only when the
+    churn effect and that moment's own interval are above zero; the driver that matters most and what a
+    minute of wait does — or, when the drivers explain under 1% of the variance of negative experiences,
+    that none stands out (their shares of almost nothing would only be noise)."""
     out: list[Headline] = []
-    if a.panel is not None and "expected_negatives_prev" in a.panel.columns:
-        table = {r["bucket"]: r for r in churn_by_negatives(a.panel, filters).iter_rows(named=True)}
-        worse = [table[b] for b in BUCKETS[2:] if b in table]
-        x1, n1 = sum(r["events"] for r in worse), sum(r["n"] for r in worse)
-        if "0" in table and x1 >= 5 and table["0"]["events"] >= 5:
-            x0, n0 = table["0"]["events"], table["0"]["n"]
-            rr, lo, hi = _rate_ratio(x1, n1, x0, n0)
-            out.append(Headline(
-                f"Customers with 2 or more negative experiences last month churned {rr:.1f}× as often as those "
-                f"with none ({x1 / n1:.1%} vs {x0 / n0:.1%} a month; 95% CI {lo:.1f}–{hi:.1f}×).", rr, lo, hi))
-    if a.risk is not None and a.risk.moments.height:
-        where = {k: v for k, v in filters.where if k in MOMENT_FILTERS}
-        cells = a.risk.moments
-        for k, v in where.items():
-            cells = cells.filter(pl.col(k).is_in(list(v)))
+    if a.churn is not None:
+        out.append(churn_headline(a.churn))
+    if a.risk is not None:
+        cells = moments_in_scope(a, filters.where, 1)
         if cells.height:
             top = cells.row(0, named=True)
             out.append(Headline(

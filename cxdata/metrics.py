@@ -30,7 +30,7 @@ from enum import StrEnum
 import polars as pl
 
 from cxdata import stats
-from cxdata.panel import contact_cost
+from cxdata.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS, contact_cost
 
 MIN_ANSWERS = 30
 MIN_EVENTS = 10
@@ -59,6 +59,10 @@ class Params:
     gross_margin: float = 0.6
     annual_discount_rate: float = 0.10
     cost_per_contact: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_COST_PER_CONTACT))
+    # Contacts left out of the churn model's exposures (cxdata.panel): cancellation-like touchpoints or
+    # reasons, and the last W days before a customer's churn date.
+    cancellation_terms: tuple[str, ...] = CANCELLATION_TERMS
+    exclusion_window_days: int = EXCLUSION_WINDOW_DAYS
 
 
 class Shape(StrEnum):

@@ -7,9 +7,14 @@
   responding), customer-clustered sandwich errors (robust per contact when the log has no customer_id).
   It predicts p̂_c for *every* contact.
 - **Hazard model (H-model)** — discrete-time, on the customer-month panel (first month of data
-  left out, since its previous month is unobserved): logit h_it = α + γ·N_i,t−1 + segment + plan +
-  region + δ·tenure_years + calendar month, N = Σ p̂ of last month's contacts (expected negative
-  experiences), customer-clustered errors. The *naive* model keeps only γ·N, for comparison.
+  left out, since its previous month is unobserved): logit h_it = α + γ·N_i,t−1 + λ·V_i,t−1 + segment
+  + plan + region + δ·tenure_years + calendar month, N = Σ p̂ of last month's contacts (expected negative
+  experiences), V = the number of last month's contacts (the volume control: heavy users contact more
+  and may churn more whatever the experience, so γ is the effect of *bad* experiences, not of
+  contacting), customer-clustered errors. Both count only the contacts the panel keeps as exposures
+  (no cancellation-like contact, none in the last W days before the churn date). The *naive* model
+  keeps only γ·N, for comparison; two sensitivity fits give γ without the volume control and without
+  the exclusions.
 - **Average marginal effects** (AME) with delta-method intervals, as statsmodels' ``get_margeff`` does.
 - **Key drivers** — Johnson's relative weights of the operational drivers on the negative-experience
   outcome (linear probability scale): raw weights sum to R², shown as *share of explained
@@ -241,6 +246,7 @@ class HazardModel:
     adjusted: Fit
     naive: Fit
     exposure: str  # the panel column carrying N (expected negatives last month)
+    volume: tuple[str, ...] = ()  # the panel columns of the volume control (contacts last month)
 
     def hazard(self, panel: pl.DataFrame, coef: np.ndarray | None = None) -> np.ndarray:
         return self.adjusted.predict(panel, coef)
@@ -251,14 +257,22 @@ def hazard_rows(panel: pl.DataFrame) -> pl.DataFrame:
     return panel.filter(pl.col("month") > pl.col("month").min())
 
 
-def fit_hazard_model(panel: pl.DataFrame, exposure: str = "expected_negatives_prev") -> HazardModel:
-    """H-model of the module docstring (adjusted and naive)."""
+EXPOSURE, VOLUME = "expected_negatives_prev", ("contacts_prev",)
+#: The same two columns counting every contact, before the exclusions (the sensitivity fit).
+EXPOSURE_ALL, VOLUME_ALL = "expected_negatives_all_prev", ("contacts_all_prev",)
+
+
+def fit_hazard_model(panel: pl.DataFrame, exposure: str = EXPOSURE, volume: tuple[str, ...] = VOLUME) -> HazardModel:
+    """H-model of the module docstring (adjusted and naive). A volume column the panel lacks, or that does
+    not vary, is left out (Design.fit drops constant columns)."""
     rows = hazard_rows(panel).with_columns(pl.col("calendar_month").cast(pl.String))
     categories = [c for c in PANEL_CATEGORIES if c in rows.columns] + ["calendar_month"]
-    numeric = [exposure] + (["tenure_years"] if "tenure_years" in rows.columns else [])
-    adjusted = fit_logit(rows, "churn", Design.fit(rows, numeric, categories), "customer_id")
+    volume = tuple(v for v in volume if v in rows.columns)
+    numeric = [exposure, *volume] + (["tenure_years"] if "tenure_years" in rows.columns else [])
+    design = Design.fit(rows, numeric, categories)
+    adjusted = fit_logit(rows, "churn", design, "customer_id")
     naive = fit_logit(rows, "churn", Design.fit(rows, [exposure], []), "customer_id")
-    return HazardModel(adjusted, naive, exposure)
+    return HazardModel(adjusted, naive, exposure, tuple(v for v in volume if v in design.numeric))
 
 
 @dataclass(frozen=True)
@@ -277,17 +291,30 @@ class ChurnEffect:
     n_customers: int
     events: int
     controls: str
+    # γ of the sensitivity fits (None when not fitted): without the volume control; without the exclusions
+    # (every contact counted, volume control kept).
+    gamma_without_volume: tuple[float, float, float] | None = None
+    gamma_without_exclusions: tuple[float, float, float] | None = None
+    excluded: dict[str, int] = field(default_factory=dict)  # contacts left out of the exposures, by reason
+
+    @property
+    def evident(self) -> bool:
+        """Whether this data shows that negative experiences go with more churn: γ's 95% interval is above 0."""
+        return self.gamma[1] > 0
 
 
-def churn_effect(model: HazardModel, panel: pl.DataFrame) -> ChurnEffect:
-    """Summarise γ adjusted and naive, its AME and E-values (METHOD.md §2.3, §2.6)."""
+def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: HazardModel | None = None,
+                 without_exclusions: HazardModel | None = None, excluded: dict[str, int] | None = None) -> ChurnEffect:
+    """Summarise γ adjusted and naive, its AME and E-values (METHOD.md §2.3, §2.6), and the sensitivity fits."""
     rows = hazard_rows(panel).with_columns(pl.col("calendar_month").cast(pl.String))
     g = model.adjusted.interval(model.exposure)
     ng = model.naive.interval(model.exposure)
     ame = average_marginal_effects(model.adjusted, rows, [model.exposure], set()).row(0, named=True)
     or_ = tuple(math.exp(v) for v in g)
     limit = or_[1] if or_[0] >= 1 else or_[2]
-    controls = ", ".join(model.adjusted.design.levels) + (", tenure" if "tenure_years" in model.adjusted.design.numeric else "")
+    design = model.adjusted.design
+    controls = ", ".join([*(["contact volume"] if model.volume else []), *design.levels]) \
+        + (", tenure" if "tenure_years" in design.numeric else "")
     return ChurnEffect(
         gamma=g, odds_ratio=or_, naive_gamma=ng, naive_odds_ratio=tuple(math.exp(v) for v in ng),
         ame_pp=(ame["ame"] * 100, ame["low"] * 100, ame["high"] * 100),
@@ -296,6 +323,10 @@ def churn_effect(model: HazardModel, panel: pl.DataFrame) -> ChurnEffect:
         base_churn=float(rows.get_column("churn").mean()),
         n_rows=model.adjusted.n, n_customers=model.adjusted.n_clusters, events=model.adjusted.events,
         controls=controls,
+        gamma_without_volume=None if without_volume is None else without_volume.adjusted.interval(without_volume.exposure),
+        gamma_without_exclusions=None if without_exclusions is None
+        else without_exclusions.adjusted.interval(without_exclusions.exposure),
+        excluded=dict(excluded or {}),
     )
 
 

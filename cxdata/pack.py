@@ -40,7 +40,7 @@ from cxdata.analysis import Analysis
 from cxdata.charts import (BAD, PRIMARY, customers_left_bars, heatmap_cells, heatmap_chart, interval_bars, labelled,
                            small_cells_note, trend_chart)
 from cxdata.dashboard import (BUCKETS, churn_by_negatives, contact_metrics, headlines, moments_in_scope,
-                              overview_tiles, trend_metrics)
+                              overview_tiles, trend_metrics, unranked_moments)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
 from cxdata.customers import churn_by, ranked_attributes
@@ -88,7 +88,7 @@ def kpi_sheet(a: Analysis, filters: Filters, comparison: Filters | None, setting
         "change": [t["delta"] for t in tiles],
         "change 95% low": [t["delta_low"] for t in tiles],
         "change 95% high": [t["delta_high"] for t in tiles],
-        "status": [t["status"] for t in tiles],
+        "status": [t["status"] if not t.get("note") else f"{t['status']}: {t['note']}" for t in tiles],
         "definition": [t["definition"] for t in tiles],
     }, schema_overrides={c: pl.Float64 for c in ("value", "95% low", "95% high", "change", "change 95% low",
                                                  "change 95% high")} | {"n": pl.Int64})
@@ -109,14 +109,14 @@ def headline_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet:
                          schema={"headline": pl.String, "estimate": pl.Float64, "95% low": pl.Float64,
                                  "95% high": pl.Float64})
     return Sheet("Headlines", frame, {c: "#,##0.00" for c in ("estimate", "95% low", "95% high")}, note=(
-        "What the data says: associations in this company's own data, not proof of cause. The headlines cover "
-        "the filters in force; the drivers cover all contacts."))
+        "What the data says: associations in this company's own data, not proof of cause. The moment of service "
+        "follows the filters in force; the churn model and the drivers cover all the data."))
 
 
 def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | None:
     if a.risk is None:
         return None
-    top = moments_in_scope(a.risk, filters.where, TOP_MOMENTS)
+    top = moments_in_scope(a, filters.where, TOP_MOMENTS)
     frame = top.select(
         pl.int_range(1, pl.len() + 1).alias("rank"), "channel", "touchpoint", "segment",
         pl.col("revenue_at_risk").alias(f"revenue at risk, {a.risk.horizon} months"),
@@ -133,8 +133,9 @@ def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | 
             value_title=f"Revenue at risk ({settings.currency})"))
     return Sheet("Moments of service", frame, note=(
         f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × segment, for "
-        "customers active at the end of the data (the channel, touchpoint and segment filters apply). Negative: "
-        "the experience model's share of the moment's contacts with a CSAT of 1–2 (%)."),
+        "customers active at the end of the data (the channel, touchpoint and segment filters apply); a moment is "
+        "ranked only when its own 95% interval is above zero. Negative: the experience model's share of the "
+        "moment's contacts with a CSAT of 1–2 (%)." + ("" if top.height else " " + unranked_moments(a))),
         units={"rank": "count", frame.columns[4]: "amount", "95% low": "amount", "95% high": "amount",
                "contacts a month": "count", "negative": "whole %"}, charts=charts)
 

@@ -6,8 +6,13 @@
 - **Outcome** ``churn`` = the customer's churn month is this month. The churn month is taken from
   ``churned_at``; a customer flagged ``churned`` without a date churns in the month after their last
   billed month (revenue table) or, failing that, after their last contact.
-- **Exposures** come from month t−1 only (``*_prev`` columns), so nothing that happens in the churn
-  month itself — cancellation calls included — can predict it (no leakage).
+- **Exposures** come from month t−1 only (``*_prev`` columns), and only from the contacts
+  :func:`exposure_exclusion` keeps: a customer who calls to cancel 15–45 days before leaving puts the
+  churn itself into month t−1, so contacts whose touchpoint or reason is cancellation-like
+  (:data:`CANCELLATION_TERMS`, editable in Settings) and contacts in the last W days (30) before the
+  customer's churn date are left out (no leakage). ``contacts_prev`` (the volume control) counts the
+  same contacts; ``contacts_all_prev`` and ``expected_negatives_all_prev`` count every contact, for the
+  estimate without the exclusion.
 - **Controls**: tenure in years at the start of the month, the customer's categorical attributes,
   calendar month.
 - **Money**: ``revenue`` billed in the month (revenue table; else the customer's monthly revenue),
@@ -17,11 +22,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
 from cxdata.contacts import customer_attributes
+
+#: Word starts (lower case, without accents) that make a touchpoint or reason cancellation-like, in English,
+#: Italian, Spanish, Portuguese, French and German. A term matches at the start of a word: "cancel" finds
+#: "Cancel request" and "cancellation", "kundig" finds "Kündigung".
+CANCELLATION_TERMS: tuple[str, ...] = (
+    "cancel", "terminat", "unsubscrib", "close account", "close my account", "account closure", "churn",
+    "disdett", "recesso", "cessazione", "chiusura conto", "chiusura contratto",
+    "dar de baja", "darse de baja", "solicitud de baja", "baja del servicio", "cancelacion", "rescision", "rescindir",
+    "rescisao", "encerrar conta", "encerramento",
+    "resiliation", "resilier", "desabonn", "desinscri",
+    "kundig", "storn", "abmeld", "vertragsende",
+)
+#: Days before a customer's churn date whose contacts are left out of the exposures.
+EXCLUSION_WINDOW_DAYS = 30
+#: The values of ``exposure_exclusion``: why a contact is not an exposure (null: it is one).
+CANCELLATION, BEFORE_CHURN = "cancellation-like", "before churn"
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "Kündigung" → "kundigung"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def cancellation_like(values: Iterable[str | None], terms: Iterable[str]) -> set[str]:
+    """The values in which one of ``terms`` starts a word (case and accents ignored)."""
+    words = [_plain(t).strip() for t in terms if t and t.strip()]
+    if not words:
+        return set()
+    pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + ")")
+    return {v for v in values if v is not None and pattern.search(_plain(v))}
+
+
+def exposure_exclusion(contacts: pl.DataFrame, terms: Iterable[str], window_days: int) -> pl.Expr:
+    """Why a contact is left out of the churn model's exposures, as an expression over ``contacts``:
+    ``"cancellation-like"`` when its touchpoint or reason matches a term, ``"before churn"`` when it
+    started less than ``window_days`` days before its customer's ``churned_at`` (or after it), else null.
+    ``contacts`` must carry ``churned_at`` for the window (see :func:`with_exposure_exclusion`)."""
+    terms = list(terms)
+    like = pl.lit(False)
+    for column in ("touchpoint", "reason"):
+        if column in contacts.columns:
+            matches = cancellation_like(contacts.get_column(column).unique().to_list(), terms)
+            like = like | pl.col(column).is_in(list(matches)).fill_null(False)
+    before = pl.lit(False)
+    if "churned_at" in contacts.columns:
+        start = pl.col("churned_at") - pl.duration(days=window_days)
+        before = (pl.col("started_at").dt.date() > start).fill_null(False)
+    return pl.when(like).then(pl.lit(CANCELLATION)).when(before).then(pl.lit(BEFORE_CHURN)) \
+        .otherwise(pl.lit(None, pl.String))
+
+
+def with_exposure_exclusion(contacts: pl.DataFrame, customers: pl.DataFrame | None,
+                            terms: Iterable[str] = CANCELLATION_TERMS,
+                            window_days: int = EXCLUSION_WINDOW_DAYS) -> pl.DataFrame:
+    """``contacts`` with the column ``exposure_exclusion`` (:func:`exposure_exclusion`); the customers'
+    ``churned_at`` is joined for the window and not kept."""
+    dates = customers is not None and "churned_at" in customers.columns and "customer_id" in contacts.columns
+    frame = contacts.join(customers.select("customer_id", "churned_at"), on="customer_id", how="left") \
+        if dates and "churned_at" not in contacts.columns else contacts
+    out = frame.with_columns(exposure_exclusion=exposure_exclusion(frame, terms, window_days))
+    return out.drop("churned_at") if dates and "churned_at" not in contacts.columns else out
+
 
 #: Exposure counts per customer-month, from the contact frame (see contacts.py).
 EXPOSURES: dict[str, pl.Expr] = {
@@ -118,16 +188,20 @@ def build_panel(
 
     if contacts is not None and "customer_id" in contacts.columns:
         cols = set(contacts.columns)
-        per_month = contacts.filter(pl.col("customer_id").is_not_null()).group_by("customer_id", "month").agg(
-            contact_cost=contact_cost(cols, cost_per_contact).sum(),
-            **_optional_exposures(cols, long_wait_s, repeat_window_days * 86400.0),
-        )
-        exposures = [c for c in per_month.columns if c not in ("customer_id", "month", "contact_cost")]
+        linked = contacts.filter(pl.col("customer_id").is_not_null())
+        counted = linked.filter(pl.col("exposure_exclusion").is_null()) if "exposure_exclusion" in cols else linked
+        keys = ["customer_id", "month"]
+        costs = linked.group_by(keys).agg(contact_cost=contact_cost(cols, cost_per_contact).sum())
+        per_month = counted.group_by(keys).agg(**_optional_exposures(cols, long_wait_s, repeat_window_days * 86400.0))
+        every = {"contacts_all": pl.len()} | (
+            {"expected_negatives_all": pl.col("p_negative").fill_null(0).sum()} if "p_negative" in cols else {})
+        per_month = per_month.join(linked.group_by(keys).agg(**every), on=keys, how="full", coalesce=True)
+        exposures = [c for c in per_month.columns if c not in keys]
         panel = (
-            panel.join(per_month.select("customer_id", "month", "contact_cost"), on=["customer_id", "month"], how="left")
+            panel.join(costs, on=keys, how="left")
             .join(per_month.select("customer_id", pl.col("month").dt.offset_by("1mo"),
                                    *[pl.col(c).alias(f"{c}_prev") for c in exposures]),
-                  on=["customer_id", "month"], how="left")
+                  on=keys, how="left")
             .with_columns(pl.col("contact_cost").fill_null(0.0), pl.col(f"{c}_prev" for c in exposures).fill_null(0))
         )
 

@@ -1,8 +1,10 @@
 """Revenue at risk and the moments of service that cost the most (METHOD.md §4, §3.0, §3.3).
 
 Base: the customers active in the last month of data. For each, from the last ``baseline_months``
-(3) of contacts: N_i = mean monthly expected negative experiences (Σ p̂ from the E-model), and the
-hazard of the next month from the H-model, ĥ_i = expit(x_iᵀθ) with N_i, and ĥ⁰_i with N_i = 0.
+(3) of the contacts the churn model counts as exposures (no cancellation-like contact): N_i = mean
+monthly expected negative experiences (Σ p̂ from the E-model), V_i = mean monthly contacts (the
+volume control), and the hazard of the next month from the H-model, ĥ_i = expit(x_iᵀθ) with N_i and
+V_i, and ĥ⁰_i with N_i = 0 and the same V_i: as many contacts, none of them negative.
 
 - **Expected revenue lost within H months** = Σ_i MRR_i · L(ĥ_i), where L(h) = Σ_{t=1..H} [1 − (1 − h)^t]
   = H − (1 − h)(1 − (1 − h)^H)/h is the expected number of the H months lost to churn under a constant
@@ -97,7 +99,8 @@ def baseline(panel: pl.DataFrame, contacts: pl.DataFrame, months: int) -> tuple[
         tenure_years=pl.col("tenure_years") + 1 / 12 if "tenure_years" in panel.columns else pl.lit(0.0),
         mrr=pl.col("revenue").fill_null(0.0) if "revenue" in panel.columns else pl.lit(0.0),
     )
-    recent = contacts.filter((pl.col("month") >= first) & (pl.col("month") <= last)
+    counted = pl.col("exposure_exclusion").is_null() if "exposure_exclusion" in contacts.columns else pl.lit(True)
+    recent = contacts.filter((pl.col("month") >= first) & (pl.col("month") <= last) & counted
                              & pl.col("customer_id").is_in(active.get_column("customer_id").implode()))
     return active, recent
 
@@ -123,7 +126,9 @@ def revenue_at_risk(
     n_cells = int(cell_id.max()) + 1 if len(cell_id) else 0
 
     x_e = experience.fit.design.matrix(contact_features(recent))
-    x_h = hazard.adjusted.design.matrix(active.with_columns(pl.lit(0.0).alias(hazard.exposure)))
+    volume = np.bincount(cust, minlength=active.height) / baseline_months
+    x_h = hazard.adjusted.design.matrix(active.with_columns(
+        pl.lit(0.0).alias(hazard.exposure), *(pl.Series(v, volume) for v in hazard.volume)))
     j = hazard.adjusted.index(hazard.exposure)
     mrr = active.get_column("mrr").to_numpy()
     n_customers = len(mrr)

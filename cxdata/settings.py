@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 
 from cxdata.metrics import DEFAULT_COST_PER_CONTACT, Params
+from cxdata.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS
 from cxdata.roi import Economics
 from cxdata.store import Store
 
@@ -26,6 +27,10 @@ class Settings:
     repeat_window_days: int = 7  # W: FCR, repeat contacts, verified containment
     service_level_seconds: float = 20.0
     churn_horizon_months: int = 12  # revenue at risk
+    # The churn model's exposures leave out contacts whose touchpoint or reason starts a word with one of
+    # these terms, and contacts in the last ``exclusion_window_days`` before a customer's churn date.
+    cancellation_terms: tuple[str, ...] = CANCELLATION_TERMS
+    exclusion_window_days: int = EXCLUSION_WINDOW_DAYS
 
     @property
     def symbol(self) -> str:
@@ -35,7 +40,9 @@ class Settings:
         """Metric definitions that follow the settings."""
         return Params(repeat_window_days=self.repeat_window_days, service_level_s=self.service_level_seconds,
                       gross_margin=self.gross_margin, annual_discount_rate=self.annual_discount_rate,
-                      cost_per_contact=dict(self.cost_per_contact))
+                      cost_per_contact=dict(self.cost_per_contact),
+                      cancellation_terms=tuple(self.cancellation_terms),
+                      exclusion_window_days=self.exclusion_window_days)
 
     def economics(self, **overrides) -> Economics:
         """The planner's business inputs, defaulting from the settings."""
@@ -50,6 +57,7 @@ def load_settings(store: Store) -> Settings:
     defaults = Settings()
     values = {f.name: store.get_setting(f.name, getattr(defaults, f.name)) for f in fields(Settings)}
     values["cost_per_contact"] = dict(DEFAULT_COST_PER_CONTACT) | dict(values["cost_per_contact"])
+    values["cancellation_terms"] = tuple(values["cancellation_terms"])  # stored as a JSON list
     return Settings(**values)
 
 
@@ -59,6 +67,7 @@ def save_settings(store: Store, settings: Settings) -> None:
 
 
 REPEAT_WINDOW_DAYS = (1, 90)
+EXCLUSION_WINDOW = (0, 180)
 CHURN_HORIZON_MONTHS = (1, 60)
 
 
@@ -87,10 +96,14 @@ def settings_problems(settings: Settings) -> list[str]:
         if value is None or value < 0:
             out.append(f"{what} cannot be {'empty' if value is None else 'negative'}.")
     for value, (lo, hi), what in ((s.repeat_window_days, REPEAT_WINDOW_DAYS, "The repeat window W"),
-                                  (s.churn_horizon_months, CHURN_HORIZON_MONTHS, "The churn horizon")):
-        unit = "days" if what.endswith("W") else "months"
+                                  (s.churn_horizon_months, CHURN_HORIZON_MONTHS, "The churn horizon"),
+                                  (s.exclusion_window_days, EXCLUSION_WINDOW, "The window before churn")):
+        unit = "months" if what == "The churn horizon" else "days"
         if value is None or not lo <= value <= hi or value != int(value):
             out.append(f"{what} must be a whole number of {unit} from {lo} to {hi} (it is {value}).")
+    long_terms = [t for t in s.cancellation_terms if len(t) > 60]
+    if long_terms:
+        out.append(f"A cancellation term is a word or two, at most 60 characters: {long_terms[0][:60]}… is longer.")
     if s.service_level_seconds is None or s.service_level_seconds <= 0:
         out.append("The service-level threshold must be more than 0 seconds.")
     return out

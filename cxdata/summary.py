@@ -12,6 +12,7 @@ import polars as pl
 
 from cxdata.analysis import Analysis
 from cxdata.customers import churn_summary
+from cxdata.dashboard import churn_headline, distinguishable, moments_in_scope, unranked_moments
 from cxdata.metrics import METRICS, Filters, Params, estimate
 
 
@@ -42,21 +43,28 @@ def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | No
 
 
 def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Params(), top: int = 10) -> dict:
-    """Keys: kpis, customer_churn, churn_model, experience_effects, key_drivers, expansion_by_nps,
-    revenue_at_risk, moments_of_service, notes (see README "Report")."""
+    """Keys: kpis, customer_churn, churn_model, churn_evidence, experience_effects, key_drivers,
+    expansion_by_nps, revenue_at_risk, moments_of_service, notes (see README "Report").
+
+    ``churn_evidence`` is the churn model's finding in one sentence (:func:`cxdata.dashboard.churn_headline`);
+    ``revenue_at_risk`` says whether its CX-attributable part is ``distinguishable`` from zero;
+    ``moments_of_service`` holds only the moments the filters allow whose own interval is above zero, most
+    revenue at risk first (none when the churn effect's interval includes zero)."""
     risk = None
     if a.risk is not None:
-        risk = a.risk.totals()
+        risk = a.risk.totals() | {"distinguishable": distinguishable(*a.risk.attributable[1:])}
     return {
         "filters": {"start": str(filters.start) if filters.start else None,
                     "end": str(filters.end) if filters.end else None, "where": {k: list(v) for k, v in filters.where}},
         "kpis": kpi_rows(a, filters, params),
         "customer_churn": churn_summary(a.customers, filters, params),
-        "churn_model": None if a.churn is None else asdict(a.churn),
+        "churn_model": None if a.churn is None else asdict(a.churn) | {"evident": a.churn.evident},
+        "churn_evidence": None if a.churn is None else churn_headline(a.churn).text,
         "experience_effects": _frame(a.experience_effects),
         "key_drivers": _frame(a.drivers),
         "expansion_by_nps": _frame(a.expansion),
         "revenue_at_risk": risk,
-        "moments_of_service": _frame(a.risk.moments, top) if a.risk is not None else None,
+        "moments_of_service": _frame(moments_in_scope(a, filters.where, top)) if a.risk is not None else None,
+        "moments_note": unranked_moments(a),
         "notes": a.notes,
     }

@@ -114,6 +114,8 @@ def tile_help(tile: dict, scope: Scope, symbol: str) -> str:
             lines.append("A snapshot of the customers table: the period does not apply, so no change is shown.")
         elif scope.comparison is not None and tile["key"] != "revenue_at_risk":
             lines.append("No data in the comparison period, so no change is shown.")
+        if tile.get("note"):
+            lines.append(tile["note"])
     else:
         lines.append(unlock_hint(tile["status"]) if tile["status"] != "no data" else "No data matches these filters.")
     return "\n\n".join(plain(line) for line in lines)
@@ -137,7 +139,7 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
         if tile["status"] == "ok":
             what = "customers" if tile["key"] == "revenue_at_risk" else "n ="
             st.caption(plain(fmt.interval(tile["low"], tile["high"], unit, symbol)) + "  \n"
-                       + plain(f"{what} {fmt.count(tile['n'])}"))
+                       + plain(tile["note"].split(":")[0] if tile.get("note") else f"{what} {fmt.count(tile['n'])}"))
         elif tile["status"] == "no data":
             st.caption("No data for these filters.")
         else:  # the short form; the full sentence is in the help

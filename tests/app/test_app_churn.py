@@ -4,6 +4,7 @@ the same filters; without customers the page says which upload unlocks it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,15 @@ def test_the_churn_model_adjusted_beside_naive_with_its_e_value(analysed_store: 
     shown = tiles(at)
     assert shown["Odds ratio, adjusted"][0] == f"{c.odds_ratio[0]:.2f}×"
     assert shown["Odds ratio, naive"][0] == f"{c.naive_odds_ratio[0]:.2f}×"
-    assert shown["Churn per negative"][0] == f"+{c.ame_pp[0]:.2f} pts"
+    assert shown["Churn per negative"][0] == f"{c.ame_pp[0]:+.2f} pts"
     assert shown["E-value"][0] == f"{c.e_value:.2f}"
-    assert any(m.value.startswith("**Association, adjusted for segment") for m in at.markdown)
+    assert any(m.value.startswith("**Association, adjusted for contact volume, segment") for m in at.markdown)
+    # the safeguards' table: γ as reported, without the volume control, counting every contact, naive
+    table = at.dataframe[0].value
+    assert table["Odds ratio per negative experience"].to_list() == [
+        f"{math.exp(g[0]):.2f}×" for g in (c.gamma, c.gamma_without_volume, c.gamma_without_exclusions, c.naive_gamma)]
+    excluded = sum(c.excluded.values())
+    assert excluded == a.contacts.get_column("exposure_exclusion").is_not_null().sum() > 0
 
 
 def test_drivers_expansion_and_revenue_at_risk_by_segment(analysed_store: Path, sample_engine) -> None:

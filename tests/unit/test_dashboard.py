@@ -3,6 +3,9 @@ revenue at risk in any scope, dataset facts, saved views."""
 
 from __future__ import annotations
 
+import math
+
+from dataclasses import replace
 from datetime import date, datetime
 
 import polars as pl
@@ -12,6 +15,7 @@ from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.dashboard import (OVERVIEW_TILES, churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope,
+                              unranked_moments,
                               overview_rows, overview_tiles, risk_tile, trend_metrics)
 from cxdata.metrics import Filters
 from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
@@ -88,11 +92,31 @@ def test_revenue_at_risk_in_any_scope_adds_up(sample_analysis):
 
 def test_moments_in_scope_follow_the_moment_filters_only(sample_analysis):
     risk = sample_analysis.risk
-    assert moments_in_scope(risk, n=3).equals(risk.moments.head(3))
-    phone = moments_in_scope(risk, Filters.of(channel=["phone"], region=["North"]).where)
+    ranked = risk.moments.filter(pl.col("low") > 0)  # only a moment whose own interval is above zero is ranked
+    assert 0 < ranked.height <= risk.moments.height
+    assert moments_in_scope(sample_analysis, n=3).equals(ranked.head(3))
+    phone = moments_in_scope(sample_analysis, Filters.of(channel=["phone"], region=["North"]).where)
     assert phone.height and set(phone.get_column("channel")) == {"phone"}  # region is not a moment filter
-    assert phone.equals(risk.moments.filter(pl.col("channel") == "phone"))
-    assert not moments_in_scope(risk, [("segment", ("nobody",))]).height
+    assert phone.equals(ranked.filter(pl.col("channel") == "phone"))
+    assert not moments_in_scope(sample_analysis, [("segment", ("nobody",))]).height
+
+
+def test_a_moment_whose_interval_reaches_zero_is_not_ranked_nor_any_when_the_churn_effect_is_not_evident(
+        sample_analysis):
+    risk = sample_analysis.risk
+    top = risk.moments.row(0, named=True)
+    doubtful = replace(risk, moments=risk.moments.with_columns(
+        low=pl.when(pl.int_range(pl.len()) == 0).then(-1.0).otherwise(pl.col("low"))))
+    a = replace(sample_analysis, risk=doubtful)
+    assert moments_in_scope(a, n=1).row(0, named=True)["touchpoint"] == risk.moments.row(1, named=True)["touchpoint"]
+    assert top["revenue_at_risk"] > moments_in_scope(a, n=1).item(0, "revenue_at_risk")
+    churn = sample_analysis.churn
+    null = replace(sample_analysis, churn=replace(churn, gamma=(churn.gamma[0], -0.01, churn.gamma[2])))
+    assert not moments_in_scope(null).height
+    assert unranked_moments(null).startswith("No moment of service is ranked: this data shows no evidence")
+    texts = [h.text for h in headlines(null)]
+    assert texts[0].startswith("This data shows no evidence that the experience drives churn")
+    assert not any("costliest" in t for t in texts)
 
 
 def test_overview_tiles_are_the_kpi_tiles_and_the_risk_tile_in_the_page_order(sample_analysis):
@@ -112,13 +136,11 @@ def test_overview_tiles_are_the_kpi_tiles_and_the_risk_tile_in_the_page_order(sa
 def test_headlines_state_their_numbers(sample_analysis):
     lines = headlines(sample_analysis, symbol="€")
     assert len(lines) == 3
-    table = {r["bucket"]: r for r in churn_by_negatives(sample_analysis.panel).iter_rows(named=True)}
-    x1 = table["2–3"]["events"] + table["4+"]["events"]
-    n1 = table["2–3"]["n"] + table["4+"]["n"]
-    rr = (x1 / n1) / (table["0"]["events"] / table["0"]["n"])
-    assert lines[0].value == pytest.approx(rr) and lines[0].low < rr < lines[0].high
-    assert f"{rr:.1f}×" in lines[0].text
-    top = sample_analysis.risk.moments.row(0, named=True)
+    odds, low, high = (math.exp(g) for g in sample_analysis.churn.gamma)  # the adjusted estimate, not a crude ratio
+    assert (lines[0].value, lines[0].low, lines[0].high) == (pytest.approx(odds), pytest.approx(low), pytest.approx(high))
+    assert lines[0].text.startswith(f"Each negative experience in a month goes with {odds - 1:.0%} higher odds")
+    assert "contact volume" in lines[0].text
+    top = sample_analysis.risk.moments.filter(pl.col("low") > 0).row(0, named=True)
     assert lines[1].value == pytest.approx(top["revenue_at_risk"]) and top["touchpoint"] in lines[1].text
     assert lines[2].text.startswith("Wait minutes explains")
 

@@ -116,7 +116,7 @@ def test_headlines_moments_churn_and_drivers_round_trip(case) -> None:
     lines = headlines(case.a, case.filters, "€")
     assert same([(r["headline"], r["estimate"], r["95% low"], r["95% high"]) for r in table(case.book["Headlines"])],
                 [(h.text, h.value, h.low, h.high) for h in lines])
-    top = moments_in_scope(case.a.risk, case.filters.where, TOP_MOMENTS)
+    top = moments_in_scope(case.a, case.filters.where, TOP_MOMENTS)
     rows = table(case.book["Moments of service"])
     assert 0 < len(rows) == top.height <= TOP_MOMENTS
     assert {r["channel"] for r in rows} <= {"phone", "chat"}

@@ -83,24 +83,32 @@ def test_auc_by_ranks():
     assert text.auc(np.array([0.2, 0.9, 0.4]), np.array([1, 0, 0])) == 0.0
 
 
-def _comments(n: int, seed: int = 1) -> pl.DataFrame:
+def _comments(n: int, seed: int = 1, endings: bool = False) -> pl.DataFrame:
+    """Six texts; with ``endings``, each followed by one of six endings of its tone (36 distinct texts)."""
     rng = np.random.default_rng(seed)
     neg = ["waited an hour on hold, still broken", "attesa infinita, nessuno risponde", "transferred three times, useless"]
     pos = ["quick and friendly, solved", "veloce e gentile, grazie", "great help, thank you"]
+    neg_end = ["never again", "mai più", "what a waste of time", "che vergogna", "really disappointed", "sono deluso"]
+    pos_end = ["thanks a lot", "grazie mille", "very happy", "molto contento", "perfect", "ottimo lavoro"]
     rows = []
     for i in range(n):
         bad = rng.random() < 0.3
+        comment = (neg if bad else pos)[i % 3]
+        if endings:
+            comment += ", " + (neg_end if bad else pos_end)[int(rng.integers(6))]
         rows.append({"customer_id": f"C{i}", "started_at": T0 + i * timedelta(hours=1), "touchpoint": "billing",
                      "channel": "phone", "csat": int(rng.integers(1, 3)) if bad else int(rng.integers(4, 6)),
-                     "comment": (neg if bad else pos)[i % 3]})
+                     "comment": comment})
     return contacts(rows)
 
 
 def test_sentiment_is_learned_and_validated_on_held_back_comments():
-    s = text.fit_sentiment(_comments(400))
+    # held-back texts must be unseen (issue 12): six texts repeated 400 times left none to validate on
+    c = _comments(400, endings=True)
+    s = text.fit_sentiment(c)
     assert s.method == "learned" and s.n_test > 40 and s.auc > 0.95
     assert "held-back" in s.description
-    scores = dict(s.scores.join(_comments(400).select("interaction_id", "csat"), on="interaction_id")
+    scores = dict(s.scores.join(c.select("interaction_id", "csat"), on="interaction_id")
                   .group_by(pl.col("csat") <= 2).agg(pl.col("p_negative_text").mean()).iter_rows())
     assert scores[True] > 0.5 > scores[False]
 

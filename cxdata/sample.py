@@ -13,11 +13,12 @@ The data-generating mechanism is the one of METHOD.md §5.1; every planted coeff
   as CSAT 1–2 (bottom-2-box).
 * **H-model** (customer-month). For customer i at risk in month t::
 
-      logit h_it = h_intercept + gamma_neg·N_i,t−1 + g_seg·[Small Business] + g_plan·[Premium]
-                   + g_tenure·tenure_years_it
+      logit h_it = h_intercept + gamma_neg·N_i,t−1 + g_contacts·C_i,t−1 + g_seg·[Small Business]
+                   + g_plan·[Premium] + g_tenure·tenure_years_it
 
   with ``N_i,t−1 = Σ P(neg_c)`` over the customer's contacts of month t−1 (the *expected* number of
-  negative experiences; 0 before the window and before joining). Contacts of the churn month happen
+  negative experiences; 0 before the window and before joining) and ``C_i,t−1`` their number, both
+  leaving out contacts on the cancellation touchpoint. Contacts of the churn month happen
   before the churn; ``churned_at`` is the last day of the churn month.
 * **Follow-ups**: an unresolved contact brings the customer back on the same reason within 1–10
   days with probability ``follow_up_rate``, often in another channel (``follow_up_channels``), so
@@ -30,6 +31,20 @@ The data-generating mechanism is the one of METHOD.md §5.1; every planted coeff
   more negative experiences) *and* churns more through ``g_seg``; a churn model without the segment
   overstates ``gamma_neg``.
 
+Real data's traps, which a churn model must survive:
+
+* **Heavy users.** Each customer has an activity level ~ lognormal(mean 1, ``volume_sd_log``) that
+  multiplies their contact rate, and the hazard rises by ``g_contacts`` per contact of the previous
+  month *whatever the experience* (``+ g_contacts·C_i,t−1`` in the H-model). More contacts also means a
+  larger N, so a model without a control for contact volume overstates ``gamma_neg``; in the null world
+  (:meth:`SampleParams.null_world`, ``gamma_neg = 0``) it finds an effect that is not there.
+* **Calls to cancel.** ``cancel_call_share`` of the churners contact the company on the cancellation
+  touchpoint ``cancel_call_days`` (15–45) days before ``churned_at``. Those calls exist *because* the
+  customer is leaving; when one falls in the month before the churn month it enters a naive exposure.
+  Contacts on the cancellation touchpoint are left out of N and C (they are the churn, not its cause).
+* **Noisy comments.** ``mixed_tone_share`` of comments join a phrase of the other tone (praise before
+  a complaint, a complaint before praise), and ``typo_share`` carry a typo (two letters swapped).
+
 Common random numbers: every random draw is made up front and does not depend on any outcome. All
 potential contacts of every customer in every month are drawn as if nobody churned (with all their
 uniforms); churn is then simulated on the dense customer × month grid, and contacts after the churn
@@ -37,6 +52,9 @@ month or before joining are dropped. ``generate(params)`` and
 ``generate(replace(params, wait_multiplier=(("phone", 0.7),)))`` therefore share every draw and differ
 only through the lever. Interaction ids number the potential contacts in time order, so a contact
 present in both runs has the same id in both (ids have gaps where a potential contact did not happen).
+The calls to cancel are drawn up front too, one potential call per customer with its own draws; only
+its date depends on the outcome (it is placed before the churn date), and its id follows the
+potential contacts' (number of potential contacts + customer number).
 """
 
 from __future__ import annotations
@@ -45,7 +63,7 @@ import gzip
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -189,6 +207,7 @@ _FIXED_TIMESTAMP = datetime(2026, 11, 1, 0, 0, 0)
 _STREAMS: tuple[str, ...] = (
     "customers", "joins", "customer_months", "calendar", "touchpoint", "wait", "service",
     "neg", "survey", "scores", "comments", "follow_up", "follow_up_wait", "follow_up_service",
+    "activity", "comment_noise", "cancel_calls", "cancel_service",
 )
 
 
@@ -283,8 +302,9 @@ class SampleParams:
         "returns": 0.2, "renewal": -0.2, "cancellation": 0.5})
 
     # H-model: logit monthly churn hazard.
-    h_intercept: float = -4.1  # average hazard with no negative experience ≈ 1.2%
+    h_intercept: float = -4.25  # hazard with no contact and no negative experience ≈ 1.4%
     gamma_neg: float = 0.60  # per expected negative experience in the previous month
+    g_contacts: float = 0.15  # per contact in the previous month, whatever its experience
     g_seg: float = 0.45  # Small Business
     g_plan: float = -0.35  # Premium plan
     g_tenure: float = -0.10  # per year of tenure at the start of the month
@@ -325,6 +345,15 @@ class SampleParams:
         "other": {"phone": 1.0},
     })
 
+    # Real data's traps (module docstring).
+    volume_sd_log: float = 0.6  # customer activity ~ lognormal(mean 1): multiplies the contact rate
+    cancel_call_share: float = 0.5  # churners who contact the company to cancel
+    cancel_call_days: tuple[int, int] = (15, 45)  # days before churned_at, uniform (inclusive)
+    cancel_call_channels: dict[str, float] = field(default_factory=lambda: {
+        "phone": 0.55, "email": 0.20, "chat": 0.15, "messaging": 0.10})
+    mixed_tone_share: float = 0.15  # comments that join a phrase of the other tone
+    typo_share: float = 0.10  # comments with two neighbouring letters swapped
+
     # Lever for re-simulation: channel → factor applied to waits before P(neg) is computed.
     wait_multiplier: tuple[tuple[str, float], ...] = ()
 
@@ -342,14 +371,21 @@ class SampleParams:
         if unknown:
             raise ValueError(f"wait_multiplier names unknown channels: {sorted(unknown)}")
 
+    @classmethod
+    def null_world(cls, **changes) -> SampleParams:
+        """A company where the experience has no effect on churn (``gamma_neg = 0``) and every trap
+        stays: heavy users still churn more and churners still call to cancel. Any model that finds
+        an effect of experience here is wrong."""
+        return cls(**({"gamma_neg": 0.0} | changes))
+
 
 @dataclass
 class SampleData:
     """The generated tables plus the latent truth for validation.
 
     ``truth["contacts"]``: interaction_id, p_neg, neg, surveyed (one row per interaction).
-    ``truth["customer_months"]``: customer_id, month, hazard, n_exp_prev, churned_this_month (one row
-    per customer-month at risk; the same rows as ``revenue``).
+    ``truth["customer_months"]``: customer_id, month, hazard, n_exp_prev, contacts_prev,
+    churned_this_month (one row per customer-month at risk; the same rows as ``revenue``).
     """
 
     customers: pl.DataFrame
@@ -367,6 +403,7 @@ class _Customers:
     plan: np.ndarray
     italian: np.ndarray
     loyalty: np.ndarray
+    activity: np.ndarray  # contact-rate multiplier (heavy users > 1)
     joined: np.ndarray  # days since 1970-01-01
     base_revenue: np.ndarray
     u_churn: np.ndarray
@@ -409,6 +446,9 @@ class _Contacts:
     z_ces: np.ndarray
     commented: np.ndarray
     u_phrase: np.ndarray
+    u_mixed: np.ndarray
+    u_other_phrase: np.ndarray
+    u_typo: np.ndarray
 
 
 def _rng(params: SampleParams, stream: str) -> np.random.Generator:
@@ -475,8 +515,10 @@ def _draw_customers(params: SampleParams, starts: np.ndarray) -> _Customers:
     loyalty = rng.standard_normal(n)
     base = _vec(params.plan_price, PLANS)[plan] * _vec(params.segment_price_factor, SEGMENTS)[segment]
     m = _rng(params, "customer_months")
+    sd = params.volume_sd_log
+    activity = np.exp(sd * _rng(params, "activity").standard_normal(n) - sd**2 / 2)
     return _Customers(
-        segment=segment, region=region, plan=plan, italian=italian, loyalty=loyalty,
+        segment=segment, region=region, plan=plan, italian=italian, loyalty=loyalty, activity=activity,
         joined=_draw_join_dates(params, starts), base_revenue=base,
         u_churn=m.random(shape),
         u_expansion=m.random(shape),
@@ -493,13 +535,14 @@ def _codes(names: tuple[str, ...] | frozenset[str], vocabulary: tuple[str, ...])
 
 def _draw_calendar(params: SampleParams, cust: _Customers,
                    starts: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Potential contacts: Poisson counts per customer-month, channel and start time; time-sorted.
+    """Potential contacts: Poisson(contacts_per_month[segment] × activity) counts per customer-month,
+    channel and start time; time-sorted.
 
     Start time: a uniform day of the month, assisted channels 08:00–20:00, automated 07:00–23:00.
     Returns (customer, month, day, started_us, channel) sorted by start time.
     """
     rng = _rng(params, "calendar")
-    rate = _vec(params.contacts_per_month, SEGMENTS)[cust.segment]
+    rate = _vec(params.contacts_per_month, SEGMENTS)[cust.segment] * cust.activity
     counts = rng.poisson(np.repeat(rate[:, None], params.months, axis=1))
     cell = np.repeat(np.arange(counts.size), counts.ravel())
     customer, month = np.divmod(cell, params.months)
@@ -602,7 +645,7 @@ def _draw_contacts(params: SampleParams, cust: _Customers, starts: np.ndarray) -
     p_response = (_vec(params.response_rate, CHANNELS)[channel]
                   * _vec(params.response_segment_factor, SEGMENTS)[segment])
     surveyed = _rng(params, "survey").random(n) < p_response
-    scores, comments = _rng(params, "scores"), _rng(params, "comments")
+    scores, comments, noise = _rng(params, "scores"), _rng(params, "comments"), _rng(params, "comment_noise")
     return _Contacts(
         customer=customer, month=month, day=day, started_us=started_us, channel=channel,
         touchpoint=touchpoint, reason=reason, wait_std=wait_std, **service, surveyed=surveyed,
@@ -611,7 +654,75 @@ def _draw_contacts(params: SampleParams, cust: _Customers, starts: np.ndarray) -
         z_nps=scores.standard_normal(n), z_ces=scores.standard_normal(n),
         commented=surveyed & (comments.random(n) < params.comment_share),
         u_phrase=comments.random(n),
+        u_mixed=noise.random(n), u_other_phrase=noise.random(n), u_typo=noise.random(n),
     )
+
+
+@dataclass(frozen=True)
+class _CancelCalls:
+    """One potential call to cancel per customer, with every draw; placed before the churn date by
+    :func:`_place_cancel_calls` (``contacts.day``/``started_us``/``month`` are filled there)."""
+
+    calls: np.ndarray  # the customer calls to cancel if they churn
+    days_before: np.ndarray  # days before churned_at
+    seconds: np.ndarray  # time of day
+    contacts: _Contacts
+
+
+def _draw_cancel_calls(params: SampleParams, cust: _Customers) -> _CancelCalls:
+    """calls ~ Bernoulli(cancel_call_share); days before churned_at ~ U{cancel_call_days}; time
+    08:00–20:00; channel ~ cancel_call_channels; touchpoint cancellation with a uniform cancellation
+    reason; service, survey and score draws as any contact (streams cancel_calls, cancel_service)."""
+    rng, n = _rng(params, "cancel_calls"), params.n_customers
+    customer = np.arange(n)
+    calls = rng.random(n) < params.cancel_call_share
+    lo, hi = params.cancel_call_days
+    days_before = rng.integers(lo, hi + 1, n)
+    seconds = np.floor((8 + rng.random(n) * 12) * 3600).astype(np.int64)
+    channel = _choice(rng, params.cancel_call_channels, CHANNELS, n)
+    touchpoint = np.full(n, TOUCHPOINTS.index("cancellation"))
+    reason = _draw_reasons(rng, touchpoint)
+    wait_std = rng.standard_gamma(params.wait_shape, n) / params.wait_shape
+    service = _draw_service(params, channel, touchpoint, cust.segment, wait_std, stream="cancel_service")
+    p_response = (_vec(params.response_rate, CHANNELS)[channel]
+                  * _vec(params.response_segment_factor, SEGMENTS)[cust.segment])
+    surveyed = rng.random(n) < p_response
+    zeros = np.zeros(n, dtype=np.int64)
+    contacts = _Contacts(
+        customer=customer, month=zeros, day=zeros, started_us=zeros, channel=channel, touchpoint=touchpoint,
+        reason=reason, wait_std=wait_std, **service, surveyed=surveyed, u_neg=rng.random(n),
+        u_csat=rng.random(n), u_csat_latent=rng.random(n), z_nps=rng.standard_normal(n),
+        z_ces=rng.standard_normal(n), commented=surveyed & (rng.random(n) < params.comment_share),
+        u_phrase=rng.random(n), u_mixed=rng.random(n), u_other_phrase=rng.random(n), u_typo=rng.random(n),
+    )
+    return _CancelCalls(calls, days_before, seconds, contacts)
+
+
+def _take(contacts: _Contacts, index: np.ndarray) -> _Contacts:
+    """The contacts at ``index``, in that order."""
+    return _Contacts(**{f.name: getattr(contacts, f.name)[index] for f in fields(_Contacts)})
+
+
+def _place_cancel_calls(params: SampleParams, potential: _Contacts, cancel: _CancelCalls, cust: _Customers,
+                        churn_month: np.ndarray, starts: np.ndarray) -> tuple[_Contacts, np.ndarray, np.ndarray]:
+    """The potential contacts plus the calls to cancel that happen, time-sorted: (contacts, is a call
+    to cancel, id number). A churner who calls does so ``days_before`` days before churned_at (the
+    last day of the churn month), never before joining or before the window."""
+    t = params.months
+    churned_at = starts[np.minimum(churn_month + 1, t)] - 1
+    day = churned_at - cancel.days_before
+    happens = cancel.calls & (churn_month < t) & (day >= cust.joined) & (day >= starts[0])
+    who = np.flatnonzero(happens)
+    calls = _take(cancel.contacts, who)
+    calls = replace(calls, day=day[who], month=np.searchsorted(starts, day[who], side="right") - 1,
+                    started_us=(day[who] * 86_400 + cancel.seconds[who]) * 1_000_000)
+    n = potential.customer.size
+    both = _Contacts(**{f.name: np.concatenate([getattr(potential, f.name), getattr(calls, f.name)])
+                        for f in fields(_Contacts)})
+    number = np.concatenate([np.arange(1, n + 1), n + who + 1])
+    order = np.lexsort((both.customer, both.started_us))
+    is_call = np.arange(both.customer.size) >= n
+    return _take(both, order), is_call[order], number[order]
 
 
 def _draw_follow_ups(params: SampleParams, customer: np.ndarray, day: np.ndarray, channel: np.ndarray,
@@ -729,14 +840,16 @@ def _phrase_vocabulary() -> tuple[str, ...]:
 
 
 def _comments(params: SampleParams, contacts: _Contacts, cust: _Customers,
-              wait_seconds: np.ndarray, neg: np.ndarray, csat: np.ndarray) -> np.ndarray:
-    """Comment of every potential contact as an index into _phrase_vocabulary() (−1: no comment),
-    in the customer's language.
+              wait_seconds: np.ndarray, neg: np.ndarray, csat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Comment of every potential contact as indices into _phrase_vocabulary(): (phrase, the other
+    tone's phrase before it); −1 for no comment / no second phrase. In the customer's language.
 
     A negative experience names its largest planted driver — contributions b_wait·wait_minutes,
     b_xfer·transfers, b_unres·[unresolved] (assisted), b_esc·[escalated] + b_unres·[unresolved]
     (bot/self-service) — when that exceeds comment_driver_threshold, else a generic complaint.
-    Other experiences: CSAT 3 → neutral, 4–5 → praise.
+    Other experiences: CSAT 3 → neutral, 4–5 → praise. With probability mixed_tone_share a comment
+    also gets a phrase of the other tone (praise for a negative experience, a generic complaint
+    otherwise), written first.
     """
     automated = contacts.automated
     unresolved = params.b_unres * contacts.unresolved
@@ -750,11 +863,36 @@ def _comments(params: SampleParams, contacts: _Contacts, cust: _Customers,
     named = drivers.max(axis=0) > params.comment_driver_threshold
     negative = np.where(named, drivers.argmax(axis=0), category("negative"))
     other = np.where(csat == 3, category("neutral"), category("praise"))
-    bank = 2 * np.where(neg, negative, other) + cust.italian[contacts.customer]
+    italian = cust.italian[contacts.customer]
     sizes = np.array([len(b) for b in _phrase_banks()])
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    phrase = offsets[bank] + np.floor(contacts.u_phrase * sizes[bank]).astype(np.int64)
-    return np.where(contacts.commented, phrase, -1)
+
+    def phrase(bank: np.ndarray, u: np.ndarray) -> np.ndarray:
+        return offsets[bank] + np.floor(u * sizes[bank]).astype(np.int64)
+
+    main = phrase(2 * np.where(neg, negative, other) + italian, contacts.u_phrase)
+    other_tone = phrase(2 * np.where(neg, category("praise"), category("negative")) + italian, contacts.u_other_phrase)
+    mixed = contacts.commented & (contacts.u_mixed < params.mixed_tone_share)
+    return np.where(contacts.commented, main, -1), np.where(mixed, other_tone, -1)
+
+
+def _comment_texts(main: np.ndarray, other: np.ndarray, typo: np.ndarray) -> pl.Series:
+    """The comments as written: the other tone's phrase (if any), a space, the phrase; where ``typo``
+    is a number in [0, 1), two neighbouring letters of the comment swapped at that relative position
+    (NaN: no typo). Null where there is no comment."""
+    vocabulary = _phrase_vocabulary()
+    texts: list[str | None] = []
+    for m, o, u in zip(main.tolist(), other.tolist(), typo.tolist(), strict=True):
+        if m < 0:
+            texts.append(None)
+            continue
+        text = (vocabulary[o] + " " if o >= 0 else "") + vocabulary[m]
+        letters = [i for i in range(len(text) - 1) if text[i].isalpha() and text[i + 1].isalpha()]
+        if u == u and letters:
+            i = letters[int(u * len(letters))]
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        texts.append(text)
+    return pl.Series(texts, dtype=pl.String)
 
 
 def _simulate_churn(params: SampleParams, contacts: _Contacts, cust: _Customers,
@@ -762,31 +900,31 @@ def _simulate_churn(params: SampleParams, contacts: _Contacts, cust: _Customers,
     """Churn on the customer × month grid, vectorised over months.
 
     A customer is at risk from the month they join (the stock from the first month). The hazard of
-    month t uses N_t−1 = Σ P(neg) over the contacts of month t−1 on or after the join date (contacts
-    up to the churn month are never dropped, so N can be computed before churn is simulated);
-    churn_month = first at-risk month with u_churn < h (``months`` when none). Contacts are kept
-    from the join date to the end of the churn month.
+    month t uses N_t−1 = Σ P(neg) and C_t−1, the number of contacts, over the contacts of month t−1
+    on or after the join date and not on the cancellation touchpoint (contacts up to the churn month
+    are never dropped, so N and C can be computed before churn is simulated);
+    churn_month = first at-risk month with u_churn < h (``months`` when none).
     """
     c, t = params.n_customers, params.months
     after_join = contacts.day >= cust.joined[contacts.customer]
+    counted = after_join & (contacts.touchpoint != TOUCHPOINTS.index("cancellation"))
     cell = contacts.customer * t + contacts.month
-    n_exp = np.bincount(cell, weights=np.where(after_join, p_neg, 0.0), minlength=c * t)
-    n_prev = np.zeros((c, t))
-    n_prev[:, 1:] = n_exp.reshape(c, t)[:, :-1]
+    n_prev, c_prev = np.zeros((c, t)), np.zeros((c, t))
+    n_prev[:, 1:] = np.bincount(cell, weights=np.where(counted, p_neg, 0.0), minlength=c * t).reshape(c, t)[:, :-1]
+    c_prev[:, 1:] = np.bincount(cell, weights=counted.astype(float), minlength=c * t).reshape(c, t)[:, :-1]
     tenure = np.clip((starts[None, :t] - cust.joined[:, None]) / 365.25, 0.0, None)
     confounded = (cust.segment == SEGMENTS.index(CONFOUNDED_SEGMENT))[:, None]
     premium = (cust.plan == PLANS.index("Premium"))[:, None]
-    hazard = _expit(params.h_intercept + params.gamma_neg * n_prev + params.g_seg * confounded
-                    + params.g_plan * premium + params.g_tenure * tenure)
+    hazard = _expit(params.h_intercept + params.gamma_neg * n_prev + params.g_contacts * c_prev
+                    + params.g_seg * confounded + params.g_plan * premium + params.g_tenure * tenure)
     month = np.arange(t)[None, :]
     join_month = np.searchsorted(starts, cust.joined, side="right") - 1
     at_risk = month >= np.maximum(join_month, 0)[:, None]
     event = at_risk & (cust.u_churn < hazard)
     churn_month = np.where(event.any(axis=1), event.argmax(axis=1), t)
     alive = at_risk & (month <= churn_month[:, None])
-    kept = after_join & (contacts.month <= churn_month[contacts.customer])
-    return {"hazard": hazard, "n_prev": n_prev, "churn_month": churn_month, "alive": alive,
-            "event": alive & event, "kept": kept}
+    return {"hazard": hazard, "n_prev": n_prev, "c_prev": c_prev, "churn_month": churn_month, "alive": alive,
+            "event": alive & event}
 
 
 def _previous_nps_category(params: SampleParams, contacts: _Contacts, answered: np.ndarray,
@@ -871,16 +1009,17 @@ def _customers_frame(params: SampleParams, cust: _Customers, churn: dict[str, np
     }).with_columns(pl.when("churned").then(pl.col("churned_at")).alias("churned_at"))
 
 
-def _interactions_frame(contacts: _Contacts, cust_ids: pl.Series, kept: np.ndarray,
+def _interactions_frame(contacts: _Contacts, cust_ids: pl.Series, kept: np.ndarray, number: np.ndarray,
                         outcome: dict[str, np.ndarray]) -> pl.DataFrame:
     """interactions of the kept contacts, in time order, with canonical names and dtypes.
 
-    Ids number the potential contacts, so they are shared with any re-simulation of the same draws.
+    Ids (``number``) number the potential contacts, so they are shared with any re-simulation of the
+    same draws.
     """
     idx = np.flatnonzero(kept)
-    agent, comment = contacts.agent[idx], outcome["comment"][idx]
+    agent = contacts.agent[idx]
     frame = pl.DataFrame({
-        "interaction_id": _ids("I", idx + 1, 7),
+        "interaction_id": _ids("I", number[idx], 7),
         "customer_id": cust_ids.gather(contacts.customer[idx]),
         "started_at": pl.Series(contacts.started_us[idx]).cast(pl.Datetime("us")),
         "channel": _labels(CHANNELS, contacts.channel[idx]),
@@ -896,19 +1035,17 @@ def _interactions_frame(contacts: _Contacts, cust_ids: pl.Series, kept: np.ndarr
         "csat": pl.Series(outcome["csat"][idx], dtype=pl.Int64),
         "nps": pl.Series(outcome["nps"][idx], dtype=pl.Int64),
         "ces": pl.Series(outcome["ces"][idx], dtype=pl.Int64),
-        "comment": _labels(_phrase_vocabulary(), np.maximum(comment, 0)),
+        "comment": outcome["comment"],  # already of the kept contacts
         "agent": _labels(_agent_names(), np.maximum(agent, 0)),
         "team": _labels(_agent_teams(), np.maximum(agent, 0)),
         "value": pl.Series(contacts.value[idx], dtype=pl.Float64, nan_to_null=True),
         "_surveyed": contacts.surveyed[idx],
         "_served": agent >= 0,
-        "_commented": comment >= 0,
     })
     return frame.with_columns(
         pl.when("_surveyed").then(pl.col("csat", "nps", "ces")),
         pl.when("_served").then(pl.col("agent", "team")),
-        pl.when("_commented").then(pl.col("comment")),
-    ).drop("_surveyed", "_served", "_commented")
+    ).drop("_surveyed", "_served")
 
 
 def _grid_frame(cust_ids: pl.Series, alive: np.ndarray, starts: np.ndarray,
@@ -926,17 +1063,24 @@ def generate(params: SampleParams = SampleParams()) -> SampleData:
     """Generate the sample company (see the module docstring for the mechanism)."""
     starts = _month_starts(params)
     cust = _draw_customers(params, starts)
-    contacts = _draw_contacts(params, cust, starts)
+    potential = _draw_contacts(params, cust, starts)
+    cancel = _draw_cancel_calls(params, cust)
+    churn = _simulate_churn(params, potential, cust, _experience(params, potential, cust)[1], starts)
+    contacts, is_call, number = _place_cancel_calls(params, potential, cancel, cust, churn["churn_month"], starts)
+    # contacts happen from the join date to the end of the churn month; calls to cancel are placed there
+    kept = is_call | (contacts.day >= cust.joined[contacts.customer]) & (
+        contacts.month <= churn["churn_month"][contacts.customer])
     wait_seconds, p_neg, neg = _experience(params, contacts, cust)
     csat, nps, ces = _scores(params, contacts, cust, neg)
-    comment = _comments(params, contacts, cust, wait_seconds, neg, csat)
-    churn = _simulate_churn(params, contacts, cust, p_neg, starts)
-    kept, alive = churn["kept"], churn["alive"]
+    main, other = _comments(params, contacts, cust, wait_seconds, neg, csat)
+    typo = np.where(contacts.u_typo < params.typo_share, contacts.u_typo / max(params.typo_share, 1e-12), np.nan)
+    alive = churn["alive"]
     money = _revenue(params, contacts, cust, kept, nps, alive)
 
     customers = _customers_frame(params, cust, churn, money, starts)
     cust_ids = customers["customer_id"]
-    interactions = _interactions_frame(contacts, cust_ids, kept, {
+    comment = _comment_texts(main[kept], other[kept], typo[kept])
+    interactions = _interactions_frame(contacts, cust_ids, kept, number, {
         "wait_seconds": wait_seconds, "csat": csat, "nps": nps, "ces": ces, "comment": comment})
     revenue = _grid_frame(cust_ids, alive, starts, {
         k: money[k] for k in ("revenue", "cost_to_serve", "expansion", "contraction")})
@@ -945,7 +1089,7 @@ def generate(params: SampleParams = SampleParams()) -> SampleData:
             "interaction_id": interactions["interaction_id"],
             "p_neg": p_neg[kept], "neg": neg[kept], "surveyed": contacts.surveyed[kept]}),
         "customer_months": _grid_frame(cust_ids, alive, starts, {
-            "hazard": churn["hazard"], "n_exp_prev": churn["n_prev"],
+            "hazard": churn["hazard"], "n_exp_prev": churn["n_prev"], "contacts_prev": churn["c_prev"],
             "churned_this_month": churn["event"]}),
     }
     return SampleData(customers=customers, interactions=interactions, revenue=revenue, truth=truth)

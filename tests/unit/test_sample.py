@@ -168,15 +168,19 @@ def test_monthly_churn_is_plausible(small: SampleData) -> None:
     assert 0.005 <= churn <= 0.03
 
 
-def test_n_exp_prev_is_the_sum_of_p_neg_of_the_previous_month(small: SampleData) -> None:
+def test_n_exp_prev_and_contacts_prev_count_the_previous_month_without_cancellation(small: SampleData) -> None:
+    """N and C of month t: Σ P(neg) and the number of the customer's contacts of month t−1, leaving out the
+    cancellation touchpoint (the calls to cancel are the churn, not its cause)."""
     per_month = (small.interactions.join(small.truth["contacts"], on="interaction_id")
+                 .filter(pl.col("touchpoint") != "cancellation")
                  .with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date())
                  .group_by("customer_id", "month")
-                 .agg(pl.col("p_neg").sum().alias("n_exp")))
+                 .agg(pl.col("p_neg").sum().alias("n_exp"), pl.len().alias("contacts")))
     panel = (small.truth["customer_months"]
              .join(per_month.with_columns(pl.col("month").dt.offset_by("1mo")),
                    on=["customer_id", "month"], how="left")
-             .with_columns(pl.col("n_exp").fill_null(0.0)))
+             .with_columns(pl.col("n_exp", "contacts").fill_null(0)))
+    assert np.array_equal(panel["contacts"].to_numpy(), panel["contacts_prev"].to_numpy())
     assert np.allclose(panel["n_exp"].to_numpy(), panel["n_exp_prev"].to_numpy())
 
 
@@ -222,6 +226,7 @@ def test_h_model_recovers_planted_gamma_and_naive_is_biased_upward(moderate: Sam
     design = panel.select(
         pl.lit(1.0).alias("const"),
         pl.col("n_exp_prev"),
+        pl.col("contacts_prev"),
         (pl.col("segment") == CONFOUNDED_SEGMENT).cast(pl.Float64).alias("confounded"),
         (pl.col("plan") == "Premium").cast(pl.Float64).alias("premium"),
         ((pl.col("month") - pl.col("joined_at")).dt.total_days() / 365.25)
@@ -230,10 +235,12 @@ def test_h_model_recovers_planted_gamma_and_naive_is_biased_upward(moderate: Sam
     adjusted = sm.GLM(y, design, family=sm.families.Binomial()).fit()
     low, high = adjusted.conf_int()[1]
     assert low <= MODERATE.gamma_neg <= high
-    # Without the segment the planted confounding biases gamma upward by about 0.06 (0.05–0.10
-    # across seeds); the shortfall from the truth of one sample is noise of about ±0.08 (1 SE).
+    low, high = adjusted.conf_int()[2]
+    assert low <= MODERATE.g_contacts <= high
+    # Without the contact volume and the segment, the heavy users and the confounded segment bias
+    # gamma upward by far more than its noise (about ±0.08, 1 SE).
     naive = sm.GLM(y, design[:, :2], family=sm.families.Binomial()).fit()
-    assert naive.params[1] - adjusted.params[1] > 0.03
+    assert naive.params[1] - adjusted.params[1] > 0.2
 
 
 def test_written_files_read_back_as_the_generated_frames(tmp_path: Path) -> None:
@@ -293,3 +300,36 @@ def test_unresolved_contacts_bring_follow_ups_on_the_same_reason(small: SampleDa
     resolved = x.filter(pl.col("resolved")).select(followed).item()
     assert 0.45 <= unresolved <= 0.70  # 0.6 planted, minus customers who churned before the follow-up
     assert resolved < 0.1
+
+
+def test_half_the_churners_call_to_cancel_15_to_45_days_before_they_leave(moderate: SampleData) -> None:
+    """The leakage trap: calls on the cancellation touchpoint 15–45 days before churned_at, for about
+    cancel_call_share of the churners (those who joined early enough to place the call)."""
+    churners = moderate.customers.filter(pl.col("churned") & (pl.col("joined_at") < pl.col("churned_at") - timedelta(days=45))
+                                         & (pl.col("churned_at") >= MODERATE.first_month + timedelta(days=45)))
+    calls = (moderate.interactions.filter(pl.col("touchpoint") == "cancellation")
+             .join(churners, on="customer_id")
+             .filter(((pl.col("churned_at") - pl.col("started_at").dt.date()).dt.total_days()).is_between(15, 45))
+             .get_column("customer_id").n_unique())
+    share = calls / churners.height
+    regular = MODERATE.touchpoint_mix["cancellation"]  # ordinary contacts on that touchpoint add a few
+    assert MODERATE.cancel_call_share <= share <= MODERATE.cancel_call_share + 6 * regular, share
+
+
+def test_heavy_users_contact_more_than_a_poisson_count(moderate: SampleData) -> None:
+    """Activity ~ lognormal(sd 0.6) multiplies the contact rate: counts per customer-month are
+    over-dispersed (a Poisson count has variance = mean), and C_t−1 is in the truth."""
+    counts = moderate.truth["customer_months"].get_column("contacts_prev")
+    assert counts.var() / counts.mean() > 1.3
+
+
+def test_comments_are_noisy_mixed_tone_and_typos(small: SampleData) -> None:
+    """About mixed_tone_share of comments join a phrase of the other tone and typo_share carry a typo:
+    together 15–35% of comments are not one phrase of the bank as written."""
+    phrases = {p for bank in COMMENT_PHRASES.values() for p in bank}
+    comments = small.interactions.get_column("comment").drop_nulls()
+    off_bank = (~comments.is_in(list(phrases))).mean()
+    assert 0.15 <= off_bank <= 0.35, off_bank
+    praise = COMMENT_PHRASES[("praise", "en")] + COMMENT_PHRASES[("praise", "it")]
+    unhappy = small.interactions.filter(pl.col("csat") <= 2).get_column("comment").drop_nulls()
+    assert unhappy.str.starts_with(praise[0]).any() or unhappy.str.starts_with(praise[1]).any()

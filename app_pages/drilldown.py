@@ -5,7 +5,9 @@ agent, team…) and by month; the interactions behind it, 50 a page, downloadabl
 Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
 ``drill_segment``, ``drill_by`` and ``rows_page`` are bound widgets, and a click on the heat map writes
 the cell into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
-DESIGN.md §10). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``.
+DESIGN.md §10). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
+metric with a follow-up window (FCR, repeat contacts, verified containment) says which newest days it
+leaves out (``cxdata.metrics.followup_note``).
 """
 
 import math
@@ -17,7 +19,7 @@ from cxdata.analysis import Analysis
 from cxdata.charts import heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
 from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
 from cxdata.export import Sheet, workbook
-from cxdata.metrics import Base, Metric, compute
+from cxdata.metrics import Base, Metric, compute, followup_note
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
@@ -247,6 +249,8 @@ def main() -> None:
     with right:
         selection_tile(a, metric, scope, cell, settings)
         st.caption(plain(f"{metric.label}: {metric.definition}"))
+        if note := followup_note([metric], a.contacts, params=settings.params()):  # the trend reaches the end
+            st.caption(plain(note))
     seg, time = st.columns(2, gap="medium")
     with seg:
         by_dimension(a, metric, scope, cell, settings)

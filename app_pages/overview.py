@@ -13,7 +13,7 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import labelled, trend_chart
 from cxdata.dashboard import headlines, moments_in_scope, overview_rows, overview_tiles, trend_metrics, unranked_moments
-from cxdata.metrics import REGISTRY, Base, compute
+from cxdata.metrics import REGISTRY, Base, compute, followup_note
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw
@@ -48,6 +48,9 @@ def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
         st.caption("Revenue at risk is the model's expectation for the customers active at the end of the data, "
                    f"over the next {a.risk.horizon if a.risk else 12} months; it is not filtered by period. "
                    "The ? of a tile gives its definition, n and interval.")
+    computed = [REGISTRY[t["key"]] for t in shown if t["key"] in REGISTRY and t["status"] == "ok"]
+    if a.contacts is not None and (note := followup_note(computed, a.contacts, scope.filters, settings.params())):
+        st.caption(plain(note))
     return shown
 
 

@@ -29,7 +29,7 @@ from cxdata.panel import build_panel, with_exposure_exclusion
 from cxdata.risk import RiskResult, revenue_at_risk
 from cxdata.store import Store
 
-FITS_FORMAT = 6
+FITS_FORMAT = 7
 
 
 @dataclass

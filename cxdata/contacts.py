@@ -9,10 +9,18 @@ Built once per dataset version from the canonical tables:
   filter**, so a follow-up in another channel still counts:
   ``next_same_gap_s`` / ``prev_same_gap_s`` — next / previous contact on the same reason (any
   channel), and ``next_any_gap_s`` — next contact of any reason and channel. Null when there is none;
+- ``observed_after_s`` — seconds from the contact to the newest contact of the dataset: how long after
+  it the data can still see a follow-up. A repeat-based metric with a window of W days counts a contact
+  only when this is at least W days (:mod:`cxdata.metrics`);
+- ``abandonable`` — the contact's channel can abandon: at least one contact of that channel in the
+  dataset was abandoned (all contacts form one channel when there is no channel column). Only these
+  channels make the abandonment rate's denominator. Absent when there is no abandoned column;
 - ``negative`` — observed negative experience, CSAT bottom-2-box (1–2), null when not surveyed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import polars as pl
 
@@ -27,9 +35,21 @@ def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None:
     return customers.select("customer_id", *keep)
 
 
+def dataset_columns(columns: Collection[str]) -> dict[str, pl.Expr]:
+    """``observed_after_s`` and ``abandonable`` (module docstring) as expressions over a frame with these
+    columns; the frame they are evaluated on is taken as the whole dataset."""
+    t = pl.col("started_at")
+    out = {"observed_after_s": (t.max() - t).dt.total_seconds().cast(pl.Float64)}
+    if "abandoned" in columns:
+        any_abandoned = pl.col("abandoned").fill_null(False).any()
+        out["abandonable"] = any_abandoned.over("channel") if "channel" in columns else any_abandoned
+    return out
+
+
 def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
     """The contact frame described in the module docstring."""
-    lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date())
+    lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
+                                          **dataset_columns(interactions.columns))
     attrs = customer_attributes(customers)
     if attrs is not None and "joined_at" in customers.columns:
         attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")

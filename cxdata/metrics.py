@@ -4,7 +4,17 @@ A metric is computed from one of three base frames: the contact frame (:mod:`cxd
 customer-month panel (:mod:`cxdata.panel`) or the customer frame, one row per customer
 (:mod:`cxdata.customers`; a snapshot with no time axis, so the period filter does not apply to it).
 Each metric names its *population* (the rows it counts) and its *shape*, which fixes the aggregation
-and the interval:
+and the interval. Two populations recur:
+
+- the **queue** (:func:`queued`): contacts that queued for a person — every contact but a bot or
+  self-service session (``automated``) that was not handed to a human (``escalated``). Service level,
+  ASA, P90 wait, abandonment, answer rate, AHT and transfer rate count only these; abandonment and the
+  answer rate further keep only the channels that can abandon (``abandonable``, :mod:`cxdata.contacts`);
+- the **complete follow-up windows**: a metric with a ``followup_days`` window (FCR, repeat contacts,
+  verified containment) counts only contacts with at least that many days of data after them
+  (``observed_after_s``); a newer contact cannot know yet whether it will be repeated.
+
+The shapes:
 
 - ``proportion`` — x successes of n: Wilson interval; shown ×100 as a percentage;
 - ``nps`` — promoters (9–10) minus detractors (0–6) of n answers, ×100: adjusted-Wald interval;
@@ -25,11 +35,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 
 import polars as pl
 
 from cxdata import stats
+from cxdata.contacts import dataset_columns
 from cxdata.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS, contact_cost
 
 MIN_ANSWERS = 30
@@ -37,7 +49,8 @@ MIN_EVENTS = 10
 
 #: Optional columns some populations look at; absent from the data, they are all null (unknown).
 OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
-    "abandoned": pl.Boolean, "escalated": pl.Boolean, "wait_seconds": pl.Float64, "csat": pl.Int64,
+    "abandoned": pl.Boolean, "automated": pl.Boolean, "escalated": pl.Boolean, "wait_seconds": pl.Float64,
+    "csat": pl.Int64,
     "next_same_gap_s": pl.Float64, "prev_same_gap_s": pl.Float64, "next_any_gap_s": pl.Float64,
     "expansion": pl.Float64, "contraction": pl.Float64,
 }
@@ -106,14 +119,39 @@ class Metric:
     denominator: ExprOf | None = None
     higher_is_better: bool = True
     events_metric: bool = False  # small cells judged by events (churn), not by n
+    #: Days a contact needs after it for its outcome to be known (a follow-up window); contacts with fewer
+    #: days of data after them are left out of the numerator and the denominator. None: no window.
+    followup_days: Callable[[Params], int] | None = None
 
 
 def _w(p: Params) -> float:
     return p.repeat_window_days * 86400.0
 
 
+def _window(p: Params) -> int:
+    return p.repeat_window_days
+
+
+def queued() -> pl.Expr:
+    """Contacts that queued for a person: every contact except a bot or self-service session
+    (``automated``) that was not handed to a human (``escalated``). An escalated session queued for an
+    agent, so it counts; a contact whose ``automated`` is unknown counts as assisted."""
+    return ~(pl.col("automated").fill_null(False) & ~pl.col("escalated").fill_null(False))
+
+
 def _answered() -> pl.Expr:
     return ~pl.col("abandoned").fill_null(False)
+
+
+def _handled() -> pl.Expr:
+    """Served by a person: queued for one and not abandoned (unknown abandoned counts as served)."""
+    return queued() & _answered()
+
+
+def _offered() -> pl.Expr:
+    """The abandonment rate's offered contacts: queued for a person, with a known abandoned flag, on a
+    channel that can abandon (``abandonable``, :func:`cxdata.contacts.dataset_columns`)."""
+    return queued() & pl.col("abandoned").is_not_null() & pl.col("abandonable")
 
 
 def _not_short_abandon(p: Params) -> pl.Expr:
@@ -125,11 +163,12 @@ def _repeat(days: int) -> Metric:
     return Metric(
         f"repeat_{days}d", f"Repeat contacts ({days} d)",
         f"Contacts followed by another contact from the same customer on the same reason, in any channel, "
-        f"within {days} day{'s' if days > 1 else ''} / contacts.",
+        f"within {days} day{'s' if days > 1 else ''} / contacts. Contacts of the last {days} "
+        f"day{'s' if days > 1 else ''} of the data are left out: their follow-ups are not yet known.",
         ("customer_id",), Base.CONTACTS, Shape.PROPORTION, "%",
         value=lambda p, d=days: (pl.col("next_same_gap_s") <= d * 86400.0).fill_null(False),
         population=lambda p: pl.col("customer_id").is_not_null(),
-        higher_is_better=False,
+        higher_is_better=False, followup_days=lambda p, d=days: d,
     )
 
 
@@ -165,11 +204,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("fcr", "First-contact resolution",
            "Operational FCR: 1 − first contacts followed by another contact from the same customer on the same "
            "reason (any channel) within W days / first contacts. A first contact has no contact on the same "
-           "reason in the W days before it.",
+           "reason in the W days before it. First contacts of the last W days of the data are left out: their "
+           "follow-ups are not yet known.",
            ("customer_id",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: ~(pl.col("next_same_gap_s") <= _w(p)).fill_null(False),
            population=lambda p: pl.col("customer_id").is_not_null()
-           & ~(pl.col("prev_same_gap_s") <= _w(p)).fill_null(False)),
+           & ~(pl.col("prev_same_gap_s") <= _w(p)).fill_null(False), followup_days=_window),
     _repeat(1), _repeat(7), _repeat(30),
     Metric("contacts", "Contact volume",
            "Number of contacts in the scope. Interval: exact Poisson on the count, "
@@ -178,57 +218,67 @@ METRICS: tuple[Metric, ...] = (
            value=lambda p: pl.col("started_at"), higher_is_better=False),
     Metric("abandonment", "Abandonment",
            "Contacts abandoned in queue / (offered − short abandons); abandons within the short-abandon "
-           "threshold (5 s) are removed from both.",
+           "threshold (5 s) are removed from both. Offered: contacts that queued for a person (bot-only and "
+           "self-service sessions never queue) on a channel where contacts abandon — one with at least one "
+           "abandoned contact in the data.",
            ("abandoned",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("abandoned"),
-           population=lambda p: pl.col("abandoned").is_not_null() & _not_short_abandon(p),
+           population=lambda p: _offered() & _not_short_abandon(p),
            higher_is_better=False),
     Metric("answer_rate", "Answer rate",
            "Contacts answered / (offered − short abandons): the complement of the abandonment rate, on the same "
-           "population (abandons within the short-abandon threshold, 5 s, are removed).",
+           "population (contacts that queued for a person on a channel where contacts abandon; abandons within "
+           "the short-abandon threshold, 5 s, are removed).",
            ("abandoned",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: ~pl.col("abandoned"),
-           population=lambda p: pl.col("abandoned").is_not_null() & _not_short_abandon(p)),
-    Metric("asa", "Average speed of answer", "Σ wait of answered contacts / answered contacts, in seconds.",
+           population=lambda p: _offered() & _not_short_abandon(p)),
+    Metric("asa", "Average speed of answer",
+           "Σ wait of answered contacts / answered contacts, in seconds, over contacts that queued for a person "
+           "(bot-only and self-service sessions never queue).",
            ("wait_seconds",), Base.CONTACTS, Shape.MEAN, "seconds",
            value=lambda p: pl.col("wait_seconds"),
-           population=lambda p: pl.col("wait_seconds").is_not_null() & _answered(), higher_is_better=False),
-    Metric("p90_wait", "P90 wait", "90th percentile of the wait of answered contacts, in seconds.",
+           population=lambda p: pl.col("wait_seconds").is_not_null() & _handled(), higher_is_better=False),
+    Metric("p90_wait", "P90 wait",
+           "90th percentile of the wait of answered contacts that queued for a person, in seconds.",
            ("wait_seconds",), Base.CONTACTS, Shape.QUANTILE, "seconds",
            value=lambda p: pl.col("wait_seconds"),
-           population=lambda p: pl.col("wait_seconds").is_not_null() & _answered(), higher_is_better=False),
+           population=lambda p: pl.col("wait_seconds").is_not_null() & _handled(), higher_is_better=False),
     Metric("service_level", "Service level",
-           "Contacts answered within T seconds (20 s) / (offered − short abandons).",
+           "Contacts answered within T seconds (20 s) / (offered − short abandons), over contacts that queued "
+           "for a person (bot-only and self-service sessions never queue).",
            ("wait_seconds",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: _answered() & (pl.col("wait_seconds") <= p.service_level_s),
-           population=lambda p: pl.col("wait_seconds").is_not_null() & _not_short_abandon(p)),
+           population=lambda p: pl.col("wait_seconds").is_not_null() & queued() & _not_short_abandon(p)),
     Metric("aht", "Average handle time",
-           "Σ handle time of handled (not abandoned) contacts / handled contacts with a handle time, in seconds. "
-           "Interval: normal, from the mean and its standard error.",
+           "Σ handle time of contacts a person handled (queued for a person, not abandoned) / those contacts "
+           "with a handle time, in seconds. Interval: normal, from the mean and its standard error.",
            ("handle_seconds",), Base.CONTACTS, Shape.MEAN, "seconds",
            value=lambda p: pl.col("handle_seconds"),
-           population=lambda p: pl.col("handle_seconds").is_not_null() & _answered(), higher_is_better=False),
+           population=lambda p: pl.col("handle_seconds").is_not_null() & _handled(), higher_is_better=False),
     Metric("resolution_rate", "Resolved in contact",
            "Contacts marked resolved / contacts with a known resolved value: the resolution recorded on the "
            "contact itself, not the repeat-based first-contact resolution.",
            ("resolved",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("resolved"), population=lambda p: pl.col("resolved").is_not_null()),
-    Metric("transfer_rate", "Transfer rate", "Handled contacts with at least one transfer / handled contacts.",
+    Metric("transfer_rate", "Transfer rate",
+           "Contacts a person handled with at least one transfer / contacts a person handled (queued for a "
+           "person, not abandoned).",
            ("transfers",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("transfers") >= 1,
-           population=lambda p: pl.col("transfers").is_not_null() & _answered(), higher_is_better=False),
+           population=lambda p: pl.col("transfers").is_not_null() & _handled(), higher_is_better=False),
     Metric("containment", "Bot containment",
            "Automated sessions ended without a hand-off to a human / automated sessions (overstates success).",
            ("automated", "escalated"), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: ~pl.col("escalated").fill_null(False), population=lambda p: pl.col("automated").fill_null(False)),
     Metric("verified_containment", "Verified containment",
            "Automated sessions with no hand-off, no contact from the same customer in any channel within W days, "
-           "and no negative CSAT / automated sessions.",
+           "and no negative CSAT / automated sessions. Sessions of the last W days of the data are left out: "
+           "their follow-ups are not yet known.",
            ("automated", "escalated", "customer_id"), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: ~pl.col("escalated").fill_null(False)
            & ~(pl.col("next_any_gap_s") <= _w(p)).fill_null(False)
            & ~(pl.col("csat") <= 2).fill_null(False),
-           population=lambda p: pl.col("automated").fill_null(False)),
+           population=lambda p: pl.col("automated").fill_null(False), followup_days=_window),
     Metric("escalation_rate", "Escalation rate", "Automated sessions handed to a human / automated sessions.",
            ("automated", "escalated"), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("escalated").fill_null(False), population=lambda p: pl.col("automated").fill_null(False),
@@ -395,6 +445,58 @@ def _finish(metric: Metric, agg: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(pl.when(pl.col("n") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
 
 
+def _rows(metric: Metric, frame: pl.DataFrame, filters: Filters, params: Params) -> pl.LazyFrame:
+    """The frame's rows passing ``filters``, with every column the populations read: the optional
+    columns (null when the data lacks them) and, on a contact frame not built by
+    :func:`cxdata.contacts.enrich_contacts`, its dataset columns computed on ``frame`` before filtering."""
+    rows = frame.lazy()
+    if metric.base is Base.CONTACTS:
+        rows = rows.with_columns(**{c: e for c, e in dataset_columns(frame.columns).items() if c not in frame.columns})
+    condition, _ignored = filters.predicate(frame.schema, TIME_COLUMNS[metric.base])
+    rows = rows if condition is None else rows.filter(condition)
+    rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in frame.columns)
+    if metric.key == "cost_per_contact":
+        rows = rows.with_columns(_cost=contact_cost(set(frame.columns), params.cost_per_contact))
+    return rows
+
+
+def _complete(metric: Metric, params: Params) -> pl.Expr:
+    """Whether a row's follow-up window is complete: at least ``followup_days`` of data after it."""
+    if metric.followup_days is None:
+        return pl.lit(True)
+    return pl.col("observed_after_s") >= metric.followup_days(params) * 86400.0
+
+
+def followup_note(metrics: Iterable[Metric], contacts: pl.DataFrame, filters: Filters = Filters(),
+                  params: Params = Params()) -> str | None:
+    """One sentence saying which of ``metrics`` leave out the newest contacts of ``contacts`` (whose
+    follow-up windows are not complete) — or None when none does within the filters' period.
+
+    "First-contact resolution leaves out the contacts of the last 7 days of the data (after 24 Oct 2026),
+    whose follow-ups are not yet known." Metrics with different windows get one clause each."""
+    if contacts.is_empty():
+        return None
+    end = contacts.get_column("started_at").max()
+    by_days: dict[int, list[str]] = {}
+    for m in metrics:
+        if m.followup_days is None:
+            continue
+        days = m.followup_days(params)
+        cutoff = end - timedelta(days=days)
+        if filters.end is None or filters.end >= cutoff.date():
+            by_days.setdefault(days, []).append(m.label)
+    if not by_days:
+        return None
+    clauses = []
+    for days, labels in sorted(by_days.items()):
+        names = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+        span = "day" if days == 1 else f"{days} days"
+        cutoff = end - timedelta(days=days)
+        clauses.append(f"{names} {'leaves' if len(labels) == 1 else 'leave'} out the contacts of the last {span} of "
+                       f"the data (after {cutoff:%-d %b %Y})")
+    return "; ".join(clauses) + ", whose follow-ups are not yet known."
+
+
 def compute(
     metric: Metric | str,
     frame: pl.DataFrame,
@@ -414,12 +516,7 @@ def compute(
     reason = availability(metric, frame.columns)
     if reason:
         raise KeyError(f"{metric.label} {reason}")
-    condition, _ignored = filters.predicate(frame.schema, TIME_COLUMNS[metric.base])
-    rows = frame.lazy() if condition is None else frame.lazy().filter(condition)
-    rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in frame.columns)
-    if metric.key == "cost_per_contact":
-        rows = rows.with_columns(_cost=contact_cost(set(frame.columns), params.cost_per_contact))
-    population = rows.filter(metric.population(params))
+    population = _rows(metric, frame, filters, params).filter(metric.population(params) & _complete(metric, params))
     aggs = _aggregations(metric, params)
     if metric.events_metric:
         aggs.append(metric.value(params).cast(pl.Int64).sum().alias("events"))

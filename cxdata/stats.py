@@ -80,26 +80,45 @@ def ratio_interval(
 
 
 def beta_binomial_prior(x: pl.Series, n: pl.Series) -> tuple[float, float] | None:
-    """Method-of-moments (α, β) of a beta prior for cell rates x/n (METHOD.md §4, drill-down shrinkage).
+    """Method-of-moments (α, β) of the beta prior of cell rates, for cells of any sizes (drill-down shrinkage).
 
-    With pooled p̄ = Σx/Σn and the between-cell variance s² of the raw rates (weighted by n), the
-    beta's variance is s² minus the average binomial noise p̄(1−p̄)·mean(1/n). Returns None when
-    the cells show no excess variance (shrink fully to p̄ is then the right answer, signalled by None).
+    Model: each cell i has a true rate θ_i ~ Beta(α, β), with mean μ and variance τ² = μ(1 − μ)ρ,
+    ρ = 1/(α + β + 1), and x_i ~ Binomial(n_i, θ_i). With k cells (n_i > 0), N = Σn_i, the pooled rate
+    p̄ = Σx_i/N and raw rates p_i = x_i/n_i, Pearson's statistic of the cells around p̄ is
+
+        X² = Σ n_i (p_i − p̄)² / (p̄(1 − p̄)),   with   E[X²] ≈ (k − 1) + ρ·(N − Σn_i²/N − (k − 1)),
+
+    so the moment estimator (Kleinman 1973, "Proportions with extraneous variance", with weights n_i;
+    Williams 1982 for the same expectation) is
+
+        ρ̂ = (X² − (k − 1)) / (N − Σn_i²/N − (k − 1)),   α + β = 1/ρ̂ − 1,   α = p̄(α + β),   β = (1 − p̄)(α + β).
+
+    In words: the n-weighted spread of the raw rates minus the binomial noise that cells of these sizes
+    would show anyway; the N − Σn_i²/N term is what makes it right when cell sizes vary (the naive
+    "weighted variance minus p̄(1 − p̄)·mean(1/n_i)" lets a few tiny cells swamp the spread). With equal
+    sizes n it is τ̂² = n/(n − 1)·[Σ(p_i − p̄)²/(k − 1) − p̄(1 − p̄)/n].
+
+    Returns None — no spread, so every cell is best estimated by p̄ (full pooling) — when ρ̂ ≤ 0, when
+    fewer than 2 cells have answers, or when p̄ is 0 or 1. When ρ̂ ≥ 1 (the cells are as far apart as
+    rates can be) it returns (0, 0): no pooling, each cell keeps its own rate.
     """
     mask = n > 0
     x, n = x.filter(mask).cast(pl.Float64), n.filter(mask).cast(pl.Float64)
-    if len(n) < 2 or n.sum() == 0:
+    k = len(n)
+    if k < 2:
         return None
-    p_bar = x.sum() / n.sum()
-    rates = x / n
-    s2 = float(((rates - p_bar) ** 2 * n).sum() / n.sum())
-    noise = p_bar * (1 - p_bar) * float((1 / n).mean())
-    tau2 = s2 - noise
-    if tau2 <= 0 or p_bar in (0.0, 1.0):
+    total = float(n.sum())
+    p_bar = float(x.sum()) / total
+    if p_bar in (0.0, 1.0):
         return None
-    strength = p_bar * (1 - p_bar) / tau2 - 1  # α + β
-    if strength <= 0:
+    chi2 = float((n * (x / n - p_bar) ** 2).sum()) / (p_bar * (1 - p_bar))
+    spread = total - float((n**2).sum()) / total - (k - 1)
+    if spread <= 0:
         return None
+    rho = (chi2 - (k - 1)) / spread
+    if rho <= 0:
+        return None
+    strength = max(1 / rho - 1, 0.0)  # α + β
     return p_bar * strength, (1 - p_bar) * strength
 
 

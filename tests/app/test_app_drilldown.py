@@ -5,6 +5,7 @@ which upload unlocks the view. Clicking the heat map is a browser test (tests/e2
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -16,7 +17,7 @@ from cxdata.ingest import import_file
 from cxdata.metrics import compute
 from cxdata.store import Store
 from apptest_helpers import run_app
-from dashboard_helpers import DRILLDOWN_PAGE, chart_data, chart_titles, last_months, tiles
+from dashboard_helpers import DRILLDOWN_PAGE, captions, chart_data, chart_titles, last_months, tiles
 
 CELL = {"drill_channel": "phone", "drill_touchpoint": "billing", "drill_segment": "Small Business"}
 WHERE = {"channel": ["phone"], "touchpoint": ["billing"], "segment": ["Small Business"]}
@@ -103,3 +104,14 @@ def test_interactions_without_touchpoint_or_surveys_say_what_unlocks_the_view(an
 def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
     at = run_app(DRILLDOWN_PAGE)
     assert "No data yet" in at.info[0].value
+
+
+def test_a_metric_with_a_follow_up_window_says_which_newest_days_it_leaves_out(analysed_store: Path,
+                                                                                 sample_engine) -> None:
+    a, _ = sample_engine
+    cutoff = a.contacts.get_column("started_at").max() - timedelta(days=7)
+    at = run_app(DRILLDOWN_PAGE, metric="First-contact resolution")
+    assert (f"First-contact resolution leaves out the contacts of the last 7 days of the data (after "
+            f"{cutoff:%-d %b %Y}), whose follow-ups are not yet known.") in captions(at)
+    at = run_app(DRILLDOWN_PAGE, metric="CSAT")
+    assert not any("follow-ups are not yet known" in c for c in captions(at))

@@ -4,7 +4,7 @@ data that cannot support a number says what would unlock it; no filter result ev
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -46,6 +46,14 @@ def test_the_tiles_are_the_engine_numbers_of_the_last_three_months(analysed_stor
     assert f"95% CI {csat['low']:.1f}–{csat['high']:.1f}%  \nn = {csat['n']:,}" in captions(at)
     assert at.sidebar.selectbox[1].value == "Last 3 months" and at.sidebar.selectbox[2].value == "Previous period"
     assert "Aug–Oct 2026 vs May–Jul 2026" in at.caption[0].value
+
+
+def test_the_tiles_say_that_fcr_leaves_out_the_newest_days(analysed_store: Path, sample_engine) -> None:
+    a, _ = sample_engine
+    cutoff = a.contacts.get_column("started_at").max() - timedelta(days=7)
+    at = run_app()  # the last 3 months reach the end of the data
+    assert (f"First-contact resolution leaves out the contacts of the last 7 days of the data (after "
+            f"{cutoff:%-d %b %Y}), whose follow-ups are not yet known.") in captions(at)
 
 
 def test_filters_come_from_the_url(analysed_store: Path, sample_engine) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -14,6 +15,9 @@ from cxdata.metrics import REGISTRY, Filters, Params, availability, compute, del
 from cxdata.panel import build_panel
 
 T0 = datetime(2025, 3, 3, 9, 0)
+#: A contact of another customer 60 days later: the data runs long enough after the others that every
+#: follow-up window (up to 30 days) is complete; itself it is too new to count in any of them.
+LATER = {"customer_id": "Z", "reason": "other", "started_at": T0 + timedelta(days=60)}
 
 
 def contacts(rows: list[dict]) -> pl.DataFrame:
@@ -72,6 +76,7 @@ def test_repeat_contacts_and_fcr_window_edges():
         # customer B: follow-up on the same reason through another channel after 1 day exactly
         {"customer_id": "B", "reason": "billing", "channel": "chat", "started_at": T0},
         {"customer_id": "B", "reason": "billing", "channel": "phone", "started_at": T0 + day},
+        LATER,
     ]
     frame = contacts(rows)
     # repeat 7d: A1 (next at exactly 7d) and B1 → 2 of 6
@@ -114,6 +119,7 @@ def test_transfer_rate_containment_verified_containment_and_escalation():
         {"customer_id": "E", "started_at": T0 + 2 * day, "reason": "y", "channel": "phone"},
         {"customer_id": "F", "started_at": T0, "automated": True, "escalated": True},
         {"customer_id": "G", "started_at": T0, "automated": True, "escalated": False, "csat": 1},
+        LATER,
     ]
     frame = contacts(rows)
     assert estimate("transfer_rate", frame).value == pytest.approx(50.0)
@@ -190,6 +196,66 @@ def test_grouping_shrinkage_and_small_cells():
     assert chat["value"] < chat["shrunk"] <= overall  # pulled toward the overall rate
     phone = table.filter(pl.col("channel") == "phone").row(0, named=True)
     assert not phone["small"]
+
+
+def _log_uniform(rng: np.random.Generator, k: int, high: int) -> np.ndarray:
+    """k cell sizes from 5 to ``high`` answers, log-uniform: many small cells and a few large ones."""
+    return np.round(np.exp(rng.uniform(math.log(5), math.log(high), k))).astype(int)
+
+
+def _beta_binomial_cells(seed: int, big: tuple[int, ...] = (), k: int = 200, high: int = 2000
+                         ) -> tuple[pl.Series, pl.Series]:
+    """Cells with true rates drawn from Beta(8, 32) (mean 0.2, α + β = 40) and x ~ Binomial(n, rate): the
+    ``big`` cells plus k log-uniform ones."""
+    rng = np.random.default_rng(seed)
+    n = np.concatenate([np.array(big, dtype=int), _log_uniform(rng, k, high)])
+    return pl.Series(rng.binomial(n, rng.beta(8, 32, len(n)))), pl.Series(n)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_beta_binomial_prior_recovers_a_known_beta_from_cells_of_very_different_sizes(seed):
+    # 200 cells of 5 to 2,000 answers. Truth: Beta(8, 32), mean 0.2, α + β = 40. Over 1,000 seeds of this
+    # design the fitted mean has a standard deviation of 0.008 and never strayed 0.03 from 0.2; α + β has a
+    # standard deviation of about 8 (20%), and 2.4% of the seeds land more than 50% away. So: mean within
+    # 0.03, α + β within 50%. (The earlier estimator, variance minus p̄(1 − p̄)·mean(1/n), found no spread on
+    # 363 of 400 seeds.)
+    prior = stats.beta_binomial_prior(*_beta_binomial_cells(seed))
+    assert prior is not None
+    a, b = prior
+    assert a / (a + b) == pytest.approx(0.2, abs=0.03)
+    assert a + b == pytest.approx(40, rel=0.5)
+
+
+def test_beta_binomial_prior_is_unbiased_when_a_few_cells_hold_most_answers():
+    # Two cells of 20,000 answers beside 60 cells of 5–300 (a phone × support cell beside small ones). The
+    # moment estimator's ρ = 1/(α + β + 1) must average the true 1/41 over many draws (within 25%); without
+    # the N − Σn²/N term (variance minus p̄(1 − p̄)·k/N) it averages 40% low.
+    rhos = []
+    for seed in range(100):
+        prior = stats.beta_binomial_prior(*_beta_binomial_cells(seed, big=(20_000, 20_000), k=60, high=300))
+        rhos.append(0.0 if prior is None else 1 / (sum(prior) + 1))
+    assert np.mean(rhos) == pytest.approx(1 / 41, rel=0.25)
+
+
+def test_beta_binomial_prior_sees_no_spread_when_every_cell_has_the_same_rate():
+    n = pl.Series([4, 8, 40, 400, 2000, 12])
+    assert stats.beta_binomial_prior(n // 4, n) is None  # every cell at exactly 25%: pool fully
+    assert stats.beta_binomial_prior(pl.Series([3]), pl.Series([10])) is None  # one cell: nothing to compare
+    assert stats.beta_binomial_prior(pl.Series([0, 0]), pl.Series([10, 50])) is None  # p̄ = 0
+
+
+def test_beta_binomial_prior_by_hand_and_the_shrunk_rate():
+    # cells 2/10, 30/100, 90/200: N = 310, p̄ = 122/310, Σn² / N = 50,100/310
+    x, n = pl.Series([2, 30, 90]), pl.Series([10, 100, 200])
+    p = 122 / 310
+    chi2 = (10 * (0.2 - p) ** 2 + 100 * (0.3 - p) ** 2 + 200 * (0.45 - p) ** 2) / (p * (1 - p))
+    rho = (chi2 - 2) / (310 - 50_100 / 310 - 2)
+    a, b = stats.beta_binomial_prior(x, n)
+    assert (a, b) == pytest.approx((p * (1 / rho - 1), (1 - p) * (1 / rho - 1)))
+    shrunk = pl.select(stats.shrink(pl.lit(2), pl.lit(10), (a, b), p)).item()
+    assert shrunk == pytest.approx((2 + a) / (10 + a + b)) and 0.2 < shrunk < p
+    # cells as far apart as rates can be (0 of 10 and 10 of 10): no pooling, each keeps its own rate
+    assert stats.beta_binomial_prior(pl.Series([0, 10]), pl.Series([10, 10])) == (0.0, 0.0)
 
 
 def test_missing_fields_say_what_is_needed():

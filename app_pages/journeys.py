@@ -83,8 +83,8 @@ def summary_tiles(summary: dict, window: int) -> None:
     with tiles[1].container(border=True):
         st.metric("Needing 2+ contacts", fmt.number(summary["multi_share"], "%"),
                   help="Share of issues the customer had to raise more than once: they repeated themselves.")
-        st.caption(plain(f"{fmt.interval(summary['multi_low'], summary['multi_high'], '%')} · n {fmt.count(n)} issues"
-                         if n else "No issue in scope."))
+        st.caption(plain(f"{fmt.interval(summary['multi_low'], summary['multi_high'], '%')} · "
+                         f"n {fmt.count(summary['complete'])} issues" if summary["complete"] else "No issue in scope."))
     with tiles[2].container(border=True):
         st.metric("Median resolution time", duration(summary["median_hours"]),
                   help="Issues needing 2+ contacts: from the first contact to the first resolved one (to the last "
@@ -167,6 +167,8 @@ def paths_tab(store, version, a: Analysis, scope: Scope, settings: Settings) -> 
                    icon=":material/filter_alt_off:")
         return
     summary_tiles(summary, window)
+    if figures.note:
+        st.caption(plain(figures.note))
     st.subheader("Channel hopping", divider="gray")
     if "channel" not in a.contacts.columns:
         st.info("Channel paths need a channel column on interactions: import interactions with a channel to see "

@@ -11,7 +11,7 @@ customer left within 90 days of its last contact.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 
@@ -91,21 +91,43 @@ def issues_in_scope(issues: pl.DataFrame, contacts: pl.DataFrame, filters: Filte
     return issues.join(hit.collect(), on="issue_id", how="semi")
 
 
-def journey_summary(issue_table: pl.DataFrame) -> dict:
+def journey_summary(issue_table: pl.DataFrame, data_end: datetime | None = None, window_days: int = 7) -> dict:
     """Headline figures: issues, share needing 2+ contacts (Wilson interval, %), median and P90 time to
-    resolution of multi-contact issues (hours), contacts per issue."""
+    resolution of multi-contact issues (hours), contacts per issue.
+
+    Whether an issue needs a second contact is known only W days after its first one: the share is
+    computed over the issues whose first contact is at least ``window_days`` before ``data_end`` (the
+    newest contact of the data; every issue when None), ``complete`` of them; ``left_out`` = the newer ones.
+    ``multi_contact`` and the resolution times are over every issue with 2+ contacts.
+    """
     n = issue_table.height
+    complete = (issue_table if data_end is None
+                else issue_table.filter(pl.col("first_at") <= data_end - timedelta(days=window_days)))
+    m = complete.height
+    x = complete.filter(pl.col("contacts") >= 2).height
+    lo, hi = pl.select(*(e.alias(f"b{i}") for i, e in enumerate(stats.wilson(pl.lit(x), pl.lit(float(max(m, 1))))))).row(0)
     multi = issue_table.filter(pl.col("contacts") >= 2)
-    x = multi.height
-    lo, hi = pl.select(*(e.alias(f"b{i}") for i, e in enumerate(stats.wilson(pl.lit(x), pl.lit(float(max(n, 1))))))).row(0)
     hours = multi.get_column("resolution_hours").drop_nulls()
     return {
-        "issues": n, "multi_contact": x, "multi_share": 100 * x / n if n else None,
-        "multi_low": lo * 100 if n else None, "multi_high": hi * 100 if n else None,
+        "issues": n, "complete": m, "left_out": n - m, "multi_contact": multi.height,
+        "multi_share": 100 * x / m if m else None,
+        "multi_low": lo * 100 if m else None, "multi_high": hi * 100 if m else None,
         "median_hours": float(hours.median()) if len(hours) else None,
         "p90_hours": float(hours.quantile(0.9)) if len(hours) else None,
         "contacts_per_issue": float(issue_table.get_column("contacts").mean()) if n else None,
     }
+
+
+def censored_note(summary: dict, data_end: datetime | None, window_days: int) -> str | None:
+    """The sentence for the page when :func:`journey_summary` left out issues whose second contact may
+    still come; None when it left out none."""
+    if not summary.get("left_out") or data_end is None:
+        return None
+    cutoff = data_end - timedelta(days=window_days)
+    n = summary["left_out"]
+    return (f"The share needing 2+ contacts leaves out the {n:,} issue{'s' * (n != 1)} that started in the last "
+            f"{window_days} days of the data (after {cutoff:%-d %b %Y}): whether they need another contact is not yet "
+            "known.")
 
 
 def channel_paths(issue_table: pl.DataFrame, min_contacts: int = 2, top: int = 20) -> pl.DataFrame:

@@ -55,6 +55,7 @@ def issue_table(store: Store, version: VersionInfo, window_days: int, _contacts:
 class JourneyFigures:
     summary: dict  # journeys.journey_summary
     paths: pl.DataFrame  # journeys.channel_paths
+    note: str | None  # journeys.censored_note: the newest issues left out of the 2+ contacts share
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
@@ -62,7 +63,10 @@ def journey_figures(store: Store, version: VersionInfo, window_days: int, filter
                     _contacts: pl.DataFrame) -> JourneyFigures:
     """Summary and the most frequent channel paths of the issues in scope."""
     scoped = journeys.issues_in_scope(issue_table(store, version, window_days, _contacts), _contacts, filters)
-    return JourneyFigures(journeys.journey_summary(scoped), journeys.channel_paths(scoped, top=TOP_PATHS))
+    end = _contacts.get_column("started_at").max() if _contacts.height else None
+    summary = journeys.journey_summary(scoped, end, window_days)
+    return JourneyFigures(summary, journeys.channel_paths(scoped, top=TOP_PATHS),
+                          journeys.censored_note(summary, end, window_days))
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)

@@ -83,8 +83,10 @@ def engine(analysed_store_template: Path) -> Engine:
     return Engine(analysed_store_template)
 
 
-def assert_summary_shown(at: AppTest, issues: pl.DataFrame) -> None:
-    s = journeys.journey_summary(issues)
+def assert_summary_shown(at: AppTest, issues: pl.DataFrame, engine: Engine) -> None:
+    """The tiles show the engine's summary; the 2+ contacts share counts the issues that started at least W
+    days before the newest contact of the data (whether the others need another contact is not yet known)."""
+    s = journeys.journey_summary(issues, engine.contacts.get_column("started_at").max(), engine.window)
     shown = metrics(at)
     assert shown["Issues"] == fmt.count(s["issues"])
     assert shown["Needing 2+ contacts"] == fmt.number(s["multi_share"], "%")
@@ -92,7 +94,7 @@ def assert_summary_shown(at: AppTest, issues: pl.DataFrame) -> None:
     assert shown["P90 resolution time"] == duration(s["p90_hours"])
     captions = tile_captions(at)
     interval = fmt.interval(s["multi_low"], s["multi_high"], "%")
-    assert plain(f"{interval} · n {fmt.count(s['issues'])} issues") in captions
+    assert plain(f"{interval} · n {fmt.count(s['complete'])} issues") in captions
     assert plain(f"{fmt.count(s['multi_contact'])} needed 2+ contacts · {s['contacts_per_issue']:.2f} contacts "
                  "per issue") in captions
 
@@ -118,16 +120,17 @@ def assert_paths_shown(at: AppTest, issues: pl.DataFrame) -> pl.DataFrame:
 def test_all_data_shows_the_engines_issues_and_paths(analysed_store: Path, engine: Engine) -> None:
     at = run_app(PAGE, period="All data")
     assert [t.label for t in at.tabs] == ["Channel paths", "Customer history"]
-    assert_summary_shown(at, engine.issues)
+    assert_summary_shown(at, engine.issues, engine)
     assert_paths_shown(at, engine.issues)
     assert any(f"within W = {engine.window} days" in c for c in tile_captions(at))
+    assert any("leaves out the" in c and f"last {engine.window} days of the data" in c for c in tile_captions(at))
 
 
 def test_the_default_period_counts_the_issues_that_overlap_it(analysed_store: Path, engine: Engine) -> None:
     start, end = engine.last_three_months()
     overlapping = engine.issues.filter((pl.col("first_at").dt.date() <= end) & (pl.col("last_at").dt.date() >= start))
     at = run_app(PAGE)
-    assert_summary_shown(at, overlapping)
+    assert_summary_shown(at, overlapping, engine)
     assert_paths_shown(at, overlapping)
 
 
@@ -136,7 +139,7 @@ def test_segment_and_channel_filters_select_whole_issues(analysed_store: Path, e
     via_phone = engine.issues.filter(pl.col("customer_id").is_in(small_business.implode())
                                      & pl.col("path").str.split(" → ").list.contains("phone"))
     at = run_app(PAGE, period="All data", segment="Small Business", channel="phone")
-    assert_summary_shown(at, via_phone)
+    assert_summary_shown(at, via_phone, engine)
     paths = assert_paths_shown(at, via_phone)
     assert any(path != "phone → phone" and "phone" in path for path in paths.get_column("path")), \
         "each issue keeps every channel it went through"

@@ -53,6 +53,19 @@ def test_issues_are_repeat_contact_chains():
     assert table.get_column("churned_after").to_list() == [True, True, False, False]
 
 
+def test_the_share_needing_2_plus_contacts_waits_until_a_second_contact_could_have_come():
+    """An issue whose first contact is less than W days before the newest contact may still get its second
+    one: it is left out of the share (and the page says so), but still counted as an issue."""
+    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    end = T0 + 12 * DAY  # A's second billing issue started on the data's last day
+    s = journeys.journey_summary(table, end, 7)
+    assert (s["issues"], s["complete"], s["left_out"]) == (4, 3, 1)
+    assert s["multi_share"] == pytest.approx(100 * 2 / 3)  # A's first issue and B's, of the three complete ones
+    note = journeys.censored_note(s, end, 7)
+    assert note.startswith("The share needing 2+ contacts leaves out the 1 issue that started in the last 7 days")
+    assert journeys.censored_note(journeys.journey_summary(table, end + 7 * DAY, 7), end + 7 * DAY, 7) is None
+
+
 def test_summary_and_channel_paths():
     table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
     s = journeys.journey_summary(table)

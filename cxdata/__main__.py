@@ -256,7 +256,8 @@ def cmd_alert_add(args: argparse.Namespace) -> int:
     dataset = _dataset_name(store, args.dataset)
     try:
         alert_id = create_alert(store, dataset=dataset, metric=args.metric, rule=args.rule, threshold=args.threshold,
-                                where=_parse_where(args.where), name=args.name, min_n=args.min_n)
+                                where=_parse_where(args.where), name=args.name, min_n=args.min_n,
+                                significant_only=False if args.any_change else None)
     except ValueError as exc:
         raise UnusableFile(str(exc)) from exc
     print(f"Alert #{alert_id} added to '{dataset}'; `python -m cxdata alerts` evaluates it.")
@@ -414,6 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
     _where_option(p, "scope (repeatable)")
     p.add_argument("--name", default="", help="default: the rule in words")
     p.add_argument("--min-n", type=int, default=30, help="fewer answers than this never fire (default 30)")
+    p.add_argument("--any-change", action="store_true",
+                   help="rises_by/falls_by: fire on a change of the threshold's size even when its 95%% interval "
+                        "includes 0 (default: only significant changes)")
     _dataset_option(p)
     p.set_defaults(run=cmd_alert_add)
 

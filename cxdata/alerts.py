@@ -1,11 +1,20 @@
 """Threshold alerts on any metric × scope, evaluated on every data version (issue 7).
 
-An alert is a KPI of :data:`cxdata.metrics.REGISTRY`, a scope (dimension filters) and a rule:
+An alert is a KPI of :data:`cxdata.metrics.REGISTRY`, a scope (dimension filters) and a rule, judged
+on the data's **last complete month** — the newest month whose last day the data reaches (the newest
+contact's date ≥ the month's last day; monthly revenue data alone counts its months whole). A partial
+newest month is left out and the message says so, because half a month of contacts is not a month:
 
-- ``above`` / ``below``: fires when the KPI of the data's **last month** is strictly above / below
-  the threshold ("escalation rate of chatbot contacts in billing above 30%");
-- ``rises_by`` / ``falls_by``: fires when the KPI of the last month has risen / fallen by **at least**
-  the threshold against the month before ("NPS of a segment falls 5 points against the previous month").
+- ``above`` / ``below``: fires when the KPI of that month is strictly above / below the threshold
+  ("escalation rate of chatbot contacts in billing above 30%");
+- ``rises_by`` / ``falls_by``: fires when the KPI of that month has risen / fallen by **at least** the
+  threshold against the calendar month before ("NPS of a segment falls 5 points against the previous
+  month"). By default (``significant_only``) it fires only when the change is also **significant**:
+  its 95% interval excludes 0. The interval is the one of the dashboard's KPI tiles,
+  :func:`cxdata.metrics.delta`: Δ ± 1.96·√(SE₁² + SE₀²), each month's SE read off its own 95% interval as
+  (high − low)/(2·1.96). A change that crosses the threshold but whose interval includes 0 does not
+  fire, and the message says so ("rose by 10.0 points, but the 95% interval −8.3 to 28.3 points
+  includes no change").
 
 Values are compared rounded to ``DIGITS`` decimals, so a rate of exactly 30% is not "above 30".
 
@@ -13,23 +22,27 @@ The threshold is in the KPI's display unit (percent for rates, points for NPS, s
 A month with fewer than ``min_n`` answers (rows) never fires: it is reported as "too few answers",
 so a handful of surveys cannot page anybody. Each evaluation is stored per (alert, data version)
 in ``AlertCheck``, so the Overview reads it back, and :func:`evaluate` is what an import, the app and
-``python -m cxdata alerts`` call.
+``python -m cxdata alerts`` call. docs/method/alerts.md explains the checks in plain words.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import polars as pl
+from sqlalchemy import Engine, Table, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from cxdata import format as fmt
 from cxdata.analysis import load_frames
 from cxdata.metrics import (MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month,
-                            estimate)
+                            delta, estimate)
+from cxdata.periods import month_end, month_start
 from cxdata.store import Store
 
 RULES = {"above": "above", "below": "below", "rises_by": "rises by at least", "falls_by": "falls by at least"}
@@ -49,18 +62,28 @@ class Alert(SQLModel, table=True):
     min_n: int = MIN_ANSWERS
     enabled: bool = True
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    # change rules: fire only when the change's 95% interval excludes 0. None (level rules, and change
+    # alerts stored before the option existed: the column is added to old catalogs empty) reads as on.
+    significant_only: bool | None = None
 
     @property
     def where(self) -> dict[str, list[str]]:
         return json.loads(self.where_json)
 
+    @property
+    def requires_significance(self) -> bool:
+        """Whether the alert fires only on a significant change: a change rule unless switched off, never a level."""
+        return self.rule in CHANGE_RULES and self.significant_only is not False
+
     def describe(self) -> str:
         """The rule in words: ``Escalation rate (chatbot · billing) above 30%``, ``NPS (Small Business)
-        falls by at least 5 points``."""
+        falls by at least 5 points``; a change rule that fires on any change of that size adds
+        ``(even within noise)``."""
         m = REGISTRY[self.metric]
         scope = " · ".join(", ".join(v) for _, v in sorted(self.where.items()))
         unit = "%" if m.unit == "%" and self.rule not in CHANGE_RULES else f" {_unit_words(m)}".rstrip()
-        return f"{m.label}{f' ({scope})' if scope else ''} {RULES[self.rule]} {self.threshold:g}{unit}"
+        noise = " (even within noise)" if self.rule in CHANGE_RULES and not self.requires_significance else ""
+        return f"{m.label}{f' ({scope})' if scope else ''} {RULES[self.rule]} {self.threshold:g}{unit}{noise}"
 
 
 class AlertCheck(SQLModel, table=True):
@@ -97,17 +120,62 @@ class Outcome:
         """The ``alerts --json`` record (README "Alerts")."""
         c = self.check
         return {"id": self.alert.id, "name": self.alert.name, "metric": self.alert.metric, "where": self.alert.where,
-                "rule": self.alert.rule, "threshold": self.alert.threshold, "status": c.status, "fired": self.fired,
+                "rule": self.alert.rule, "threshold": self.alert.threshold,
+                "significant_only": self.alert.requires_significance, "status": c.status, "fired": self.fired,
                 "month": c.month.isoformat() if c.month else None, "value": c.value, "low": c.low, "high": c.high,
                 "n": c.n, "previous": c.previous, "message": c.message, "version_id": c.version_id}
 
 
 # ---------------------------------------------------------------- catalog
 
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # catalogs whose alert tables are checked in this process
+
+
+def _ensure(store: Store) -> None:
+    """Create the alert tables if missing and add the columns an older catalog lacks (once per catalog
+    and process): ``store.ensure`` only creates missing tables, and a model column missing from an
+    existing table would break every query on it, in SQLite and PostgreSQL alike. A catalog from before
+    ``significant_only`` holds checks of the newest month, complete or not, without the significance
+    test: they are dropped, and each version's alerts are checked again when next read."""
+    if store.engine in _READY:
+        return
+    store.ensure(Alert, AlertCheck)
+    if "significant_only" in _add_missing_columns(store.engine, Alert.__table__):
+        with Session(store.engine) as s:
+            s.exec(delete(AlertCheck))
+            s.commit()
+    _add_missing_columns(store.engine, AlertCheck.__table__)
+    _READY.add(store.engine)
+
+
+def _add_missing_columns(engine: Engine, table: Table) -> list[str]:
+    """``ALTER TABLE … ADD COLUMN`` for each nullable column of ``table`` that the catalog's table lacks
+    (their names are returned); its existing rows get NULL, which each such column reads as its default."""
+    def present() -> set[str]:
+        return {c["name"] for c in inspect(engine).get_columns(table.name)}
+
+    quote, existing = engine.dialect.identifier_preparer.quote, present()
+    missing = [c for c in table.columns if c.name not in existing]
+    for column in missing:
+        if not column.nullable:
+            raise RuntimeError(f"The catalog's {table.name} table lacks the column {column.name}, which cannot be "
+                               "added to existing rows: it needs a default.")
+        ddl = (f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
+               f"{column.type.compile(dialect=engine.dialect)}")
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(ddl))
+        except DBAPIError:
+            if column.name not in present():  # not another process adding it at the same moment
+                raise
+    return [c.name for c in missing]
+
 
 def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshold: float,
-                 where: Mapping[str, Sequence[str]] | None = None, name: str = "", min_n: int = MIN_ANSWERS) -> int:
-    """Store an alert and return its id. Raises ValueError with a sentence for bad input."""
+                 where: Mapping[str, Sequence[str]] | None = None, name: str = "", min_n: int = MIN_ANSWERS,
+                 significant_only: bool | None = None) -> int:
+    """Store an alert and return its id. ``significant_only`` (change rules only; default on): fire only
+    when the change's 95% interval excludes 0. Raises ValueError with a sentence for bad input."""
     if metric not in REGISTRY:
         raise ValueError(f"Unknown KPI “{metric}”: choose one of {', '.join(REGISTRY)}.")
     if not by_month(REGISTRY[metric]):
@@ -117,12 +185,17 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
         raise ValueError(f"Unknown rule “{rule}”: choose one of {', '.join(RULES)}.")
     if rule in CHANGE_RULES and threshold <= 0:
         raise ValueError("A rise or fall threshold must be a positive number of points.")
+    if rule not in CHANGE_RULES and significant_only:
+        raise ValueError("Only a rise or a fall can be limited to significant changes; “above” and “below” "
+                         "compare a level with the threshold.")
     if min_n < 1:
         raise ValueError("The minimum number of answers must be at least 1.")
+    scope = {k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}
     alert = Alert(dataset=dataset, name="", metric=metric, rule=rule, threshold=float(threshold), min_n=int(min_n),
-                  where_json=json.dumps({k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}, sort_keys=True))
+                  where_json=json.dumps(scope, sort_keys=True),
+                  significant_only=(significant_only is not False) if rule in CHANGE_RULES else None)
     alert.name = name.strip() or alert.describe()
-    store.ensure(Alert, AlertCheck)
+    _ensure(store)
     with Session(store.engine) as s:
         s.add(alert)
         s.commit()
@@ -130,13 +203,13 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
 
 
 def list_alerts(store: Store, dataset: str) -> list[Alert]:
-    store.ensure(Alert, AlertCheck)
+    _ensure(store)
     with Session(store.engine) as s:
         return list(s.exec(select(Alert).where(Alert.dataset == dataset).order_by(Alert.id)))
 
 
 def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
-    store.ensure(Alert, AlertCheck)
+    _ensure(store)
     with Session(store.engine) as s:
         alert = s.get(Alert, alert_id)
         if alert is not None:
@@ -147,7 +220,7 @@ def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
 
 def delete_alert(store: Store, alert_id: int) -> None:
     """Remove an alert and its evaluations."""
-    store.ensure(Alert, AlertCheck)
+    _ensure(store)
     with Session(store.engine) as s:
         s.exec(delete(AlertCheck).where(col(AlertCheck.alert_id) == alert_id))
         s.commit()
@@ -157,22 +230,31 @@ def delete_alert(store: Store, alert_id: int) -> None:
 # ---------------------------------------------------------------- evaluation
 
 
-def _months(frame: pl.DataFrame) -> tuple[date, date | None]:
-    """The data's last month and the one before (None when the data has a single month)."""
-    months = frame.get_column("month").unique().sort()
-    return months[-1], (months[-2] if months.len() > 1 else None)
+def data_end(contacts: pl.DataFrame | None, panel: pl.DataFrame | None) -> date | None:
+    """The data's last day: the newest contact's date; without contacts (monthly revenue data only), the
+    last day of the panel's last month. None without data."""
+    if contacts is not None and contacts.height:
+        newest = contacts.get_column("started_at").max()
+        return newest.date() if isinstance(newest, datetime) else newest
+    if panel is not None and panel.height:
+        return month_end(panel.get_column("month").max())
+    return None
+
+
+def last_complete_month(frame: pl.DataFrame, end: date) -> date | None:
+    """The newest month of ``frame`` whose last day the data reaches (month end ≤ ``end``); None if none does."""
+    return frame.select(pl.col("month").filter(pl.col("month").dt.month_end() <= end).max()).item()
 
 
 def _in_month(m: Metric, frame: pl.DataFrame, month: date, where: Mapping[str, Sequence[str]],
               params: Params) -> Estimate:
     """The KPI over one calendar month of the scope."""
-    end = (pl.Series([month]).dt.month_end())[0]
-    return estimate(m, frame, filters=Filters.of(month, end, **where), params=params)
+    return estimate(m, frame, filters=Filters.of(month, month_end(month), **where), params=params)
 
 
 def check_alert(alert: Alert, contacts: pl.DataFrame | None, panel: pl.DataFrame | None,
                 params: Params = Params(), version_id: int = 0) -> AlertCheck:
-    """Evaluate one alert on a version's frames (nothing is stored)."""
+    """Evaluate one alert on a version's frames (nothing is stored), on the data's last complete month."""
     m = REGISTRY[alert.metric]
     frame = contacts if m.base is Base.CONTACTS else panel
     check = AlertCheck(alert_id=alert.id or 0, version_id=version_id)
@@ -183,48 +265,79 @@ def check_alert(alert: Alert, contacts: pl.DataFrame | None, panel: pl.DataFrame
     if (reason := availability(m, frame.columns)) is not None:
         check.status, check.message = reason, f"{alert.name}: {m.label} {reason}."
         return check
-    month, before = _months(frame)
+    end = data_end(contacts, panel)
+    month, newest = last_complete_month(frame, end), frame.get_column("month").max()
+    partial = "" if month == newest else _left_out(newest, month, end)
+    if month is None:
+        check.message = f"{alert.name}: no complete month to judge yet.{partial}"
+        return check
     now = _in_month(m, frame, month, alert.where, params)
-    prev = _in_month(m, frame, before, alert.where, params) if before else None
+    prev = _in_month(m, frame, month_start(month, 1), alert.where, params)
     check.month, check.value, check.low, check.high, check.n = month, now.value, now.low, now.high, now.n
-    check.previous = prev.value if prev is not None and prev.n else None
-    check.status = _status(alert, now, prev)
-    check.message = _message(alert, m, check)
+    check.previous = prev.value if prev.n else None
+    check.status, verdict = _judge(alert, m, now, prev)
+    check.message = _message(alert, m, check, verdict) + partial
     return check
 
 
-def _status(alert: Alert, now: Estimate, prev: Estimate | None) -> str:
+def _left_out(newest: date, judged: date | None, end: date) -> str:
+    """`` Nov 2026 is left out: the data ends on 15 Nov 2026, before the month's last day, so Oct 2026
+    is the last complete month.``"""
+    text = f" {newest:%b %Y} is left out: the data ends on {end.day} {end:%b %Y}, before the month's last day"
+    return text + (f", so {judged:%b %Y} is the last complete month." if judged else ".")
+
+
+def _judge(alert: Alert, m: Metric, now: Estimate, prev: Estimate) -> tuple[str, str]:
+    """The status of a check and its verdict in words. A change rule crosses when (now − before) — or
+    (before − now) for a fall — is at least the threshold; with ``requires_significance`` it fires only
+    when the change's 95% interval (:func:`cxdata.metrics.delta`) also excludes 0."""
     if now.n == 0 or now.value is None:
-        return NO_DATA
+        return NO_DATA, ""
     if now.n < alert.min_n:
-        return TOO_FEW
-    value = round(now.value, DIGITS)
-    if alert.rule == "above":
-        return FIRED if value > alert.threshold else OK
-    if alert.rule == "below":
-        return FIRED if value < alert.threshold else OK
-    if prev is None or prev.n == 0 or prev.value is None:
-        return NO_DATA
+        return TOO_FEW, f"fewer than {alert.min_n} answers, not judged"
+    crossed, within = f"crossed: {RULES[alert.rule]} {alert.threshold:g}", "within the threshold"
+    if alert.rule not in CHANGE_RULES:
+        value = round(now.value, DIGITS)
+        hit = value > alert.threshold if alert.rule == "above" else value < alert.threshold
+        return (FIRED, crossed) if hit else (OK, within)
+    if prev.n == 0 or prev.value is None:
+        return NO_DATA, "no data in the month before, not judged"
     if prev.n < alert.min_n:
-        return TOO_FEW
-    change = round(now.value - prev.value, DIGITS)
-    return FIRED if (change if alert.rule == "rises_by" else -change) >= alert.threshold else OK
+        return TOO_FEW, f"fewer than {alert.min_n} answers in the month before, not judged"
+    change = now.value - prev.value
+    if round(change if alert.rule == "rises_by" else -change, DIGITS) < alert.threshold:
+        return OK, within
+    if not alert.requires_significance:
+        return FIRED, crossed
+    interval = delta(now, prev)
+    moved = f"{'rose' if change > 0 else 'fell'} by {_amount(m, abs(change))}"
+    if interval.low is None or interval.high is None:
+        return OK, f"{moved}, but the change has no 95% interval to tell it from noise"
+    words = f"the 95% interval {_amount(m, interval.low, unit=False)} to {_amount(m, interval.high)}"
+    if interval.low <= 0 <= interval.high:
+        return OK, f"{moved}, but {words} includes no change"
+    return FIRED, f"{crossed} ({moved}; {words} excludes no change)"
 
 
-def _message(alert: Alert, m: Metric, c: AlertCheck) -> str:
+def _amount(m: Metric, value: float, unit: bool = True) -> str:
+    """A change in the KPI's unit as the messages write it: ``2.1 points`` (rates and NPS), ``−12 s``."""
+    if m.unit not in ("%", "points"):
+        return fmt.number(value, m.unit, "")
+    return fmt.number(value, "points", "") + (" points" if unit else "")
+
+
+def _message(alert: Alert, m: Metric, c: AlertCheck, verdict: str) -> str:
     """``Escalation rate (chatbot · billing) above 30% — 31.2% in Oct 2026 (95% CI 26.6–36.3%, n = 349),
     +6.7 pts against the month before (24.5%); crossed: above 30.`` The KPI's name is repeated only when
     the alert's name lacks it. Numbers as the dashboard prints them (money without a symbol)."""
     if c.value is None:
-        return f"{alert.name}: no data in {c.month:%b %Y}." if c.month else f"{alert.name}: no data."
+        return f"{alert.name}: no data in {c.month:%b %Y}."
     text = f"{'' if m.label in alert.name else m.label + ' '}{fmt.number(c.value, m.unit, '')} in {c.month:%b %Y}"
     if c.low is not None:
         text += f" ({fmt.interval(c.low, c.high, m.unit, '')}, n = {c.n:,})"
     if c.previous is not None:
         text += (f", {fmt.delta(c.value - c.previous, m.unit, '')} against the month before "
                  f"({fmt.number(c.previous, m.unit, '')})")
-    verdict = {FIRED: f"crossed: {RULES[alert.rule]} {alert.threshold:g}", OK: "within the threshold",
-               TOO_FEW: f"fewer than {alert.min_n} answers, not judged"}.get(c.status, c.status)
     return f"{alert.name} — {text}; {verdict}."
 
 

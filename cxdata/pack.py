@@ -294,10 +294,10 @@ def alerts_sheet(outcomes: Sequence[Outcome]) -> Sheet | None:
                "95% high": pl.Float64, "n": pl.Int64, "month before": pl.Float64, "rule": pl.String,
                "threshold": pl.Float64, "message": pl.String})
     return Sheet("Alerts", frame, note=(
-        "Threshold alerts checked on the data's last month (the pack's filters do not apply): above / below, or a "
-        "rise / fall of at least the threshold against the month before; fewer answers than an alert's minimum "
-        "never fire."), units={"value": units, "95% low": units, "95% high": units, "month before": units,
-                               "n": "count"})
+        "Threshold alerts checked on the data's last complete month (the pack's filters do not apply): above / "
+        "below, or a rise / fall of at least the threshold against the month before, by default only when its 95% "
+        "interval excludes 0; fewer answers than an alert's minimum never fire."),
+        units={"value": units, "95% low": units, "95% high": units, "month before": units, "n": "count"})
 
 
 def action_sheets(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> list[Sheet]:

@@ -209,5 +209,5 @@ def page_readiness(a: Analysis, tables: Collection[str]) -> list[PageReadiness]:
         _overview(a, tables), _drilldown(a, tables), _journeys(a, tables), _voice(a, tables), _churn(a, tables),
         _roi(a, tables),
         _monthly("Initiatives", a, tables, "initiatives measured before and after (a KPI by month)"),
-        _monthly("Alerts", a, tables, "alerts on a KPI's last month"),
+        _monthly("Alerts", a, tables, "alerts on a KPI's last complete month"),
     ]

@@ -4,22 +4,25 @@ check on the active data version, and the fired alerts at the top of the Overvie
 Evaluation is :func:`cxdata.alerts.evaluate` on the analysis frames the page already holds (nothing is
 read again); an alert is checked once per data version and read back afterwards, so the Overview's rerun
 costs two catalog queries. "Open the view" is :mod:`ui.state` navigation: the alert's scope becomes the
-global filters, the period "Last month" (the month the rule judged) and the KPI is selected on the
-Drill-down (contact KPIs) or the Overview's trend (customer KPIs).
+global filters, the period the month the rule judged (the data's last complete month; "Last month" when
+the alert has no check) and the KPI is selected on the Drill-down (contact KPIs) or the Overview's trend
+(customer KPIs).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.alerts import (CHANGE_RULES, FIRED, OK, RULES, TOO_FEW, Alert, AlertCheck, Outcome, check_alert,
+from cxdata.alerts import (CHANGE_RULES, FIRED, OK, RULES, TOO_FEW, Alert, Outcome, check_alert,
                            create_alert, delete_alert, evaluate, list_alerts, set_enabled, triggered)
 from cxdata.analysis import Analysis
 from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
+from cxdata.periods import CUSTOM, month_end
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 from ui import state
@@ -33,13 +36,17 @@ LAST_MONTH = "Last month"  # the global period an alert's view opens with (cxdat
 DRILLDOWN, OVERVIEW = "drilldown", ""
 RULE_LABELS = {"above": "is above", "below": "is below", "rises_by": "rises by at least",
                "falls_by": "falls by at least"}
-HOW_RULES_WORK = ("How rules work: “is above” and “is below” compare the KPI of the data's last month with the "
-                  "threshold; “rises by” and “falls by” compare it with the month before. A month with fewer answers "
-                  "than the minimum never fires (it reads “too few answers”). Alerts are checked on every new data "
+HOW_RULES_WORK = ("How rules work: “is above” and “is below” compare the KPI of the data's last complete month "
+                  "(the newest month the data covers to its last day; a partial month is left out) with the "
+                  "threshold; “rises by” and “falls by” compare it with the month before and, unless you untick "
+                  "the option, fire only on a significant change. A month with fewer answers than the minimum "
+                  "never fires (it reads “too few answers”). Alerts are checked on every new data "
                   "version, when it is imported; “Check now” checks them again.")
+SIGNIFICANT_MEANS = ("Significant means that the change's 95% interval excludes 0: a change that chance alone "
+                     "could produce with this many answers does not fire, however large it looks.")
 BADGES = {FIRED: ":red-badge[:material/notifications_active: fired]", OK: ":green-badge[ok]",
           TOO_FEW: ":gray-badge[too few answers]"}
-_FORM = {f: f"_alert_{f}" for f in ("metric", "rule", "threshold", "min_n", "name")}
+_FORM = {f: f"_alert_{f}" for f in ("metric", "rule", "threshold", "min_n", "significant", "name")}
 _CREATED = "_alert_created"
 
 
@@ -53,10 +60,13 @@ def outcomes_of(store: Store, version: VersionInfo, a: Analysis, settings: Setti
                     horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel), force=force)
 
 
-def view_of(alert: Alert, dataset: str) -> state.Navigation:
-    """The view an alert points at: its scope as the global filters, the last month, and its KPI."""
+def view_of(alert: Alert, dataset: str, month: date | None = None) -> state.Navigation:
+    """The view an alert points at: its scope as the global filters, the month its check judged (else
+    the data's last month), and its KPI."""
     m = REGISTRY[alert.metric]
     params: dict[str, list[str]] = {"dataset": [dataset], "period": [LAST_MONTH]}
+    if month is not None:
+        params |= {"period": [CUSTOM], "dates": [month.isoformat(), month_end(month).isoformat()]}
     for column, values in alert.where.items():
         params[dimension_key(column)] = list(values)
     if m.base is Base.CONTACTS:
@@ -64,11 +74,12 @@ def view_of(alert: Alert, dataset: str) -> state.Navigation:
     return state.Navigation(OVERVIEW, params | {"trend": [m.label]}, reset=True)
 
 
-def view_button(alert: Alert, dataset: str, key: str) -> None:
-    view = view_of(alert, dataset)
+def view_button(alert: Alert, dataset: str, key: str, month: date | None) -> None:
+    view = view_of(alert, dataset, month)
     where = "Drill-down" if view.page == DRILLDOWN else "Overview"
+    judged = f"{month:%b %Y}" if month is not None else "the last month"
     st.button("Open the view", key=key, icon=":material/open_in_new:", type="tertiary", on_click=state.go,
-              args=(view,), help=f"Open the {where} on this alert's scope, the last month and its KPI "
+              args=(view,), help=f"Open the {where} on this alert's scope, {judged} and its KPI "
                                  f"({address(view.page or '/', view.params)}).")
 
 
@@ -80,7 +91,8 @@ def fired_alerts(store: Store, version: VersionInfo, a: Analysis, settings: Sett
         text, link = st.columns([8.4, 1.6], vertical_alignment="center")
         text.warning(plain(outcome.check.message), icon=":material/notifications_active:")
         with link:
-            view_button(outcome.alert, version.dataset, key=f"_alert_view_{outcome.alert.id}")
+            view_button(outcome.alert, version.dataset, key=f"_alert_view_{outcome.alert.id}",
+                        month=outcome.check.month)
     if fired:
         st.page_link(PAGE, label="Manage alerts", icon=":material/notifications:")
 
@@ -99,18 +111,6 @@ def threshold_unit(m: Metric, rule: str, currency: str) -> str:
     return {"seconds": "seconds", "score": "points of the scale"}.get(m.unit, m.unit)
 
 
-def check_line(alert: Alert, check: AlertCheck, symbol: str) -> str:
-    """``Oct 2026: **31.2%** (95% CI 26.6–36.3%, n = 349) · month before 24.5%`` (Markdown, escaped)."""
-    m = REGISTRY[alert.metric]
-    if check.value is None or check.month is None:
-        return plain(check.status.capitalize() + ".")
-    text = (f"{check.month:%b %Y}: **{plain(fmt.number(check.value, m.unit, symbol))}** "
-            f"({plain(fmt.interval(check.low, check.high, m.unit, symbol))}, n = {fmt.count(check.n)})")
-    if check.previous is not None:
-        text += f" · month before {plain(fmt.number(check.previous, m.unit, symbol))}"
-    return text
-
-
 # ---------------------------------------------------------------- the New alert form
 
 
@@ -125,8 +125,9 @@ def after_create() -> None:
 
 def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, shape: DataShape,
                    metrics: Sequence[Metric], expanded: bool) -> None:
-    """KPI, scope, rule, threshold (its unit shown), minimum answers and name; the check it would make on
-    the data's last month is shown before saving."""
+    """KPI, scope, rule, threshold (its unit shown), minimum answers, for a rise or fall whether it must be
+    significant (default on), and name; the check it would make on the data's last complete month is
+    shown before saving."""
     with st.expander("New alert", expanded=expanded, icon=":material/add_alert:"):
         row = st.columns([2, 2, 1.4, 1.2])
         labels = {m.key: m.label for m in metrics}
@@ -140,6 +141,11 @@ def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, 
                                         help=f"In the KPI's unit: {unit}.")
         min_n = row[3].number_input("Minimum answers", min_value=1, value=MIN_ANSWERS, step=10, key=_FORM["min_n"],
                                     help="A month with fewer answers (rows) than this never fires.")
+        significant = None
+        if rule in CHANGE_RULES:
+            significant = st.checkbox("Only when the change is significant (its 95% interval excludes 0)", value=True,
+                                      key=_FORM["significant"], help=SIGNIFICANT_MEANS)
+            st.caption(SIGNIFICANT_MEANS)
         st.markdown("**Scope** — empty = all")
         where: dict[str, list[str]] = {}
         grid = st.columns(4)
@@ -152,19 +158,20 @@ def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, 
                              placeholder="e.g. Chatbot escalations in billing; empty: the rule in words")
         if threshold is not None:
             draft = Alert(dataset=dataset, name=name.strip(), metric=metric, rule=rule, threshold=float(threshold),
-                          min_n=int(min_n), where_json=_where_json(where))
+                          min_n=int(min_n), where_json=_where_json(where), significant_only=significant)
             draft.name = draft.name or draft.describe()
             check = check_alert(draft, a.contacts, a.panel, settings.params())
             verdict = {FIRED: "it would fire now", OK: "it would not fire now"}.get(check.status,
                                                                                    f"now: {check.status}")
-            st.caption(plain(f"On the data's last month, {verdict}. ") + check_line(draft, check, settings.symbol))
+            st.caption(plain(f"On the data's last complete month, {verdict}: "
+                             f"{check.message.removeprefix(f'{draft.name} — ')}"))
         if st.button("Create alert", type="primary", icon=":material/add_alert:", key="_create_alert"):
             if threshold is None:
                 st.error("Enter a threshold.", icon=":material/error:")
                 return
             try:
                 new_id = create_alert(store, dataset=dataset, metric=metric, rule=rule, threshold=float(threshold),
-                                      where=where, name=name, min_n=int(min_n))
+                                      where=where, name=name, min_n=int(min_n), significant_only=significant)
             except ValueError as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
@@ -204,14 +211,16 @@ def alerts_list(store: Store, dataset: str, outcomes: Sequence[Outcome], setting
                                                                     else ""))
                 if alert.enabled and check is not None:
                     st.markdown(plain(check.message.removeprefix(f"{alert.name} — ")))
-                    st.caption(f"Judged only with at least {alert.min_n} answers in a month.")
+                    st.caption(f"Judged only with at least {alert.min_n} answers in a month"
+                               + ("; it fires only on a significant change (its 95% interval excludes 0)."
+                                  if alert.requires_significance else "."))
                 else:
                     st.caption(f"Switched off: not checked. It needs at least {alert.min_n} answers in a month.")
             key = f"_alert_on_{alert.id}"
             cols[1].toggle("On", value=alert.enabled, key=key, on_change=_toggled, args=(store, alert.id, key),
                            help="An alert that is off is not checked and never fires.")
             with cols[2]:
-                view_button(alert, dataset, key=f"_alert_open_{alert.id}")
+                view_button(alert, dataset, key=f"_alert_open_{alert.id}", month=check.month if check else None)
             with cols[3].popover("Delete", icon=":material/delete:", type="tertiary"):
                 st.markdown(f"Delete **{plain(alert.name)}** and its checks?")
                 st.button("Yes, delete it", type="primary", key=f"_alert_delete_{alert.id}", on_click=_deleted,

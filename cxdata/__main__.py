@@ -200,7 +200,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
     version = store.active_version(dataset)
     try:
         base = PlannerBase.build(load_or_analyse(store, version.version_id, settings.params(),
-                                                 settings.churn_horizon_months))
+                                                 settings.churn_horizon_months), window_days=settings.repeat_window_days)
     except ValueError as exc:
         raise UnusableFile(str(exc)) from None
     result = base.evaluate(scenario)
@@ -220,10 +220,12 @@ def cmd_roi(args: argparse.Namespace) -> int:
                            ("NPV 12 months", result.npv[12], cur), ("NPV 36 months", result.npv[36], cur)):
         print(f"  {label:<38} {unit}{s.base:,.1f}  (P10 {unit}{s.p10:,.1f}, P90 {unit}{s.p90:,.1f})")
     for h in (12, 36):
-        print(f"  ROI {h} months {result.roi[h].base:+.0%} (P10 {result.roi[h].p10:+.0%}, P90 {result.roi[h].p90:+.0%}); "
+        roi = result.roi[h]
+        print(f"  ROI {h} months undefined (no investment and no running cost)" if roi is None else
+              f"  ROI {h} months {roi.base:+.0%} (P10 {roi.p10:+.0%}, P90 {roi.p90:+.0%}); "
               f"P(ROI > 0) {result.p_roi_positive[h]:.0%}")
-    if result.break_even_containment is not None:
-        print(f"  break-even verified containment κ* = {result.break_even_containment:.2f}")
+    if result.guardrail is not None:
+        print(f"  {result.guardrail.sentence()}")
     return 0
 
 

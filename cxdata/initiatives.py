@@ -92,7 +92,7 @@ class Plan:
     effect: tuple[float, float, float] | None
     value_per_month: float
     npv_36: float
-    roi_36: float
+    roi_36: float | None  # None when the scenario had no cost (ROI undefined)
     scenario_json: dict = field(default_factory=dict)
 
 
@@ -108,7 +108,8 @@ def plan_from(result: ScenarioResult, metric: str, scenario_json: dict) -> Plan:
         s, k = result.negatives_avoided, -100 / result.contacts_in_scope
         effect = tuple(sorted((s.p10 * k, s.p50 * k, s.p90 * k)))
     monthly = result.value_per_month.p50 + result.savings_per_month.p50
-    return Plan(result.scenario.name, effect, monthly, result.npv[36].p50, result.roi[36].p50, scenario_json)
+    return Plan(result.scenario.name, effect, monthly, result.npv[36].p50,
+                None if result.roi[36] is None else result.roi[36].p50, scenario_json)
 
 
 # ---------------------------------------------------------------- catalog

@@ -6,10 +6,12 @@ The page is thin: it draws what these functions return.
   executive picks (channel, touchpoint, segment, region, plus any other filter of the sidebar the contacts
   carry) and how many baseline contacts a month it holds
   (the previous-month contacts of the last 3 months, the population the planner changes; §3.0).
-- :func:`pays`: the test behind the verdict — the base case pays back within the search limit and its
-  36-month ROI is positive (the same rule as :meth:`ScenarioResult.verdict`); :func:`guardrail`: κ* of a
-  channel shift beside the containment the plan assumes; :func:`shift_overreach`: shifts of more contacts
-  than the scope holds.
+- :func:`shift_overreach`: channel shifts of more contacts than the scope holds, which the engine caps
+  at the contacts available (the page says so). The verdict's test is :attr:`ScenarioResult.pays` (the
+  base case pays back and its 36-month NPV is positive; with a cost, the same as ROI > 0) and the
+  over-automation guardrail is :attr:`ScenarioResult.guardrail` (κ*, or why none).
+- A scenario with no investment and no running cost has no ROI: its ROI and P(ROI > 0) tiles read
+  "undefined: no cost" (``Kpi.text``), never ∞ or 100%, and it is judged by its NPV.
 - :func:`scenario_kpis`: the tiles of one scenario, in the order they are shown, each with its
   P10–P90 band where the engine gives one; :func:`comparison_frame` puts several scenarios' tiles
   side by side (one row per scenario and measure).
@@ -24,8 +26,8 @@ from typing import Literal
 
 import polars as pl
 
-from cxdata.roi import (BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread, lever_summary,
-                        scope_mask)
+from cxdata.roi import (BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
+                        lever_summary, scope_mask)
 
 SCOPE_COLUMNS: tuple[str, ...] = ("channel", "touchpoint", "segment", "region")
 
@@ -62,18 +64,11 @@ def contacts_in_scope(base: PlannerBase, scope: Scope) -> float:
 
 
 def shift_overreach(base: PlannerBase, scenario: Scenario) -> list[tuple[Lever, float]]:
-    """Channel shifts that move more contacts a month than their scope holds on the channel they leave:
-    (lever, contacts a month available). The engine prices S as given, so a plan can assume contacts
-    that do not exist; the page says so."""
-    out = []
-    for lever in scenario.levers:
-        if lever.kind != "channel_shift":
-            continue
-        mask = scope_mask(base.contacts, lever.scope) & (base.contacts.get_column("channel") == lever.from_channel)
-        available = float(mask.sum()) / BASELINE_MONTHS
-        if lever.amount > available:
-            out.append((lever, available))
-    return out
+    """Channel shifts that ask to move more contacts a month than their scope holds on the channel they
+    leave: (lever, contacts a month available). The engine moves only those available
+    (:meth:`PlannerBase.shift_available`); the page says the plan was capped."""
+    shifts = (lv for lv in scenario.levers if lv.kind == "channel_shift")
+    return [(lv, available) for lv in shifts if lv.amount > (available := base.shift_available(lv))]
 
 
 def lever_words(lever: Lever) -> str:
@@ -81,17 +76,13 @@ def lever_words(lever: Lever) -> str:
     return lever_summary(replace(lever, scope=())).removesuffix(" (all contacts)")
 
 
-def pays(result: ScenarioResult) -> bool:
-    """True when the base case pays back (value basis) and its 36-month ROI is above zero."""
-    return result.base.payback_value is not None and result.base.roi[36] > 0
-
-
 @dataclass(frozen=True)
 class Kpi:
     """One number of a scenario: its base estimate and, where uncertain, its P10–P90 band.
 
     ``base`` is None for a payback that never comes (within ten years); ``p90`` is ``inf`` when more
-    than 10% of the draws never pay back.
+    than 10% of the draws never pay back. ``text``: words shown instead of a number (an undefined ROI,
+    a κ* that is out of reach or refused).
     """
 
     key: str
@@ -101,6 +92,7 @@ class Kpi:
     p10: float | None = None
     p90: float | None = None
     help: str = ""
+    text: str | None = None
 
 
 def _kpi(key: str, label: str, unit: Unit, spread: Spread | None, help: str, never: float | None = None) -> Kpi:
@@ -109,9 +101,28 @@ def _kpi(key: str, label: str, unit: Unit, spread: Spread | None, help: str, nev
     return Kpi(key, label, unit, spread.base if math.isfinite(spread.base) else never, spread.p10, spread.p90, help)
 
 
+UNDEFINED = "undefined: no cost"
+NO_COST = ("Undefined: this scenario has no investment and no running cost, so there is no cost for it to return "
+           "on. Judge it by its NPV.")
+
+
+def _undefined(key: str, label: str, unit: Unit) -> Kpi:
+    """An ROI measure of a scenario that costs nothing: the words "undefined: no cost", no number."""
+    return Kpi(key, label, unit, None, help=NO_COST, text=UNDEFINED)
+
+
+def _roi_kpi(key: str, label: str, spread: Spread | None, help: str) -> Kpi:
+    """An ROI tile; :func:`_undefined` when the scenario costs nothing (the engine gives no spread)."""
+    return _undefined(key, label, "ratio") if spread is None else _kpi(key, label, "ratio", spread, help)
+
+
 def scenario_kpis(result: ScenarioResult) -> list[Kpi]:
     """The tiles of a scenario (METHOD.md §3.3–§3.7), base case with P10–P90 over the uncertainty draws."""
     r = result
+    p_roi = (_undefined("p_roi", "P(ROI > 0) at 36 months", "share") if not r.roi_defined else
+             Kpi("p_roi", "P(ROI > 0) at 36 months", "share", r.p_roi_positive[36], None, None,
+                 f"Share of the uncertainty draws (model coefficients and business inputs) with a positive 36-month "
+                 f"ROI; at 12 months it is {r.p_roi_positive[12]:.0%} (METHOD §3.7)."))
     contact_levers = any(lv.kind != "channel_shift" for lv in r.scenario.levers)  # the engine's Δ CSAT covers these
     kpis = [
         _kpi("churners", "Customers kept/month", "customers", r.churners_avoided,
@@ -129,15 +140,13 @@ def scenario_kpis(result: ScenarioResult) -> list[Kpi]:
         _kpi("npv36", "NPV at 36 months", "money", r.npv[36],
              "Net present value after 36 months: discounted monthly benefit minus running costs, minus the "
              "investment (METHOD §3.6)."),
-        Kpi("p_roi", "P(ROI > 0) at 36 months", "share", r.p_roi_positive[36], None, None,
-            f"Share of the uncertainty draws (model coefficients and business inputs) with a positive 36-month ROI; "
-            f"at 12 months it is {r.p_roi_positive[12]:.0%} (METHOD §3.7)."),
-        _kpi("roi12", "ROI at 12 months", "ratio", r.roi[12],
-             "(Present value of the benefit − present value of the costs) / present value of the costs, "
-             "over 12 months."),
-        _kpi("roi36", "ROI at 36 months", "ratio", r.roi[36],
-             "(Present value of the benefit − present value of the costs) / present value of the costs, "
-             "over 36 months."),
+        p_roi,
+        _roi_kpi("roi12", "ROI at 12 months", r.roi[12],
+                 "(Present value of the benefit − present value of the costs) / present value of the costs, "
+                 "over 12 months."),
+        _roi_kpi("roi36", "ROI at 36 months", r.roi[36],
+                 "(Present value of the benefit − present value of the costs) / present value of the costs, "
+                 "over 36 months."),
         _kpi("payback_value", "Payback, value basis", "months", r.payback_value,
              "Months until the discounted benefit, booking each retained customer's lifetime value when they "
              "are retained, covers the investment."),
@@ -154,45 +163,42 @@ def scenario_kpis(result: ScenarioResult) -> list[Kpi]:
     return kpis
 
 
+KAPPA_WORDS = {"always": "none: any containment pays", "never": "out of reach: above 100%",
+               "refused": "not estimated"}
+
+
 def guardrail_kpis(result: ScenarioResult) -> list[Kpi]:
-    """The rows that check a scenario: the half-effect NPV and, for a channel shift, κ*."""
+    """The rows that check a scenario: the half-effect NPV and, for a channel shift, κ* — a share in
+    [0, 1], or words (:data:`KAPPA_WORDS`) when no containment threshold applies or the data lacks it."""
     h = result.half_effect
     half = "Model uncertainty: the same scenario with the effect of experience on churn halved (METHOD §3.7)."
     rows = [Kpi("half_npv36", "NPV at 36 months, half churn effect", "money", h.npv[36], None, None,
                 half),
-            Kpi("half_roi36", "ROI at 36 months, half churn effect", "ratio", h.roi[36], None, None,
-                half),
+            Kpi("half_roi36", "ROI at 36 months, half churn effect", "ratio", h.roi[36], None, None, half)
+            if h.roi[36] is not None else _undefined("half_roi36", "ROI at 36 months, half churn effect", "ratio"),
             Kpi("half_payback", "Payback, half churn effect", "months",
                 h.payback_value, None, None, half)]
-    if result.break_even_containment is not None:
-        rows.append(Kpi("kappa_star", "Break-even verified containment κ*", "containment",
-                        result.break_even_containment, None, None,
-                        "Below this share of contacts truly resolved by self-service (no repeat within the window), "
-                        "the channel shift destroys value (METHOD §3.5)."))
+    g = result.guardrail
+    if g is not None:
+        rows.append(Kpi("kappa_star", "Break-even verified containment κ*", "containment", g.kappa_star, None, None,
+                        "Below this share of sessions truly resolved by self-service (no hand-off, no contact "
+                        f"within {g.window_days} days, no negative answer), the channel shift destroys value. "
+                        + g.sentence(), KAPPA_WORDS.get(g.reach)))
     return rows
 
 
-def guardrail(result: ScenarioResult) -> tuple[float, float] | None:
-    """(κ*, the planned verified containment) of a scenario's first channel shift; None without one.
-
-    The shift adds value only when the planned containment is above κ* (METHOD.md §3.5).
-    """
-    shift = next((lv for lv in result.scenario.levers if lv.kind == "channel_shift"), None)
-    if shift is None or result.break_even_containment is None:
-        return None
-    return result.break_even_containment, shift.containment
-
-
 def comparison_frame(results: Mapping[str, ScenarioResult]) -> pl.DataFrame:
-    """Scenarios side by side: one row per scenario and measure (scenario, key, label, unit, base, p10, p90).
+    """Scenarios side by side: one row per scenario and measure (scenario, key, label, unit, base, p10, p90,
+    text — the words shown instead of a number, else null).
 
     ``results`` maps the scenario's label (``"A"``…) to its result, in the order to show.
     """
     rows = [
-        {"scenario": label, "key": k.key, "label": k.label, "unit": k.unit, "base": k.base, "p10": k.p10, "p90": k.p90}
+        {"scenario": label, "key": k.key, "label": k.label, "unit": k.unit, "base": k.base, "p10": k.p10, "p90": k.p90,
+         "text": k.text}
         for label, result in results.items()
         for k in (*scenario_kpis(result), *guardrail_kpis(result))
     ]
     schema = {"scenario": pl.String, "key": pl.String, "label": pl.String, "unit": pl.String,
-              "base": pl.Float64, "p10": pl.Float64, "p90": pl.Float64}
+              "base": pl.Float64, "p10": pl.Float64, "p90": pl.Float64, "text": pl.String}
     return pl.DataFrame(rows, schema=schema)

@@ -10,17 +10,35 @@ The chain, for a scenario of levers on a scope (channel, touchpoint, segment, re
 2. **Drivers → experience** (§3.2): ΔNeg = Σ_c [p̂(x_c) − p̂(x′_c)] per month (g-computation with the
    E-model); Δ CSAT top-2-box in points from the satisfaction model.
 3. **Experience → churn** (§3.3): for every customer-month of the baseline, N′ = N − Σ_{c∈i,t−1} Δp_c
-   over the previous month's contacts, and Δchurners = Σ [ĥ(N) − ĥ(N′)] / 3 per month.
+   over the previous month's *counted* contacts, and Δchurners = Σ [ĥ(N) − ĥ(N′)] / 3 per month.
+   Counted = the contacts the churn model counts as exposures, those whose ``exposure_exclusion`` is
+   null (panel.py leaves out cancellation-like contacts and those in the last 30 days before the
+   customer's churn date), so N = ``to_rows @ p̂`` is exactly the panel's ``expected_negatives_prev``.
+   Every contact in scope is still changed by a lever: its Δ negatives, Δ CSAT and cost-to-serve
+   savings count (the panel's ``contact_cost`` also covers every contact), but only counted contacts
+   move anyone's churn.
 4. **Churn → value** (§3.4): CLV of each saved customer-month = m(1 + d)/(d + ĥ) with the row's own
    hazard ĥ (saved customers are riskier than average) and margin m = revenue × gross margin −
    contact cost; revenue retained = Δchurners × MRR.
 5. **Cost to serve** (§3.5): avoided transfers × minutes per transfer × agent cost per minute;
    avoided repeat contacts (unresolved avoided × measured repeat propensity × cost per contact);
-   ``channel_shift`` of S contacts a month with verified containment κ:
-   ΔCost = S·[c_b + (1 − κ)(1 + τ)c_a − c_a], ΔNeg = S·[κ p_b + (1 − κ)p_e − p_a], and the break-even
-   κ* = [τ c_a + c_b + V(p_e − p_a)] / [(1 + τ)c_a + V(p_e − p_b)], V = Δh₁ × CLV.
+   ``channel_shift`` of S contacts a month with verified containment κ. S is capped at the contacts a
+   month the scope holds on the channel they leave. A session is *contained* when it has no hand-off,
+   no contact of the same customer within W days and no negative answer; a failed session costs
+   c_F = e(1 + τ)c_a + u·c_u and brings p_F = e·p_e + (1 − e)p_s + u·p_u negative experiences, where
+   e and u are the shares of the failed sessions handed to an agent and followed by another contact
+   within W days, c_u and p_u the cost and P(neg) of those follow-up contacts, p_s the P(neg) of the
+   failed sessions not handed over (all measured on the target channel's sessions in the scope, its
+   channel filter aside): ΔCost = S·[c_b + (1 − κ)c_F − c_a], ΔNeg = S·[κ p_b + (1 − κ)p_F − p_a], and
+   the break-even κ* = [c_F + c_b − c_a + V(p_F − p_a)] / [c_F + V(p_F − p_b)], V = Δh₁ × q × CLV with
+   q the counted share of the contacts moved (step 3). With e = 1, u = 0 and q = 1 (every failure one
+   escalation, nothing comes back) these are METHOD's formulas. κ* is refused when the scope lacks the
+   sessions it is estimated from (naming them), and reported as out of reach (no containment pays) or
+   not binding (any containment pays) instead of a number outside [0, 1].
 6. **ROI** (§3.6): B_t = r_t(V_t + savings_t) − R, NPV_H = Σ_{t<H} B_t/(1 + d)^t − I,
    ROI_H = [Σ r_t(V + s)/(1 + d)^t − PV(costs)] / PV(costs), PV(costs) = I + Σ R/(1 + d)^t.
+   With no investment and no running cost PV(costs) = 0 and ROI is undefined (None, and so is
+   P(ROI > 0)); NPV and payback still stand, and the verdict judges the scenario by its NPV.
    Payback, both per METHOD's definitions and in the same discounting: *value basis* — the first
    (fractional) month when cumulative PV of B_t reaches I; *cash basis* — the retained stock
    A_t = A_{t−1}(1 − c) + r_t Δchurners earns A_t·m + r_t·savings − R a month. (METHOD's worked example
@@ -71,17 +89,64 @@ def delta_h1(h0: float, gamma: float) -> float:
     return float(_expit(np.log(h0 / (1 - h0)) + gamma) - h0)
 
 
-def channel_shift(s: float, kappa: float, c_a: float, c_b: float, tau: float,
-                  p_a: float, p_b: float, p_e: float, v: float) -> tuple[float, float, float]:
-    """(ΔCost, ΔNeg, net value) a month of shifting S contacts from assisted a to automated b (§3.5)."""
-    d_cost = s * (c_b + (1 - kappa) * (1 + tau) * c_a - c_a)
-    d_neg = s * (kappa * p_b + (1 - kappa) * p_e - p_a)
+Number = float | np.ndarray
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a bot session that is not contained brings (step 5 of the module docstring), per failed session.
+
+    ``escalated`` e and ``follow_up`` u: shares of the failed sessions handed to an agent and followed by
+    another contact of the same customer within W days; ``follow_up_cost`` c_u and ``p_follow_up`` p_u:
+    cost and P(negative) of those follow-up contacts; ``p_silent`` p_s: P(negative) of the failed
+    sessions not handed over. The defaults (e = 1, u = 0) are METHOD.md §3.5's bare formula.
+    """
+
+    escalated: Number = 1.0
+    follow_up: Number = 0.0
+    follow_up_cost: Number = 0.0
+    p_silent: Number = 0.0
+    p_follow_up: Number = 0.0
+
+    def draw(self, k: int) -> Failure:
+        """The failure of draw ``k`` (every field a float)."""
+        return Failure(*(float(np.asarray(x).flat[k] if np.ndim(x) else x) for x in vars(self).values()))
+
+    def cost(self, c_a: Number, tau: float) -> Number:
+        """c_F = e(1 + τ)c_a + u·c_u."""
+        return self.escalated * (1 + tau) * c_a + self.follow_up * self.follow_up_cost
+
+    def negatives(self, p_e: Number) -> Number:
+        """p_F = e·p_e + (1 − e)·p_s + u·p_u."""
+        return self.escalated * p_e + (1 - self.escalated) * self.p_silent + self.follow_up * self.p_follow_up
+
+
+def channel_shift(s: float, kappa: Number, c_a: Number, c_b: Number, tau: float, p_a: Number, p_b: Number,
+                  p_e: Number, v: Number, failure: Failure = Failure()) -> tuple[Number, Number, Number]:
+    """(ΔCost, ΔNeg, net value) a month of shifting S contacts from assisted a to automated b (§3.5):
+    ΔCost = S[c_b + (1 − κ)c_F − c_a], ΔNeg = S[κp_b + (1 − κ)p_F − p_a], net = −ΔCost − V·ΔNeg."""
+    d_cost = s * (c_b + (1 - kappa) * failure.cost(c_a, tau) - c_a)
+    d_neg = s * (kappa * p_b + (1 - kappa) * failure.negatives(p_e) - p_a)
     return d_cost, d_neg, -d_cost - d_neg * v
 
 
-def break_even_containment(c_a: float, c_b: float, tau: float, p_a: float, p_b: float, p_e: float, v: float) -> float:
-    """κ* where the shift's net value is zero: [τc_a + c_b + V(p_e − p_a)] / [(1 + τ)c_a + V(p_e − p_b)]."""
-    return (tau * c_a + c_b + v * (p_e - p_a)) / ((1 + tau) * c_a + v * (p_e - p_b))
+def break_even_containment(c_a: float, c_b: float, tau: float, p_a: float, p_b: float, p_e: float, v: float,
+                           failure: Failure = Failure()) -> float:
+    """κ* where the shift's net value is zero: [c_F + c_b − c_a + V(p_F − p_a)] / [c_F + V(p_F − p_b)]
+    (with e = 1, u = 0: METHOD's [τc_a + c_b + V(p_e − p_a)] / [(1 + τ)c_a + V(p_e − p_b)]). NaN when the
+    net value does not depend on κ."""
+    c_f, p_f = failure.cost(c_a, tau), failure.negatives(p_e)
+    slope = c_f + v * (p_f - p_b)
+    return float("nan") if slope == 0 else (c_f + c_b - c_a + v * (p_f - p_a)) / slope
+
+
+def triangular(rng: np.random.Generator, base: float, rel: tuple[float, float], size: int) -> np.ndarray:
+    """``size`` draws from triangular(base·low, base, base·high), the first one the base itself; every
+    draw is the base when the range is empty (a base of 0, or low = high = 1)."""
+    lo, hi = min(base * rel[0], base), max(base * rel[1], base)
+    out = rng.triangular(lo, base, hi, size=size) if hi > lo else np.full(size, float(base))
+    out[0] = base
+    return out
 
 
 def ramp(months: int, ramp_months: float) -> np.ndarray:
@@ -93,7 +158,7 @@ def ramp(months: int, ramp_months: float) -> np.ndarray:
 @dataclass(frozen=True)
 class Financials:
     npv: dict[int, float]
-    roi: dict[int, float]
+    roi: dict[int, float | None]  # None when there is no cost (PV(costs) = 0): ROI is undefined
     payback_value: float | None  # months (fractional); None when not within PAYBACK_LIMIT
     payback_cash: float | None
 
@@ -126,7 +191,7 @@ def financials(value: float, savings: float, churners: float, margin: float, chu
     roi = {}
     for h in horizons:
         pv_cost = investment + running * disc[:h].sum()
-        roi[h] = float((np.sum(gross[:h] * disc[:h]) - pv_cost) / pv_cost) if pv_cost > 0 else float("inf")
+        roi[h] = float((np.sum(gross[:h] * disc[:h]) - pv_cost) / pv_cost) if pv_cost > 0 else None
     stock = np.zeros(n)
     for t in range(n):
         stock[t] = (stock[t - 1] * (1 - churn_saved) if t else 0.0) + r[t] * churners
@@ -198,7 +263,7 @@ class PlannerBase:
     """What every scenario on one analysis shares, computed once (per dataset version)."""
 
     analysis: Analysis
-    contacts: pl.DataFrame  # previous-month contacts of the baseline rows, with features and _row
+    contacts: pl.DataFrame  # previous-month contacts of the baseline rows: features, _row, _counted (an exposure)
     rows: pl.DataFrame  # baseline customer-months
     eta_no_n: np.ndarray  # (rows, 1 + B): H-model linear predictor without the exposure term
     gamma: np.ndarray  # (1 + B,)
@@ -207,7 +272,9 @@ class PlannerBase:
     beta_e: np.ndarray  # (p_e, 1 + B)
     beta_s: np.ndarray  # satisfaction model
     repeat_propensity: float  # follow-up contacts within W per unresolved contact
-    to_rows: sparse.csr_matrix  # (rows, contacts)
+    to_rows: sparse.csr_matrix  # (rows, contacts): 1 where the contact is one of the row's exposures (``_counted``)
+    follow_ups: pl.DataFrame  # the next contact (features) of each contact followed within W; _of = its row in contacts
+    window_days: int  # W
 
     @property
     def draws(self) -> int:
@@ -224,7 +291,14 @@ class PlannerBase:
         rows = panel.filter(pl.col("month").is_in(months)).with_columns(
             pl.col("calendar_month").cast(pl.String), _row=pl.int_range(pl.len()))
         prev = rows.select("customer_id", "_row", month=pl.col("month").dt.offset_by("-1mo"))
-        contacts = contact_features(a.contacts).join(prev, on=["customer_id", "month"], how="inner")
+        features = contact_features(a.contacts).with_row_index("_i")
+        following = features.select("_i", _next=pl.col("_i").shift(-1).over("customer_id", order_by="started_at"))
+        counted = pl.col("exposure_exclusion").is_null() if "exposure_exclusion" in features.columns else pl.lit(True)
+        contacts = features.join(following, on="_i").join(prev, on=["customer_id", "month"], how="inner") \
+            .with_columns(_counted=counted)
+        followed = contacts.with_row_index("_of").filter(pl.col("next_any_gap_s") <= window_days * 86400)
+        follow_ups = followed.select("_of", "_next").join(features, left_on="_next", right_on="_i").drop("_next")
+        contacts = contacts.drop("_i", "_next")
         rng = np.random.default_rng(seed)
         h_fit, e_fit, s_fit = a.hazard.adjusted, a.experience.fit, a.experience.satisfaction
 
@@ -235,16 +309,20 @@ class PlannerBase:
         beta_h, beta_e, beta_s = with_draws(h_fit), with_draws(e_fit), with_draws(s_fit)
         j = h_fit.index(a.hazard.exposure)
         x_h = h_fit.design.matrix(rows.with_columns(pl.lit(0.0).alias(a.hazard.exposure)))
-        to_rows = sparse.csr_matrix((np.ones(contacts.height), (contacts.get_column("_row").to_numpy(),
-                                     np.arange(contacts.height))), shape=(rows.height, contacts.height))
+        exposures = np.flatnonzero(contacts.get_column("_counted").to_numpy())
+        to_rows = sparse.csr_matrix((np.ones(len(exposures)), (contacts.get_column("_row").to_numpy()[exposures],
+                                     exposures)), shape=(rows.height, contacts.height))
         p = _expit(e_fit.design.matrix(contacts) @ beta_e)
+        w = window_days * 86400
         unresolved = a.contacts.filter(pl.col("resolved").not_()) if "resolved" in a.contacts.columns else None
+        if unresolved is not None and "observed_after_s" in unresolved.columns:  # follow-up window complete
+            unresolved = unresolved.filter(pl.col("observed_after_s") >= w)
         propensity = 0.0
         if unresolved is not None and unresolved.height:
-            propensity = float((unresolved.get_column("next_same_gap_s") <= window_days * 86400).fill_null(False).mean())
+            propensity = float((unresolved.get_column("next_same_gap_s") <= w).fill_null(False).mean())
         eta, n_asis = x_h @ beta_h, np.asarray(to_rows @ p)
         return cls(a, contacts, rows, eta, beta_h[j], n_asis, _expit(eta + beta_h[j] * n_asis), beta_e, beta_s,
-                   propensity, to_rows)
+                   propensity, to_rows, follow_ups, window_days)
 
     # -------------------------------------------------------------- evaluation
 
@@ -304,15 +382,9 @@ class PlannerBase:
         b = self.draws + 1
         rng = np.random.default_rng(20261122)
 
-        def tri(base: float, rel: tuple[float, float]) -> np.ndarray:
-            lo, hi = base * rel[0], base * rel[1]
-            out = rng.triangular(min(lo, base), base, max(hi, base), size=b) if hi > lo else np.full(b, base)
-            out[0] = base
-            return out
-
-        margin_k = tri(1.0, econ.margin_range)
-        cost_k = tri(1.0, econ.cost_range)
-        ramp_k = tri(econ.ramp_months, econ.ramp_range)
+        margin_k = triangular(rng, 1.0, econ.margin_range, b)
+        cost_k = triangular(rng, 1.0, econ.cost_range, b)
+        ramp_k = triangular(rng, econ.ramp_months, econ.ramp_range, b)
         d = monthly_rate(econ.annual_discount_rate)
 
         in_scope, variants, counts = self._variants(scenario.levers, econ.cost_per_contact)
@@ -354,8 +426,8 @@ class PlannerBase:
             value = value + promoters * econ.referrals_per_promoter * econ.referral_conversion * self._mean_clv(
                 econ, d, margin_k, cost_k)
         shift = self._channel_shifts(scenario, d, margin_k, cost_k)
-        value = value - shift["d_neg"] * shift["v"]
-        churners = churners - shift["d_neg"] * shift["dh1"]
+        value = value - shift["value"]
+        churners = churners - shift["churners"]
         savings = savings - shift["d_cost"]
         d_neg = d_neg_contacts - shift["d_neg"]
 
@@ -365,6 +437,7 @@ class PlannerBase:
         half = financials(value[0] / 2, savings[0], churners[0] / 2, saved_margin[0], saved_churn[0],
                           investment=econ.investment, running=econ.running_cost, d=d, ramp_months=econ.ramp_months)
         active = float(self.rows.height) / BASELINE_MONTHS
+        defined = fin[0].roi[36] is not None  # PV(costs) > 0: the same in every draw (I and R are not drawn)
         return ScenarioResult(
             scenario=scenario,
             contacts_in_scope=float(len(idx)) / BASELINE_MONTHS,
@@ -376,12 +449,13 @@ class PlannerBase:
             revenue_per_month=Spread.of(revenue_kept),
             savings_per_month=Spread.of(savings),
             npv={hz: Spread.of(np.array([f.npv[hz] for f in fin])) for hz in HORIZONS},
-            roi={hz: Spread.of(np.array([f.roi[hz] for f in fin])) for hz in HORIZONS},
-            p_roi_positive={hz: float(np.mean([f.roi[hz] > 0 for f in fin])) for hz in HORIZONS},
+            roi={hz: Spread.of(np.array([f.roi[hz] for f in fin])) if defined else None for hz in HORIZONS},
+            p_roi_positive={hz: float(np.mean([f.roi[hz] > 0 for f in fin])) if defined else None
+                            for hz in HORIZONS},
             payback_value=_payback_spread([f.payback_value for f in fin]),
             payback_cash=_payback_spread([f.payback_cash for f in fin]),
             half_effect=half,
-            break_even_containment=shift["kappa_star"],
+            guardrail=shift["guardrail"],
             base=fin[0],
         )
 
@@ -392,43 +466,185 @@ class PlannerBase:
         cost = rows.get_column("contact_cost").mean() if "contact_cost" in rows.columns else 0.0
         return clv(revenue * econ.gross_margin * margin_k - cost * cost_k, self.h_asis.mean(axis=0), d)
 
+    def shift_available(self, lever: Lever) -> float:
+        """Contacts a month the lever's scope holds on the channel a shift leaves (the cap on S)."""
+        c = self.contacts
+        return float((scope_mask(c, lever.scope) & (c.get_column("channel") == lever.from_channel)).sum()) / \
+            BASELINE_MONTHS
+
+    def _p_negative(self, frame: pl.DataFrame) -> np.ndarray:
+        """Mean P(negative) of ``frame``'s contacts under every draw of the E-model (zeros when empty)."""
+        if frame.height == 0:
+            return np.zeros(self.gamma.shape[0])
+        return _expit(self.analysis.experience.fit.design.matrix(frame) @ self.beta_e).mean(axis=0)
+
+    def _shift_terms(self, lever: Lever, cpc: Mapping[str, float], cost_k: np.ndarray) -> ShiftData:
+        """What a channel shift is priced from, measured on the baseline contacts (see :class:`ShiftData`).
+
+        Groups: a = the scope's contacts on the channel left; b = the target channel's contained sessions
+        (no hand-off, no contact of the customer within W days, no negative answer); e = its escalated
+        sessions. The target channel's sessions are taken in the scope *without its channel filter* (a
+        scope of phone contacts at billing looks at the chatbot's billing sessions). A group missing from
+        the scope is taken from the whole baseline and named, so the guardrail refuses κ*.
+        """
+        c = self.contacts.with_row_index("_of")
+        escalated = pl.col("escalated") > 0
+        followed = (pl.col("next_any_gap_s") <= self.window_days * 86400).fill_null(False)
+        rated_bad = pl.col("negative").fill_null(False) if "negative" in c.columns else pl.lit(False)
+        failed = escalated | followed | rated_bad
+        left, bot = c.filter(pl.col("channel") == lever.from_channel), c.filter(pl.col("channel") == lever.to_channel)
+        assisted = left.filter(scope_mask(left, lever.scope))
+        sessions = bot.filter(scope_mask(bot, tuple((k, v) for k, v in lever.scope if k != "channel")))
+        groups = {  # name → (in scope, whole baseline)
+            f"{lever.from_channel} contacts": (assisted, left),
+            f"contained {lever.to_channel} sessions (no hand-off, no contact within {self.window_days} days, no "
+            "negative answer)": (sessions.filter(~failed), bot.filter(~failed)),
+            f"escalated {lever.to_channel} sessions": (sessions.filter(escalated), bot.filter(escalated)),
+        }
+        missing = tuple(name for name, (inside, _) in groups.items() if inside.height == 0)
+        p_a, p_b, p_e = (self._p_negative(inside if inside.height else whole) for inside, whole in groups.values())
+        fails = sessions.filter(failed) if sessions.filter(failed).height else bot.filter(failed)
+        failure = Failure()
+        if fails.height:
+            back = self.follow_ups.filter(pl.col("_of").is_in(fails.filter(followed).get_column("_of").implode()))
+            cost = back.get_column("channel").replace_strict(dict(cpc), default=0.0, return_dtype=pl.Float64).mean()
+            failure = Failure(
+                escalated=float(fails.select(escalated.mean()).item()),
+                follow_up=float(fails.select(followed.mean()).item()),
+                follow_up_cost=(cost or 0.0) * cost_k,
+                p_silent=self._p_negative(fails.filter(~escalated)),
+                p_follow_up=self._p_negative(back),
+            )
+        return ShiftData(
+            p_a, p_b, p_e, failure, missing,
+            measured=sessions.filter(~failed).height / sessions.height if sessions.height else None,
+            counted=float(assisted.get_column("_counted").mean()) if assisted.height else 1.0,
+        )
+
     def _channel_shifts(self, scenario: Scenario, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> dict:
-        """Aggregate channel-shift terms (§3.5): ΔCost, ΔNeg, V = Δh₁·CLV and κ* of the first shift."""
+        """Every channel shift of the scenario, per draw (§3.5): ``d_cost`` ΔCost and ``d_neg`` ΔNeg a month,
+        ``churners`` added (ΔNeg·q·Δh₁) and ``value`` lost (ΔNeg·V, V = Δh₁·q·CLV), and ``guardrail``, the
+        first shift's. Each shift moves S = min(amount, contacts a month available); κ is drawn per draw
+        from triangular(κ·low, κ, κ·high) clipped to [0, 1], so a κ of 0 stays 0."""
         b = self.gamma.shape[0]
-        out = {"d_cost": np.zeros(b), "d_neg": np.zeros(b), "v": np.zeros(b), "dh1": np.zeros(b), "kappa_star": None}
+        out = {"d_cost": np.zeros(b), "d_neg": np.zeros(b), "churners": np.zeros(b), "value": np.zeros(b),
+               "guardrail": None}
         econ = scenario.economics
+        cpc, tau = econ.cost_per_contact, econ.reexplain_overhead
         rng = np.random.default_rng(7)
-        for lever in scenario.levers:
-            if lever.kind != "channel_shift":
-                continue
-            c = self.contacts.filter(scope_mask(self.contacts, lever.scope))
-            x = self.analysis.experience.fit.design.matrix
-            p = {}
-            for key, frame in (
-                ("a", c.filter(pl.col("channel") == lever.from_channel)),
-                ("b", c.filter((pl.col("channel") == lever.to_channel) & ~pl.col("escalated").cast(pl.Boolean))),
-                ("e", c.filter((pl.col("channel") == lever.to_channel) & pl.col("escalated").cast(pl.Boolean))),
-            ):
-                if frame.height == 0:  # no such contacts in scope: fall back to the whole baseline
-                    frame = self.contacts.filter(pl.col("channel") == (lever.from_channel if key == "a" else lever.to_channel))
-                p[key] = _expit(x(frame) @ self.beta_e).mean(axis=0) if frame.height else np.zeros(b)
-            h0 = _expit(self.eta_no_n).mean(axis=0)
-            dh1 = _expit(np.log(h0 / (1 - h0)) + self.gamma) - h0
-            v = dh1 * self._mean_clv(econ, d, margin_k, cost_k)
-            cpc = econ.cost_per_contact
+        h0 = _expit(self.eta_no_n).mean(axis=0)
+        dh1 = _expit(np.log(h0 / (1 - h0)) + self.gamma) - h0
+        customer_value = self._mean_clv(econ, d, margin_k, cost_k)
+        for lever in (lv for lv in scenario.levers if lv.kind == "channel_shift"):
+            t = self._shift_terms(lever, cpc, cost_k)
+            v = dh1 * t.counted * customer_value
             c_a, c_b = cpc.get(lever.from_channel, 0.0) * cost_k, cpc.get(lever.to_channel, 0.0) * cost_k
-            lo, hi = econ.containment_range
-            kappa = np.clip(rng.triangular(lever.containment * lo, lever.containment, lever.containment * max(hi, 1.0 + 1e-9),
-                                           size=b), 0, 1)
-            kappa[0] = lever.containment
-            tau = econ.reexplain_overhead
-            d_cost, d_neg, _ = channel_shift(lever.amount, kappa, c_a, c_b, tau, p["a"], p["b"], p["e"], v)
+            kappa = np.clip(triangular(rng, lever.containment, econ.containment_range, b), 0, 1)
+            moved = min(lever.amount, self.shift_available(lever))
+            d_cost, d_neg, _ = channel_shift(moved, kappa, c_a, c_b, tau, t.p_a, t.p_b, t.p_e, v, t.failure)
             out["d_cost"] += d_cost
             out["d_neg"] += d_neg
-            out["v"], out["dh1"] = v, dh1
-            if out["kappa_star"] is None:
-                out["kappa_star"] = float(break_even_containment(c_a[0], c_b[0], tau, p["a"][0], p["b"][0], p["e"][0], v[0]))
+            out["churners"] += d_neg * dh1 * t.counted
+            out["value"] += d_neg * v
+            if out["guardrail"] is None:
+                c_a0, c_b0, p_a0, p_b0, p_e0, v0 = (float(x[0]) for x in (c_a, c_b, t.p_a, t.p_b, t.p_e, v))
+                out["guardrail"] = Guardrail.of(lever, (c_a0, c_b0, tau, p_a0, p_b0, p_e0, v0), t.failure.draw(0),
+                                                t.missing, t.measured, self.window_days)
         return out
+
+
+@dataclass(frozen=True)
+class ShiftData:
+    """What a channel shift is priced from, per draw: P(negative) of the assisted contacts (``p_a``), of the
+    contained bot sessions (``p_b``) and of the escalated ones (``p_e``); the :class:`Failure` of the
+    failed sessions; the groups the scope lacks (``missing``); the verified containment of the target
+    channel's sessions in scope today (``measured``, None without any); and ``counted`` q, the share of
+    the assisted contacts the churn model counts as exposures (the others — cancellation-like, or in the
+    last 30 days before the customer left — change no one's churn, as in the model)."""
+
+    p_a: np.ndarray
+    p_b: np.ndarray
+    p_e: np.ndarray
+    failure: Failure
+    missing: tuple[str, ...]
+    measured: float | None
+    counted: float
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    """The over-automation guardrail of a scenario's first channel shift (§3.5): the break-even verified
+    containment κ*, or why none is given.
+
+    ``reach``: ``"within"`` — κ* lies in [0, 1] and the shift pays above it; ``"always"`` — it pays at
+    any containment (κ* would be below 0); ``"never"`` — no containment pays (κ* above 100%, out of
+    reach); ``"refused"`` — the scope lacks the sessions κ* is estimated from (``missing``), or the
+    estimates make a contained session worth less than a failed one.
+    """
+
+    lever: Lever
+    reach: Literal["within", "always", "never", "refused"]
+    kappa_star: float | None  # only when reach == "within"
+    inputs: tuple[float, ...]  # base case (c_a, c_b, τ, p_a, p_b, p_e, V) of break_even_containment
+    failure: Failure  # base case
+    missing: tuple[str, ...]
+    measured: float | None  # verified containment of the target channel's sessions in scope today
+    window_days: int
+
+    @classmethod
+    def of(cls, lever: Lever, inputs: tuple[float, ...], failure: Failure, missing: Sequence[str],
+           measured: float | None, window_days: int) -> Guardrail:
+        """From the base case's ``inputs`` (c_a, c_b, τ, p_a, p_b, p_e, V): the shift's net value at κ = 0
+        and at κ = 1 decides the reach (it is a straight line in κ)."""
+        at = {k: float(channel_shift(1.0, k, *inputs, failure)[2]) for k in (0.0, 1.0)}
+        if missing or at[1.0] < at[0.0]:
+            reach = "refused"
+        elif at[0.0] >= 0:
+            reach = "always"
+        elif at[1.0] < 0:
+            reach = "never"
+        else:
+            reach = "within"
+        kappa = float(break_even_containment(*inputs, failure)) if reach == "within" else None
+        return cls(lever, reach, kappa, tuple(inputs), failure, tuple(missing), measured, window_days)
+
+    @property
+    def planned(self) -> float:
+        return self.lever.containment
+
+    @property
+    def loses(self) -> bool:
+        """True when the planned containment does not pay: below κ*, or no containment pays."""
+        return self.reach == "never" or (self.reach == "within" and self.planned <= self.kappa_star)
+
+    def sentence(self) -> str:
+        """The guardrail in plain words."""
+        bot = self.lever.to_channel
+        if self.reach == "refused":
+            if self.missing:
+                return (f"No break-even containment κ*: it needs {' and '.join(self.missing)} in the scope to "
+                        "estimate it. The plan's value takes them from the whole data instead.")
+            return (f"No break-even containment κ*: on this data a contained {bot} session comes out worse than a "
+                    "failed one, so no containment threshold can be given.")
+        if self.reach == "always":
+            return (f"The shift adds value at any verified containment, even 0%: κ* is below 0, so it sets no "
+                    f"threshold. This plan assumes {self.planned:.0%}.")
+        if self.reach == "never":
+            return (f"Out of reach: no verified containment, even 100%, makes this shift pay (κ* is above 100%). "
+                    f"This plan assumes {self.planned:.0%}.")
+        return (f"Plan with verified containment above κ* = {self.kappa_star:.0%}; below it the bot destroys value. "
+                f"This plan assumes {self.planned:.0%}.")
+
+    def follow_up_words(self) -> str:
+        """How the failed sessions are counted, e.g. "Failed chatbot sessions in scope: 62% handed to an
+        agent, 48% followed by another contact of the customer within 7 days; …"."""
+        f = self.failure
+        text = (f"Failed {self.lever.to_channel} sessions in scope: {f.escalated:.0%} handed to an agent, "
+                f"{f.follow_up:.0%} followed by another contact of the customer within {self.window_days} days; each "
+                "follow-up counts as one more contact's cost and risk of a negative experience.")
+        if self.measured is not None:
+            text += f" Verified containment of these sessions today: {self.measured:.0%}."
+        return text
 
 
 @dataclass(frozen=True)
@@ -470,22 +686,41 @@ class ScenarioResult:
     revenue_per_month: Spread
     savings_per_month: Spread
     npv: dict[int, Spread]
-    roi: dict[int, Spread]
-    p_roi_positive: dict[int, float]
+    roi: dict[int, Spread | None]  # None when ROI is undefined (no investment, no running cost)
+    p_roi_positive: dict[int, float | None]
     payback_value: Spread | None
     payback_cash: Spread | None
     half_effect: Financials
-    break_even_containment: float | None
+    guardrail: Guardrail | None  # the first channel shift's; None without a shift
     base: Financials
+
+    @property
+    def break_even_containment(self) -> float | None:
+        """κ* of the first channel shift when it is a number in [0, 1] (see :class:`Guardrail` otherwise)."""
+        return None if self.guardrail is None else self.guardrail.kappa_star
+
+    @property
+    def roi_defined(self) -> bool:
+        """False when the scenario has no investment and no running cost: there is no cost to return on."""
+        return self.roi[36] is not None
+
+    @property
+    def pays(self) -> bool:
+        """The base case pays back (value basis) and its 36-month NPV is positive (= ROI > 0 when ROI is defined)."""
+        return self.base.payback_value is not None and self.base.npv[36] > 0
 
     def verdict(self, currency: str = "€") -> str:
         """One sentence for an executive, e.g. "Pays back in 14 months; 80% chance that ROI > 0 at 36 months."."""
+        npv = self.npv[36].base
+        money = f"{'−' if npv < 0 else ''}{currency}{abs(npv):,.0f}"
+        if not self.roi_defined:
+            judged = "it adds value" if self.pays else "it loses value even at no cost"
+            return (f"No investment and no running cost, so ROI is undefined (there is no cost to return on); "
+                    f"36-month NPV {money}: {judged}.")
         p36 = self.p_roi_positive[36]
-        if self.base.payback_value is None or self.base.roi[36] <= 0:
-            npv = self.npv[36].base
-            money = f"{'−' if npv < 0 else ''}{currency}{abs(npv):,.0f}"
+        if not self.pays:
             return f"Does not pay at this cost: 36-month NPV {money} ({p36:.0%} chance that ROI > 0)."
-        months = int(np.ceil(self.base.payback_value))
+        months = max(1, int(np.ceil(self.base.payback_value)))
         return (f"Pays back in {months} month{'s' if months > 1 else ''} (value basis); "
                 f"{p36:.0%} chance that ROI > 0 at 36 months.")
 
@@ -590,4 +825,8 @@ def result_dict(r: ScenarioResult) -> dict:
                         "roi": {str(h): v for h, v in r.half_effect.roi.items()},
                         "payback_value_months": r.half_effect.payback_value},
         "break_even_containment": r.break_even_containment,
+        "guardrail": None if r.guardrail is None else {
+            "reach": r.guardrail.reach, "kappa_star": r.guardrail.kappa_star, "missing": list(r.guardrail.missing),
+            "escalated_share": r.guardrail.failure.escalated, "follow_up_share": r.guardrail.failure.follow_up,
+            "verified_containment_today": r.guardrail.measured, "sentence": r.guardrail.sentence()},
     }

@@ -66,7 +66,7 @@ def _planner(store: Store, version: VersionInfo, params: Params, horizon: int) -
         LOG.exception("analysis of %s v%s failed", version.dataset, version.number)
         return Unavailable(f"The models could not be fitted on this data: {exc}")
     try:
-        return PlannerBase.build(a)
+        return PlannerBase.build(a, window_days=params.repeat_window_days)
     except ValueError as exc:
         return Unavailable(str(exc), tuple(a.notes))
 

@@ -26,7 +26,7 @@ import streamlit as st
 from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
 from cxdata.export import scenario_workbook
 from cxdata.format import money
-from cxdata.planner import Kpi, guardrail, guardrail_kpis, lever_words, make_scope, pays, scenario_kpis, shift_overreach
+from cxdata.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
 from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
                         scenario_to_dict)
 from cxdata.schema import CHANNELS
@@ -222,9 +222,12 @@ def share(p: float | None) -> str:
 
 
 def months(m: float | None) -> str:
-    """Months until an event, rounded up as a payback is read ("within month 7"); ``never`` when none."""
+    """Months until an event, rounded up as a payback is read ("within month 7"); ``never`` when none,
+    ``immediate`` when there is nothing to pay back (no investment, and the first month covers its costs)."""
     if m is None or m != m or m == float("inf"):
         return "never"
+    if m == 0:
+        return "immediate"
     n = max(1, math.ceil(m - 1e-9))
     return f"{n} month{'s' * (n != 1)}"
 
@@ -270,56 +273,64 @@ def band_text(k: Kpi, symbol: str) -> str | None:
     return f"{value_text(k.unit, k.p10, symbol)} – {value_text(k.unit, k.p90, symbol)}"
 
 
+def kpi_text(k: Kpi, symbol: str) -> str:
+    """A KPI's value as shown: its words when it has no number to show (``undefined: no cost``)."""
+    return k.text or value_text(k.unit, k.base, symbol)
+
+
 def tile(slot, k: Kpi, symbol: str, border: bool = True) -> None:
     """One KPI as a metric, its P10–P90 band (if any) in grey under the value."""
     band = band_text(k, symbol)
-    slot.metric(k.label, value_text(k.unit, k.base, symbol), delta=band, delta_color="off", delta_arrow="off",
+    slot.metric(k.label, kpi_text(k, symbol), delta=band, delta_color="off", delta_arrow="off",
                 delta_description="P10–P90" if band else None, help=k.help, border=border)
 
 
 def verdict(result: ScenarioResult, symbol: str) -> None:
     """The plain-language verdict: green when the scenario pays, amber when it does not."""
     text = plain(result.verdict(symbol))
-    (st.success if pays(result) else st.warning)(text, icon=":material/check_circle:" if pays(result)
-                                                 else ":material/block:")
+    (st.success if result.pays else st.warning)(text, icon=":material/check_circle:" if result.pays
+                                                else ":material/block:")
 
 
 def guardrail_note(result: ScenarioResult, short: bool = False) -> None:
-    """κ* of a channel shift against the planned containment, with the industry context beside it
-    (``short``: on a summary card, only when the plan is below κ*)."""
-    found = guardrail(result)
-    if found is None:
+    """The over-automation guardrail of a channel shift: κ* against the planned containment, or why no κ*
+    is given, how failed sessions and their follow-up contacts are counted, and the industry context
+    (``short``: on a summary card, only when the planned containment does not pay)."""
+    g = result.guardrail
+    if g is None:
         return
-    kappa_star, planned = found
     if short:
-        if planned <= kappa_star:
-            st.error(f"Containment {share(planned)} is below κ* = {share(kappa_star)}: the bot destroys value.",
-                     icon=":material/warning:")
+        if g.loses:
+            st.error(f"Containment {share(g.planned)} is below κ* = {share(g.kappa_star)}: the bot destroys value."
+                     if g.reach == "within" else "No containment makes this shift pay (κ* is out of reach): the bot "
+                     "destroys value.", icon=":material/warning:")
         return
-    rule = (f"Plan with verified containment above κ* = {share(kappa_star)}; below it the bot destroys value. "
-            f"This plan assumes {share(planned)}.")
-    if planned <= kappa_star:
-        st.error(rule + " At this containment the shift loses money and customers.", icon=":material/warning:")
+    if g.loses:
+        st.error(plain(g.sentence() + " At this containment the shift loses money and customers."),
+                 icon=":material/warning:")
+    elif g.reach == "refused":
+        st.warning(plain(g.sentence()), icon=":material/help:")
     else:
-        st.info(rule, icon=":material/shield:")
-    st.caption(GARTNER)
+        st.info(plain(g.sentence()), icon=":material/shield:")
+    st.caption(plain(g.follow_up_words()) + " " + GARTNER)
 
 
 def overreach_note(base: PlannerBase, scenario: Scenario, short: bool = False) -> None:
-    """A warning when a channel shift moves more contacts than the scope holds on that channel."""
+    """A warning when a channel shift asks to move more contacts than the scope holds on that channel: the
+    engine moves only those, and the page says so."""
     for lever, available in shift_overreach(base, scenario):
         if short:
-            st.warning(f"Moves more {lever.from_channel} contacts than the scope holds ({quantity(available)} a "
-                       "month).", icon=":material/warning:")
+            st.warning(f"Shift capped at the {quantity(available)} {lever.from_channel} contacts a month the scope "
+                       "holds.", icon=":material/warning:")
             continue
-        st.warning(f"This plan moves {quantity(lever.amount)} {lever.from_channel} contacts a month, but the scope "
-                   f"holds only {quantity(available)} {lever.from_channel} contacts a month: lower the number, or "
-                   "widen the scope.", icon=":material/warning:")
+        st.warning(f"This plan asks to move {quantity(lever.amount)} {lever.from_channel} contacts a month, but the "
+                   f"scope holds only {quantity(available)} {lever.from_channel} contacts a month: the results move "
+                   f"those {quantity(available)}. Lower the number, or widen the scope.", icon=":material/warning:")
 
 
 def half_effect_line(result: ScenarioResult, symbol: str) -> None:
     """The half-effect sensitivity row (METHOD.md §3.7) as one sentence."""
-    shown = {k.key: value_text(k.unit, k.base, symbol) for k in guardrail_kpis(result)}
+    shown = {k.key: kpi_text(k, symbol) for k in guardrail_kpis(result)}
     st.markdown(f"**If the churn effect is half as strong:** NPV at 36 months {shown['half_npv36']}, "
                 f"ROI at 36 months {shown['half_roi36']}, payback {shown['half_payback']}.".replace("$", "\\$"))
 
@@ -341,8 +352,7 @@ def summary_card(base: PlannerBase, letter: str, result: ScenarioResult | None, 
         guardrail_note(result, short=True)
         kpis = {k.key: k for k in scenario_kpis(result)}
         tile(st, kpis["npv36"], symbol, border=False)
-        shown = {name: value_text(kpis[name].unit, kpis[name].base, symbol)
-                 for name in ("roi36", "payback_value", "churners")}
+        shown = {name: kpi_text(kpis[name], symbol) for name in ("roi36", "payback_value", "churners")}
         st.markdown(f"ROI at 36 months **{shown['roi36']}** · payback **{shown['payback_value']}** · "
                     f"**{shown['churners']}** customers kept a month".replace("$", "\\$"))
         st.caption(plain("Levers: " + "; ".join(lever_words(lv) for lv in result.scenario.levers) + "."))
@@ -409,11 +419,11 @@ def comparison_table(frame: pl.DataFrame, names: Mapping[str, str], symbol: str)
     """:func:`cxdata.planner.comparison_frame` as shown: one row per measure, one column per scenario."""
     keys = frame.get_column("key").unique(maintain_order=True).to_list()
     rows = {k: {"measure": None} for k in keys}
-    for scenario, k, label, unit, base, p10, p90 in frame.iter_rows():
-        kpi = Kpi(k, label, unit, base, p10, p90)
+    for scenario, k, label, unit, base, p10, p90, text in frame.iter_rows():
+        kpi = Kpi(k, label, unit, base, p10, p90, text=text)
         band = band_text(kpi, symbol)
         rows[k]["measure"] = label
-        rows[k][names[scenario]] = value_text(unit, base, symbol) + (f" ({band})" if band else "")
+        rows[k][names[scenario]] = kpi_text(kpi, symbol) + (f" ({band})" if band else "")
     columns = ["measure", *names.values()]
     return pl.DataFrame([{c: r.get(c, "–") for c in columns} for r in rows.values()],
                         schema={c: pl.String for c in columns})

@@ -8,6 +8,7 @@ from the chart's own data.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from apptest_helpers import APP, TIMEOUT_S
 from cxdata.analysis import load_or_analyse
 from cxdata.format import money
 from cxdata.ingest import import_file
+from cxdata.planner import UNDEFINED
 from cxdata.roi import Lever, PlannerBase, Scenario, ScenarioResult
 from cxdata.settings import Settings, load_settings
 from cxdata.store import Store
@@ -91,8 +93,10 @@ def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€
     assert t["Cost savings/month"] == (cur(r.savings_per_month.base), band(r.savings_per_month, cur))
     for h in (12, 36):
         assert t[f"NPV at {h} months"] == (cur(r.npv[h].base), band(r.npv[h], cur))
-        assert t[f"ROI at {h} months"] == (signed_percent(r.roi[h].base), band(r.roi[h], signed_percent))
-    assert t["P(ROI > 0) at 36 months"][0] == share(r.p_roi_positive[36])
+        assert t[f"ROI at {h} months"] == ((UNDEFINED, "") if r.roi[h] is None else
+                                           (signed_percent(r.roi[h].base), band(r.roi[h], signed_percent)))
+    assert t["P(ROI > 0) at 36 months"][0] == (UNDEFINED if r.p_roi_positive[36] is None
+                                               else share(r.p_roi_positive[36]))
     assert t["Payback, value basis"][0] == months(None if r.payback_value is None else r.payback_value.base)
     assert t["Payback, cash basis"][0] == months(None if r.payback_cash is None else r.payback_cash.base)
     if any(lv.kind != "channel_shift" for lv in r.scenario.levers):
@@ -102,7 +106,7 @@ def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€
     else:  # the engine does not model a channel shift's CSAT: no made-up zero
         assert t["Δ CSAT in scope"] == ("–", "")
     assert t["Fewer negatives/month"][0] == quantity(r.negatives_avoided.base)
-    if r.base.payback_value is not None and r.base.roi[36] > 0:  # a verdict that pays: its months are the tile's
+    if r.pays and r.roi_defined:  # a verdict that pays: its months are the tile's
         assert months(r.base.payback_value).split()[0] in shown
     steps = waterfall(block)
     assert steps.get_column("amount")[0] == pytest.approx(-r.scenario.economics.investment)
@@ -195,7 +199,13 @@ def test_a_channel_shift_shows_its_break_even_containment(analysed_store: Path, 
     at = open_roi()
     r = base.evaluate(defaults(settings)["c"])
     guard = tab(at, "c").info[0].value
-    assert f"κ* = {share(r.break_even_containment)}" in guard and "This plan assumes 60%" in guard
+    assert guard == plain(r.guardrail.sentence())
+    assert plain(f"κ* = {share(r.break_even_containment)}") in guard and "This plan assumes 60%" in guard
+    f = r.guardrail.failure
+    assert any(c.value.startswith(plain(r.guardrail.follow_up_words())) for c in tab(at, "c").caption), \
+        "the page says how the failed sessions and their follow-up contacts are counted"
+    assert f"{share(f.escalated)} handed to an agent, {share(f.follow_up)} followed by another contact" in \
+        r.guardrail.follow_up_words()
 
     at.number_input(key="c_kappa").set_value(20).run()
     scenario = defaults(settings)["c"]
@@ -242,3 +252,31 @@ def test_a_shift_bigger_than_the_scope_is_flagged(analysed_store: Path, engine) 
     warning = [w.value for w in tab(at, "c").warning]
     assert any(f"holds only {quantity(phone)} phone contacts a month" in w for w in warning)
     assert not any("holds only" in w.value for w in tab(at, "a").warning)
+
+
+def test_a_free_oversized_shift_is_capped_and_has_no_roi(analysed_store: Path, engine) -> None:
+    """The issue's case: no investment, no running cost and a shift of more contacts than the moment of
+    service holds. The page says the shift was capped, and shows ROI as undefined — never +∞ or 100%."""
+    base, settings = engine
+    at = open_roi(channel="phone", touchpoint="billing", segment="Small Business", compare="3", c_invest="0",
+                  c_running="0", c_kappa="0")
+    phone = base.contacts.filter((pl.col("channel") == "phone") & (pl.col("touchpoint") == "billing")
+                                 & (pl.col("segment") == "Small Business")).height / 3
+    r = base.evaluate(Scenario("Bot for simple contacts",
+                               (Lever("channel_shift", 2_000, MOMENT, from_channel="phone", to_channel="chatbot",
+                                      containment=0.0),),
+                               economics(settings, 0, 0, reexplain_overhead=0.2)))
+    capped = base.evaluate(Scenario(r.scenario.name, (replace(r.scenario.levers[0], amount=phone),),
+                                    r.scenario.economics))
+    assert r.npv[36] == capped.npv[36], "the engine moves only the contacts the scope holds"
+    warnings = [w.value for w in tab(at, "c").warning]
+    assert any(f"holds only {quantity(phone)} phone contacts a month: the results move those" in w for w in warnings)
+    assert any(w.value == f"Shift capped at the {quantity(phone)} phone contacts a month the scope holds."
+               for w in at.warning), "the summary card says so too"
+    assert "ROI is undefined" in plain(r.verdict("€"))
+    assert_shows(at, "c", r)
+    t = tiles(tab(at, "c"))
+    assert t["ROI at 36 months"][0] == t["P(ROI > 0) at 36 months"][0] == "undefined: no cost"
+    card = next(m.value for m in at.markdown if m.value.startswith("ROI at 36 months **") and UNDEFINED in m.value)
+    assert "**undefined: no cost**" in card
+    assert not any("100%" in m.value for m in tab(at, "c").markdown if "ROI" in m.value)

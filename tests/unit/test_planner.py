@@ -4,12 +4,13 @@ side-by-side comparison are the planner's own numbers."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
 
-from cxdata.planner import (SCOPE_COLUMNS, comparison_frame, contacts_in_scope, guardrail, guardrail_kpis, make_scope,
-                            lever_words, merge_scope, pays, scenario_kpis, scope_options, shift_overreach)
+from cxdata.planner import (SCOPE_COLUMNS, UNDEFINED, comparison_frame, contacts_in_scope, guardrail_kpis, lever_words,
+                            make_scope, merge_scope, scenario_kpis, scope_options, shift_overreach)
 from cxdata.roi import Economics, Lever, PlannerBase, Scenario
 
 PHONE_BILLING = (("channel", ("phone",)), ("touchpoint", ("billing",)))
@@ -45,8 +46,8 @@ def test_contacts_in_scope_counts_the_baseline_contacts_a_month(planner):
 def test_pays_is_the_verdicts_rule(planner):
     cheap = planner.evaluate(Scenario("c", (Lever("wait_cut", 0.3),), Economics(investment=1_000)))
     costly = planner.evaluate(Scenario("c", (Lever("wait_cut", 0.1, PHONE_BILLING),), Economics(running_cost=50_000)))
-    assert pays(cheap) and cheap.verdict().startswith("Pays back")
-    assert not pays(costly) and costly.verdict().startswith("Does not pay")
+    assert cheap.pays and cheap.verdict().startswith("Pays back")
+    assert not costly.pays and costly.verdict().startswith("Does not pay")
 
 
 def test_kpis_are_the_results_fields(planner):
@@ -71,13 +72,38 @@ def test_a_payback_that_never_comes_is_none(planner):
 
 def test_guardrail_only_for_a_channel_shift(planner):
     shift = planner.evaluate(Scenario("s", (Lever("channel_shift", 1_000, containment=0.7),), Economics()))
-    kappa_star, planned = guardrail(shift)
-    assert kappa_star == shift.break_even_containment and planned == 0.7
-    assert "kappa_star" in [k.key for k in guardrail_kpis(shift)]
-    wait = planner.evaluate(Scenario("w", (Lever("wait_cut", 0.2),), Economics()))
-    assert guardrail(wait) is None and "kappa_star" not in [k.key for k in guardrail_kpis(wait)]
+    g = shift.guardrail
+    assert g.kappa_star == shift.break_even_containment and g.planned == 0.7
+    [kappa] = [k for k in guardrail_kpis(shift) if k.key == "kappa_star"]
+    assert kappa.base == g.kappa_star and g.sentence() in kappa.help
+    wait = planner.evaluate(Scenario("w", (Lever("wait_cut", 0.2),), Economics(investment=1_000)))
+    assert wait.guardrail is None and "kappa_star" not in [k.key for k in guardrail_kpis(wait)]
     half = {k.key: k.base for k in guardrail_kpis(wait)}
     assert half["half_npv36"] == wait.half_effect.npv[36] and half["half_roi36"] == wait.half_effect.roi[36]
+
+
+def test_a_scenario_that_costs_nothing_shows_an_undefined_roi(planner):
+    r = planner.evaluate(Scenario("free", (Lever("wait_cut", 0.2),), Economics(investment=0, running_cost=0)))
+    kpis = {k.key: k for k in (*scenario_kpis(r), *guardrail_kpis(r))}
+    for key in ("roi12", "roi36", "p_roi", "half_roi36"):
+        assert kpis[key].text == UNDEFINED == "undefined: no cost" and kpis[key].base is None, key
+        assert "no investment and no running cost" in kpis[key].help
+    assert kpis["npv36"].text is None and kpis["npv36"].base == r.npv[36].base, "NPV still stands"
+    frame = comparison_frame({"A": r})
+    assert frame.filter(pl.col("key") == "roi36").select("base", "text").row(0) == (None, UNDEFINED)
+    assert frame.filter(pl.col("key") == "npv36").get_column("text").to_list() == [None]
+
+
+def test_a_refused_guardrail_shows_words_not_a_number(planner):
+    c = planner.contacts
+    calm = replace(planner, contacts=c.with_columns(
+        escalated=pl.when((pl.col("channel") == "chatbot") & (pl.col("touchpoint") == "billing")).then(0.0)
+        .otherwise(pl.col("escalated"))))
+    r = calm.evaluate(Scenario("s", (Lever("channel_shift", 100, make_scope({"touchpoint": ["billing"]})),),
+                                Economics(investment=1_000)))
+    [kappa] = [k for k in guardrail_kpis(r) if k.key == "kappa_star"]
+    assert r.guardrail.reach == "refused" and kappa.base is None and kappa.text == "not estimated"
+    assert "escalated chatbot sessions" in kappa.help
 
 
 def test_comparison_frame_has_a_row_per_scenario_and_measure(planner):
@@ -110,6 +136,20 @@ def test_a_shift_of_more_contacts_than_the_scope_holds_is_flagged(planner):
     assert lever is big.levers[0] and available == pytest.approx(phone_billing)
     email = Scenario("e", (Lever("channel_shift", 10, make_scope({"channel": ["email"]})),), Economics())
     assert shift_overreach(planner, email)[0][1] == 0, "no phone contacts in an email-only scope"
+
+
+def test_a_shift_of_more_contacts_than_the_scope_holds_moves_only_those(planner):
+    scope = make_scope({"channel": ["phone"], "touchpoint": ["billing"]})
+    available = contacts_in_scope(planner, scope)
+    economics = Economics(investment=10_000)
+    asked = planner.evaluate(Scenario("b", (Lever("channel_shift", available * 3, scope),), economics))
+    exact = planner.evaluate(Scenario("x", (Lever("channel_shift", available, scope),), economics))
+    less = planner.evaluate(Scenario("l", (Lever("channel_shift", available / 2, scope),), economics))
+    for key in ("savings_per_month", "negatives_avoided", "value_per_month", "churners_avoided"):
+        assert getattr(asked, key) == getattr(exact, key), key
+    assert asked.npv[36] == exact.npv[36]
+    assert less.savings_per_month.base == pytest.approx(exact.savings_per_month.base / 2), "ΔCost is linear in S"
+    assert shift_overreach(planner, asked.scenario) == [(asked.scenario.levers[0], pytest.approx(available))]
 
 
 def test_lever_words_leave_the_scope_out():

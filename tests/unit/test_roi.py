@@ -12,14 +12,16 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
 from cxdata.export import scenario_workbook
-from cxdata.roi import (Economics, Lever, PlannerBase, Scenario, break_even_containment, channel_shift, clv,
-                        delta_h1, financials, monthly_rate, scenario_from_dict, scenario_to_dict)
+from cxdata.roi import (Economics, Failure, Guardrail, Lever, PlannerBase, Scenario, break_even_containment,
+                        channel_shift, clv, delta_h1, financials, monthly_rate, result_dict, scenario_from_dict,
+                        scenario_to_dict, triangular)
 from cxdata.sample import SampleParams, generate
 from cxdata.settings import Settings, load_settings, save_settings
 from cxdata.store import Store
@@ -95,6 +97,76 @@ def test_break_even_containment_is_the_root_of_net_value():
     assert kappa_star == pytest.approx(root, abs=1e-9)
 
 
+def test_a_failed_session_followed_by_another_contact_raises_the_break_even_containment():
+    """κ is *verified* containment: a failed session that brings the customer back within W days costs that
+    follow-up contact too, and risks its negative experience. Worked example C's inputs, by hand."""
+    v = DH1 * CLV
+    c_a, c_b, tau, p_a, p_b, p_e = 8.01, 0.50, 0.2, 0.28, 0.15, 0.45
+    bare = break_even_containment(c_a, c_b, tau, p_a, p_b, p_e, v, Failure(escalated=1.0, follow_up=0.0))
+    # half the failed sessions come back with a phone call (€8.01, P(neg) 30%)
+    followed = Failure(escalated=1.0, follow_up=0.5, follow_up_cost=8.01, p_follow_up=0.30)
+    c_f = 1.2 * 8.01 + 0.5 * 8.01  # e(1 + τ)c_a + u·c_u = 13.617
+    p_f = 0.45 + 0.5 * 0.30  # e·p_e + (1 − e)·p_s + u·p_u = 0.60
+    by_hand = (c_f + c_b - c_a + v * (p_f - p_a)) / (c_f + v * (p_f - p_b))
+    assert break_even_containment(c_a, c_b, tau, p_a, p_b, p_e, v, followed) == pytest.approx(by_hand, rel=1e-12)
+    assert bare == pytest.approx((0.2 * 8.01 + 0.50 + v * (0.45 - 0.28)) / (1.2 * 8.01 + v * (0.45 - 0.15)))
+    assert round(bare, 2) == 0.32 and round(by_hand, 2) == 0.53  # docs/method/planner.md §5
+    root = brentq(lambda k: channel_shift(1.0, k, c_a, c_b, tau, p_a, p_b, p_e, v, followed)[2], 0.0, 1.0)
+    assert root == pytest.approx(by_hand, abs=1e-9)
+    # a failure not handed over (e < 1) costs no agent time but carries its own P(neg) p_s
+    silent = Failure(escalated=0.4, follow_up=0.0, p_silent=0.20)
+    d_cost, d_neg, _ = channel_shift(100, 0.5, c_a, c_b, tau, p_a, p_b, p_e, v, silent)
+    assert d_cost == pytest.approx(100 * (c_b + 0.5 * 0.4 * 1.2 * c_a - c_a))
+    assert d_neg == pytest.approx(100 * (0.5 * p_b + 0.5 * (0.4 * p_e + 0.6 * 0.20) - p_a))
+
+
+WORKED_C = (8.01, 0.50, 0.2, 0.28, 0.15, 0.45, DH1 * CLV)  # c_a, c_b, τ, p_a, p_b, p_e, V
+
+
+@pytest.mark.parametrize("inputs, failure, missing, reach", [
+    (WORKED_C, Failure(), (), "within"),
+    # a bot dearer than the agent and worse for the customer: even 100% containment loses
+    ((8.01, 10.0, 0.2, 0.28, 0.35, 0.45, DH1 * CLV), Failure(), (), "never"),
+    # most failures go away quietly: even 0% containment saves agent time
+    (WORKED_C, Failure(escalated=0.2, p_silent=0.28), (), "always"),
+    # a contained session worse than a failed one (p_b far above p_F, V large): no threshold exists
+    ((8.01, 0.50, 0.2, 0.28, 0.90, 0.45, 100.0), Failure(), (), "refused"),
+    (WORKED_C, Failure(), ("escalated chatbot sessions",), "refused"),
+])
+def test_the_guardrail_gives_kappa_star_only_inside_0_1(inputs, failure, missing, reach):
+    g = Guardrail.of(Lever("channel_shift", 100, containment=0.6), inputs, failure, missing, None, 7)
+    assert g.reach == reach
+    if reach == "within":
+        assert g.kappa_star == pytest.approx(0.32, abs=0.005) and not g.loses
+        assert "κ* = 32%" in g.sentence() and "assumes 60%" in g.sentence()
+    else:
+        assert g.kappa_star is None
+    if reach == "never":
+        assert g.loses and "Out of reach" in g.sentence()
+    if reach == "always":
+        assert not g.loses and "any verified containment" in g.sentence()
+    if missing:
+        assert "needs escalated chatbot sessions in the scope" in g.sentence()
+    elif reach == "refused":
+        assert "comes out worse than a failed one" in g.sentence()
+
+
+def test_no_investment_and_no_running_cost_leave_roi_undefined():
+    f = financials(1_000.0, 500.0, 1.0, 30.0, 0.015, investment=0, running=0, d=D)
+    assert f.roi == {12: None, 36: None}
+    assert f.npv[12] == pytest.approx(sum(1_500 / (1 + D) ** t for t in range(12)))
+    loss = financials(-1_000.0, 0.0, -1.0, 30.0, 0.015, investment=0, running=0, d=D)
+    assert loss.roi == {12: None, 36: None} and loss.npv[36] < 0 and loss.payback_value is None
+    assert financials(1_000.0, 0.0, 1.0, 30.0, 0.015, investment=0, running=10, d=D).roi[12] is not None
+
+
+def test_triangular_draws_start_at_the_base_and_accept_a_base_of_zero():
+    rng = np.random.default_rng(1)
+    assert triangular(rng, 0.0, (0.85, 1.1), 5).tolist() == [0.0] * 5
+    draws = triangular(rng, 0.6, (0.85, 1.1), 1_000)
+    assert draws[0] == 0.6 and 0.51 <= draws.min() and draws.max() <= 0.66
+
+
 @pytest.fixture(scope="module")
 def planner(sample_analysis) -> PlannerBase:
     return PlannerBase.build(sample_analysis)
@@ -131,6 +203,78 @@ def test_channel_shift_reports_its_guardrail(planner):
     assert 0 < r.break_even_containment < 1
     worse = planner.evaluate(Scenario("s", (Lever("channel_shift", 2_000, containment=0.2),), Economics()))
     assert worse.savings_per_month.base < r.savings_per_month.base
+
+
+def test_the_planners_exposure_is_the_churn_models(sample_analysis, planner):
+    """N of every baseline customer-month is the panel's exposure: the same counted contacts (not
+    cancellation-like, not in the last 30 days before churn), the same fitted P(negative)."""
+    exposure = planner.rows.get_column(sample_analysis.hazard.exposure).to_numpy()
+    assert planner.n_asis[:, 0] == pytest.approx(exposure, abs=1e-9)
+    counted = planner.contacts.get_column("exposure_exclusion").is_null()
+    assert planner.contacts.get_column("_counted").to_list() == counted.to_list() and not counted.all()
+    # a lever on contacts the churn model does not count changes experience, not churn
+    excluded = (planner.contacts.group_by("touchpoint").agg(pl.col("_counted").any())
+                .filter(~pl.col("_counted")).get_column("touchpoint").to_list())
+    assert excluded, "the sample's cancellation touchpoint is left out of the exposures"
+    r = planner.evaluate(Scenario("x", (Lever("wait_cut", 0.5, (("touchpoint", tuple(excluded)),)),),
+                                  Economics(investment=1_000)))
+    assert r.negatives_avoided.base > 0 and r.churners_avoided.base == 0 and r.value_per_month.base == 0
+
+
+def test_zero_cost_scenario_has_no_roi_and_says_so(planner):
+    r = planner.evaluate(Scenario("free", (Lever("wait_cut", 0.2, PHONE),), Economics(investment=0, running_cost=0)))
+    assert r.roi == {12: None, 36: None} and r.p_roi_positive == {12: None, 36: None} and not r.roi_defined
+    assert r.half_effect.roi[36] is None
+    assert "ROI is undefined" in r.verdict() and "100%" not in r.verdict()
+    assert r.verdict().endswith("it adds value.") and r.npv[36].base > 0
+    # the issue's case: a free channel shift that loses value reads as a loss, never "100% chance ROI > 0"
+    bad = planner.evaluate(Scenario("bot", (Lever("channel_shift", 500, containment=0.0),), Economics()))
+    assert bad.npv[36].base < 0 and bad.p_roi_positive[36] is None
+    assert bad.verdict("€").startswith("No investment and no running cost, so ROI is undefined")
+    assert "loses value" in bad.verdict()
+    payload = result_dict(bad)
+    assert payload["roi"] == {"12": None, "36": None} and payload["p_roi_positive"] == {"12": None, "36": None}
+
+
+def test_a_containment_of_zero_is_evaluated(planner):
+    """κ = 0 (every session fails) used to crash the triangular draw; ΔCost = S·[c_b + c_F − c_a] by hand."""
+    r = planner.evaluate(Scenario("s", (Lever("channel_shift", 300, containment=0.0),), Economics(investment=1_000)))
+    c_a, c_b, tau, *_ = r.guardrail.inputs
+    f = r.guardrail.failure
+    c_f = f.escalated * (1 + tau) * c_a + f.follow_up * f.follow_up_cost
+    assert r.savings_per_month.base == pytest.approx(-300 * (c_b + c_f - c_a))
+    assert r.guardrail.loses, "at 0% containment the sample's bot destroys value"
+
+
+def test_the_failed_sessions_are_measured_on_the_data(planner):
+    """e, u and today's verified containment, counted here on the target channel's baseline sessions."""
+    r = planner.evaluate(Scenario("s", (Lever("channel_shift", 300),), Economics(investment=1_000)))
+    bot = planner.contacts.filter(pl.col("channel") == "chatbot")
+    followed = (pl.col("next_any_gap_s") <= 7 * 86400).fill_null(False)
+    failed = bot.filter((pl.col("escalated") > 0) | followed | pl.col("negative").fill_null(False))
+    g = r.guardrail
+    assert g.failure.escalated == pytest.approx(failed.select((pl.col("escalated") > 0).mean()).item())
+    assert g.failure.follow_up == pytest.approx(failed.select(followed.mean()).item())
+    assert g.failure.follow_up > 0, "failed sessions do bring customers back"
+    assert g.measured == pytest.approx(1 - failed.height / bot.height)
+    assert f"{g.failure.follow_up:.0%} followed by another contact" in g.follow_up_words()
+    assert g.reach == "within" and g.kappa_star == pytest.approx(break_even_containment(*g.inputs, g.failure))
+    assert g.kappa_star > break_even_containment(*g.inputs, replace(g.failure, follow_up=0.0))
+
+
+def test_a_scope_without_escalated_bot_sessions_refuses_kappa_star(planner):
+    billing_bot = (pl.col("channel") == "chatbot") & (pl.col("touchpoint") == "billing")
+    calm = replace(planner, contacts=planner.contacts.with_columns(
+        escalated=pl.when(billing_bot).then(0.0).otherwise(pl.col("escalated"))))
+    billing = (("touchpoint", ("billing",)),)
+    r = calm.evaluate(Scenario("s", (Lever("channel_shift", 200, billing),), Economics(investment=1_000)))
+    assert r.guardrail.reach == "refused" and r.break_even_containment is None
+    assert "escalated chatbot sessions" in r.guardrail.sentence() and "whole data" in r.guardrail.sentence()
+    assert np.isfinite(r.npv[36].base), "the plan is still priced, from the whole data"
+    # the page's scope of phone contacts still finds the chatbot's billing sessions (its channel filter aside)
+    phone = planner.evaluate(Scenario("p", (Lever("channel_shift", 200, billing + (("channel", ("phone",)),)),),
+                                      Economics(investment=1_000)))
+    assert phone.guardrail.missing == () and phone.guardrail.reach != "refused"
 
 
 def test_resimulated_truth_lies_inside_the_planners_interval(sample_analysis, planner):

@@ -15,7 +15,9 @@ from ui.text import plain
 
 PAGES = [OVERVIEW_PAGE, "app_pages/drilldown.py", "app_pages/churn.py", "app_pages/journeys.py", "app_pages/voice.py",
          "app_pages/roi.py", DATA_PAGE, "app_pages/settings.py"]
-SMALL_CSV = b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n2026-03-02 10:30,A2,chat\n"
+# two first contacts, and a third 10 days later: the data's newest, whose follow-up window is not complete
+SMALL_CSV = (b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n2026-03-02 10:30,A2,chat\n"
+             b"2026-03-12 11:00,A3,email\n")
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -53,7 +55,7 @@ def test_the_url_selects_the_dataset(loaded_store: Path, page: str) -> None:
     assert at.sidebar.selectbox[0].value == "second"
     if page == OVERVIEW_PAGE:
         assert "Dataset second, version 1" in at.caption[0].value
-        assert metrics(at)["First-contact resolution"] == "100.0%", "two first contacts, neither repeated"
+        assert metrics(at)["First-contact resolution"] == "100.0%", "two complete first contacts, neither repeated"
 
 
 def test_an_unknown_dataset_in_the_url_falls_back_to_the_default(analysed_store: Path) -> None:

@@ -83,6 +83,7 @@ def test_changing_an_input_changes_the_url(browser: Browser, page: Page, app_url
     field.press("Enter")
     wait_for_settled(page)
     expect(page).to_have_url(re.compile(r"[?&]a_invest=250000(&|$)"), timeout=TIMEOUT_MS)
+    wait_for_settled(page)  # the URL changes during the rerun: let it end before opening a dropdown it redraws
     channel = page.locator(".st-key-channel").get_by_role("combobox")
     channel.scroll_into_view_if_needed()  # the page scrolled down to scenario A's inputs
     channel.click()

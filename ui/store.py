@@ -1,17 +1,22 @@
-"""The store of the process and the first-start sample load (DESIGN.md §6)."""
+"""The store of the process (with start-up housekeeping) and the first-start sample load."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from cxdata import bootstrap
+from cxdata.housekeeping import sweep
 from cxdata.ingest import UnusableFile
 from cxdata.store import Store, data_dir_from_env
 
 
 @st.cache_resource(show_spinner=False)
 def _open_store(data_dir: str) -> Store:
-    return Store(data_dir)
+    """Open the store once per process, removing what an interrupted import left behind
+    (:func:`cxdata.housekeeping.sweep`)."""
+    store = Store(data_dir)
+    sweep(store)
+    return store
 
 
 def get_store() -> Store:

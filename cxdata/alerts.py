@@ -28,14 +28,11 @@ in ``AlertCheck``, so the Overview reads it back, and :func:`evaluate` is what a
 from __future__ import annotations
 
 import json
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import polars as pl
-from sqlalchemy import Engine, Table, inspect, text
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from cxdata import format as fmt
@@ -63,7 +60,7 @@ class Alert(SQLModel, table=True):
     enabled: bool = True
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     # change rules: fire only when the change's 95% interval excludes 0. None (level rules, and change
-    # alerts stored before the option existed: the column is added to old catalogs empty) reads as on.
+    # alerts stored before the option existed: migration 0002 adds the column empty) reads as on.
     significant_only: bool | None = None
 
     @property
@@ -126,51 +123,6 @@ class Outcome:
                 "n": c.n, "previous": c.previous, "message": c.message, "version_id": c.version_id}
 
 
-# ---------------------------------------------------------------- catalog
-
-_READY: weakref.WeakSet[Engine] = weakref.WeakSet()  # catalogs whose alert tables are checked in this process
-
-
-def _ensure(store: Store) -> None:
-    """Create the alert tables if missing and add the columns an older catalog lacks (once per catalog
-    and process): ``store.ensure`` only creates missing tables, and a model column missing from an
-    existing table would break every query on it, in SQLite and PostgreSQL alike. A catalog from before
-    ``significant_only`` holds checks of the newest month, complete or not, without the significance
-    test: they are dropped, and each version's alerts are checked again when next read."""
-    if store.engine in _READY:
-        return
-    store.ensure(Alert, AlertCheck)
-    if "significant_only" in _add_missing_columns(store.engine, Alert.__table__):
-        with Session(store.engine) as s:
-            s.exec(delete(AlertCheck))
-            s.commit()
-    _add_missing_columns(store.engine, AlertCheck.__table__)
-    _READY.add(store.engine)
-
-
-def _add_missing_columns(engine: Engine, table: Table) -> list[str]:
-    """``ALTER TABLE … ADD COLUMN`` for each nullable column of ``table`` that the catalog's table lacks
-    (their names are returned); its existing rows get NULL, which each such column reads as its default."""
-    def present() -> set[str]:
-        return {c["name"] for c in inspect(engine).get_columns(table.name)}
-
-    quote, existing = engine.dialect.identifier_preparer.quote, present()
-    missing = [c for c in table.columns if c.name not in existing]
-    for column in missing:
-        if not column.nullable:
-            raise RuntimeError(f"The catalog's {table.name} table lacks the column {column.name}, which cannot be "
-                               "added to existing rows: it needs a default.")
-        ddl = (f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
-               f"{column.type.compile(dialect=engine.dialect)}")
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(ddl))
-        except DBAPIError:
-            if column.name not in present():  # not another process adding it at the same moment
-                raise
-    return [c.name for c in missing]
-
-
 def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshold: float,
                  where: Mapping[str, Sequence[str]] | None = None, name: str = "", min_n: int = MIN_ANSWERS,
                  significant_only: bool | None = None) -> int:
@@ -195,7 +147,6 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
                   where_json=json.dumps(scope, sort_keys=True),
                   significant_only=(significant_only is not False) if rule in CHANGE_RULES else None)
     alert.name = name.strip() or alert.describe()
-    _ensure(store)
     with Session(store.engine) as s:
         s.add(alert)
         s.commit()
@@ -203,13 +154,11 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
 
 
 def list_alerts(store: Store, dataset: str) -> list[Alert]:
-    _ensure(store)
     with Session(store.engine) as s:
         return list(s.exec(select(Alert).where(Alert.dataset == dataset).order_by(Alert.id)))
 
 
 def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
-    _ensure(store)
     with Session(store.engine) as s:
         alert = s.get(Alert, alert_id)
         if alert is not None:
@@ -220,7 +169,6 @@ def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
 
 def delete_alert(store: Store, alert_id: int) -> None:
     """Remove an alert and its evaluations."""
-    _ensure(store)
     with Session(store.engine) as s:
         s.exec(delete(AlertCheck).where(col(AlertCheck.alert_id) == alert_id))
         s.commit()

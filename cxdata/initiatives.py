@@ -141,7 +141,6 @@ def create_initiative(store: Store, *, dataset: str, title: str, metric: str, st
                      investment=float(investment), running_cost=float(running_cost), status=status, source=source,
                      baseline_json=json.dumps(asdict(baseline)) if baseline else "{}",
                      plan_json=None if plan is None else json.dumps(asdict(plan)))
-    store.ensure(Initiative)
     with Session(store.engine) as s:
         s.add(row)
         s.commit()
@@ -153,7 +152,6 @@ def update_initiative(store: Store, initiative_id: int, **changes) -> Initiative
     allowed = {"status", "owner", "target", "investment", "running_cost", "title", "start"}
     if unknown := set(changes) - allowed:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}.")
-    store.ensure(Initiative)
     with Session(store.engine) as s:
         row = s.get(Initiative, initiative_id)
         if row is None:
@@ -171,7 +169,6 @@ def update_initiative(store: Store, initiative_id: int, **changes) -> Initiative
 def attach_plan(store: Store, initiative_id: int, plan: Plan) -> Initiative:
     """Give an initiative the plan of an ROI scenario (one launched before it was planned here, or a
     revised business case); its realised value is then read against this plan."""
-    store.ensure(Initiative)
     with Session(store.engine) as s:
         row = s.get(Initiative, initiative_id)
         if row is None:
@@ -190,7 +187,6 @@ def delete_initiative(store: Store, initiative_id: int) -> None:
 
 def list_initiatives(store: Store, dataset: str) -> list[Initiative]:
     """The initiatives of a dataset, oldest first."""
-    store.ensure(Initiative)
     with Session(store.engine) as s:
         return list(s.exec(select(Initiative).where(Initiative.dataset == dataset).order_by(Initiative.id)))
 

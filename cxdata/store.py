@@ -8,23 +8,38 @@
 - Parquet files are written to a temporary name and renamed (atomic on POSIX); the catalog rows
   are written in one transaction afterwards, and the file is removed if that transaction fails,
   so a failed import leaves nothing behind.
+- The catalog's schema is Alembic's (:mod:`cxdata.migrations`): opening a store upgrades its catalog.
+- Imports may run at the same moment, in threads, processes or app replicas: a version's number is
+  unique per dataset and taken in the transaction that records it, and :meth:`Store.dataset_lock`
+  lets an import hold a dataset from reading its active version until its own version is committed.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Index, event, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, create_engine, func, select
+
+from cxdata import migrations
 
 DEFAULT_DATA_DIR = ".momento"
 WORKSPACE = "default"
+#: How often a version's catalog transaction is tried when another import took its number or created its
+#: dataset first (each try reads the catalog again).
+COMMIT_ATTEMPTS = 5
 
 
 def _now() -> datetime:
@@ -45,7 +60,8 @@ class Dataset(SQLModel, table=True):
 
 
 class DatasetVersion(SQLModel, table=True):
-    __table_args__ = _NEVER_REUSE_IDS
+    __table_args__ = (Index("uq_datasetversion_dataset_id_number", "dataset_id", "number", unique=True),
+                      _NEVER_REUSE_IDS)
     id: int | None = Field(default=None, primary_key=True)
     dataset_id: int = Field(foreign_key="dataset.id", index=True)
     number: int
@@ -130,6 +146,11 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+#: Catalogs (URLs) this process has brought to the newest migration, and the guard of that set.
+_UPGRADED: set[str] = set()
+_UPGRADING = threading.Lock()
+
+
 class Store:
     """Catalog + Parquet files under one data directory."""
 
@@ -140,17 +161,58 @@ class Store:
         self.engine: Engine = create_engine(url)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        SQLModel.metadata.create_all(self.engine)
+        self._upgrade_catalog()
 
-    def ensure(self, *tables: type[SQLModel]) -> None:
-        """Create these catalog tables if missing (tables of modules imported after the store was opened)."""
-        for table in tables:
-            table.__table__.create(self.engine, checkfirst=True)
+    def _upgrade_catalog(self) -> None:
+        """Bring the catalog's schema to the newest migration (:mod:`cxdata.migrations`), once per process
+        and catalog, holding the catalog's lock: processes opening it at the same moment take turns, and
+        those after the first find it upgraded."""
+        url = self.engine.url.render_as_string(hide_password=False)
+        with _UPGRADING:
+            if url in _UPGRADED:
+                return
+            with self._lock("catalog"), self.engine.begin() as connection:
+                migrations.upgrade(connection)
+            _UPGRADED.add(url)
+
+    def dataset_lock(self, dataset: str) -> AbstractContextManager[None]:
+        """Hold ``dataset`` for one import at a time, across threads, processes and app replicas, until the
+        block ends: an append reads the active version and commits the version built on it with no other
+        import committing in between. It blocks while another holder has it; the dataset need not exist."""
+        return self._lock(f"dataset:{dataset}")
+
+    @contextmanager
+    def _lock(self, name: str) -> Iterator[None]:
+        """An exclusive lock called ``name``: on PostgreSQL a transaction-level advisory lock on a 64-bit hash
+        of the name (released when the block's transaction ends, also when the process dies); otherwise an
+        ``flock`` on ``locks/<name>-<hash>.lock`` in the data directory (released when the file is closed)."""
+        digest = hashlib.sha256(name.encode()).digest()
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.connect() as connection, connection.begin():
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": int.from_bytes(digest[:8], "big", signed=True)})
+                yield
+            return
+        path = self.data_dir / "locks" / f"{_safe(name)}-{digest.hex()[:12]}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A session for a read-then-write transaction. On SQLite it starts with ``BEGIN IMMEDIATE``, taking
+        the catalog's write lock before its first read, so what it read is still true when it writes (a
+        second writer waits for the busy timeout instead of overwriting it); PostgreSQL's unique indexes
+        and row locks do that job there."""
+        with Session(self.engine) as s:
+            if self.engine.dialect.name == "sqlite":
+                s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield s
 
     def delete_row(self, table: type[SQLModel], key: object) -> None:
         """Delete the row of a catalog table (saved view, initiative, alert) by its primary key, if it exists."""
-        self.ensure(table)
-        with Session(self.engine) as s:
+        with self._writing() as s:
             row = s.get(table, key)
             if row is not None:
                 s.delete(row)
@@ -222,7 +284,11 @@ class Store:
         """Create a new active version of ``dataset`` whose ``table`` is ``frame``.
 
         Parquet first (atomic), then one catalog transaction; on any failure the new files are
-        removed and the catalog is unchanged.
+        removed and the catalog is unchanged. The transaction takes the version's number (and creates
+        the dataset); when another import took that number or created the dataset first, the unique
+        indexes refuse it and it is tried again on the catalog as it is then, up to
+        :data:`COMMIT_ATTEMPTS` times. It carries the other tables over from the active version it
+        reads: an import that read that version earlier holds :meth:`dataset_lock`.
         """
         stem = f"{table}-{source_sha256[:12]}-{uuid.uuid4().hex[:8]}"
         rel = Path("datasets") / _safe(dataset) / f"{stem}.parquet"
@@ -232,36 +298,46 @@ class Store:
             for df, path in ((frame, rel), (problems, rel_problems)):
                 write_parquet_atomic(df, self.data_dir / path)
                 written.append(self.data_dir / path)
-            with Session(self.engine) as s:
-                ds = self._dataset(s, dataset) or Dataset(name=dataset)
-                s.add(ds)
-                s.flush()
-                previous = s.get(DatasetVersion, ds.active_version_id) if ds.active_version_id else None
-                version = DatasetVersion(dataset_id=ds.id, number=self._next_number(s, ds),
-                                         note=note or f"{table} from {source_name}")
-                s.add(version)
-                s.flush()
-                if previous is not None:
-                    for tf in s.exec(select(TableFile).where(TableFile.version_id == previous.id,
-                                                             TableFile.table_name != table)):
-                        s.add(TableFile(**tf.model_dump(exclude={"id", "version_id"}), version_id=version.id))
-                s.add(TableFile(version_id=version.id, table_name=table, path=str(rel), problems_path=str(rel_problems),
-                                rows=frame.height, source_sha256=source_sha256, source_name=source_name))
-                ds.active_version_id = version.id
-                s.add(ImportAudit(dataset=dataset, version_number=version.number, table_name=table,
-                                  source_name=source_name, source_sha256=source_sha256,
-                                  rows_in=audit["rows_in"], accepted=audit["accepted"], rejected=audit["rejected"],
-                                  report_json=json.dumps(audit, default=str)))
-                s.commit()
-                return self._info(s, ds, version)
+            new_file = {"table_name": table, "path": str(rel), "problems_path": str(rel_problems), "rows": frame.height,
+                        "source_sha256": source_sha256, "source_name": source_name}
+            audit_row = {"dataset": dataset, "table_name": table, "source_name": source_name,
+                         "source_sha256": source_sha256, "rows_in": audit["rows_in"], "accepted": audit["accepted"],
+                         "rejected": audit["rejected"], "report_json": json.dumps(audit, default=str)}
+            for attempt in range(1, COMMIT_ATTEMPTS + 1):
+                try:
+                    return self._record_version(dataset, new_file, audit_row, note or f"{table} from {source_name}")
+                except IntegrityError:
+                    if attempt == COMMIT_ATTEMPTS:
+                        raise
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
             raise
 
+    def _record_version(self, dataset: str, new_file: dict, audit_row: dict, note: str) -> VersionInfo:
+        """One catalog transaction: the dataset (created if new), its next version holding the table file
+        ``new_file`` and the active version's other tables, that version made active, and the audit row
+        (fields of :class:`TableFile` and :class:`ImportAudit` but the version's)."""
+        with self._writing() as s:
+            ds = self._dataset(s, dataset) or Dataset(name=dataset)
+            s.add(ds)
+            s.flush()
+            version = DatasetVersion(dataset_id=ds.id, number=self._next_number(s, ds), note=note)
+            s.add(version)
+            s.flush()
+            if ds.active_version_id is not None:
+                for tf in s.exec(select(TableFile).where(TableFile.version_id == ds.active_version_id,
+                                                         TableFile.table_name != new_file["table_name"])):
+                    s.add(TableFile(**tf.model_dump(exclude={"id", "version_id"}), version_id=version.id))
+            s.add(TableFile(**new_file, version_id=version.id))
+            ds.active_version_id = version.id
+            s.add(ImportAudit(**audit_row, version_number=version.number))
+            s.commit()
+            return self._info(s, ds, version)
+
     def activate(self, dataset: str, number: int) -> VersionInfo:
         """Make version ``number`` the one the app shows."""
-        with Session(self.engine) as s:
+        with self._writing() as s:
             ds, version = self._version(s, dataset, number)
             ds.active_version_id = version.id
             s.add(ds)
@@ -273,7 +349,7 @@ class Store:
 
         Deleting the last version deletes the dataset.
         """
-        with Session(self.engine) as s:
+        with self._writing() as s:
             ds, version = self._version(s, dataset, number)
             files = s.exec(select(TableFile).where(TableFile.version_id == version.id)).all()
             paths = {p for tf in files for p in (tf.path, tf.problems_path) if p}
@@ -310,7 +386,7 @@ class Store:
     def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None], choices: dict | None = None) -> None:
         """Save the column mapping and the analyst's choices (value maps, units, scales, date orders)."""
         payload = {"__format": 2, "columns": mapping, "choices": choices or {}}
-        with Session(self.engine) as s:
+        with self._writing() as s:
             row = s.get(ColumnMapping, signature) or ColumnMapping(signature=signature, table_name=table, mapping_json="")
             row.mapping_json, row.updated_at = json.dumps(payload), _now()
             s.add(row)
@@ -322,7 +398,7 @@ class Store:
             return default if row is None else json.loads(row.value_json)
 
     def set_setting(self, key: str, value, workspace: str = WORKSPACE) -> None:
-        with Session(self.engine) as s:
+        with self._writing() as s:
             row = s.get(Setting, (workspace, key)) or Setting(workspace=workspace, key=key, value_json="")
             row.value_json = json.dumps(value)
             s.add(row)

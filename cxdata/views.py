@@ -43,7 +43,6 @@ def _view(row: SavedView) -> View:
 def save_view(store: Store, name: str, page: str, params: dict[str, list[str]]) -> str:
     """Store a view and return its new short id (8 characters, unambiguous letters and digits)."""
     clean = {str(k): [str(v) for v in vs] for k, vs in params.items() if k != "view"}
-    store.ensure(SavedView)
     with Session(store.engine) as s:
         while True:
             view_id = "".join(secrets.choice(_ALPHABET) for _ in range(8))
@@ -58,7 +57,6 @@ def load_view(store: Store, view_id: str) -> View | None:
     """The view with this id, or None (also for ids that could not be one)."""
     if not _ID.match(view_id or ""):
         return None
-    store.ensure(SavedView)
     with Session(store.engine) as s:
         row = s.get(SavedView, view_id)
         return None if row is None else _view(row)
@@ -66,7 +64,6 @@ def load_view(store: Store, view_id: str) -> View | None:
 
 def list_views(store: Store) -> list[View]:
     """Saved views, newest first."""
-    store.ensure(SavedView)
     with Session(store.engine) as s:
         return [_view(r) for r in s.exec(select(SavedView).order_by(SavedView.created_at.desc()))]
 

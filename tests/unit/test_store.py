@@ -1,4 +1,6 @@
-"""The store (DESIGN.md §6): versions, carry-over by reference, activation, deletion, atomic commits, saved mappings."""
+"""The store (DESIGN.md §6): versions, carry-over by reference, activation, deletion, atomic commits, saved mappings.
+
+Every test that takes ``store`` runs on both catalogs: SQLite in the data directory and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,6 +22,11 @@ from cxdata.store import ImportAudit, Store, TableFile
 CUSTOMERS = csv_bytes([["customer_id", "segment"], ["C1", "Gold"], ["C2", "Silver"]])
 INTERACTIONS = csv_bytes(interactions_rows(3))
 INTERACTIONS_2 = csv_bytes(interactions_rows(5, start_day=10))
+
+
+@pytest.fixture
+def store(data_dir, catalog_url) -> Store:
+    return Store(data_dir, catalog_url)
 
 
 def table_file(store: Store, dataset: str, number: int, table: str) -> TableFile | None:
@@ -211,11 +218,11 @@ def test_a_failed_import_saves_no_mapping(store):
     assert prepare(store, data, "crm.csv", "interactions").mapping_source == "suggested"
 
 
-def test_settings_round_trip(store):
+def test_settings_round_trip(store, catalog_url):
     assert store.get_setting("currency", "EUR") == "EUR"
     store.set_setting("currency", "GBP")
     store.set_setting("cost_per_contact", {"phone": 5.5})
-    reopened = Store(store.data_dir)
+    reopened = Store(store.data_dir, catalog_url)
     assert reopened.get_setting("currency") == "GBP"
     assert reopened.get_setting("cost_per_contact") == {"phone": 5.5}
 

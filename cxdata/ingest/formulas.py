@@ -174,16 +174,38 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip path of the XML of the sheet named ``sheet`` (workbook → its relationships → target)."""
+def workbook_sheet_names(data: bytes) -> list[str] | None:
+    """The names of an XLSX's sheets in workbook order, read from its workbook part without opening a
+    sheet; None when that part cannot be read or names no sheet."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [element.get("name") for element in _sheet_elements(archive, _workbook_path(archive))]
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, ValueError, OSError, EOFError,
+            RuntimeError):
+        return None
+    return [n for n in names if n] or None
+
+
+def _workbook_path(archive: zipfile.ZipFile) -> str:
+    """The zip path of the workbook part (named by the package's relationships; ``xl/workbook.xml`` by convention)."""
     book = "xl/workbook.xml"
     if "_rels/.rels" in archive.namelist():
         for rel in ElementTree.fromstring(archive.read("_rels/.rels")):
             if rel.get("Type", "").endswith("/officeDocument"):
                 book = rel.get("Target", book).lstrip("/")
+    return book
+
+
+def _sheet_elements(archive: zipfile.ZipFile, book: str) -> list[ElementTree.Element]:
+    return [e for e in ElementTree.fromstring(archive.read(book)).iter() if _local(e.tag) == "sheet"]
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip path of the XML of the sheet named ``sheet`` (workbook → its relationships → target)."""
+    book = _workbook_path(archive)
     rid = None
-    for element in ElementTree.fromstring(archive.read(book)).iter():
-        if _local(element.tag) == "sheet" and element.get("name") == sheet:
+    for element in _sheet_elements(archive, book):
+        if element.get("name") == sheet:
             rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
     if rid is None:
         return None

@@ -27,7 +27,9 @@ from cxdata.ingest.mapping import (
     suggest_mapping,
 )
 from cxdata.ingest.normalise import normalise
-from cxdata.ingest.read import RawTable, read_file
+from cxdata.ingest.isolate import read_isolated
+from cxdata.ingest.limits import Limits
+from cxdata.ingest.read import RawTable
 from cxdata.ingest.report import ValidationReport
 from cxdata.schema import TABLES, Table
 from cxdata.store import Store, VersionInfo
@@ -89,7 +91,8 @@ def table_of(name: str) -> Table:
 
 
 def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | None = None) -> Prepared:
-    """Read ``data`` and propose a mapping. Raises :class:`UnusableFile`."""
+    """Read ``data`` in a worker process within the reader's limits (:mod:`cxdata.ingest.isolate`,
+    :mod:`cxdata.ingest.limits`) and propose a mapping. Raises :class:`UnusableFile`."""
     limit = max_upload_bytes()
     if len(data) > limit:
         raise UnusableFile(
@@ -97,7 +100,7 @@ def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | N
             "(MOMENTO_MAX_UPLOAD_MB): split the export by period, or compress it as .csv.gz."
         )
     t = table_of(table)
-    raw = read_file(data, filename, sheet)
+    raw = read_isolated(data, filename, sheet, Limits.from_env(limit))
     signature = header_signature(t, raw.columns)
     saved = store.saved_mapping(signature)
     restored = None if saved is None else restore_mapping(saved.mapping, raw.columns)
@@ -129,40 +132,45 @@ def run_import(
     ``mode="replace"`` makes the file the whole table; ``"append"`` adds its rows to the active
     version's table, rejecting keys already there. An identical file (same SHA-256, same table,
     same dataset) is recognised and not imported again unless ``force``.
+
+    Imports into one dataset at the same moment (two analysts, two app replicas) take turns: each holds
+    :meth:`Store.dataset_lock` from looking for an identical file and reading the active version until
+    its version is committed, so an append builds on every version committed before it.
     """
     t = prepared.table
-    if not force:
-        same = store.find_identical(dataset, t.name, prepared.sha256)
+    with store.dataset_lock(dataset):
+        same = None if force else store.find_identical(dataset, t.name, prepared.sha256)
         if same is not None:
             return ImportResult("identical", same, None,
                                 f"'{prepared.filename}' is identical to the file already imported as version "
                                 f"{same.number} of '{dataset}'; nothing was imported.")
-    mapping = apply_overrides(prepared.mapping, overrides or {}, prepared.raw.columns, t)
-    check_required(mapping, prepared.raw.columns, t, prepared.suggestions)
-    decided = prepared.choices.merged(choices or Choices())
-    decided.check(t)
-    reasons = {c: prepared.reasons[c] if f == prepared.mapping.get(c) and c in prepared.reasons else "chosen by the analyst"
-               for c, f in mapping.items() if f}
-    progress(0.3, "Checking and converting values")
-    previous = _active_table(store, dataset, t.name) if mode == "append" else None
-    known = previous.select(t.key) if previous is not None else None
-    result = normalise(prepared.raw, t, mapping, filename=prepared.filename,
-                       id_prefix=prepared.sha256[:8], known_keys=known, choices=decided, reasons_for_mapping=reasons,
-                       on_column=lambda done, total, name: progress(0.3 + 0.45 * done / total,
-                                                                    f"Converting '{name}' ({done} of {total} columns)"))
-    report = result.report
-    report.suggestions = [s for s in prepared.suggestions if s["column"] not in mapping]
-    if report.accepted == 0:
-        raise UnusableFile(_nothing_usable(report, prepared.filename))
-    frame = result.frame
-    if previous is not None:
-        frame = pl.concat([previous, frame], how="diagonal_relaxed")
-    progress(0.8, "Saving the new version")
-    version = store.commit_table(
-        dataset, t.name, frame, report.problems,
-        source_name=prepared.filename, source_sha256=prepared.sha256,
-        audit=report.to_dict() | {"mode": mode},
-    )
+        mapping = apply_overrides(prepared.mapping, overrides or {}, prepared.raw.columns, t)
+        check_required(mapping, prepared.raw.columns, t, prepared.suggestions)
+        decided = prepared.choices.merged(choices or Choices())
+        decided.check(t)
+        reasons = {c: prepared.reasons[c] if f == prepared.mapping.get(c) and c in prepared.reasons
+                   else "chosen by the analyst" for c, f in mapping.items() if f}
+        progress(0.3, "Checking and converting values")
+        previous = _active_table(store, dataset, t.name) if mode == "append" else None
+        known = previous.select(t.key) if previous is not None else None
+        result = normalise(prepared.raw, t, mapping, filename=prepared.filename,
+                           id_prefix=prepared.sha256[:8], known_keys=known, choices=decided,
+                           reasons_for_mapping=reasons,
+                           on_column=lambda done, total, name: progress(
+                               0.3 + 0.45 * done / total, f"Converting '{name}' ({done} of {total} columns)"))
+        report = result.report
+        report.suggestions = [s for s in prepared.suggestions if s["column"] not in mapping]
+        if report.accepted == 0:
+            raise UnusableFile(_nothing_usable(report, prepared.filename))
+        frame = result.frame
+        if previous is not None:
+            frame = pl.concat([previous, frame], how="diagonal_relaxed")
+        progress(0.8, "Saving the new version")
+        version = store.commit_table(
+            dataset, t.name, frame, report.problems,
+            source_name=prepared.filename, source_sha256=prepared.sha256,
+            audit=report.to_dict() | {"mode": mode},
+        )
     store.save_mapping(prepared.signature, t.name, mapping, decided.to_json())
     progress(0.9, "Checking the alerts on the new version")
     fired = _fired_alerts(store, dataset, version)

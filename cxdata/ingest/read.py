@@ -29,7 +29,6 @@ rejected row can be found in Excel.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import zipfile
@@ -41,7 +40,8 @@ import numpy as np
 import polars as pl
 
 from cxdata.ingest.errors import UnusableFile
-from cxdata.ingest.formulas import NO_SAVED_VALUE, formula_cells
+from cxdata.ingest.formulas import NO_SAVED_VALUE, formula_cells, workbook_sheet_names
+from cxdata.ingest.limits import Limits, check_columns, check_workbook_zip, gunzip
 
 ROW = "__row"  # the spreadsheet row number of every data row
 SEPARATORS = (",", ";", "\t", "|")
@@ -50,6 +50,9 @@ TOO_LONG = "more fields than the header (an unquoted separator inside a value?)"
 REJECT_SCHEMA = {ROW: pl.Int64, "reason": pl.String}
 CELL_PROBLEM_SCHEMA = {ROW: pl.Int64, "column": pl.String, "value": pl.String, "problem": pl.String}
 _HEADER_SCAN_ROWS = 30
+_HEAD_CHARS = 1 << 16  # the head of a file the separator and the header are found in…
+_HEAD_LINES = 3  # …widened to hold this many whole lines (a header of thousands of columns is longer)
+_HEAD_MAX_CHARS = 1 << 24  # …but never past 16 Mi characters (a file without line breaks)
 _NUMBERLIKE = re.compile(r"^[\s+-]*[\d.,:/ -]+[%]?$")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ENDS_WITH_BREAK = re.compile(r"(?:\r\n|\r|\n)\Z")
@@ -88,23 +91,36 @@ def is_excel(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def sheet_names(data: bytes, filename: str = "workbook") -> list[str]:
-    """Names of the sheets of a workbook, in order."""
-    return list(_open_workbook(data, filename).sheet_names)
+def sheet_names(data: bytes, filename: str = "workbook", limits: Limits | None = None) -> list[str]:
+    """Names of the sheets of a workbook, in order.
+
+    The page asks this in the server's own process, so an XLSX is answered from its workbook part
+    (after the checks of :func:`~cxdata.ingest.limits.check_workbook_zip`) without opening a sheet;
+    only a legacy XLS, which is not compressed, is opened with the workbook reader.
+    """
+    limits = limits or Limits.from_env()
+    if data[:4] == b"PK\x03\x04":
+        _check_zip(data, filename, limits)
+        names = workbook_sheet_names(data)
+        if names is not None:
+            return names
+    return list(_open_workbook(data, filename, limits).sheet_names)
 
 
-def read_file(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
-    """Read an uploaded file of any supported kind. Raises :class:`UnusableFile` with one sentence."""
+def read_file(data: bytes, filename: str, sheet: str | None = None, limits: Limits | None = None) -> RawTable:
+    """Read an uploaded file of any supported kind within ``limits`` (the environment's by default).
+
+    A gzip file is inflated a megabyte at a time up to the inflated-size limit; a workbook zip is
+    checked before it is opened (:mod:`cxdata.ingest.limits`). Raises :class:`UnusableFile` with one sentence.
+    """
     if not data:
         raise UnusableFile(f"'{filename}' is empty (0 bytes): export it again from the source system.")
+    limits = limits or Limits.from_env()
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise UnusableFile(f"'{filename}' is a damaged gzip archive ({exc}); compress it again.") from None
+        data = gunzip(data, filename, limits)
     if is_excel(data):
-        return read_excel(data, filename, sheet)
-    return read_csv(data, filename)
+        return read_excel(data, filename, sheet, limits)
+    return read_csv(data, filename, limits)
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -193,16 +209,28 @@ def _strict(data: bytes, encoding: str, filename: str) -> str:
         ) from None
 
 
+def head_of(text: str) -> str:
+    """The head of a text the separator and the header are read from: its first 64 Ki characters,
+    or its first three lines when they are longer (at most 16 Mi characters)."""
+    end = -1
+    for _ in range(_HEAD_LINES):
+        end = text.find("\n", end + 1, _HEAD_MAX_CHARS)
+        if end < 0:
+            return text[:_HEAD_MAX_CHARS]
+    return text[: max(_HEAD_CHARS, end + 1)]
+
+
 def sniff_separator(text: str) -> str:
     """The separator among , ; tab | that splits the first lines into the most consistent columns.
 
-    Score = (share of the first 50 records with the modal field count, modal count); a separator
-    that never splits a line scores zero. Quoted fields are respected.
+    Score = (share of the first 50 records of :func:`head_of` with the modal field count, modal
+    count); a separator that never splits a line scores zero. Quoted fields are respected.
     """
-    head = text[:65536]
+    head = head_of(text)
+    whole = len(head) == len(text)
     best, best_score = ",", (0.0, 0)
     for sep in SEPARATORS:
-        counts = [len(r) for r in _head_records(head, sep) if any(cell.strip() for cell in r)]
+        counts = [len(r) for r in _head_records(head, sep, whole=whole) if any(cell.strip() for cell in r)]
         if not counts:
             continue
         mode, freq = Counter(counts).most_common(1)[0]
@@ -214,7 +242,9 @@ def sniff_separator(text: str) -> str:
     return best
 
 
-def _head_records(head: str, sep: str, limit: int = 50) -> list[list[str]]:
+def _head_records(head: str, sep: str, limit: int = 50, *, whole: bool) -> list[list[str]]:
+    """The first ``limit`` records of ``head``; the last is left out when ``head`` is not the
+    ``whole`` text and the records ran out first (it may be cut)."""
     rows = []
     try:
         for row in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
@@ -223,13 +253,14 @@ def _head_records(head: str, sep: str, limit: int = 50) -> list[list[str]]:
                 break
     except csv.Error:
         pass
-    if len(rows) >= limit or len(head) < 65536:
+    if len(rows) >= limit or whole:
         return rows
-    return rows[:-1]  # the last record may be cut by the 64 KiB window
+    return rows[:-1]  # the last record may be cut by the window
 
 
-def read_csv(data: bytes, filename: str) -> RawTable:
-    """Read a delimited text file; see the module docstring."""
+def read_csv(data: bytes, filename: str, limits: Limits | None = None) -> RawTable:
+    """Read a delimited text file; see the module docstring. A table wider than ``limits.columns``
+    is refused from its first lines, before it is split."""
     decoded = decode_lines(data, filename)
     text, encoding = decoded.text, decoded.encoding
     if not text.strip():
@@ -239,8 +270,10 @@ def read_csv(data: bytes, filename: str) -> RawTable:
     body = text.lstrip("\r\n")  # the head is read from the first line with text (blank lines above it count)
     lead = len(_LINE_BREAK.findall(text[: len(text) - len(body)]))
     separator = sniff_separator(body)
-    head = _head_records(body[:65536], separator, limit=_HEADER_SCAN_ROWS + 5)
+    window = head_of(body)
+    head = _head_records(window, separator, limit=_HEADER_SCAN_ROWS + 5, whole=len(window) == len(body))
     width = max((len(r) for r in head), default=0)
+    check_columns(width, filename, limits or Limits.from_env())
     names = [f"c{i}" for i in range(width + 1)]  # one spare column catches rows that are too long
     notes = [f"Read as {encoding} text, {SEPARATOR_NAMES[separator]}-separated."]
     python = False  # split with the csv module rather than Polars
@@ -467,7 +500,8 @@ def _values_spanning_lines(names: list[str], frame: pl.DataFrame, separator: str
     """A note for values that span lines and hold the separator (and were not rejected as an unclosed
     quote): the mark of a missing closing quote, which makes the following lines part of one value.
     ``frame`` holds the data rows with a line break in a value."""
-    columns = [c for c in names if frame.schema[c] == pl.String]
+    schema = frame.schema  # once: each call builds the schema of every column
+    columns = [c for c in names if schema[c] == pl.String]
     if not columns or frame.is_empty():
         return []
     suspect = frame.select(
@@ -528,12 +562,20 @@ def _spare(record: list[str], width: int) -> str | None:
 # ---------------------------------------------------------------- Excel
 
 
-def _open_workbook(data: bytes, filename: str) -> fastexcel.ExcelReader:
-    """Open a workbook; a zip archive that is not one (a zipped CSV) gets its own sentence."""
-    if data[:4] == b"PK\x03\x04" and not _is_office_zip(data):
+def _check_zip(data: bytes, filename: str, limits: Limits) -> None:
+    """A zip archive that is not a workbook (a zipped CSV) gets its own sentence; a workbook zip is
+    checked against ``limits`` before anything opens it (:func:`~cxdata.ingest.limits.check_workbook_zip`)."""
+    if not _is_office_zip(data):
         raise UnusableFile(
             f"'{filename}' is a zip archive, not a workbook: unzip it and upload the CSV or XLSX inside."
         )
+    check_workbook_zip(data, filename, limits)
+
+
+def _open_workbook(data: bytes, filename: str, limits: Limits) -> fastexcel.ExcelReader:
+    """Open a workbook (a zip after :func:`_check_zip`)."""
+    if data[:4] == b"PK\x03\x04":
+        _check_zip(data, filename, limits)
     try:
         return fastexcel.read_excel(data)
     except Exception as exc:  # fastexcel raises its own error types for damaged or protected files
@@ -552,13 +594,16 @@ def _is_office_zip(data: bytes) -> bool:
         return True  # damaged: let the workbook reader say so
 
 
-def read_excel(data: bytes, filename: str, sheet: str | None = None) -> RawTable:
+def read_excel(data: bytes, filename: str, sheet: str | None = None, limits: Limits | None = None) -> RawTable:
     """Read one sheet of a workbook as strings. Without ``sheet``, the first sheet with data.
 
     Leading empty rows are kept so that ``ROW`` is the spreadsheet's row number. Formula cells
     calamine reads as empty (an error value, or no value saved) are listed in ``cell_problems``.
+    A workbook zip is checked first (:func:`~cxdata.ingest.limits.check_workbook_zip`); a sheet
+    wider than ``limits.columns`` is refused.
     """
-    book = _open_workbook(data, filename)
+    limits = limits or Limits.from_env()
+    book = _open_workbook(data, filename, limits)
     names = list(book.sheet_names)
     if sheet is not None and sheet not in names:
         raise UnusableFile(f"'{filename}' has no sheet named '{sheet}'; its sheets are: {', '.join(names)}.")
@@ -574,6 +619,7 @@ def read_excel(data: bytes, filename: str, sheet: str | None = None) -> RawTable
     else:
         which = f"Sheet '{sheet}'" if sheet is not None else "Every sheet"
         raise UnusableFile(f"{which} of '{filename}' is empty: choose the sheet that holds the table.")
+    check_columns(grid.width, filename, limits)
     found = formula_cells(data, name) if data[:4] == b"PK\x03\x04" else []
     grid = _cover(grid, loaded.available_columns()[0].absolute_index, found)
     grid = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))

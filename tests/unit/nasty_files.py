@@ -2,16 +2,21 @@
 
 Every file is made in code, byte by byte, so a test shows exactly what the analyst's export held:
 ``csv_bytes`` joins rows as they are (no quoting is added: write the quotes you want in the
-cell text), ``xlsx_bytes`` builds a workbook with openpyxl. ``import_ok`` / ``import_fails`` run
-the real path (:func:`cxdata.ingest.import_file` into a real :class:`~cxdata.store.Store`).
+cell text), ``xlsx_bytes`` builds a workbook with openpyxl, ``raw_xlsx`` writes a workbook's zip
+and XML by hand (what no spreadsheet program writes: a cell at XFD1048576, a sheet part that
+inflates to gigabytes). ``import_ok`` / ``import_fails`` run the real path
+(:func:`cxdata.ingest.import_file` into a real :class:`~cxdata.store.Store`).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -76,6 +81,102 @@ def patch_xlsx(data: bytes, member: str, edit: Callable[[str], str]) -> bytes:
                 content = edited.encode("utf-8")
             target.writestr(name, content)
     return out.getvalue()
+
+
+# ---------------------------------------------------------------- hand-made archives
+
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A raw deflate stream with what a gzip or zip file records about it."""
+
+    data: bytes
+    crc: int  # CRC-32 of the inflated bytes
+    size: int  # inflated size in bytes
+
+
+def deflated(head: bytes, run: bytes = b"\0", mib: int = 0, tail: bytes = b"") -> Deflated:
+    """``head``, then ``mib`` MiB of the byte ``run``, then ``tail``, as one raw deflate stream made
+    without ever holding the run: a full flush after each part resets the compressor, so every MiB
+    of the run compresses to the same block (about 1 KB), made once and repeated."""
+    def block(part: bytes) -> bytes:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return compressor.compress(part) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+    chunk = run * MIB
+    crc = zlib.crc32(head)
+    for _ in range(mib):
+        crc = zlib.crc32(chunk, crc)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = block(head) + block(chunk) * mib + final.compress(tail) + final.flush()
+    return Deflated(data, zlib.crc32(tail, crc), len(head) + mib * MIB + len(tail))
+
+
+def write_gzip(path: Path, content: Deflated) -> Path:
+    """A gzip file of one member holding ``content``."""
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    path.write_bytes(header + content.data + struct.pack("<II", content.crc, content.size & 0xFFFFFFFF))
+    return path
+
+
+def zip_archive(parts: dict[str, bytes | Deflated]) -> bytes:
+    """A zip archive written field by field (deflated entries, no zip64), so an entry may be a
+    :class:`Deflated` stream far bigger inflated than anything held in memory."""
+    out, directory = io.BytesIO(), io.BytesIO()
+    for name, part in parts.items():
+        entry = part if isinstance(part, Deflated) else deflated(part)
+        encoded, offset = name.encode(), out.tell()
+        fields = (20, 0, 8, 0, 0, entry.crc, len(entry.data), entry.size, len(encoded), 0)
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields) + encoded + entry.data)
+        directory.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, offset) + encoded)
+    start, listing = out.tell(), directory.getvalue()
+    out.write(listing + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(parts), len(parts), len(listing), start, 0))
+    return out.getvalue()
+
+
+_SPREADSHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
+def sheet_xml(cells: dict[str, str], dimension: str | None = None) -> tuple[bytes, bytes]:
+    """The XML of a sheet holding ``cells`` (reference → text), split around its rows' end so that
+    filler can go between them: (everything up to the last row, the closing tags)."""
+    rows: dict[int, list[str]] = {}
+    for ref, text in cells.items():
+        number = int(re.sub(r"^[A-Z]+", "", ref))
+        rows.setdefault(number, []).append(f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>')
+    body = "".join(f'<row r="{n}">{"".join(c)}</row>' for n, c in sorted(rows.items()))
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (f'{_XML}<worksheet xmlns="{_SPREADSHEET}">{dim}<sheetData>{body}'.encode(),
+            b"</sheetData></worksheet>")
+
+
+def raw_xlsx(sheet: bytes | Deflated) -> bytes:
+    """The smallest XLSX a workbook reader opens: one sheet, 'Sheet1', whose XML part is ``sheet``."""
+    override = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return zip_archive({
+        "[Content_Types].xml": (
+            f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{override}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{override}.worksheet+xml"/>'
+            f"</Types>").encode(),
+        "_rels/.rels": (
+            f'{_XML}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
+            f'Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>').encode(),
+        "xl/workbook.xml": (
+            f'{_XML}<workbook xmlns="{_SPREADSHEET}" xmlns:r="{_RELATIONSHIPS}">'
+            f'<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+        "xl/_rels/workbook.xml.rels": (
+            f'{_XML}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
+            f'Type="{_RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>').encode(),
+        "xl/worksheets/sheet1.xml": sheet,
+    })
 
 
 def _text_not_formulas(sheet: Worksheet) -> None:

@@ -18,16 +18,17 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
 from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
-from cxdata.export import Sheet, workbook
+from cxdata.export import Sheet, csv_bytes, workbook
 from cxdata.metrics import Base, Metric, compute, followup_note
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
                           no_data_message, unlock_hint)
-from ui.downloads import XLSX_MIME, csv_bytes
+from ui.downloads import XLSX_MIME
 from ui.filters import Scope, current_scope
 from ui.loaders import data_shape
 from ui.settings import current_settings
+from ui.state import bound_number_input
 from ui.store import get_store
 from ui.text import plain, slug
 
@@ -193,15 +194,16 @@ def interactions(a: Analysis, scope: Scope, cell: dict[str, str | None], setting
     if not 1 <= st.session_state.get("rows_page", 1) <= pages:
         st.session_state.pop("rows_page", None)
     bar = st.container(horizontal=True, vertical_alignment="bottom")
-    page = bar.number_input("Page", min_value=1, max_value=pages, step=1, key="rows_page", bind=BIND,
-                            width=140, help=f"{ROWS_PER_PAGE} interactions a page, newest first.")
+    page = bound_number_input(bar, "Page", min_value=1, max_value=pages, step=1, key="rows_page",
+                              width=140, help=f"{ROWS_PER_PAGE} interactions a page, newest first.")
     bar.caption(plain(f"of {pages:,} · {selected.describe()}"))
     stem = slug(f"{scope.dataset}-interactions-{selection_text(cell)}")
     cover = [("Dataset", f"{scope.dataset} (version {scope.version.number})"), ("Filters", selected.describe()),
              ("Rows", rows.height if rows.height <= XLSX_MAX_ROWS else f"the newest {XLSX_MAX_ROWS:,} of {rows.height:,}")]
     bar.download_button("CSV", lambda: csv_bytes(rows), file_name=f"{stem}.csv", mime="text/csv",
                         on_click="ignore", icon=":material/download:", key="_rows_csv",
-                        help="Every interaction of the selection (UTF-8 with BOM for Excel).")
+                        help="Every interaction of the selection (UTF-8 with BOM for Excel; text that looks like a "
+                             "formula starts with ' so it stays text).")
     bar.download_button("Excel", lambda: workbook(f"Momento — interactions: {selection_text(cell)}", cover,
                                                   [Sheet("Interactions", rows.head(XLSX_MAX_ROWS))]),
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", icon=":material/download:",

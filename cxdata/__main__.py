@@ -1,8 +1,9 @@
 """Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export``.
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments
-(for ``export`` also a filter on a field the data does not have, or filters that leave no data),
-3 ``alerts --exit-code`` found an alert that fired.
+(for ``import`` also a new dataset name that cannot be used, :mod:`cxdata.names`; for ``export`` also a
+filter on a field the data does not have, or filters that leave no data), 3 ``alerts --exit-code``
+found an alert that fired. Every ``--json`` output is strict JSON (:func:`json_text`).
 """
 
 from __future__ import annotations
@@ -11,14 +12,41 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from cxdata.bootstrap import SAMPLE_DIR
 from cxdata.ingest import UnusableFile, import_file
 from cxdata.ingest.choices import parse_cli
+from cxdata.names import dataset_name_problem
 from cxdata.schema import TABLES
 from cxdata.store import Store
+
+
+def strict(value: object) -> object:
+    """``value`` with every number JSON can hold: NaN and ±infinity become None (``null``: no estimate,
+    e.g. the interval of a KPI with one answer), numpy scalars and arrays become Python numbers and
+    lists, tuples become lists; mappings and lists are converted all the way down."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: strict(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def json_text(data: object) -> str:
+    """The ``--json`` output of every command: strict JSON (RFC 8259, no ``NaN`` or ``Infinity`` that
+    strict parsers refuse; :func:`strict`), indented, non-ASCII kept; dates and other values as text."""
+    return json.dumps(strict(data), indent=2, default=str, ensure_ascii=False, allow_nan=False)
 
 
 def _parse_map(items: list[str]) -> dict[str, str | None]:
@@ -41,12 +69,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    store = Store()
+    dataset = args.dataset.strip()
+    if dataset not in store.datasets() and (problem := dataset_name_problem(dataset)):
+        raise BadInput(f"--dataset: {problem}")
     path = Path(args.file)
     if not path.is_file():
         raise UnusableFile(f"There is no file at '{path}': check the path.")
     result = import_file(
-        Store(), path.read_bytes(), path.name, args.table,
-        dataset=args.dataset, sheet=args.sheet, overrides=_parse_map(args.map),
+        store, path.read_bytes(), path.name, args.table,
+        dataset=dataset, sheet=args.sheet, overrides=_parse_map(args.map),
         choices=parse_cli(args.values, args.unit, args.scale, args.dates),
         mode=args.mode, force=args.force,
     )
@@ -55,7 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                "message": result.message, "alerts_fired": list(result.alerts)}
         if result.report is not None:
             out |= result.report.to_dict()
-        print(json.dumps(out, indent=2, default=str, ensure_ascii=False))
+        print(json_text(out))
         return 0
     print(result.message)
     for message in result.alerts:
@@ -89,7 +121,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         for name in store.datasets() for v in store.versions(name)
     ]
     if args.json:
-        print(json.dumps({"data_dir": str(store.data_dir), "datasets": info}, indent=2))
+        print(json_text({"data_dir": str(store.data_dir), "datasets": info}))
         return 0
     if not info:
         print(f"No datasets in {store.data_dir}. Import one with: python -m cxdata import FILE --table interactions")
@@ -131,7 +163,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = report_dict(analysis, filters, settings.params())
     report["dataset"], report["version"] = dataset, version.number
     if args.json:
-        print(json.dumps(report, indent=2, default=str))
+        print(json_text(report))
         return 0
     print(f"{dataset} v{version.number}")
     for k in report["kpis"]:
@@ -208,7 +240,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
         Path(args.xlsx).write_bytes(scenario_workbook(result, currency=settings.symbol, dataset=dataset,
                                                       version=version.number))
     if args.json:
-        print(json.dumps(result_dict(result) | {"dataset": dataset, "version": version.number}, indent=2, default=str))
+        print(json_text(result_dict(result) | {"dataset": dataset, "version": version.number}))
         return 0
     cur = settings.symbol
     print(f"{scenario.name} — {dataset} v{version.number}")
@@ -242,8 +274,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     version = store.active_version(dataset)
     fired = triggered(outcomes)
     if args.json:
-        print(json.dumps({"dataset": dataset, "version": version.number, "fired": len(fired),
-                          "alerts": [o.as_dict() for o in outcomes]}, indent=2, default=str, ensure_ascii=False))
+        print(json_text({"dataset": dataset, "version": version.number, "fired": len(fired),
+                         "alerts": [o.as_dict() for o in outcomes]}))
     else:
         print(f"{dataset} v{version.number}: {len(outcomes)} alert{'s' * (len(outcomes) != 1)}, {len(fired)} fired")
         for o in outcomes:
@@ -366,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import a CSV or XLSX file as a new dataset version")
     p.add_argument("file")
     p.add_argument("--table", required=True, choices=list(TABLES))
-    p.add_argument("--dataset", default="default")
+    p.add_argument("--dataset", default="default",
+                   help="dataset to import into; a new one is created (a name of letters, digits, spaces and - _ ., "
+                        "up to 64 characters)")
     p.add_argument("--sheet", help="sheet of a workbook (default: the first with data)")
     p.add_argument("--map", action="append", default=[], metavar="SOURCE=field",
                    help="map a column to a field (repeatable); SOURCE= ignores the column")

@@ -9,6 +9,11 @@ One writer per format serves every export:
   written as a string cell (:func:`text_cell`), never a formula, and one that begins with ``=``, ``+``,
   ``-`` or ``@`` also carries Excel's quote prefix, so no formula runs when the file is opened or the
   cell is edited (formula injection), while the text itself stays exactly as it was.
+- :func:`csv_bytes`: a table as CSV for Excel (UTF-8 with a byte-order mark). A CSV cell has no
+  "text" type, so a text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+  gets a leading ``'`` (OWASP's advice against CSV formula injection; :func:`formula_safe`), unless the
+  whole cell is a plain number such as ``-5`` or ``+3.2`` (which Excel reads as that number, no
+  formula); number columns are written as numbers, untouched.
 - :func:`html_report`: the same cover and tables as one standalone HTML page, every number printed
   as the pages print it (:mod:`cxdata.format`), every text HTML-escaped, and the charts interactive
   through one inlined Vega/Vega-Lite/Vega-Embed bundle (no network access needed to open it).
@@ -83,6 +88,33 @@ class Sheet:
     def unit_of(self, column: str, row: int) -> str | None:
         unit = self.units.get(column)
         return unit if unit is None or isinstance(unit, str) else unit[row]
+
+
+#: A text cell a spreadsheet would read as the start of a formula (its first character is one of
+#: ``_RISKY_PREFIXES``), and a text cell that is only a number (which it reads as that number).
+_RISKY_START = "^[" + "".join(f"\\x{ord(ch):02x}" for ch in _RISKY_PREFIXES) + "]"
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+def formula_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text cell a spreadsheet would run as a formula prefixed with ``'``: a cell of a
+    text (or categorical) column that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    and is not a plain number (``=cmd|' /C calc'!A0`` → ``'=cmd|' /C calc'!A0``, ``+39 06 1234`` →
+    ``'+39 06 1234``, ``-5`` unchanged). Other columns, numbers above all, are returned as they are."""
+    text = [name for name, dtype in frame.schema.items()
+            if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))]
+    cells = [pl.col(name).cast(pl.String) for name in text]
+    return frame.with_columns(
+        pl.when(cell.str.contains(_RISKY_START) & ~cell.str.contains(_PLAIN_NUMBER)).then("'" + cell)
+        .otherwise(cell).alias(name)
+        for name, cell in zip(text, cells)
+    )
+
+
+def csv_bytes(frame: pl.DataFrame) -> bytes:
+    """Every CSV download: :func:`formula_safe` ``frame`` as UTF-8 CSV with a byte-order mark, so Excel shows
+    accented text correctly and runs no formula from the data."""
+    return b"\xef\xbb\xbf" + formula_safe(frame).write_csv().encode("utf-8")
 
 
 def number_format(unit: str | None, value: object = None) -> str | None:

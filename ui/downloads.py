@@ -1,4 +1,5 @@
-"""Excel-friendly downloads of small tables (the problems of an import) as CSV and XLSX."""
+"""Excel-friendly downloads of small tables (the problems of an import) as CSV and XLSX; the CSV is
+:func:`cxdata.export.csv_bytes`, as every CSV download, so no cell runs as a formula."""
 
 from __future__ import annotations
 
@@ -9,14 +10,9 @@ import polars as pl
 import streamlit as st
 from openpyxl import Workbook
 
-from cxdata.export import text_cell
+from cxdata.export import csv_bytes, text_cell
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def csv_bytes(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with a byte-order mark, so Excel shows accented text correctly."""
-    return b"\xef\xbb\xbf" + frame.write_csv().encode("utf-8")
 
 
 def xlsx_bytes(frame: pl.DataFrame, sheet: str = "problems") -> bytes:

@@ -22,6 +22,7 @@ from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
 from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
+from cxdata.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
 from cxdata.store import Store
 from ui.dataset import select_dataset
@@ -49,8 +50,9 @@ class Target:
     """Where an upload goes."""
 
     table: str
-    dataset: str | None  # None until the analyst names one
+    dataset: str | None  # None until the analyst names one that can be used
     mode: Mode
+    problem: str | None = None  # why there is no dataset yet (:func:`cxdata.names.dataset_name_problem`)
 
 
 def fields_guide(table: Table) -> None:
@@ -76,15 +78,20 @@ def choose_target(store: Store, current: str | None) -> Target:
     options = [*names, NEW_DATASET]
     chosen = middle.selectbox(
         "Into dataset", options, index=options.index(current) if current in names else len(names),
-        format_func=lambda o: "New dataset…" if o == NEW_DATASET else o,
+        format_func=lambda o: NEW_DATASET_LABEL if o == NEW_DATASET else o,
         help="Every import makes a new version of the dataset it goes into.",
     )
+    problem = None
     if chosen == NEW_DATASET:
-        chosen = middle.text_input("Name of the new dataset", max_chars=60, placeholder="e.g. crm-2026-q4").strip()
+        chosen = middle.text_input("Name of the new dataset", max_chars=MAX_NAME_CHARS, placeholder="e.g. crm-2026-q4",
+                                   help="Letters, digits, spaces, hyphens, underscores and dots.").strip()
+        problem = dataset_name_problem(chosen)
+        if problem is not None and chosen:  # an empty name is only asked for at the Import button
+            middle.error(plain(problem), icon=":material/edit_off:")
     mode = right.radio("Mode", list(MODES), format_func=lambda m: MODES[m][0],
                        captions=[caption for _, caption in MODES.values()])
     fields_guide(TABLES[table])
-    return Target(table, chosen or None, mode)
+    return Target(table, None if problem else chosen, mode, problem)
 
 
 def upload_file() -> UploadedFile | None:
@@ -197,8 +204,8 @@ def import_controls(store: Store, prepared: Prepared, mapping: Mapping, choices:
     problem = mapping_problem(prepared, mapping) or undecided
     if problem is not None:
         st.error(plain(problem))
-    if target.dataset is None:
-        st.warning("Type a name for the new dataset to import into.")
+    if target.problem is not None:
+        st.warning(plain(target.problem))
     this = (prepared.sha256, target.dataset, target.table)
     identical = st.session_state.get(_IDENTICAL)
     blocked = problem is not None or target.dataset is None

@@ -39,6 +39,7 @@ from ui.charts import draw
 from ui.filters import dimension_key
 from ui.loaders import DataShape, version_identity
 from ui.planner import signed_percent
+from ui.state import bound_number_input
 from ui.store import store_identity
 from ui.text import plain
 
@@ -508,15 +509,15 @@ def new_initiative_form(store: Store, dataset: str, a: Analysis, settings: Setti
                 where[column] = chosen
         m = REGISTRY[metric]
         money = st.columns(3)
-        target = money[0].number_input(
-            f"Target value ({unit_words(m, settings.currency)})", value=None, key=FIELDS["target"], bind=BIND,
+        target = bound_number_input(
+            money[0], f"Target value ({unit_words(m, settings.currency)})", value=None, key=FIELDS["target"],
             format="%.2f", help=f"The {m.label} you aim for ({'higher' if m.higher_is_better else 'lower'} is "
                                 "better); leave empty for none.")
-        investment = money[1].number_input(f"Investment ({settings.currency})", min_value=0, value=0, step=10_000,
-                                           key=FIELDS["invest"], bind=BIND, help="One-off cost at the start.")
-        running = money[2].number_input(f"Running cost a month ({settings.currency})", min_value=0, value=0,
-                                        step=1_000, key=FIELDS["running"], bind=BIND,
-                                        help="Staff, licences and upkeep, every month from the start.")
+        investment = bound_number_input(money[1], f"Investment ({settings.currency})", min_value=0, value=0,
+                                        step=10_000, key=FIELDS["invest"], help="One-off cost at the start.")
+        running = bound_number_input(money[2], f"Running cost a month ({settings.currency})", min_value=0, value=0,
+                                     step=1_000, key=FIELDS["running"],
+                                     help="Staff, licences and upkeep, every month from the start.")
         source = st.text_input("Where it comes from", key=FIELDS["source"], bind=BIND, max_chars=200,
                                placeholder="e.g. Moment of service: phone · billing · Small Business")
         preview = measure(metric, a.contacts, a.panel, where, start, params=settings.params())

@@ -32,6 +32,7 @@ from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenari
 from cxdata.schema import CHANNELS
 from cxdata.settings import Settings
 from ui.downloads import XLSX_MIME
+from ui.state import bound_number_input
 from ui.text import plain, slug
 
 BIND = "query-params"
@@ -118,8 +119,8 @@ class Grid:
 
 
 def _percent(grid: Grid, label: str, letter: str, name: str, help: str, max_value: int = 100) -> float:
-    value = grid.cell().number_input(label, min_value=0, max_value=max_value, value=AMOUNTS[name], step=5,
-                                     key=key(letter, name), bind=BIND, help=help)
+    value = bound_number_input(grid.cell(), label, min_value=0, max_value=max_value, value=AMOUNTS[name], step=5,
+                               key=key(letter, name), help=help)
     return value / 100
 
 
@@ -130,24 +131,25 @@ def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, flo
                           "Every wait in scope becomes shorter by this share (4 → 3 minutes at 25%).")
         return Lever("wait_cut", amount, scope), None
     if kind == "wait_cap":
-        seconds = grid.cell().number_input(
-            "Answer within (seconds)", min_value=0, value=AMOUNTS["wait_cap"], step=10, key=key(letter, "wait_cap"),
-            bind=BIND, help="Waits in scope longer than this become this long; shorter ones are unchanged.")
+        seconds = bound_number_input(
+            grid.cell(), "Answer within (seconds)", min_value=0, value=AMOUNTS["wait_cap"], step=10,
+            key=key(letter, "wait_cap"), help="Waits in scope longer than this become this long; shorter ones are "
+                                              "unchanged.")
         return Lever("wait_cap", float(seconds), scope), None
     if kind == "transfer_cut":
         amount = _percent(grid, "Transfers avoided (%)", letter, "transfer_cut",
                           "Share of the transferred contacts in scope that get one hand-off fewer.")
         return Lever("transfer_cut", amount, scope), None
     if kind == "fcr_raise":
-        pts = grid.cell().number_input(
-            "First-contact resolution + (points)", min_value=0, max_value=100, value=AMOUNTS["fcr_raise"], step=1,
-            key=key(letter, "fcr_raise"), bind=BIND,
+        pts = bound_number_input(
+            grid.cell(), "First-contact resolution + (points)", min_value=0, max_value=100, value=AMOUNTS["fcr_raise"],
+            step=1, key=key(letter, "fcr_raise"),
             help="Percentage points of contacts in scope that become resolved at the first contact.")
         return Lever("fcr_raise", float(pts), scope), None
     if kind == "channel_shift":
-        volume = grid.cell().number_input(
-            "Contacts moved a month", min_value=0, value=AMOUNTS["shift"], step=100, key=key(letter, "shift"),
-            bind=BIND, help="Contacts a month that go to self-service instead of the assisted channel.")
+        volume = bound_number_input(
+            grid.cell(), "Contacts moved a month", min_value=0, value=AMOUNTS["shift"], step=100,
+            key=key(letter, "shift"), help="Contacts a month that go to self-service instead of the assisted channel.")
         source = grid.cell().selectbox("From", CHANNELS, index=CHANNELS.index(SHIFT_FROM), key=key(letter, "from"),
                                        bind=BIND, help="The assisted channel the contacts leave.")
         target = grid.cell().selectbox("To", CHANNELS, index=CHANNELS.index(SHIFT_TO), key=key(letter, "to"),
@@ -162,9 +164,9 @@ def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, flo
     driver = grid.cell().selectbox("Driver", CUSTOM_DRIVERS, index=CUSTOM_DRIVERS.index(DRIVER),
                                    key=key(letter, "driver"), bind=BIND, format_func=DRIVER_LABELS.get,
                                    help="A driver of the experience model.")
-    factor = grid.cell().number_input("Multiply it by", min_value=0.0, max_value=5.0, value=AMOUNTS["factor"],
-                                      step=0.05, format="%.2f", key=key(letter, "factor"), bind=BIND,
-                                      help="0.8 lowers the driver by 20% for every contact in scope.")
+    factor = bound_number_input(grid.cell(), "Multiply it by", min_value=0.0, max_value=5.0, value=AMOUNTS["factor"],
+                                step=0.05, format="%.2f", key=key(letter, "factor"),
+                                help="0.8 lowers the driver by 20% for every contact in scope.")
     return Lever("custom", float(factor), scope, driver=driver), None
 
 
@@ -187,14 +189,15 @@ def scenario_inputs(letter: str, scope: Scope, settings: Settings) -> Scenario |
             tau = lever_tau if lever_tau is not None else tau
         sym = settings.currency
         invest, running, months_in = st.columns(3)
-        investment = invest.number_input(f"Investment ({sym})", min_value=0, value=d.investment, step=10_000,
-                                         key=key(letter, "invest"), bind=BIND, help="One-off cost at the start.")
-        running_cost = running.number_input(f"Running cost a month ({sym})", min_value=0, value=d.running_cost,
-                                            step=1_000, key=key(letter, "running"), bind=BIND,
-                                            help="Staff, licences and upkeep, every month from the start.")
-        ramp = months_in.number_input(
-            "Months to full effect", min_value=0, max_value=36, value=d.ramp_months, step=1, key=key(letter, "ramp"),
-            bind=BIND, help="The effect grows linearly to full over these months (0: full from the first month).")
+        investment = bound_number_input(invest, f"Investment ({sym})", min_value=0, value=d.investment, step=10_000,
+                                        key=key(letter, "invest"), help="One-off cost at the start.")
+        running_cost = bound_number_input(running, f"Running cost a month ({sym})", min_value=0,
+                                          value=d.running_cost, step=1_000, key=key(letter, "running"),
+                                          help="Staff, licences and upkeep, every month from the start.")
+        ramp = bound_number_input(
+            months_in, "Months to full effect", min_value=0, max_value=36, value=d.ramp_months, step=1,
+            key=key(letter, "ramp"),
+            help="The effect grows linearly to full over these months (0: full from the first month).")
     if not levers:
         return None
     overrides = {"investment": float(investment), "running_cost": float(running_cost), "ramp_months": float(ramp)}

@@ -19,16 +19,27 @@ applies them at the top of the next run, before any widget (:func:`apply`), and 
 
 Values are always lists of strings, as a URL carries them; nothing else is stored or read (no
 pickled session state in links, DESIGN.md §7).
+
+Every number input bound to the URL is drawn by :func:`bound_number_input`, which reads the link's
+value first: a value that is not a finite number within the widget's bounds (``inf``, ``nan``,
+``1e400``, text, or beyond :data:`URL_NUMBER_LIMIT` where the widget has no bound) is dropped from the
+address with a notice under the input naming the parameter, so the widget shows its default and a
+crafted link never raises.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.errors import StreamlitAPIException
+
+from ui.text import plain
 
 Kind = Literal["one", "many", "dates", "int"]
 
@@ -57,6 +68,12 @@ PAGE_KINDS: dict[str, Kind] = {
 #: Initiatives page's (``initiative``, ``new``; its form's ``new_…`` keys avoid the filters' own).
 RESERVED = frozenset({*GLOBAL_KINDS, *PAGE_KINDS, "view", "compare", "tab", "find", "customer", "path", "theme",
                       "theme_touchpoint", "theme_channel", "initiative", "new"})
+
+#: The largest magnitude a link may give a number input that has no bound of its own on that side
+#: (money, seconds, contacts a month): beyond it a value is a crafted link or a typo, not a plan.
+URL_NUMBER_LIMIT = 1e12
+_SHOWN_CHARS = 24  # of a rejected value in the notice
+_URL_NOTICES = "_url_number_notices"  # parameter → _Dropped
 
 _PENDING = "_pending_navigation"
 _DIM_KEYS = "_dimension_keys"  # every filter dimension's parameter of the current dataset (last run)
@@ -155,3 +172,79 @@ def apply(navigation: Navigation, current_page: str) -> dict[str, list[str]]:
 def url_params() -> dict[str, list[str]]:
     """The bound parameters of this run as the browser's URL shows them (defaults are left out)."""
     return {key: st.query_params.get_all(key) for key in st.query_params if key != "view"}
+
+
+def url_number_usable(raw: str, min_value: float | None, max_value: float | None) -> bool:
+    """Whether a link's text is a number a widget bounded by [min_value, max_value] can take: it parses,
+    is finite, and lies within the bounds (±:data:`URL_NUMBER_LIMIT` where a bound is None)."""
+    try:
+        number = float(raw)
+    except ValueError:
+        return False
+    low = -URL_NUMBER_LIMIT if min_value is None else min_value
+    high = URL_NUMBER_LIMIT if max_value is None else max_value
+    return math.isfinite(number) and low <= number <= high
+
+
+@dataclass
+class _Dropped:
+    """A link value dropped for the input of one parameter: the notice, and the value the input showed
+    when the notice was first drawn under it (the default), once it was."""
+
+    notice: str
+    drawn: bool = False
+    value: object = None
+
+
+def check_url_number(key: str, min_value: float | None, max_value: float | None) -> None:
+    """Before the widget bound to ``key`` is drawn: drop the link's value of ``key`` if it is not usable
+    (:func:`url_number_usable`) and park a notice naming it for :func:`url_number_notice`.
+
+    Streamlit seeds a widget from the address the run started with, so removing the parameter is not
+    enough: the run starts again (``st.rerun``) from the corrected address, where the widget shows its
+    default. (A run that starts again drops what it drew, so the notice is drawn from session state in
+    the runs that follow, not as a one-off toast.)"""
+    bad = next((v for v in st.query_params.get_all(key) if not url_number_usable(v, min_value, max_value)), None)
+    if bad is None or not _drop(key):
+        return
+    shown = bad if len(bad) <= _SHOWN_CHARS else bad[: _SHOWN_CHARS - 1] + "…"
+    notice = plain(f"The link's {key}={shown} is not a number Momento can use; the default is shown.")
+    st.session_state[_URL_NOTICES] = {**st.session_state.get(_URL_NOTICES, {}), key: _Dropped(notice)}
+    st.rerun()
+
+
+def _drop(key: str) -> bool:
+    """Remove ``key`` from the address; False when it is bound to a widget drawn in the last run (whose
+    value it then is, not the link's: Streamlit seeds a widget from the address only when it first
+    draws it)."""
+    try:
+        del st.query_params[key]
+    except StreamlitAPIException:
+        return False
+    return True
+
+
+def url_number_notice(slot: DeltaGenerator, key: str, value: object) -> None:
+    """Under the input of ``key``: the notice of its dropped link value, as long as the input still shows
+    the default that replaced it (once the analyst changes it, the notice goes)."""
+    dropped = st.session_state.get(_URL_NOTICES, {}).get(key)
+    if dropped is None:
+        return
+    if not dropped.drawn:
+        dropped.drawn, dropped.value = True, value
+    if value != dropped.value:
+        del st.session_state[_URL_NOTICES][key]
+        return
+    slot.caption(dropped.notice)
+
+
+def bound_number_input(slot: DeltaGenerator, label: str, *, key: str, min_value: float | None = None,
+                       max_value: float | None = None, **kwargs: Any) -> Any:
+    """``slot.number_input`` bound to the URL parameter ``key``: a value of the link it cannot take (with
+    the same bounds as the widget) is dropped first (:func:`check_url_number`), and the notice saying so
+    is drawn under it (:func:`url_number_notice`)."""
+    check_url_number(key, min_value, max_value)
+    value = slot.number_input(label, min_value=min_value, max_value=max_value, key=key, bind="query-params",
+                              **kwargs)
+    url_number_notice(slot, key, value)
+    return value

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from apptest_helpers import DATA_PAGE, by_label, metrics, parquet_rows, run_app, shown, table_with
 from cxdata.ingest import UnusableFile
 from cxdata.ingest.read import read_file
+from cxdata.names import dataset_name_problem
 from cxdata.store import Store
 from ui.text import plain
 
@@ -91,6 +92,21 @@ def test_an_unusable_file_gets_one_sentence_and_no_traceback(loaded_store: Path)
     at = upload(run_app(DATA_PAGE), "export.csv", data)
     assert [e.value for e in at.error] == [plain(str(expected.value))]
     assert not at.data_editor and not [b for b in at.button if b.label == "Import"]
+
+
+@pytest.mark.parametrize("name", ["crm/2026", "New dataset…", "Q4: final"])
+def test_a_new_dataset_name_that_cannot_be_used_says_why_and_blocks_the_import(loaded_store: Path,
+                                                                              name: str) -> None:
+    at = run_app(DATA_PAGE)
+    by_label(at.selectbox, "Into dataset").set_value("").run()
+    field = by_label(at.text_input, "Name of the new dataset")
+    field.input(name).run()
+    sentence = dataset_name_problem(name)
+    assert [shown(e.value) for e in at.error] == [sentence]
+    at.file_uploader[0].set_value(("contatti.csv", BAD_ROW_CSV, "text/csv")).run()
+    assert import_button(at).disabled
+    assert sentence in [shown(w.value) for w in at.warning], "the disabled button says why"
+    assert Store(loaded_store).datasets() == ["sample"]
 
 
 def test_a_missing_required_field_blocks_the_import_until_mapped(loaded_store: Path) -> None:

@@ -22,8 +22,8 @@ DATASET = "ottobre-it"
 
 def choose_new_dataset(page: Page, name: str) -> None:
     choose_option(page, "Into dataset", "New dataset…")
-    page.get_by_label("Name of the new dataset").fill(name)
-    page.get_by_label("Name of the new dataset").press("Enter")
+    page.get_by_role("textbox", name="Name of the new dataset").fill(name)
+    page.get_by_role("textbox", name="Name of the new dataset").press("Enter")
     wait_for_settled(page)
 
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test bench sample clean
+.PHONY: run test bench bench-tiny sample clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(VENV)/.deps-test
 bench: $(VENV)/.deps-test
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.load
+
+# Every benchmark once on small inputs (about a minute; the first run also fits the sample once): CI runs it.
+bench-tiny: $(VENV)/.deps-test
+	$(BIN)/python -m bench --tiny
 
 sample: $(VENV)/.deps-run
 	$(BIN)/python -m cxdata sample

@@ -4,7 +4,8 @@ sentences, the moments of service that put the most revenue at risk (each linked
 the ROI planner and a new initiative), and a KPI's trend by month.
 
 Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines, moments),
-and ``cxdata.metrics.compute`` (trend); ``ui`` only draws them.
+and ``cxdata.metrics.compute`` (trend), each view's computed once for every session (``ui.dashboard``);
+``ui`` only draws them.
 """
 
 import streamlit as st
@@ -12,12 +13,13 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import labelled, trend_chart
-from cxdata.dashboard import headlines, moments_in_scope, overview_rows, overview_tiles, trend_metrics, unranked_moments
-from cxdata.metrics import REGISTRY, Base, compute, followup_note
+from cxdata.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
+from cxdata.metrics import REGISTRY, Base, followup_note
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw
-from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
+from ui.dashboard import (data_page_link, header, kpi_tile, no_data_message, page_analysis, unlock_hint,
+                          view_tiles, view_trend)
 from ui.filters import Scope, current_scope
 from ui.links import moment_links
 from ui.settings import current_settings
@@ -29,7 +31,8 @@ BIND = "query-params"
 
 
 def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
-    by_key = {t["key"]: t for t in overview_tiles(a, scope.filters, scope.comparison_filters, settings.params())}
+    by_key = {t["key"]: t for t in view_tiles(get_store(), scope.version, settings, scope.filters,
+                                                scope.comparison_filters, a)}
     rows = overview_rows(a)
     for row in rows:
         for tile, slot in zip((by_key[k] for k in row), st.columns(4)):
@@ -112,9 +115,8 @@ def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
                          help="Every month of the data with the dimension filters in force; the selected and the "
                               "comparison periods are shaded.")
     metric = options[labels.index(label)]
-    by_month = compute(metric, a.frame(metric.base), by=["month"], filters=scope.dimension_filters,
-                       params=settings.params())
-    by_month = labelled(by_month, metric.unit, settings.symbol)
+    by_month = labelled(view_trend(get_store(), scope.version, settings, metric.key, scope.dimension_filters, a),
+                        metric.unit, settings.symbol)
     if not by_month.height:
         st.info(no_data_message(scope))
         return

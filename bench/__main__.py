@@ -11,6 +11,12 @@ The analytics timings (model fit, scenario evaluation, a dashboard filter change
 
 Options: ``--repeat N``, ``--only csv|xlsx|analytics``, ``--csv-rows N``, ``--xlsx-rows N`` (smaller
 files for a quick look; the budgets apply to the defaults).
+
+``--tiny`` (``make bench-tiny``, run by CI so the benchmarks cannot rot): every benchmark once on
+small inputs — a 5,000-row CSV and a 1,000-row XLSX import, the analytics without the timed fits,
+one rerun per page (:mod:`bench.pages`) and two browser sessions on one server (:mod:`bench.load`).
+It fails on any error and on nothing else (the figures of a shared CI machine are not judged);
+the first run also imports the sample and fits its models once (:mod:`bench.store`).
 """
 
 from __future__ import annotations
@@ -103,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["csv", "xlsx", "analytics"])
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--tiny", action="store_true", help="everything once, on small inputs (CI)")
     args = parser.parse_args(argv)
+    tiny_run = args.tiny
+    if tiny_run:
+        args.repeat, args.csv_rows, args.xlsx_rows = 1, 5_000, 1_000
 
     cases = [
         Case(f"CSV, {args.csv_rows:,} interactions", "interactions", 20.0, lambda: csv_file(args.csv_rows)),
@@ -116,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench.analytics import run as run_analytics
 
         analytics = [["case", "runs", "min s", "median s", "max s", "budget", "within"]]
-        analytics += run_analytics(args.repeat, run_child)
+        analytics += run_analytics(args.repeat, run_child, fit=not tiny_run)
         print("\nAnalytics on the sample dataset\n")
         print(table(analytics), flush=True)
     if not cases:
@@ -138,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nPeak RSS of a child that only imports the engine: {baseline:,.0f} MB. "
           f"Each run: a fresh process and a fresh Store; time = import_file (read, map, validate, write Parquet, "
           f"commit).")
+    if tiny_run:
+        from bench import load, pages
+
+        print("\nPages (one rerun each)\n", flush=True)
+        pages.main(["--repeat", "1"])
+        print("\nLoad (two sessions, one server)\n", flush=True)
+        load.main(["--sessions", "2", "--sequential", "1", "--rounds", "1"])
     return 0
 
 

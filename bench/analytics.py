@@ -8,60 +8,46 @@
   (a scoped wait cut, a scoped transfer cut, an FCR raise on every contact, a channel shift),
   after one ``PlannerBase.build``;
 - **filter change** (< 300 ms of server time): what the Overview computes when a filter changes —
-  KPI tiles with deltas, the revenue-at-risk tile, churn by negative experiences, the headlines and a
-  monthly trend — on an analysis already loaded (engine time; the page adds drawing).
+  its tiles with deltas (the revenue-at-risk tile included), the headlines, the moments of service in
+  scope and a monthly trend — on an analysis already loaded (engine time; the page adds drawing).
 
-Each figure is the median of ``repeat`` runs (fresh processes for the fit).
+Each figure is the median of ``repeat`` runs (fresh processes for the fit). The store is
+:mod:`bench.store`'s, fitted once under its settings and kept.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import statistics
 import sys
 import time
 from datetime import date
-from pathlib import Path
-
-OUT = Path(__file__).resolve().parent / "out"
-
-
-def sample_store_dir() -> Path:
-    """A store with the sample imported (cached in bench/out/sample-store; fits removed)."""
-    from cxdata.bootstrap import ensure_sample
-    from cxdata.store import Store
-
-    target = OUT / "sample-store"
-    if not (target / "catalog.sqlite").exists():
-        shutil.rmtree(target, ignore_errors=True)
-        ensure_sample(Store(target))
-    shutil.rmtree(target / "fits", ignore_errors=True)
-    return target
 
 
 def fit_once(store_dir: str) -> dict:
-    """Child process: load the tables, then time analyse() alone."""
+    """Child process: load the tables, then time analyse() alone (under the store's settings)."""
     from cxdata.analysis import Tables, analyse
+    from cxdata.settings import load_settings
     from cxdata.store import Store
 
     store = Store(store_dir)
+    settings = load_settings(store)
     tables = Tables.from_store(store, store.active_version("sample").version_id)
     start = time.perf_counter()
-    analyse(tables)
+    analyse(tables, settings.params(), settings.churn_horizon_months)
     return {"seconds": time.perf_counter() - start}
 
 
 def scenarios_and_filters(store_dir: str, repeat: int) -> dict:
     """Child process: scenario evaluations and Overview computations on a loaded analysis."""
-    from cxdata.analysis import load_or_analyse
-    from cxdata.dashboard import churn_by_negatives, comparison_period, headlines, kpi_tiles, risk_tile
+    from bench.store import store_analysis
+    from cxdata.dashboard import headlines, moments_in_scope, overview_tiles
     from cxdata.metrics import Filters, compute
+    from cxdata.periods import comparison_period
     from cxdata.roi import Economics, Lever, PlannerBase, Scenario
     from cxdata.store import Store
 
-    store = Store(store_dir)
-    a = load_or_analyse(store, store.active_version("sample").version_id)
+    a = store_analysis(Store(store_dir))
     start = time.perf_counter()
     base = PlannerBase.build(a)
     build = time.perf_counter() - start
@@ -87,23 +73,23 @@ def scenarios_and_filters(store_dir: str, repeat: int) -> dict:
         for f in filters:
             t = time.perf_counter()
             comparison = Filters(*comparison_period(f.start, f.end), f.where)
-            kpi_tiles(a, f, comparison)
-            risk_tile(a, f)
-            churn_by_negatives(a.panel, f)
+            overview_tiles(a, f, comparison)
             headlines(a, f)
-            compute("csat", a.contacts, by=["month"], filters=f)
+            moments_in_scope(a, f.where, 5)
+            compute("csat", a.contacts, by=["month"], filters=Filters(where=f.where))
             overview.append(time.perf_counter() - t)
     return {"build": build, "scenarios": timings, "overview": overview}
 
 
-def run(repeat: int, run_child) -> list[list[str]]:
-    """Rows of the results table: case, runs, min, median, max, budget, within."""
-    store_dir = str(sample_store_dir())
-    fits = [run_child("--fit", store_dir)[0]["seconds"] for _ in range(repeat)]
-    shutil.rmtree(Path(store_dir) / "fits", ignore_errors=True)
-    run_child("--fit-and-save", store_dir)
+def run(repeat: int, run_child, fit: bool = True) -> list[list[str]]:
+    """Rows of the results table: case, runs, min, median, max, budget, within. ``fit=False`` leaves out
+    the timed model fits (the tiny run: the store's own fit, once, is enough to know the fit runs)."""
+    from bench.store import sample_store
+
+    store_dir = str(sample_store())
+    rows = [_row("full model fit on the sample", [run_child("--fit", store_dir)[0]["seconds"] for _ in range(repeat)],
+                 15.0)] if fit else []
     rest = run_child("--scenarios", store_dir, str(repeat))[0]
-    rows = [_row("full model fit on the sample", fits, 15.0)]
     rows.append(_row("planner base, once per version", [rest["build"]], None))
     for name, runs in rest["scenarios"].items():
         rows.append(_row(f"scenario: {name}", runs, 1.0))
@@ -120,16 +106,9 @@ def _row(name: str, runs: list[float], budget: float | None) -> list[str]:
 
 
 def child_main(argv: list[str]) -> None:
-    """Entry for ``python -m bench.child --fit | --fit-and-save | --scenarios``: one JSON line."""
+    """Entry for ``python -m bench.child --fit | --scenarios``: one JSON line."""
     if argv[0] == "--fit":
         print(json.dumps(fit_once(argv[1])))
-    elif argv[0] == "--fit-and-save":
-        from cxdata.analysis import load_or_analyse
-        from cxdata.store import Store
-
-        store = Store(argv[1])
-        load_or_analyse(store, store.active_version("sample").version_id)
-        print(json.dumps({}))
     else:
         print(json.dumps(scenarios_and_filters(argv[1], int(argv[2]))))
 

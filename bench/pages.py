@@ -1,7 +1,7 @@
 """Server time of the dashboard pages after a filter change (DESIGN.md §8: < 300 ms on the sample).
 
 ``python -m bench.pages [--repeat N]``: runs the real app (``app.py`` and the page) with
-``streamlit.testing.v1.AppTest`` on the sample store of ``bench/out/pages-store`` (imported and
+``streamlit.testing.v1.AppTest`` on the sample store of :mod:`bench.store` (imported and
 fitted once, then kept), warms the caches with one run, then changes a filter
 ``--repeat`` times (each time to a value not seen before, so nothing is served from a cache) and
 times each rerun. The time is the whole script run on the server — entry script, sidebar, page,
@@ -21,25 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 0.3
 CHANNELS = ["phone", "chat", "email", "chatbot", "messaging", "social", "app", "web", "store"]
 SEGMENTS = ["Consumer", "Small Business", "Mid-Market", "Enterprise"]
-
-
-def _store() -> Path:
-    """``bench/out/pages-store``: the sample with the app's example initiative and alerts, imported and
-    fitted once, kept between runs."""
-    from cxdata.analysis import load_or_analyse
-    from cxdata.bootstrap import ensure_sample, seed_examples
-    from cxdata.initiatives import list_initiatives
-    from cxdata.settings import load_settings
-    from cxdata.store import Store
-
-    directory = ROOT / "bench" / "out" / "pages-store"
-    store = Store(directory)
-    if ensure_sample(store) or not list_initiatives(store, "sample"):
-        seed_examples(store)
-    settings = load_settings(store)
-    load_or_analyse(store, store.active_version("sample").version_id, settings.params(), settings.churn_horizon_months)
-    store.engine.dispose()
-    return directory
 
 
 def _time(page: str, change: Callable, repeat: int) -> list[float]:
@@ -75,11 +56,13 @@ def _cell(at, i: int) -> None:
     at.selectbox(key="drill_channel").set_value(CHANNELS[i % len(CHANNELS)])  # what a heat-map click writes
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    from bench.store import sample_store
+
+    parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
-    os.environ["MOMENTO_DATA_DIR"] = str(_store())
+    args = parser.parse_args(argv)
+    os.environ["MOMENTO_DATA_DIR"] = str(sample_store())
     cases = [
         ("Overview · channel filter", "app_pages/overview.py", _multiselect("Channel", CHANNELS)),
         ("Overview · period", "app_pages/overview.py", _period),

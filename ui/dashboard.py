@@ -2,26 +2,28 @@
 would unlock this" hints and page headers (chart frames get their display strings from
 ``cxdata.charts.labelled``).
 
-Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk).
+Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk). The
+Overview's tiles and trend of one view are ``st.cache_data`` (:func:`view_tiles`, :func:`view_trend`),
+so every session that opens the same view reuses the numbers the first one computed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
 
+import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
+from cxdata.dashboard import overview_tiles
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
-from cxdata.metrics import REGISTRY, Base, Metric, by_month
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month, compute
 from cxdata.schema import TABLES
-from ui.analysis import analysis
+from ui.analysis import CACHE_KEYS, analysis, settings_key
 from ui.filters import Scope
 from ui.loaders import version_identity
 from ui.store import store_identity
@@ -42,7 +44,7 @@ def _failed_analyses() -> dict[tuple, tuple[Analysis, str]]:
 def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tuple[Analysis, str | None]:
     """The analysis of ``version`` (``ui.analysis``), or — when fitting the models fails on this data —
     the contact frame alone and one sentence saying so, remembered so the fit is not retried on every rerun."""
-    key = (store_identity(store), version_identity(version), json.dumps(asdict(settings), sort_keys=True, default=str))
+    key = (store_identity(store), version_identity(version), settings_key(settings))
     failed = _failed_analyses().get(key)
     if failed is not None:
         return failed
@@ -56,6 +58,24 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tup
                   "numbers (revenue at risk, churn effect, drivers) are not shown; the measured KPIs are.")
         failed = _failed_analyses()[key] = (Analysis(contacts, None, notes=[reason]), reason)
         return failed
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
+def view_tiles(store: Store, version: VersionInfo, settings: Settings, filters: Filters, comparison: Filters | None,
+               _a: Analysis) -> list[dict]:
+    """The Overview's tiles of one view (:func:`cxdata.dashboard.overview_tiles`), computed once for every
+    session: keyed by store, version, settings and filters, which also determine ``_a`` (the
+    :func:`page_analysis` of the version under the settings; not hashed)."""
+    return overview_tiles(_a, filters, comparison, settings.params())
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
+def view_trend(store: Store, version: VersionInfo, settings: Settings, metric: str, filters: Filters,
+               _a: Analysis) -> pl.DataFrame:
+    """``metric`` by month within ``filters`` (:func:`cxdata.metrics.compute`), computed once for every
+    session, keyed as :func:`view_tiles`."""
+    m = REGISTRY[metric]
+    return compute(m, _a.frame(m.base), by=["month"], filters=filters, params=settings.params())
 
 
 def header(title: str, scope: Scope, what: str) -> None:

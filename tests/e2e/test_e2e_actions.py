@@ -5,13 +5,12 @@ initiative, whose "before" number is the engine's."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Page, expect
 
 from cxdata import format as fmt
 from cxdata.initiatives import measure
-from waits import metric_value, open_app, screenshot, selectbox_value, wait_for_settled
+from waits import metric_value, open_app, screenshot, selectbox_value, wait_for_address, wait_for_settled
 
 
 def test_start_an_initiative_from_the_first_moment_and_save_it(page: Page, app_url: str, sample_analysis) -> None:
@@ -20,12 +19,9 @@ def test_start_an_initiative_from_the_first_moment_and_save_it(page: Page, app_u
     words = f"{first['channel']} · {first['touchpoint']} · {first['segment']}"
     open_app(page, app_url)
     page.get_by_test_id("stMain").get_by_role("link", name="Start an initiative").first.click()
-    wait_for_settled(page)
-
-    query = parse_qs(urlsplit(page.url).query)
-    assert urlsplit(page.url).path.endswith("/initiatives")
-    assert (query["new_channel"], query["new_touchpoint"], query["new_segment"]) == (
-        [first["channel"]], [first["touchpoint"]], [first["segment"]])
+    # the form's other parameters (title, source, KPI) come with them
+    wait_for_address(page, "/initiatives", {"new_channel": [first["channel"]], "new_touchpoint": [first["touchpoint"]],
+                                            "new_segment": [first["segment"]]}, exact=False)
     expect(page.get_by_role("textbox", name="Title")).to_have_value(f"Fewer negative experiences: {words}")
     screenshot(page, "initiatives-new-from-a-moment", tall=True)
 

@@ -7,25 +7,59 @@ Settled means: connected, script not running, no spinner, no progress bar, no lo
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
 TIMEOUT_MS = 30_000
 #: Widgets debounce briefly before a rerun starts; wait past that before checking for the end of it.
 DEBOUNCE_MS = 250
+#: Settled, as a function the browser evaluates (also used by ``bench/load.py``): connected, the
+#: script not running, and no spinner, loading skeleton or progress bar anywhere.
+SETTLED = """() => !!document.querySelector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']")
+    && !document.querySelector("[data-testid='stSpinner'], [data-testid='stSkeleton'], [data-testid='stProgress']")"""
 
 
 def wait_for_settled(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
     """Block until the app has finished its current run and drawn everything."""
     page.wait_for_timeout(DEBOUNCE_MS)
-    page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']").wait_for(
-        state="attached", timeout=timeout_ms)
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
-        state="attached", timeout=timeout_ms)
-    for busy in ("stSpinner", "stSkeleton", "stProgress"):
-        expect(page.get_by_test_id(busy)).to_have_count(0, timeout=timeout_ms)
+    page.wait_for_function(SETTLED, timeout=timeout_ms)
+
+
+#: True when ``location`` has the path ending ``want.path`` and the query parameters ``want.params`` (all of them
+#: and no others when ``want.exact``); values compared as lists, in order, as ``parse_qs`` gives them.
+ADDRESS_IS = """want => {
+    const url = new URL(window.location.href);
+    if (!url.pathname.endsWith(want.path)) return false;
+    const got = {};
+    for (const [key, value] of url.searchParams) (got[key] = got[key] || []).push(value);
+    const keys = want.exact ? new Set([...Object.keys(got), ...Object.keys(want.params)]) : Object.keys(want.params);
+    for (const key of keys) if (JSON.stringify(got[key]) !== JSON.stringify(want.params[key])) return false;
+    return true;
+}"""
+
+
+def wait_for_address(page: Page, path: str, params: Mapping[str, Sequence[str]], *, exact: bool = True,
+                     timeout_ms: int = TIMEOUT_MS) -> None:
+    """Block until the address is ``…{path}?{params}``, then until the app has settled.
+
+    An action that switches page (a button whose callback navigates, a saved view) runs the app
+    twice, and the URL changes during those runs: the page first, the sidebar's parameters when
+    its widgets are drawn. Reading the URL as soon as one run has ended can catch it half way,
+    so wait for the address the action must reach, then for the run to end. ``exact=False``
+    allows other parameters besides ``params``.
+    """
+    want = {"path": path, "params": {k: list(v) for k, v in params.items()}, "exact": exact}
+    try:
+        page.wait_for_function(ADDRESS_IS, arg=want, timeout=timeout_ms)
+    except PlaywrightTimeoutError as error:
+        raise AssertionError(f"the address stayed {page.url}; expected path …{path} with {want['params']}"
+                             f"{'' if exact else ' (among others)'}") from error
+    wait_for_settled(page, timeout_ms)
 
 
 def open_app(page: Page, url: str) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cxdata.bootstrap import SAMPLE_DIR
+from cxdata.housekeeping import sweep
 from cxdata.ingest import UnusableFile, import_file
 from cxdata.ingest.choices import parse_cli
 from cxdata.names import dataset_name_problem
@@ -70,6 +71,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     store = Store()
+    sweep(store)  # what an interrupted import left behind (cxdata.housekeeping)
     dataset = args.dataset.strip()
     if dataset not in store.datasets() and (problem := dataset_name_problem(dataset)):
         raise BadInput(f"--dataset: {problem}")

@@ -52,12 +52,13 @@ KILL_POINTS = {
 }
 
 
-def _killed_import(data_dir: Path, point: str) -> None:
+def _killed_import(data_dir: Path, catalog_url: str | None, point: str) -> None:
     """Run an import in a child process that SIGKILLs itself at ``point``."""
     script = (f"{KILL_POINTS[point]}\n"
               "from cxdata.ingest import import_file\nfrom cxdata.store import Store\n"
               "import sys\n"
-              f"import_file(Store({str(data_dir)!r}), sys.stdin.buffer.read(), 'more.csv', 'interactions', "
+              f"import_file(Store({str(data_dir)!r}, {catalog_url!r}), sys.stdin.buffer.read(), 'more.csv', "
+              "'interactions', "
               "dataset='d', mode='append')\n")
     child = subprocess.run([sys.executable, "-c", script], input=_csv(ROWS, ROWS), cwd=ROOT, capture_output=True,
                            timeout=120, env=os.environ | {"PYTHONPATH": str(ROOT)})
@@ -72,15 +73,16 @@ def _age(paths: list[Path], seconds: float) -> None:
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_an_import_killed_mid_way_leaves_the_catalog_whole_and_its_files_are_swept(tmp_path: Path, point: str):
-    store = Store(tmp_path)
+def test_an_import_killed_mid_way_leaves_the_catalog_whole_and_its_files_are_swept(tmp_path: Path, point: str,
+                                                                                   catalog_url: str | None):
+    store = Store(tmp_path, catalog_url)
     import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d")
     before = store.active_version("d")
     files_before = {p for p in (tmp_path / "datasets").rglob("*") if p.is_file()}
 
-    _killed_import(tmp_path, point)
+    _killed_import(tmp_path, catalog_url, point)
 
-    store = Store(tmp_path)  # a new process's view of the catalog
+    store = Store(tmp_path, catalog_url)  # a new process's view of the catalog
     assert store.active_version("d") == before, "the catalog still shows the version before the killed import"
     assert store.scan(before.version_id, "interactions").collect().height == ROWS
     left = sorted({p for p in (tmp_path / "datasets").rglob("*") if p.is_file()} - files_before)
@@ -96,8 +98,8 @@ def test_an_import_killed_mid_way_leaves_the_catalog_whole_and_its_files_are_swe
     assert store.scan(again.version.version_id, "interactions").collect().height == 2 * ROWS
 
 
-def test_housekeeping_keeps_every_file_a_version_references(tmp_path: Path):
-    store = Store(tmp_path)
+def test_housekeeping_keeps_every_file_a_version_references(tmp_path: Path, catalog_url: str | None):
+    store = Store(tmp_path, catalog_url)
     import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d")
     import_file(store, _csv(ROWS, ROWS), "more.csv", "interactions", dataset="d", mode="append")
     files = [p for p in (tmp_path / "datasets").rglob("*") if p.is_file()]

@@ -8,6 +8,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,17 @@ import pytest
 from cxdata.analysis import Analysis, load_or_analyse
 from cxdata.bootstrap import ensure_sample
 from cxdata.store import Store
+
+
+_MAIN = sys.modules["__main__"]
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored() -> Iterator[None]:
+    """Put pytest's ``__main__`` back after each test: Streamlit's AppTest runs ``app.py`` as ``__main__`` and
+    leaves it there, and a ``spawn``ed process would then run the whole app before its target."""
+    yield
+    sys.modules["__main__"] = _MAIN
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ change alert, and two settings. tests/fixtures/README.md says how it was made.
 
 from __future__ import annotations
 
-import multiprocessing
 import shutil
 import traceback
 from datetime import date
@@ -22,6 +21,7 @@ from alembic.script import ScriptDirectory
 from nasty_files import column, csv_bytes, import_ok, interactions_rows
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
+from together import run_together
 
 from cxdata import migrations
 from cxdata.alerts import create_alert, list_alerts
@@ -146,15 +146,7 @@ def _open_at_the_barrier(data_dir: str, url: str | None, barrier, results) -> No
 
 
 def test_processes_opening_a_new_catalog_at_once_take_turns(data_dir, catalog_url, openers=3):
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(openers), ctx.Queue()
     data_dir.mkdir(parents=True)
-    workers = [ctx.Process(target=_open_at_the_barrier, args=(str(data_dir), catalog_url, barrier, results))
-               for _ in range(openers)]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=300) for _ in workers]  # a safety net against a deadlock
-    for worker in workers:
-        worker.join()
+    outcomes = run_together(_open_at_the_barrier, [(str(data_dir), catalog_url)] * openers)
     assert outcomes == ["opened"] * openers
     assert revision(catalog_engine(data_dir, catalog_url)) == head()

@@ -8,19 +8,18 @@ dataset both land. The retry of the catalog transaction is driven by hand on one
 
 from __future__ import annotations
 
-import multiprocessing
 import traceback
 from pathlib import Path
 
 import pytest
 from nasty_files import csv_bytes, import_ok, parquet_files
 from sqlalchemy.exc import IntegrityError
+from together import run_together
 
 from cxdata.ingest import UnusableFile, prepare, run_import
 from cxdata.store import COMMIT_ATTEMPTS, Store
 
 BASE_ROWS = 100
-RESULT_TIMEOUT_S = 300  # a safety net against a deadlock, far above a run's few seconds
 
 
 def contacts(prefix: str, n: int) -> bytes:
@@ -58,16 +57,8 @@ def _import_at_the_barrier(data_dir: str, url: str | None, data: bytes, filename
 
 def import_together(store: Store, url: str | None, files: dict[str, bytes], dataset: str, mode: str) -> dict[str, dict]:
     """Import ``files`` (name → bytes) into ``dataset`` from one process each, started together; outcome by file."""
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(len(files)), ctx.Queue()
-    workers = [ctx.Process(target=_import_at_the_barrier,
-                           args=(str(store.data_dir), url, data, name, dataset, mode, barrier, results))
-               for name, data in files.items()]
-    for worker in workers:
-        worker.start()
-    outcomes = [results.get(timeout=RESULT_TIMEOUT_S) for _ in workers]
-    for worker in workers:
-        worker.join()
+    outcomes = run_together(_import_at_the_barrier, [(str(store.data_dir), url, data, name, dataset, mode)
+                                                     for name, data in files.items()])
     assert [o["message"] for o in outcomes if o["status"] == "traceback"] == []
     return {o["file"]: o for o in outcomes}
 

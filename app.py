@@ -2,7 +2,7 @@
 and the Share and Meeting pack controls.
 
 Run with ``make run`` (``streamlit run app.py``). Global widgets live here, in the sidebar, so they
-stay in the URL on every page (DESIGN.md §7). Order matters:
+stay in the URL on every page (docs/architecture.md "Links"). Order matters:
 
 1. the pages are registered (``st.navigation``), so a ``?view=`` link or a parked in-app link can
    switch page before any widget is drawn (``ui.share.follow``);

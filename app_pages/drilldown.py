@@ -5,7 +5,7 @@ agent, team…) and by month; the interactions behind it, 50 a page, downloadabl
 Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
 ``drill_segment``, ``drill_by`` and ``rows_page`` are bound widgets, and a click on the heat map writes
 the cell into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
-DESIGN.md §10). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
+docs/architecture.md "Streamlit rules"). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
 metric with a follow-up window (FCR, repeat contacts, verified containment) says which newest days it
 leaves out (``cxdata.metrics.followup_note``).
 """

@@ -1,4 +1,4 @@
-"""ROI planner: "what should we fund?" Up to three scenarios side by side, each a link (METHOD.md §3);
+"""ROI planner: "what should we fund?" Up to three scenarios side by side, each a link (docs/method/planner.md);
 a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
 Thin: the planner comes from ``ui.analysis`` (built once per dataset version), the inputs and their

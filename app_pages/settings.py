@@ -1,4 +1,4 @@
-"""Settings: the workspace's business inputs and definitions (DESIGN.md §6), saved in the catalog.
+"""Settings: the workspace's business inputs and definitions (docs/architecture.md "The store"), saved in the catalog.
 
 Every page reads them through ``ui.settings.current_settings``; saving clears that cache, so the next
 run of any page uses the new values. Validation sentences come from ``cxdata.settings.settings_problems``.
@@ -70,7 +70,7 @@ with st.form("settings", border=False):
              "time each avoided transfer saves.")
     transfer = agent_col.number_input(
         "Minutes saved per avoided transfer", value=float(current.minutes_per_transfer), step=0.5, format="%.1f",
-        key="set_transfer", help="Handling time one avoided hand-off saves; METHOD.md uses about 4 minutes.")
+        key="set_transfer", help="Handling time one avoided hand-off saves; about 4 minutes is typical.")
 
     st.subheader("Definitions", divider="gray")
     window_col, service_col, horizon_col = st.columns(3)

@@ -1,4 +1,4 @@
-"""``make bench`` (``python -m bench``): import and analytics timings against the budgets of DESIGN.md §8.
+"""``make bench`` (``python -m bench``): import and analytics timings against the budgets of docs/architecture.md "Speed".
 
 For each case the input file is built once and cached in ``bench/out/`` (see :mod:`bench.files`),
 then imported ``--repeat`` times (default 3), each time in a fresh child process into a fresh

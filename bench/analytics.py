@@ -1,4 +1,4 @@
-"""Analytics timings on the sample dataset against DESIGN.md §8 and the issues' budgets.
+"""Analytics timings on the sample dataset against docs/architecture.md "Speed" and the issues' budgets.
 
 - **full fit** (< 15 s): ``cxdata.analysis.analyse`` on the sample — experience, satisfaction and
   response models, hazard model (adjusted and naive), marginal effects, key drivers with bootstrap,

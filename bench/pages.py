@@ -1,4 +1,4 @@
-"""Server time of the dashboard pages after a filter change (DESIGN.md §8: < 300 ms on the sample).
+"""Server time of the dashboard pages after a filter change (docs/architecture.md "Speed": < 300 ms on the sample).
 
 ``python -m bench.pages [--repeat N]``: runs the real app (``app.py`` and the page) with
 ``streamlit.testing.v1.AppTest`` on the sample store of :mod:`bench.store` (imported and

@@ -1,4 +1,4 @@
-"""First start: an empty store gets the sample company, through the real import path (DESIGN.md §6),
+"""First start: an empty store gets the sample company, through the real import path (docs/architecture.md "The store"),
 and — in the app — an example initiative and two example alerts on it, so a newcomer sees the loop
 closed: the sample's planted initiative measured by a difference-in-differences, and an alert firing.
 """

@@ -1,12 +1,12 @@
-"""Altair chart builders: small aggregated frames in, charts out (DESIGN.md §3, STYLE.md "Altair").
+"""Altair chart builders: small aggregated frames in, charts out (docs/architecture.md "Charts").
 
 Each chart has a frame function that computes what it draws (tested in ``tests/unit/test_charts.py``)
 and a builder that only encodes it. Builders take a ``label`` column of display strings made by the
 caller (money in the workspace currency), so the engine does not format money for a page.
 
 - :func:`waterfall_frame`: from the investment through the benefit components to the net value at a
-  horizon, every step in present value at month 0 (METHOD.md §3.6), so the last bar is NPV_H.
-- :func:`band_frame`: base estimates with their P10–P90 band (METHOD.md §3.7).
+  horizon, every step in present value at month 0 (docs/method/planner.md), so the last bar is NPV_H.
+- :func:`band_frame`: base estimates with their P10–P90 band (docs/method/planner.md).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def waterfall_frame(value_per_month: float, savings_per_month: float, *, investm
 
     With d = (1 + WACC)^(1/12) − 1, ramp r_t and discount factor δ_t = (1 + d)^−t, t = 0…H−1:
     investment −I; customer value retained Σ r_t·V·δ_t; cost-to-serve savings Σ r_t·S·δ_t; running costs
-    −Σ R·δ_t; net = their sum = NPV_H of METHOD.md §3.6. Columns: ``step`` (order), ``name``, ``amount``
+    −Σ R·δ_t; net = their sum = NPV_H of docs/method/planner.md. Columns: ``step`` (order), ``name``, ``amount``
     (signed), ``start`` and ``end`` (the running total before and after), ``kind`` (gain, loss, net), and
     ``p10``/``p90``: the ``band`` of the net value (its P10–P90), null on the other steps.
     """
@@ -152,7 +152,7 @@ def band_chart(frame: pl.DataFrame, symbol: str, height: int | None = None) -> a
 # These builders return Vega-Lite specs (dicts). The chart is written in Altair once per set of
 # encoding options, against a *named* dataset, validated, and cached (``_template``); each call
 # copies the template and fills in the data rows and the title. Building and validating an Altair
-# chart costs 50–100 ms, most of a rerun's budget (DESIGN.md §8); filling a template costs ~1 ms.
+# chart costs 50–100 ms, most of a rerun's budget (docs/architecture.md "Speed"); filling a template costs ~1 ms.
 
 PRIMARY = "#2f5d8a"
 GOOD, BAD, MUTED, AMBER = "#2e7d4f", "#c0392b", "#c3cad3", "#f2c14e"
@@ -198,7 +198,7 @@ def _named(name: str) -> alt.NamedData:
 def heatmap_frame(cells: pl.DataFrame, x: str, y: str, selected: tuple[str | None, str | None] = (None, None)) -> pl.DataFrame:
     """What a heat-map cell shows, from a :func:`cxdata.metrics.compute` frame grouped by ``x`` and ``y``.
 
-    ``shown`` is the value, except for small cells (too few answers, METHOD.md §4 "Drill-down
+    ``shown`` is the value, except for small cells (too few answers, docs/method/contact-metrics.md "Drill-down
     shrinkage"): proportions show their empirical-Bayes ``shrunk`` rate, flagged ``is_shrunk``; other
     shapes are hidden (``shown`` null). ``selected`` is True on the cell matching the drill-down
     selection (a None part matches every value; nothing is selected when both are None). Rows with
@@ -402,7 +402,7 @@ def _initiative_template(value_title: str, in_scope: str, comparison: str) -> di
 
 def initiative_chart(frame: pl.DataFrame, *, start, start_label: str, title: str, subtitle: str, value_title: str,
                      height: int = 300) -> dict:
-    """An initiative's KPI by month, in its scope and in the comparison group (METHOD.md §5.4): a line
+    """An initiative's KPI by month, in its scope and in the comparison group (docs/method/initiatives.md): a line
     with its 95% interval band per group (the comparison group dashed), small months as hollow points
     off the line, and a vertical rule at the start labelled ``start_label``.
 

@@ -1,4 +1,4 @@
-"""Contact-level frame every interaction metric is computed on (METHOD.md §4).
+"""Contact-level frame every interaction metric is computed on (docs/method/contact-metrics.md).
 
 Built once per dataset version from the canonical tables:
 

@@ -1,5 +1,5 @@
 """The customer frame — one row per customer — that the customers-table KPIs run on, and churn by any
-customer attribute (METHOD.md §4: a proportion with its Wilson interval, cells under 30 customers or
+customer attribute (docs/method/contact-metrics.md: a proportion with its Wilson interval, cells under 30 customers or
 10 churners flagged as small).
 
 It serves the most common churn file there is — one row per customer with churned yes/no, monthly

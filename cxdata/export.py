@@ -1,4 +1,4 @@
-"""Excel and HTML exports (DESIGN.md §2.4 "Excel in, Excel out").
+"""Excel and HTML exports (README.md "Meeting pack").
 
 One writer per format serves every export:
 
@@ -388,7 +388,7 @@ def scenario_workbook(result: ScenarioResult, *, currency: str, dataset: str, ve
     })
     cover = [("Scenario", s.name), ("Verdict", result.verdict(currency)), ("Dataset", f"{dataset} (version {version})"),
              ("Created", (created or datetime.now()).strftime("%Y-%m-%d %H:%M")),
-             ("Method", "METHOD.md §3: g-computation with the experience and churn models; P10–P90 from "
+             ("Method", "docs/method/planner.md: g-computation with the experience and churn models; P10–P90 from "
                         "coefficient draws and business-input ranges."),
              ("Caution", "Associations adjusted for segment, plan, region, tenure and month — not proof of cause.")]
     return workbook(f"Momento — ROI scenario: {s.name}", cover, [

@@ -1,4 +1,4 @@
-"""Initiatives: a finding turned into a tracked action with a measured result (METHOD.md §5.4).
+"""Initiatives: a finding turned into a tracked action with a measured result (docs/method/initiatives.md).
 
 An initiative names a target KPI on a scope (dimension filters), a start date, a target value,
 its cost (investment and running cost a month), an owner and a status; optionally the ROI

@@ -2,7 +2,7 @@
 resolution times, and one customer's whole history.
 
 An **issue** is a chain of contacts from the same customer on the same reason in which each contact
-comes within W days (7 by default) of the previous one — the repeat-contact definition of METHOD.md §4,
+comes within W days (7 by default) of the previous one — the repeat-contact definition of docs/method/contact-metrics.md,
 so a chain of n contacts is n − 1 repeats. Its **path** is the sequence of channels
 (``chatbot → phone → email``); its **time to resolution** runs from the first contact to the last
 (to the first resolved contact when the data says which); the **churn after** it is whether the

@@ -1,4 +1,4 @@
-"""The metric registry (METHOD.md §4): every KPI with its definition, the fields it needs, n and a 95% interval.
+"""The metric registry (docs/method/contact-metrics.md): every KPI with its definition, the fields it needs, n and a 95% interval.
 
 A metric is computed from one of three base frames: the contact frame (:mod:`cxdata.contacts`), the
 customer-month panel (:mod:`cxdata.panel`) or the customer frame, one row per customer
@@ -63,7 +63,7 @@ DEFAULT_COST_PER_CONTACT: dict[str, float] = {
 
 @dataclass(frozen=True)
 class Params:
-    """Definitions the analyst can change (Settings); defaults follow METHOD.md §4."""
+    """Definitions the analyst can change (Settings); defaults follow docs/method/contact-metrics.md."""
 
     repeat_window_days: int = 7  # W for FCR, repeat contacts and verified containment
     short_abandon_s: float = 5.0  # abandons faster than this are not counted as offered

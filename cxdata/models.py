@@ -1,4 +1,4 @@
-"""Models linking experience to churn and revenue (METHOD.md §0, §1.6, §2.3, §3.0).
+"""Models linking experience to churn and revenue (docs/method/churn.md, §1.6, §2.3, §3.0).
 
 - **Experience model (E-model)** — contact level, on surveyed contacts:
   logit P(neg_c) = a + b_wait·wait_minutes + b_xfer·transfers + b_unres·unresolved + b_esc·escalated
@@ -305,7 +305,7 @@ class ChurnEffect:
 
 def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: HazardModel | None = None,
                  without_exclusions: HazardModel | None = None, excluded: dict[str, int] | None = None) -> ChurnEffect:
-    """Summarise γ adjusted and naive, its AME and E-values (METHOD.md §2.3, §2.6), and the sensitivity fits."""
+    """Summarise γ adjusted and naive, its AME and E-values (docs/method/churn.md, §2.6), and the sensitivity fits."""
     rows = hazard_rows(panel).with_columns(pl.col("calendar_month").cast(pl.String))
     g = model.adjusted.interval(model.exposure)
     ng = model.naive.interval(model.exposure)

@@ -1,4 +1,4 @@
-"""The meeting pack (DESIGN.md §1 "a team in a meeting"): the numbers of the executive pages for one
+"""The meeting pack (README.md "a team in a meeting"): the numbers of the executive pages for one
 set of filters, as one Excel workbook and one standalone HTML report.
 
 :func:`meeting_pack` collects the tables from the same functions the pages call — so a file carries

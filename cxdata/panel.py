@@ -1,7 +1,7 @@
-"""The customer-month panel (METHOD.md §2.1): one row per customer per month at risk.
+"""The customer-month panel (docs/method/churn.md): one row per customer per month at risk.
 
 - **At risk** from the month after the customer joined (customers acquired in a month are not at
-  risk in it, as the logo-churn definition of §4 requires) — or from the first month of data for
+  risk in it, as the logo-churn definition (docs/method/churn.md) requires) — or from the first month of data for
   customers who joined earlier — up to and including the month they churn, or the last month of data.
 - **Outcome** ``churn`` = the customer's churn month is this month. The churn month is taken from
   ``churned_at``; a customer flagged ``churned`` without a date churns in the month after their last

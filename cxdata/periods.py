@@ -1,4 +1,4 @@
-"""Periods of the global filters (DESIGN.md §7): named periods, comparison periods and the span of a
+"""Periods of the global filters (docs/architecture.md "Links"): named periods, comparison periods and the span of a
 dataset version. Pure date logic, shared by the sidebar (``ui.filters``) and the command line, so
 ``python -m cxdata export`` defaults to the period the app opens on.
 

@@ -1,11 +1,11 @@
-"""What the ROI planner page shows, taken from the engine's results (METHOD.md §3).
+"""What the ROI planner page shows, taken from the engine's results (docs/method/planner.md).
 
 The page is thin: it draws what these functions return.
 
 - :func:`scope_options` / :func:`make_scope` / :func:`merge_scope` / :func:`contacts_in_scope`: the scope an
   executive picks (channel, touchpoint, segment, region, plus any other filter of the sidebar the contacts
   carry) and how many baseline contacts a month it holds
-  (the previous-month contacts of the last 3 months, the population the planner changes; §3.0).
+  (the previous-month contacts of the last 3 months, the population the planner changes; planner.md §1).
 - :func:`shift_overreach`: channel shifts of more contacts than the scope holds, which the engine caps
   at the contacts available (the page says so). The verdict's test is :attr:`ScenarioResult.pays` (the
   base case pays back and its 36-month NPV is positive; with a cost, the same as ROI > 0) and the
@@ -117,29 +117,29 @@ def _roi_kpi(key: str, label: str, spread: Spread | None, help: str) -> Kpi:
 
 
 def scenario_kpis(result: ScenarioResult) -> list[Kpi]:
-    """The tiles of a scenario (METHOD.md §3.3–§3.7), base case with P10–P90 over the uncertainty draws."""
+    """The tiles of a scenario (docs/method/planner.md–planner.md §2.8), base case with P10–P90 over the uncertainty draws."""
     r = result
     p_roi = (_undefined("p_roi", "P(ROI > 0) at 36 months", "share") if not r.roi_defined else
              Kpi("p_roi", "P(ROI > 0) at 36 months", "share", r.p_roi_positive[36], None, None,
                  f"Share of the uncertainty draws (model coefficients and business inputs) with a positive 36-month "
-                 f"ROI; at 12 months it is {r.p_roi_positive[12]:.0%} (METHOD §3.7)."))
+                 f"ROI; at 12 months it is {r.p_roi_positive[12]:.0%} (docs/method/planner.md §2.8)."))
     contact_levers = any(lv.kind != "channel_shift" for lv in r.scenario.levers)  # the engine's Δ CSAT covers these
     kpis = [
         _kpi("churners", "Customers kept/month", "customers", r.churners_avoided,
              "Customers a month who would otherwise have left, once the change is fully in place: the fall in "
-             "negative experiences times the churn each one adds (experience and churn models, METHOD §3.2–3.3)."),
+             "negative experiences times the churn each one adds (experience and churn models, docs/method/planner.md §2.2–2.3)."),
         _kpi("value", "Value retained/month", "money", r.value_per_month,
              "Lifetime margin of the customers retained each month: margin × (1 + d) / (d + their own churn risk), "
-             "so riskier customers count for less (METHOD §3.4). Includes the experience cost of a channel shift."),
+             "so riskier customers count for less (docs/method/planner.md §2.4). Includes the experience cost of a channel shift."),
         _kpi("savings", "Cost savings/month", "money", r.savings_per_month,
              "Handling time of avoided transfers, repeat contacts avoided, and the cost difference of contacts "
-             "moved to self-service (METHOD §3.5). Negative when the change costs more to serve."),
+             "moved to self-service (docs/method/planner.md §2.5). Negative when the change costs more to serve."),
         _kpi("npv12", "NPV at 12 months", "money", r.npv[12],
              "Net present value after 12 months: discounted monthly benefit minus running costs, minus the "
-             "investment (METHOD §3.6)."),
+             "investment (docs/method/planner.md §2.7)."),
         _kpi("npv36", "NPV at 36 months", "money", r.npv[36],
              "Net present value after 36 months: discounted monthly benefit minus running costs, minus the "
-             "investment (METHOD §3.6)."),
+             "investment (docs/method/planner.md §2.7)."),
         p_roi,
         _roi_kpi("roi12", "ROI at 12 months", r.roi[12],
                  "(Present value of the benefit − present value of the costs) / present value of the costs, "
@@ -171,7 +171,7 @@ def guardrail_kpis(result: ScenarioResult) -> list[Kpi]:
     """The rows that check a scenario: the half-effect NPV and, for a channel shift, κ* — a share in
     [0, 1], or words (:data:`KAPPA_WORDS`) when no containment threshold applies or the data lacks it."""
     h = result.half_effect
-    half = "Model uncertainty: the same scenario with the effect of experience on churn halved (METHOD §3.7)."
+    half = "Model uncertainty: the same scenario with the effect of experience on churn halved (docs/method/planner.md §2.8)."
     rows = [Kpi("half_npv36", "NPV at 36 months, half churn effect", "money", h.npv[36], None, None,
                 half),
             Kpi("half_roi36", "ROI at 36 months, half churn effect", "ratio", h.roi[36], None, None, half)

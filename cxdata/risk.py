@@ -1,4 +1,4 @@
-"""Revenue at risk and the moments of service that cost the most (METHOD.md §4, §3.0, §3.3).
+"""Revenue at risk and the moments of service that cost the most (docs/method/contact-metrics.md, §3.0, §3.3).
 
 Base: the customers active in the last month of data. For each, from the last ``baseline_months``
 (3) of the contacts the churn model counts as exposures (no cancellation-like contact): N_i = mean
@@ -8,14 +8,14 @@ V_i, and ĥ⁰_i with N_i = 0 and the same V_i: as many contacts, none of them n
 
 - **Expected revenue lost within H months** = Σ_i MRR_i · L(ĥ_i), where L(h) = Σ_{t=1..H} [1 − (1 − h)^t]
   = H − (1 − h)(1 − (1 − h)^H)/h is the expected number of the H months lost to churn under a constant
-  hazard. (METHOD.md writes P̂(churn within H) × revenue(H); that counts a customer who leaves in month
+  hazard. (The textbook shortcut is P̂(churn within H) × revenue(H); that counts a customer who leaves in month
   H − 1 as losing all H months, so the expected months lost are used instead.)
 - **CX-attributable** = Σ_i MRR_i · [L(ĥ_i) − L(ĥ⁰_i)]: what would not be lost with no negative experiences.
 - **Moments of service**: the attributable loss of each customer is split over their baseline contacts
   in proportion to each contact's p̂ (its share of the customer's expected negatives), then summed by
   channel × touchpoint × segment. The split is additive, so the moments add up to the total.
 - **Intervals**: the whole chain re-run for coefficient draws of both models, θ⁽ᵇ⁾ ~ N(θ̂, V̂)
-  (parametric simulation, METHOD.md §3.7); 2.5 and 97.5 percentiles.
+  (parametric simulation, docs/method/planner.md); 2.5 and 97.5 percentiles.
 """
 
 from __future__ import annotations

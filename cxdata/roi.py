@@ -1,15 +1,15 @@
-"""The ROI scenario planner: what fixing a moment of service returns (METHOD.md §3).
+"""The ROI scenario planner: what fixing a moment of service returns (docs/method/planner.md).
 
 The chain, for a scenario of levers on a scope (channel, touchpoint, segment, region):
 
-1. **Lever → drivers** (§3.1), on the scope's contacts of the baseline (the last 3 months):
+1. **Lever → drivers** (planner.md §2.1), on the scope's contacts of the baseline (the last 3 months):
    ``wait_cut`` wait′ = (1 − Y)·wait; ``wait_cap`` wait′ = min(wait, T); ``transfer_cut`` a share X of
    the transferred contacts get one transfer fewer; ``fcr_raise`` a share q / (unresolved rate) of the
    unresolved contacts become resolved; ``custom`` any numeric driver × factor. Shares are applied as
    exact mixtures of probabilities, p′ = (1 − s)·p̂(x) + s·p̂(x_alt), so results are deterministic.
-2. **Drivers → experience** (§3.2): ΔNeg = Σ_c [p̂(x_c) − p̂(x′_c)] per month (g-computation with the
+2. **Drivers → experience** (planner.md §2.2): ΔNeg = Σ_c [p̂(x_c) − p̂(x′_c)] per month (g-computation with the
    E-model); Δ CSAT top-2-box in points from the satisfaction model.
-3. **Experience → churn** (§3.3): for every customer-month of the baseline, N′ = N − Σ_{c∈i,t−1} Δp_c
+3. **Experience → churn** (planner.md §2.3): for every customer-month of the baseline, N′ = N − Σ_{c∈i,t−1} Δp_c
    over the previous month's *counted* contacts, and Δchurners = Σ [ĥ(N) − ĥ(N′)] / 3 per month.
    Counted = the contacts the churn model counts as exposures, those whose ``exposure_exclusion`` is
    null (panel.py leaves out cancellation-like contacts and those in the last 30 days before the
@@ -17,10 +17,10 @@ The chain, for a scenario of levers on a scope (channel, touchpoint, segment, re
    Every contact in scope is still changed by a lever: its Δ negatives, Δ CSAT and cost-to-serve
    savings count (the panel's ``contact_cost`` also covers every contact), but only counted contacts
    move anyone's churn.
-4. **Churn → value** (§3.4): CLV of each saved customer-month = m(1 + d)/(d + ĥ) with the row's own
+4. **Churn → value** (planner.md §2.4): CLV of each saved customer-month = m(1 + d)/(d + ĥ) with the row's own
    hazard ĥ (saved customers are riskier than average) and margin m = revenue × gross margin −
    contact cost; revenue retained = Δchurners × MRR.
-5. **Cost to serve** (§3.5): avoided transfers × minutes per transfer × agent cost per minute;
+5. **Cost to serve** (planner.md §2.5): avoided transfers × minutes per transfer × agent cost per minute;
    avoided repeat contacts (unresolved avoided × measured repeat propensity × cost per contact);
    ``channel_shift`` of S contacts a month with verified containment κ. S is capped at the contacts a
    month the scope holds on the channel they leave. A session is *contained* when it has no hand-off,
@@ -32,19 +32,18 @@ The chain, for a scenario of levers on a scope (channel, touchpoint, segment, re
    channel filter aside): ΔCost = S·[c_b + (1 − κ)c_F − c_a], ΔNeg = S·[κ p_b + (1 − κ)p_F − p_a], and
    the break-even κ* = [c_F + c_b − c_a + V(p_F − p_a)] / [c_F + V(p_F − p_b)], V = Δh₁ × q × CLV with
    q the counted share of the contacts moved (step 3). With e = 1, u = 0 and q = 1 (every failure one
-   escalation, nothing comes back) these are METHOD's formulas. κ* is refused when the scope lacks the
+   escalation, nothing comes back) these are docs/method/planner.md's textbook formulas. κ* is refused when the scope lacks the
    sessions it is estimated from (naming them), and reported as out of reach (no containment pays) or
    not binding (any containment pays) instead of a number outside [0, 1].
-6. **ROI** (§3.6): B_t = r_t(V_t + savings_t) − R, NPV_H = Σ_{t<H} B_t/(1 + d)^t − I,
+6. **ROI** (planner.md §2.7): B_t = r_t(V_t + savings_t) − R, NPV_H = Σ_{t<H} B_t/(1 + d)^t − I,
    ROI_H = [Σ r_t(V + s)/(1 + d)^t − PV(costs)] / PV(costs), PV(costs) = I + Σ R/(1 + d)^t.
    With no investment and no running cost PV(costs) = 0 and ROI is undefined (None, and so is
    P(ROI > 0)); NPV and payback still stand, and the verdict judges the scenario by its NPV.
-   Payback, both per METHOD's definitions and in the same discounting: *value basis* — the first
+   Payback, both as docs/method/planner.md §2.7 defines them and in the same discounting: *value basis* — the first
    (fractional) month when cumulative PV of B_t reaches I; *cash basis* — the retained stock
-   A_t = A_{t−1}(1 − c) + r_t Δchurners earns A_t·m + r_t·savings − R a month. (METHOD's worked example
-   quotes the value payback as I/(B − R) = 11.6 months, its undiscounted shortcut; the discounted
-   definition gives 12.1. Its cash payback, 20 months, is the discounted one.)
-7. **Uncertainty** (§3.7): coefficient draws of both models θ⁽ᵇ⁾ ~ N(θ̂, V̂) combined with
+   A_t = A_{t−1}(1 − c) + r_t Δchurners earns A_t·m + r_t·savings − R a month. (On the planner doc's worked example the undiscounted
+   shortcut I/(B − R) gives 11.6 months; the discounted definition gives 12.1, and the cash payback 20.)
+7. **Uncertainty** (planner.md §2.8): coefficient draws of both models θ⁽ᵇ⁾ ~ N(θ̂, V̂) combined with
    triangular(low, base, high) business inputs → P10/P50/P90 of every output and P(ROI > 0); a
    half-effect row (the churn effect halved) for model uncertainty.
 """
@@ -71,7 +70,7 @@ LeverKind = Literal["wait_cut", "wait_cap", "transfer_cut", "fcr_raise", "channe
 Scope = tuple[tuple[str, tuple[str, ...]], ...]
 
 
-# ---------------------------------------------------------------- closed forms (§3.3–§3.6)
+# ---------------------------------------------------------------- closed forms (planner.md §2.3–2.7)
 
 
 def monthly_rate(annual: float) -> float:
@@ -99,7 +98,7 @@ class Failure:
     ``escalated`` e and ``follow_up`` u: shares of the failed sessions handed to an agent and followed by
     another contact of the same customer within W days; ``follow_up_cost`` c_u and ``p_follow_up`` p_u:
     cost and P(negative) of those follow-up contacts; ``p_silent`` p_s: P(negative) of the failed
-    sessions not handed over. The defaults (e = 1, u = 0) are METHOD.md §3.5's bare formula.
+    sessions not handed over. The defaults (e = 1, u = 0) are docs/method/planner.md's bare formula.
     """
 
     escalated: Number = 1.0
@@ -123,7 +122,7 @@ class Failure:
 
 def channel_shift(s: float, kappa: Number, c_a: Number, c_b: Number, tau: float, p_a: Number, p_b: Number,
                   p_e: Number, v: Number, failure: Failure = Failure()) -> tuple[Number, Number, Number]:
-    """(ΔCost, ΔNeg, net value) a month of shifting S contacts from assisted a to automated b (§3.5):
+    """(ΔCost, ΔNeg, net value) a month of shifting S contacts from assisted a to automated b (planner.md §2.5):
     ΔCost = S[c_b + (1 − κ)c_F − c_a], ΔNeg = S[κp_b + (1 − κ)p_F − p_a], net = −ΔCost − V·ΔNeg."""
     d_cost = s * (c_b + (1 - kappa) * failure.cost(c_a, tau) - c_a)
     d_neg = s * (kappa * p_b + (1 - kappa) * failure.negatives(p_e) - p_a)
@@ -133,7 +132,7 @@ def channel_shift(s: float, kappa: Number, c_a: Number, c_b: Number, tau: float,
 def break_even_containment(c_a: float, c_b: float, tau: float, p_a: float, p_b: float, p_e: float, v: float,
                            failure: Failure = Failure()) -> float:
     """κ* where the shift's net value is zero: [c_F + c_b − c_a + V(p_F − p_a)] / [c_F + V(p_F − p_b)]
-    (with e = 1, u = 0: METHOD's [τc_a + c_b + V(p_e − p_a)] / [(1 + τ)c_a + V(p_e − p_b)]). NaN when the
+    (with e = 1, u = 0, the bare formula [τc_a + c_b + V(p_e − p_a)] / [(1 + τ)c_a + V(p_e − p_b)]). NaN when the
     net value does not depend on κ."""
     c_f, p_f = failure.cost(c_a, tau), failure.negatives(p_e)
     slope = c_f + v * (p_f - p_b)
@@ -237,7 +236,7 @@ class Economics:
     cost_range: tuple[float, float] = (0.85, 1.15)
     containment_range: tuple[float, float] = (0.85, 1.1)
     ramp_range: tuple[float, float] = (0.67, 2.0)
-    word_of_mouth: bool = False  # §3.4 acquisition term; Forrester puts it under 7% of the benefit
+    word_of_mouth: bool = False  # planner.md §2.4 acquisition term; Forrester puts it under 7% of the benefit
     referrals_per_promoter: float = 0.02  # a month, when word_of_mouth (Δ CSAT top-2-box as the promoter proxy)
     referral_conversion: float = 0.1
 
@@ -421,7 +420,7 @@ class PlannerBase:
         savings = (counts["transfers_avoided"] * econ.minutes_per_transfer * econ.agent_cost_per_minute
                    + counts["unresolved_avoided_cost"] * self.repeat_propensity) * cost_k
 
-        if econ.word_of_mouth:  # §3.4, off by default: Δpromoters × referrals × conversion × CLV
+        if econ.word_of_mouth:  # planner.md §2.4, off by default: Δpromoters × referrals × conversion × CLV
             promoters = d_csat / 100 * len(idx) / BASELINE_MONTHS
             value = value + promoters * econ.referrals_per_promoter * econ.referral_conversion * self._mean_clv(
                 econ, d, margin_k, cost_k)
@@ -522,7 +521,7 @@ class PlannerBase:
         )
 
     def _channel_shifts(self, scenario: Scenario, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> dict:
-        """Every channel shift of the scenario, per draw (§3.5): ``d_cost`` ΔCost and ``d_neg`` ΔNeg a month,
+        """Every channel shift of the scenario, per draw (planner.md §2.5): ``d_cost`` ΔCost and ``d_neg`` ΔNeg a month,
         ``churners`` added (ΔNeg·q·Δh₁) and ``value`` lost (ΔNeg·V, V = Δh₁·q·CLV), and ``guardrail``, the
         first shift's. Each shift moves S = min(amount, contacts a month available); κ is drawn per draw
         from triangular(κ·low, κ, κ·high) clipped to [0, 1], so a κ of 0 stays 0."""
@@ -573,7 +572,7 @@ class ShiftData:
 
 @dataclass(frozen=True)
 class Guardrail:
-    """The over-automation guardrail of a scenario's first channel shift (§3.5): the break-even verified
+    """The over-automation guardrail of a scenario's first channel shift (planner.md §2.5): the break-even verified
     containment κ*, or why none is given.
 
     ``reach``: ``"within"`` — κ* lies in [0, 1] and the shift pays above it; ``"always"`` — it pays at

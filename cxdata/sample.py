@@ -1,6 +1,6 @@
 """The synthetic "sample company": three canonical tables with planted, documented effects.
 
-The data-generating mechanism is the one of METHOD.md §5.1; every planted coefficient is a field of
+The data-generating mechanism is the one of docs/method/sample.md; every planted coefficient is a field of
 :class:`SampleParams` and is listed in ``sample_data/README.md``.
 
 * **E-model** (contact level). For contact c of customer i::

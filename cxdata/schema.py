@@ -1,4 +1,4 @@
-"""Canonical tables of Momento (DESIGN.md §4): fields, types, aliases and value vocabularies.
+"""Canonical tables of Momento (README.md "Data format"): fields, types, aliases and value vocabularies.
 
 Everything that imports data or computes a metric refers to fields by the names defined here.
 Aliases are written in any case and with any punctuation; :func:`normalise_name` reduces both the

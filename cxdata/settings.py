@@ -1,4 +1,4 @@
-"""Workspace settings (DESIGN.md §6): the business inputs and definitions every page defaults from.
+"""Workspace settings (docs/architecture.md "The store"): the business inputs and definitions every page defaults from.
 
 Stored in the catalog (``Setting`` rows, one JSON value per key) and edited on the Settings page.
 :func:`load_settings` fills anything unset with the defaults below.

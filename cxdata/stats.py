@@ -1,4 +1,4 @@
-"""Interval estimators and small-cell shrinkage (METHOD.md §4), as Polars expressions.
+"""Interval estimators and small-cell shrinkage (docs/method/contact-metrics.md), as Polars expressions.
 
 Every function takes expressions for the aggregated counts of a cell and returns expressions, so
 a grouped table of any size gets its intervals in one vectorised ``with_columns``.

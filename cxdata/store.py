@@ -1,4 +1,4 @@
-"""The store: a SQL catalog (SQLModel) and Parquet files for the normalised tables (DESIGN.md §6).
+"""The store: a SQL catalog (SQLModel) and Parquet files for the normalised tables (docs/architecture.md "The store").
 
 - Catalog in SQLite at ``$MOMENTO_DATA_DIR/catalog.sqlite`` (default ``./.momento``), or in the
   database of ``$DATABASE_URL`` (e.g. ``postgresql+psycopg://user:pw@host/momento``).

@@ -1,4 +1,4 @@
-"""Saved views (DESIGN.md §7): a page and its URL parameters stored in the catalog under a short id,
+"""Saved views (docs/architecture.md "Links"): a page and its URL parameters stored in the catalog under a short id,
 so ``?view=abc123`` reopens exactly that view. Only the parameters the URL would carry are stored
 (strings), never session state.
 """

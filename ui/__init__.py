@@ -1,4 +1,4 @@
-"""Streamlit glue shared by the pages (DESIGN.md §3).
+"""Streamlit glue shared by the pages (docs/architecture.md).
 
 Module rules: ``ui`` holds widgets, caching and formatting only. A number shown on a page is
 computed in ``cxdata``; ``ui`` loads it (cached by dataset version) and draws it. Text that comes

@@ -1,7 +1,7 @@
 """The analysed dataset version (models fitted once, persisted) and the ROI planner built on it.
 
 Both are ``st.cache_resource`` keyed by the store, the version (id and creation time) and the settings
-that change the fit, so a page rerun never refits (DESIGN.md §8). The first call on a version fits
+that change the fit, so a page rerun never refits (docs/architecture.md "Speed"). The first call on a version fits
 the models (10–20 s on the sample) and writes them to the store's ``fits/`` folder; later calls,
 in this process or another, read them back.
 """

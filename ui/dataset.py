@@ -1,4 +1,4 @@
-"""The global dataset selector: a sidebar widget bound to ``?dataset=`` on every page (DESIGN.md §7)."""
+"""The global dataset selector: a sidebar widget bound to ``?dataset=`` on every page (docs/architecture.md "Links")."""
 
 from __future__ import annotations
 

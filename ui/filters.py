@@ -1,4 +1,4 @@
-"""The global filters (DESIGN.md §7): period with a comparison period, and one multiselect per
+"""The global filters (docs/architecture.md "Links"): period with a comparison period, and one multiselect per
 categorical dimension of the data, drawn in the sidebar by the entry script and bound to the URL.
 
 URL parameters (values equal to the default are left out):

@@ -1,4 +1,4 @@
-"""The import form of the Data page (DESIGN.md §5): what the file holds and where it goes, the file
+"""The import form of the Data page (docs/architecture.md "Import"): what the file holds and where it goes, the file
 and its sheet, the column mapping, and the import itself with progress.
 
 Session state: the file being mapped is read once (``_PREPARED``), and how its mapped columns read is
@@ -96,7 +96,7 @@ def choose_target(store: Store, current: str | None) -> Target:
 
 def upload_file() -> UploadedFile | None:
     """The file uploader. The product's size limit is enforced by the engine with a readable sentence,
-    not by the widget, whose refusal would only show on hover (DESIGN.md §10)."""
+    not by the widget, whose refusal would only show on hover (docs/architecture.md "Streamlit rules")."""
     return st.file_uploader(
         f"Export file (up to {megabytes(max_upload_bytes())})", type=UPLOAD_TYPES,
         key=f"upload-{st.session_state.get(_ROUND, 0)}",

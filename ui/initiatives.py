@@ -1,7 +1,7 @@
 """Widgets and drawing of the Initiatives page (issue 7): the New initiative form, the list, the detail
 of one initiative, and the ROI planner's "Track as an initiative" control.
 
-URL parameters of the page (DESIGN.md §7; values equal to the defaults are left out):
+URL parameters of the page (docs/architecture.md "Links"; values equal to the defaults are left out):
 
 - ``initiative``: the selected initiative, as the selector shows it (``#3 · Cut billing waits``); a
   bare number (``?initiative=3``) or an old title after a rename opens it too (the address then shows

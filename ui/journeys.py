@@ -2,7 +2,7 @@
 force, customer search and timeline, and the timeline chart.
 
 Every number comes from :mod:`cxdata.journeys`. Caches are keyed by the store, the dataset version
-(id and creation time) and the repeat window W, never by a frame (DESIGN.md §8): the issue table of
+(id and creation time) and the repeat window W, never by a frame (docs/architecture.md "Speed"): the issue table of
 a version is built once (``st.cache_resource``, about half a second on the sample) and the small
 results for one set of filters are ``st.cache_data``.
 """
@@ -131,7 +131,7 @@ REVENUE_LANE, ACCOUNT_LANE = "revenue", "account"
 
 def timeline_frame(events: pl.DataFrame) -> pl.DataFrame:
     """The timeline's events with the chart's fields: ``lane`` (channel, "revenue" or "account"),
-    ``experience`` of a contact (its colour: CSAT bottom-2-box is a negative experience, METHOD.md §4)
+    ``experience`` of a contact (its colour: CSAT bottom-2-box is a negative experience, docs/method/contact-metrics.md)
     and ``resolved_text`` (for the tooltip)."""
     channel = pl.col("channel").fill_null("(no channel)") if "channel" in events.columns else pl.lit("(no channel)")
     # a field the data lacks is an all-null column of dtype Null in the timeline: cast before comparing

@@ -1,4 +1,4 @@
-"""Cached reads of one dataset version (DESIGN.md §8): keyed by store and version, small results only.
+"""Cached reads of one dataset version (docs/architecture.md "Speed"): keyed by store and version, small results only.
 
 Cache keys use the store's identity and the version's id *and* creation time, so a key can never
 name another version's data (SQLite catalogs created before ids were made never-reused hand a

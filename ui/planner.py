@@ -1,6 +1,6 @@
-"""Widgets and drawing of the ROI planner page (METHOD.md §3): every input is bound to the URL.
+"""Widgets and drawing of the ROI planner page (docs/method/planner.md): every input is bound to the URL.
 
-URL parameters (DESIGN.md §7; values equal to the defaults are left out):
+URL parameters (docs/architecture.md "Links"; values equal to the defaults are left out):
 
 - scope, shared by every scenario: ``channel``, ``touchpoint``, ``segment``, ``region`` (repeated
   for several values), so a moment of service links here as ``/roi?channel=phone&touchpoint=billing``;
@@ -332,7 +332,7 @@ def overreach_note(base: PlannerBase, scenario: Scenario, short: bool = False) -
 
 
 def half_effect_line(result: ScenarioResult, symbol: str) -> None:
-    """The half-effect sensitivity row (METHOD.md §3.7) as one sentence."""
+    """The half-effect sensitivity row (docs/method/planner.md) as one sentence."""
     shown = {k.key: kpi_text(k, symbol) for k in guardrail_kpis(result)}
     st.markdown(f"**If the churn effect is half as strong:** NPV at 36 months {shown['half_npv36']}, "
                 f"ROI at 36 months {shown['half_roi36']}, payback {shown['half_payback']}.".replace("$", "\\$"))

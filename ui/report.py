@@ -1,4 +1,4 @@
-"""The validation report of an import (DESIGN.md §5): counts, how the file was read, conversions,
+"""The validation report of an import (docs/architecture.md "Import"): counts, how the file was read, conversions,
 cleared values and rejected rows, with the problems downloadable."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sharing (DESIGN.md §7): the full link of the current view, saved views with a short id
+"""Sharing (docs/architecture.md "Links"): the full link of the current view, saved views with a short id
 (``?view=abc123``, stored in the catalog by :mod:`cxdata.views`), and opening them.
 
 The link is the current page's address plus the bound parameters of this run (``st.query_params``

@@ -1,8 +1,8 @@
-"""URL-bound state of the dashboard (DESIGN.md §7): the parameter names, their kinds, and in-app
+"""URL-bound state of the dashboard (docs/architecture.md "Links"): the parameter names, their kinds, and in-app
 navigation that sets bound widgets before switching page.
 
 A bound widget's value can only be changed through ``st.session_state[key]``, before the widget
-is drawn in a run, and a bound parameter cannot be passed to ``st.switch_page`` (DESIGN.md §10).
+is drawn in a run, and a bound parameter cannot be passed to ``st.switch_page`` (docs/architecture.md "Streamlit rules").
 So a link that must change filters (a moment's "Plan a fix", a saved view opened from the list) is
 a button whose callback parks the target page and parameters here (:func:`go`); the entry script
 applies them at the top of the next run, before any widget (:func:`apply`), and switches page:
@@ -18,7 +18,7 @@ applies them at the top of the next run, before any widget (:func:`apply`), and 
   through the URL, exactly as when the full link is opened.
 
 Values are always lists of strings, as a URL carries them; nothing else is stored or read (no
-pickled session state in links, DESIGN.md §7).
+pickled session state in links, docs/architecture.md "Links").
 
 Every number input bound to the URL is drawn by :func:`bound_number_input`, which reads the link's
 value first: a value that is not a finite number within the widget's bounds (``inf``, ``nan``,

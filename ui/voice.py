@@ -4,8 +4,8 @@ and the small results for one set of filters.
 The sentiment model is fitted once per version (``st.cache_resource`` keyed by the store and the
 version's id and creation time; under a second on the sample) and every comment labelled with it;
 the figures for one scope are ``st.cache_data`` keyed by the filters, the page's touchpoint and
-channel and the theme, never by a frame (DESIGN.md §8). Numbers come from :mod:`cxdata.text`; the
-share of negative comments per cell is :func:`cxdata.text.negative_share` (METHOD.md §4, "% negative comments
+channel and the theme, never by a frame (docs/architecture.md "Speed"). Numbers come from :mod:`cxdata.text`; the
+share of negative comments per cell is :func:`cxdata.text.negative_share` (docs/method/contact-metrics.md, "% negative comments
 per cell", with a Wilson interval from :mod:`cxdata.stats`).
 """
 

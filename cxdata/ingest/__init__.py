@@ -1,4 +1,4 @@
-"""Import of CSV and XLSX files into the canonical tables (DESIGN.md §5).
+"""Import of CSV and XLSX files into the canonical tables (docs/architecture.md "Import").
 
 Public entry points: :func:`import_file`, :func:`prepare` / :func:`run_import`, and the
 :class:`UnusableFile` exception whose message is shown to the analyst as it is.

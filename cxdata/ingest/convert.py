@@ -229,7 +229,7 @@ class OtherScale:
     to_native: Callable[[pl.Expr], pl.Expr]
 
 
-#: Other scales by field, tried in order (DESIGN.md §4: "other scales converted with a recorded rule").
+#: Other scales by field, tried in order (README.md "Data format": "other scales converted with a recorded rule").
 OTHER_SCALES: dict[str, tuple[OtherScale, ...]] = {
     "csat": (
         OtherScale(0, 10, 5, "on a 1–10 scale converted to 1–5 as ⌈x/2⌉ (0 → 1)",

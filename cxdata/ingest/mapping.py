@@ -1,4 +1,4 @@
-"""Column mapping: which source column feeds which canonical field (DESIGN.md §5).
+"""Column mapping: which source column feeds which canonical field (docs/architecture.md "Import").
 
 A mapping is a dict ``{source column: field name or None}``; ``None`` means "ignore this column".
 Source columns absent from the mapping are kept as extra dimensions or measures.

@@ -1,6 +1,6 @@
 """From a raw string table and a mapping to a typed canonical table plus its validation report.
 
-Rules (issue 2, DESIGN.md §4–§5):
+Rules (issue 2, README.md "Data format", docs/architecture.md "Import"):
 
 - a row is **rejected** when a required field is empty or unusable, when it has more fields than
   the header, or when its key repeats an earlier row of the file or a row already in the dataset;

@@ -1,4 +1,4 @@
-"""Readers: bytes of a CSV or XLSX file → a frame of strings with its header found (DESIGN.md §5).
+"""Readers: bytes of a CSV or XLSX file → a frame of strings with its header found (docs/architecture.md "Import").
 
 Every cell is read as text; typing happens in :mod:`cxdata.ingest.normalise`, where each
 conversion is counted. The reader only decides how to split the file into rows and columns:

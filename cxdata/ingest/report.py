@@ -1,4 +1,4 @@
-"""The validation report of one import (DESIGN.md §5): what came in, what was kept, and why."""
+"""The validation report of one import (docs/architecture.md "Import"): what came in, what was kept, and why."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from cxdata.roi import (Economics, Lever, PlannerBase, Scenario, Spread, clv, de
 D = monthly_rate(0.10)
 CLV = clv(30.0, 0.015, D)
 DH1 = delta_h1(0.012, 0.60)
-#: METHOD.md §3.8 B: halve transfers at touchpoint Z — 367 negatives avoided a month, worth 3.5 churners.
+#: docs/method/planner.md B: halve transfers at touchpoint Z — 367 negatives avoided a month, worth 3.5 churners.
 B_CHURNERS = 10_000 * 0.30 * (0.40 - 1 / (1 + np.exp(-(np.log(0.4 / 0.6) - 0.55)))) * DH1
 B_VALUE = B_CHURNERS * CLV
 B_SAVINGS = 7_000 + 700

@@ -1,4 +1,4 @@
-"""The importer on hostile files (DESIGN.md §5, §9): every file is built here and goes through the real path.
+"""The importer on hostile files (docs/architecture.md "Import", "Tests"): every file is built here and goes through the real path.
 
 Each test asserts either the exact typed values an analyst would see after the import (worked
 out by hand in the test) or an :class:`UnusableFile` whose message is one sentence naming the

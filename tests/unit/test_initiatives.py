@@ -1,4 +1,4 @@
-"""Initiatives: difference-in-differences recovers a planted effect (METHOD.md §5.4), the windows,
+"""Initiatives: difference-in-differences recovers a planted effect (docs/method/initiatives.md), the windows,
 the realised value against a plan, the catalog, and the list order.
 
 The generated company: contacts in two groups — the scope (phone contacts about billing) and

@@ -1,4 +1,4 @@
-"""Every metric of METHOD.md §4 on small tables whose answers are computed by hand."""
+"""Every metric of docs/method/contact-metrics.md on small tables whose answers are computed by hand."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def test_relative_weights_sum_to_the_ols_r2():
     resid = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
     assert r2 == pytest.approx(1 - resid.var() / y.var())
     assert eps.sum() == pytest.approx(r2)
-    assert np.argmax(eps) == 0 and eps[3] > 0  # a null driver still gets some "importance" (METHOD.md §1.6)
+    assert np.argmax(eps) == 0 and eps[3] > 0  # a null driver still gets some "importance" (docs/method/drivers.md)
 
 
 def test_expansion_revenue_rises_with_nps_category(sample_analysis):

@@ -1,4 +1,4 @@
-"""The ROI planner: METHOD.md §3.8's worked examples from the same inputs, the break-even containment,
+"""The ROI planner: docs/method/planner.md's worked examples from the same inputs, the break-even containment,
 monotonicity, and the re-simulated truth of the sample inside the planner's interval."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_worked_example_b_transfers_pays_over_36_months():
     assert round(f.roi[12] * 100) == -1
     assert round(f.roi[36] * 100) == 112
     assert math.ceil(f.payback_cash) == 20
-    # METHOD quotes 11.6 months: its undiscounted shortcut I / (B − R); the discounted definition gives 12.1
+    # The textbook shortcut quotes 11.6 months: its undiscounted shortcut I / (B − R); the discounted definition gives 12.1
     assert round(120_000 / (value + 7_700 - 2_000), 1) == 11.6
     assert f.payback_value == pytest.approx(12.1, abs=0.05)
 

@@ -1,4 +1,4 @@
-"""The store (DESIGN.md §6): versions, carry-over by reference, activation, deletion, atomic commits, saved mappings.
+"""The store (docs/architecture.md "The store"): versions, carry-over by reference, activation, deletion, atomic commits, saved mappings.
 
 Every test that takes ``store`` runs on both catalogs: SQLite in the data directory and PostgreSQL."""
 

@@ -3,6 +3,7 @@ the active data can show (its readiness, page by page and KPI by KPI)."""
 
 import streamlit as st
 
+from cxdata.alerts import fired_sentence
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
 from ui.readiness import readiness_section
@@ -24,9 +25,9 @@ import_form(store, current)
 last = st.session_state.get(LAST_IMPORT)
 if last is not None:
     st.subheader("Import report", divider="gray")
-    st.success(plain(last.message))
-    fired_alerts(last.alerts)
-    show_report(last.report, key="last-import")
+    st.success(plain(last.result.message + fired_sentence(last.fired)))
+    fired_alerts(last.fired)
+    show_report(last.result.report, key="last-import")
     st.button("Dismiss the report", type="tertiary", on_click=st.session_state.pop, args=(LAST_IMPORT, None))
 
 st.subheader("Datasets and versions", divider="gray")

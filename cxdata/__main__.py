@@ -70,6 +70,8 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from cxdata.alerts import after_import, fired_sentence
+
     store = Store()
     sweep(store)  # what an interrupted import left behind (cxdata.housekeeping)
     dataset = args.dataset.strip()
@@ -84,16 +86,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         choices=parse_cli(args.values, args.unit, args.scale, args.dates),
         mode=args.mode, force=args.force,
     )
+    fired = after_import(store, result.version) if result.status == "imported" else ()
+    message = result.message + fired_sentence(fired)
     if args.json:
         out = {"status": result.status, "dataset": result.version.dataset, "version": result.version.number,
-               "message": result.message, "alerts_fired": list(result.alerts)}
+               "message": message, "alerts_fired": list(fired)}
         if result.report is not None:
             out |= result.report.to_dict()
         print(json_text(out))
         return 0
-    print(result.message)
-    for message in result.alerts:
-        print(f"  alert      {message}")
+    print(message)
+    for alert in fired:
+        print(f"  alert      {alert}")
     report = result.report
     if report is None:
         return 0

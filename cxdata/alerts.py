@@ -21,13 +21,15 @@ Values are compared rounded to ``DIGITS`` decimals, so a rate of exactly 30% is 
 The threshold is in the KPI's display unit (percent for rates, points for NPS, seconds, money).
 A month with fewer than ``min_n`` answers (rows) never fires: it is reported as "too few answers",
 so a handful of surveys cannot page anybody. Each evaluation is stored per (alert, data version)
-in ``AlertCheck``, so the Overview reads it back, and :func:`evaluate` is what an import, the app and
-``python -m cxdata alerts`` call. docs/method/alerts.md explains the checks in plain words.
+in ``AlertCheck``, so the Overview reads it back. :func:`evaluate` is what the app and
+``python -m cxdata alerts`` call; :func:`after_import` is what the callers of an import (the Data page, ``python -m
+cxdata import``) call once the new version is committed: the import itself knows nothing of alerts. docs/method/alerts.md explains the checks in plain words.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,7 +42,10 @@ from cxdata.analysis import load_frames
 from cxdata.metrics import (MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month,
                             delta, estimate)
 from cxdata.periods import month_end, month_start
-from cxdata.store import Store
+from cxdata.settings import load_settings
+from cxdata.store import Store, VersionInfo
+
+LOG = logging.getLogger(__name__)
 
 RULES = {"above": "above", "below": "below", "rises_by": "rises by at least", "falls_by": "falls by at least"}
 CHANGE_RULES = ("rises_by", "falls_by")
@@ -323,3 +328,22 @@ def evaluate(store: Store, dataset: str, version_id: int | None = None, *, param
 def triggered(outcomes: Sequence[Outcome]) -> list[Outcome]:
     """The alerts that fired, in the order they were created."""
     return [o for o in outcomes if o.fired]
+
+
+def after_import(store: Store, version: VersionInfo) -> tuple[str, ...]:
+    """Import, then notify: evaluate the dataset's alerts on ``version``, just committed, with the saved settings;
+    the messages of those that fired. The version is committed already, so a failure here is logged, never raised
+    (the alerts are evaluated again on the next read)."""
+    try:
+        settings = load_settings(store)
+        outcomes = evaluate(store, version.dataset, version.version_id, params=settings.params(),
+                            horizon=settings.churn_horizon_months)
+    except Exception:  # noqa: BLE001 — see the docstring
+        LOG.exception("alert evaluation on %s v%s failed", version.dataset, version.number)
+        return ()
+    return tuple(o.check.message for o in triggered(outcomes))
+
+
+def fired_sentence(messages: Sequence[str]) -> str:
+    """" 2 alerts fired on it." after an import's message, or nothing."""
+    return f" {len(messages)} alert{'s' * (len(messages) > 1)} fired on it." if messages else ""

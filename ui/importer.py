@@ -3,7 +3,7 @@ and its sheet, the column mapping, and the import itself with progress.
 
 Session state: the file being mapped is read once (``_PREPARED``), and how its mapped columns read is
 computed once per mapping (``_READINGS``); a finished import is parked in
-``LAST_IMPORT`` for the report, the uploader is emptied (``_ROUND``) and the sidebar switches to the
+``LAST_IMPORT`` for the report with the alerts the new version fired (import, then notify), the uploader is emptied (``_ROUND``) and the sidebar switches to the
 target dataset; an identical file parks its message in ``_IDENTICAL`` and offers "Import anyway".
 """
 
@@ -16,7 +16,8 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from cxdata.ingest import Prepared, UnusableFile, prepare, run_import
+from cxdata.alerts import after_import
+from cxdata.ingest import ImportResult, Prepared, UnusableFile, prepare, run_import
 from cxdata.ingest.choices import DATE_ORDERS, SCALES, UNITS, Choices
 from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
@@ -53,6 +54,14 @@ class Target:
     dataset: str | None  # None until the analyst names one that can be used
     mode: Mode
     problem: str | None = None  # why there is no dataset yet (:func:`cxdata.names.dataset_name_problem`)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """A finished import and the messages of the alerts its version fired."""
+
+    result: ImportResult
+    fired: tuple[str, ...]
 
 
 def fields_guide(table: Table) -> None:
@@ -230,7 +239,8 @@ def _run(store: Store, prepared: Prepared, target: Target, force: bool) -> None:
     if result.status == "identical":
         st.session_state[_IDENTICAL] = ((prepared.sha256, target.dataset, target.table), result.message)
     else:
-        st.session_state[LAST_IMPORT] = result
+        bar.progress(0.95, text="Checking the alerts on the new version")
+        st.session_state[LAST_IMPORT] = Imported(result, after_import(store, result.version))
         st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1
         for key in (_PREPARED, _IDENTICAL, _READINGS):
             st.session_state.pop(key, None)

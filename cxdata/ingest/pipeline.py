@@ -2,13 +2,13 @@
 
 ``prepare`` reads a file and proposes a mapping (the saved one for this export format, else a
 suggestion by name); ``run_import`` applies the analyst's overrides, validates, and commits a new
-dataset version. ``import_file`` does both. Nothing is written before validation has finished.
+dataset version. ``import_file`` does both. Nothing is written before validation has finished. What follows a
+commit (evaluating alerts: :func:`cxdata.alerts.after_import`) is the caller's business.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +37,6 @@ from cxdata.store import Store, VersionInfo
 Progress = Callable[[float, str], None]
 Mode = Literal["replace", "append"]
 DEFAULT_MAX_MB = 200
-LOG = logging.getLogger(__name__)
 
 
 def max_upload_bytes() -> int:
@@ -77,7 +76,6 @@ class ImportResult:
     version: VersionInfo
     report: ValidationReport | None
     message: str
-    alerts: tuple[str, ...] = ()  # messages of the alerts the new version fired
 
 
 def _no_progress(_fraction: float, _message: str) -> None:
@@ -172,29 +170,9 @@ def run_import(
             audit=report.to_dict() | {"mode": mode},
         )
     store.save_mapping(prepared.signature, t.name, mapping, decided.to_json())
-    progress(0.9, "Checking the alerts on the new version")
-    fired = _fired_alerts(store, dataset, version)
     progress(1.0, "Done")
     message = f"Imported '{prepared.filename}' as version {version.number} of '{dataset}': {report.summary()}"
-    if fired:
-        message += f" {len(fired)} alert{'s' * (len(fired) > 1)} fired on it."
-    return ImportResult("imported", version, report, message, fired)
-
-
-def _fired_alerts(store: Store, dataset: str, version: VersionInfo) -> tuple[str, ...]:
-    """Evaluate the dataset's alerts on a new version (issue 7: on every new data version); the
-    messages of those that fired. The version is committed already: a failure here is logged, never raised."""
-    from cxdata.alerts import evaluate, triggered
-    from cxdata.settings import load_settings
-
-    try:
-        settings = load_settings(store)
-        outcomes = evaluate(store, dataset, version.version_id, params=settings.params(),
-                            horizon=settings.churn_horizon_months)
-    except Exception:  # noqa: BLE001 — the import has succeeded; alerts are re-evaluated on the next read
-        LOG.exception("alert evaluation on %s v%s failed", dataset, version.number)
-        return ()
-    return tuple(o.check.message for o in triggered(outcomes))
+    return ImportResult("imported", version, report, message)
 
 
 def _nothing_usable(report: ValidationReport, filename: str) -> str:

@@ -13,7 +13,7 @@ from cxdata.alerts import list_alerts
 from ui.alerts import HOW_RULES_WORK, after_create, alerts_list, new_alert_form, outcomes_of
 from ui.dashboard import data_page_link, page_analysis
 from ui.filters import current_scope
-from ui.initiatives import supported_metrics
+from ui.initiatives import initiative_metrics
 from ui.loaders import data_shape
 from ui.settings import current_settings
 from ui.store import get_store
@@ -34,7 +34,7 @@ after_create()
 a, problem = page_analysis(store, scope.version, settings)
 if problem:
     st.warning(plain(problem), icon=":material/warning:")
-metrics = supported_metrics(a)
+metrics = initiative_metrics(a)
 if not metrics:
     st.info("This version has no KPI an alert could watch: import interactions or customers on the Data page.")
     data_page_link()

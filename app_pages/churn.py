@@ -150,7 +150,7 @@ def key_drivers(a: Analysis) -> None:
             effects = a.experience_effects
             st.markdown("**What one unit more goes with** (marginal effects, adjusted)")
             st.dataframe(pl.DataFrame({
-                "driver": [fmt.driver_label(t) for t in effects.get_column("term")],
+                "driver": [fmt.driver_label(t, per_unit=True) for t in effects.get_column("term")],
                 "P(negative)": [f"{v * 100:+.1f} pts" for v in effects.get_column("ame")],
                 "95% CI": [f"{lo * 100:+.1f}…{hi * 100:+.1f}" for lo, hi in
                            zip(effects.get_column("low"), effects.get_column("high"))],

@@ -14,7 +14,7 @@ import streamlit as st
 from ui.dashboard import data_page_link, page_analysis
 from ui.filters import current_scope
 from ui.initiatives import (after_save, choose_initiative, form_defaults, initiative_detail, initiatives_list,
-                            new_initiative_form, scope_keys, supported_metrics, tracked_initiatives)
+                            new_initiative_form, scope_keys, initiative_metrics, tracked_initiatives)
 from ui.loaders import data_shape
 from ui.settings import current_settings
 from ui.store import get_store
@@ -36,7 +36,7 @@ st.caption(plain(f"Findings turned into actions with a measured result. Dataset 
 a, problem = page_analysis(store, scope.version, settings)
 if problem:
     st.warning(plain(problem), icon=":material/warning:")
-metrics = supported_metrics(a)
+metrics = initiative_metrics(a)
 if not metrics:
     st.info("This version has no KPI an initiative could be measured on: import interactions (with CSAT, NPS "
             "or operational fields) or customers with churn dates on the Data page.")

@@ -13,8 +13,9 @@ from ui.analysis import Unavailable, evaluate, planner
 from ui.dataset import current_dataset
 from ui.filters import current_scope
 from ui.initiatives import track_scenario
-from ui.planner import (SCENARIOS, comparison_table, compare_input, npv_bands, quantity, scenario_charts,
-                        scenario_details, scenario_inputs, scope_inputs, summary_card)
+from cxdata.format import quantity
+from ui.planner import (SCENARIOS, comparison_table, compare_input, npv_bands, scenario_charts, scenario_details,
+                        scenario_inputs, scope_inputs, summary_card)
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain

@@ -39,8 +39,8 @@ from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from cxdata import format as fmt
 from cxdata.analysis import load_frames
-from cxdata.metrics import (MIN_ANSWERS, REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month,
-                            delta, estimate)
+from cxdata.metrics import (MIN_ANSWERS, NO_DATA, OK, REGISTRY, Estimate, Filters, Frames, Metric, Params,
+                            by_month, delta, estimate)
 from cxdata.periods import month_end, month_start
 from cxdata.settings import load_settings
 from cxdata.store import Store, VersionInfo
@@ -49,7 +49,7 @@ LOG = logging.getLogger(__name__)
 
 RULES = {"above": "above", "below": "below", "rises_by": "rises by at least", "falls_by": "falls by at least"}
 CHANGE_RULES = ("rises_by", "falls_by")
-FIRED, OK, TOO_FEW, NO_DATA = "fired", "ok", "too few answers", "no data"
+FIRED, TOO_FEW = "fired", "too few answers"  # besides the KPI statuses OK and NO_DATA (cxdata.metrics)
 DIGITS = 9  # values are compared with the threshold at this precision: 7/100 × 100 is 7.000000000000001 in floating point
 
 
@@ -209,14 +209,14 @@ def check_alert(alert: Alert, contacts: pl.DataFrame | None, panel: pl.DataFrame
                 params: Params = Params(), version_id: int = 0) -> AlertCheck:
     """Evaluate one alert on a version's frames (nothing is stored), on the data's last complete month."""
     m = REGISTRY[alert.metric]
-    frame = contacts if m.base is Base.CONTACTS else panel
+    frames = Frames(contacts, panel)
+    frame = frames.of(m.base)
     check = AlertCheck(alert_id=alert.id or 0, version_id=version_id)
-    if frame is None or frame.height == 0:
-        check.status = "needs " + ("interactions" if m.base is Base.CONTACTS else "customers")
-        check.message = f"{alert.name}: the data {check.status}."
+    if (reason := frames.needs(m)) is not None or frame is None:
+        check.status, check.message = reason or NO_DATA, f"{alert.name}: {m.label} {reason or 'has no data'}."
         return check
-    if (reason := availability(m, frame.columns)) is not None:
-        check.status, check.message = reason, f"{alert.name}: {m.label} {reason}."
+    if frame.height == 0:
+        check.status, check.message = NO_DATA, f"{alert.name}: the data has no rows."
         return check
     end = data_end(contacts, panel)
     month, newest = last_complete_month(frame, end), frame.get_column("month").max()

@@ -23,7 +23,7 @@ import polars as pl
 from cxdata import models
 from cxdata.contacts import enrich_contacts
 from cxdata.customers import customer_frame
-from cxdata.metrics import Base, Metric, Params, availability
+from cxdata.metrics import Base, Frames, Metric, Params
 from cxdata.models import ChurnEffect, ExperienceModel, Fit, HazardModel
 from cxdata.panel import build_panel, with_exposure_exclusion
 from cxdata.risk import RiskResult, revenue_at_risk
@@ -63,25 +63,18 @@ class Analysis:
     risk: RiskResult | None = None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def frames(self) -> Frames:
+        """The base frames metrics are computed on (:class:`cxdata.metrics.Frames`)."""
+        return Frames(self.contacts, self.panel, self.customers)
+
     def frame(self, base: Base) -> pl.DataFrame | None:
         """The base frame a metric of ``base`` is computed on (None when the data has none)."""
-        return {Base.CONTACTS: self.contacts, Base.CUSTOMER_MONTHS: self.panel, Base.CUSTOMERS: self.customers}[base]
+        return self.frames.of(base)
 
     def needs(self, metric: Metric) -> str | None:
-        """None when this data supports ``metric``, else what it lacks, as ``"needs …"``: the table
-        (``interactions``, ``customers``; the customer-month panel needs interactions with a
-        ``customer_id`` or a revenue table beside the customers) or the fields
-        (:func:`cxdata.metrics.availability`). The one answer to "which KPIs does this data support"."""
-        frame = self.frame(metric.base)
-        if frame is not None:
-            return availability(metric, frame.columns)
-        if metric.base is Base.CONTACTS:
-            return "needs interactions"
-        unlinked = self.contacts is not None and "customer_id" not in self.contacts.columns
-        if self.customers is None:
-            linking = metric.base is Base.CUSTOMER_MONTHS and unlinked
-            return "needs customers and customer_id" if linking else "needs customers"
-        return "needs customer_id" if unlinked else "needs interactions"
+        """None when this data supports ``metric``, else what it lacks (:meth:`cxdata.metrics.Frames.needs`)."""
+        return self.frames.needs(metric)
 
 
 def _fit_errors() -> tuple[type[Exception], ...]:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cxdata import format as fmt
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, estimate
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, kpi_status
 from cxdata.models import ChurnEffect
 
 #: The Overview's tile rows: the experience, the contact centre, the money (revenue at risk comes from
@@ -44,16 +45,15 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
         tile = {"key": key, "label": m.label, "unit": m.unit, "definition": m.definition,
                 "higher_is_better": m.higher_is_better, "value": None, "low": None, "high": None, "n": 0,
                 "delta": None, "delta_low": None, "delta_high": None}
-        if (reason := a.needs(m)) is not None:
-            tiles.append(tile | {"status": reason})
-            continue
-        frame = a.frame(m.base)
-        now = estimate(m, frame, filters=filters, params=params)
-        tile |= {"value": now.value, "low": now.low, "high": now.high, "n": now.n,
-                 "status": "ok" if now.n else "no data"}
-        if comparison is not None and now.n and by_month(m):
-            d = delta(now, estimate(m, frame, filters=comparison, params=params))
-            tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
+        now, status = kpi_status(a.frames, m, filters, params)
+        tile["status"] = status
+        if now is not None:
+            tile |= {"value": now.value, "low": now.low, "high": now.high, "n": now.n}
+        if comparison is not None and now is not None and now.n and by_month(m):
+            before, _ = kpi_status(a.frames, m, comparison, params)
+            if before is not None:
+                d = delta(now, before)
+                tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
         tiles.append(tile)
     return tiles
 
@@ -168,11 +168,6 @@ class Headline:
     high: float | None
 
 
-def _money(value: float, symbol: str) -> str:
-    return f"{symbol}{value / 1e6:,.2f}M" if abs(value) >= 1e6 else f"{symbol}{value / 1e3:,.1f}k" if abs(value) >= 1e3 \
-        else f"{symbol}{value:,.0f}"
-
-
 #: Below this share of the variance of negative experiences (R²), the drivers explain nothing worth ranking.
 MIN_EXPLAINED = 0.01
 
@@ -209,21 +204,21 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
             top = cells.row(0, named=True)
             out.append(Headline(
                 f"The costliest moment of service is {top['channel']} contacts about {top['touchpoint']} from "
-                f"{top['segment']} customers: {_money(top['revenue_at_risk'], symbol)} of revenue at risk over "
-                f"{a.risk.horizon} months (95% CI {_money(top['low'], symbol)}–{_money(top['high'], symbol)}), "
+                f"{top['segment']} customers: {fmt.money(top['revenue_at_risk'], symbol)} of revenue at risk over "
+                f"{a.risk.horizon} months (95% CI {fmt.money(top['low'], symbol)}–{fmt.money(top['high'], symbol)}), "
                 f"with {top['negative_rate']:.0f}% of its contacts negative.",
                 top["revenue_at_risk"], top["low"], top["high"]))
     if not out:
         out += customer_headlines(a, filters, symbol)
     if a.drivers is not None and a.drivers.height and a.drivers.get_column("r2")[0] < MIN_EXPLAINED:
-        names = ", ".join(d.replace("_", " ") for d in a.drivers.get_column("driver"))
+        names = ", ".join(fmt.driver_label(d).lower() for d in a.drivers.get_column("driver"))
         out.append(Headline(
             f"The service drivers in this data ({names}) explain almost none of the negative experiences "
             f"(R² {a.drivers.get_column('r2')[0]:.1%}): no lever here stands out — what makes customers unhappy "
             "is not in these fields.", a.drivers.get_column("r2")[0] * 100, None, None))
     elif a.drivers is not None and a.drivers.height:
         d = a.drivers.row(0, named=True)
-        text = (f"{d['driver'].replace('_', ' ').capitalize()} explains {d['share']:.0f}% of what is explained about "
+        text = (f"{fmt.driver_label(d['driver'])} explains {d['share']:.0f}% of what is explained about "
                 f"negative experiences (95% CI {d['low']:.0f}–{d['high']:.0f}%)")
         effects = {r["term"]: r for r in (a.experience_effects.iter_rows(named=True) if a.experience_effects is not None else [])}
         if d["driver"] == "wait_minutes" and "wait_minutes" in effects:
@@ -244,7 +239,7 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
     out = [Headline(
         f"{summary['rate_pct']:.1f}% of customers left (95% CI {summary['low_pct']:.1f}–{summary['high_pct']:.1f}%; "
         f"{summary['churned']:,} of {summary['customers']:,})"
-        + (f"; they paid {_money(summary['lost_monthly_revenue'], symbol)} a month, "
+        + (f"; they paid {fmt.money(summary['lost_monthly_revenue'], symbol)} a month, "
            f"{summary['lost_revenue_share_pct']:.1f}% of all monthly revenue (95% CI "
            f"{summary['lost_revenue_share_low_pct']:.1f}–{summary['lost_revenue_share_high_pct']:.1f}%)."
            if summary["lost_monthly_revenue"] is not None else "."),
@@ -282,9 +277,17 @@ def dataset_facts(tables: Tables) -> dict:
     return facts
 
 
+#: The KPIs a choice of metric offers first: the surveys (the Drill-down's and the meeting pack's default is the first).
+SURVEYS_FIRST = ("csat", "nps", "negative_rate", "ces", "fcr")
+
+
+def supported_metrics(a: Analysis, first: Sequence[str] = SURVEYS_FIRST, base: Base | None = None) -> list[Metric]:
+    """The registry KPIs this data supports that have months (trends, alerts and initiatives need them), of
+    ``base`` when given, the keys of ``first`` first: the one list every choice of a metric offers."""
+    ordered = [REGISTRY[k] for k in first] + [m for m in REGISTRY.values() if m.key not in first]
+    return [m for m in ordered if by_month(m) and (base is None or m.base is base) and a.needs(m) is None]
+
+
 def contact_metrics(a: Analysis) -> list[Metric]:
-    """The contact-level metrics this data supports, the survey ones first (the Drill-down's choices;
-    its default, and the meeting pack's, is the first)."""
-    preferred = ("csat", "nps", "negative_rate", "ces", "fcr")
-    ordered = [REGISTRY[k] for k in preferred] + [m for m in REGISTRY.values() if m.key not in preferred]
-    return [m for m in ordered if m.base is Base.CONTACTS and a.needs(m) is None]
+    """The contact-level KPIs this data supports, the surveys first (the Drill-down's choices)."""
+    return supported_metrics(a, base=Base.CONTACTS)

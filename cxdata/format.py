@@ -7,6 +7,7 @@ file prints a number exactly as the screen does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
@@ -85,7 +86,62 @@ def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
     return f"{sign}{v:,.2f}"
 
 
+
+def signed_percent(ratio: float | None) -> str:
+    """A ratio as a signed percentage: ``+94%``, ``−14%``."""
+    if ratio is None:
+        return "–"
+    text = f"{ratio * 100:+,.0f}%"
+    return text.replace("-", MINUS) if ratio * 100 <= -0.5 else text.replace("-", "+")
+
+
+def share(p: float | None) -> str:
+    """A probability or share: ``79%``."""
+    return "–" if p is None else f"{p:.0%}"
+
+
+def months(m: float | None) -> str:
+    """Months until an event, rounded up as a payback is read ("within month 7"); ``never`` when none,
+    ``immediate`` when there is nothing to pay back (no investment, and the first month covers its costs)."""
+    if m is None or m != m or m == float("inf"):
+        return "never"
+    if m == 0:
+        return "immediate"
+    n = max(1, math.ceil(m - 1e-9))
+    return f"{n} month{'s' * (n != 1)}"
+
+
+def quantity(x: float | None, unit: str = "") -> str:
+    """A count that may be fractional: ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
+    if x is None:
+        return "–"
+    body = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
+    body = body.replace("-", MINUS)
+    return f"{body} {unit}".strip()
+
+
+def points(x: float | None) -> str:
+    """Percentage points, signed: ``+2.9 pts``."""
+    return "–" if x is None else f"{x:+.1f} pts".replace("-", MINUS)
+
+
+def value_text(unit: str, value: float | None, symbol: str) -> str:
+    """A planner KPI (:class:`cxdata.planner.Kpi`) in its unit: money, ratio (ROI), share, months, points or a count."""
+    if unit == "money":
+        return money(value, symbol)
+    if unit == "ratio":
+        return signed_percent(value)
+    if unit in ("share", "containment"):
+        return share(value)
+    if unit == "months":
+        return months(value)
+    if unit == "points":
+        return points(value)
+    return quantity(value)
+
+
 def count(n: int | float | None) -> str:
+    """A count with thousands separators, ``1,204``, or an en dash when there is none."""
     return "–" if n is None else f"{n:,.0f}"
 
 
@@ -130,9 +186,15 @@ def where_text(where: Iterable[tuple[str, Sequence[str]]]) -> str:
 
 
 #: The key drivers of negative experiences as the Churn & Revenue page names them.
-DRIVER_LABELS = {"wait_minutes": "Wait (per minute)", "transfers": "Transfers (per transfer)",
-                 "unresolved": "Not resolved (repeat contact)", "escalated": "Bot escalated to a human"}
+#: The service drivers of negative experiences by one name each, wherever they are shown: the Churn & Revenue
+#: charts, the Overview's headline, the ROI planner's custom lever and the meeting pack.
+DRIVER_LABELS = {"wait_minutes": "Wait", "transfers": "Transfers", "unresolved": "Not resolved",
+                 "escalated": "Bot escalated to a human"}
+#: One unit of a driver, for its marginal effect ("Wait, per minute").
+DRIVER_UNITS = {"wait_minutes": "per minute", "transfers": "per transfer"}
 
 
-def driver_label(name: str) -> str:
-    return DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())
+def driver_label(name: str, per_unit: bool = False) -> str:
+    """``Wait``; with ``per_unit``, the label of a marginal effect: ``Wait, per minute``."""
+    label = DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())
+    return f"{label}, {DRIVER_UNITS[name]}" if per_unit and name in DRIVER_UNITS else label

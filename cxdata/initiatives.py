@@ -35,7 +35,7 @@ import polars as pl
 from sqlmodel import Field, Session, SQLModel, select
 
 from cxdata import stats
-from cxdata.metrics import REGISTRY, Base, Estimate, Filters, Metric, Params, availability, by_month, compute, \
+from cxdata.metrics import NO_DATA, REGISTRY, Base, Estimate, Filters, Frames, Metric, Params, by_month, compute, \
     delta, estimate, where_condition
 from cxdata.roi import ScenarioResult
 from cxdata.store import Store
@@ -324,11 +324,12 @@ class _Groups:
 def _groups(m: Metric, contacts: pl.DataFrame | None, panel: pl.DataFrame | None,
             where: Mapping[str, Sequence[str]], start: date) -> _Groups | str:
     """The groups and windows of a measurement, or why the data cannot give them."""
-    frame = contacts if m.base is Base.CONTACTS else panel
-    if frame is None or frame.height == 0:
-        return "needs " + ("interactions" if m.base is Base.CONTACTS else "customers")
-    if (reason := availability(m, frame.columns)) is not None:
-        return reason
+    frames = Frames(contacts, panel)
+    frame = frames.of(m.base)
+    if (reason := frames.needs(m)) is not None or frame is None:
+        return reason or NO_DATA
+    if frame.height == 0:
+        return NO_DATA
     first, last = _span(frame, m)
     before, after = windows(start, first, last)
     inside, ignored = where_condition(frame.schema, sorted((k, tuple(v)) for k, v in where.items() if v))

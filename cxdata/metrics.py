@@ -396,6 +396,35 @@ def availability(metric: Metric, columns: Sequence[str]) -> str | None:
     return f"needs {', '.join(missing)}" if missing else None
 
 
+@dataclass(frozen=True)
+class Frames:
+    """The base frames of a data version: contacts, the customer-month panel and the customer snapshot (each None
+    when the data has none). The one place that picks a metric's base frame and says which KPIs a version supports."""
+
+    contacts: pl.DataFrame | None
+    panel: pl.DataFrame | None
+    customers: pl.DataFrame | None = None
+
+    def of(self, base: Base) -> pl.DataFrame | None:
+        """The frame a metric of ``base`` is computed on."""
+        return {Base.CONTACTS: self.contacts, Base.CUSTOMER_MONTHS: self.panel, Base.CUSTOMERS: self.customers}[base]
+
+    def needs(self, metric: Metric) -> str | None:
+        """None when this data supports ``metric``, else what it lacks, as ``"needs …"``: the table
+        (``interactions``, ``customers``; the customer-month panel needs interactions with a ``customer_id``
+        or a revenue table beside the customers) or the fields (:func:`availability`)."""
+        frame = self.of(metric.base)
+        if frame is not None:
+            return availability(metric, frame.columns)
+        if metric.base is Base.CONTACTS:
+            return "needs interactions"
+        unlinked = self.contacts is not None and "customer_id" not in self.contacts.columns
+        if self.customers is None:
+            linking = metric.base is Base.CUSTOMER_MONTHS and unlinked
+            return "needs customers and customer_id" if linking else "needs customers"
+        return "needs customer_id" if unlinked else "needs interactions"
+
+
 def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
     v = metric.value(p)
     if metric.shape is Shape.PROPORTION:
@@ -542,6 +571,22 @@ class Estimate:
     low: float | None
     high: float | None
     n: int
+
+
+#: A KPI's status when it has a value, and when the filters leave it no row; otherwise it is ``"needs …"``.
+OK, NO_DATA = "ok", "no data"
+
+
+def kpi_status(frames: Frames, metric: Metric, filters: Filters = Filters(),
+               params: Params = Params()) -> tuple[Estimate | None, str]:
+    """A KPI on a version's frames and its status, the one rule of every tile, report row, alert and
+    initiative: ``"needs …"`` (:meth:`Frames.needs`) with no estimate, else the estimate with ``"ok"`` when
+    it has rows and ``"no data"`` when the filters leave none."""
+    reason, frame = frames.needs(metric), frames.of(metric.base)
+    if reason is not None or frame is None:
+        return None, reason or "needs data"
+    e = estimate(metric, frame, filters=filters, params=params)
+    return e, OK if e.n else NO_DATA
 
 
 def estimate(metric: Metric | str, frame: pl.DataFrame, *, filters: Filters = Filters(),

@@ -58,6 +58,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.metrics import DEFAULT_COST_PER_CONTACT
 from cxdata.models import _expit, contact_features
@@ -711,7 +712,7 @@ class ScenarioResult:
     def verdict(self, currency: str = "€") -> str:
         """One sentence for an executive, e.g. "Pays back in 14 months; 80% chance that ROI > 0 at 36 months."."""
         npv = self.npv[36].base
-        money = f"{'−' if npv < 0 else ''}{currency}{abs(npv):,.0f}"
+        money = fmt.money(npv, currency)
         if not self.roi_defined:
             judged = "it adds value" if self.pays else "it loses value even at no cost"
             return (f"No investment and no running cost, so ROI is undefined (there is no cost to return on); "

@@ -13,25 +13,22 @@ import polars as pl
 from cxdata.analysis import Analysis
 from cxdata.customers import churn_summary
 from cxdata.dashboard import churn_headline, distinguishable, moments_in_scope, unranked_moments
-from cxdata.metrics import METRICS, Filters, Params, estimate
+from cxdata.metrics import METRICS, Filters, Params, kpi_status
 
 
 def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params()) -> list[dict]:
     """One dict per registered metric: key, label, unit, value, low, high, n, status, definition.
 
-    ``status`` is ``"ok"``, ``"needs <table or field>"`` when the data lacks it (:meth:`Analysis.needs`),
-    or ``"no data"`` when the filters leave no row.
+    ``status`` is :func:`cxdata.metrics.kpi_status`'s: ``"ok"``, ``"needs <table or field>"`` when the data lacks
+    it, or ``"no data"`` when the filters leave no row.
     """
     rows = []
     for m in METRICS:
         row = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
                "value": None, "low": None, "high": None, "n": 0}
-        if (reason := a.needs(m)) is not None:
-            row["status"] = reason
-        else:
-            e = estimate(m, a.frame(m.base), filters=filters, params=params)
-            row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n,
-                    "status": "ok" if e.n else "no data"}
+        e, row["status"] = kpi_status(a.frames, m, filters, params)
+        if e is not None:
+            row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n}
         rows.append(row)
     return rows
 

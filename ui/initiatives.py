@@ -31,14 +31,15 @@ from cxdata.charts import initiative_chart, labelled
 from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, attach_plan, baseline,
                                 create_initiative, delete_initiative, list_initiatives, measure, plan_from,
                                 planned_target, portfolio, portfolio_table, update_initiative, verdict)
-from cxdata.metrics import REGISTRY, Estimate, Metric, Params, by_month
+from cxdata.dashboard import supported_metrics
+from cxdata.metrics import REGISTRY, Estimate, Metric, Params
 from cxdata.roi import ScenarioResult, scenario_to_dict
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 from ui.charts import draw
 from ui.filters import dimension_key
 from ui.loaders import DataShape, version_identity
-from ui.planner import signed_percent
+from cxdata.format import signed_percent
 from ui.state import bound_number_input
 from ui.store import store_identity
 from ui.text import plain
@@ -108,11 +109,9 @@ def window_text(w) -> str | None:
 # ---------------------------------------------------------------- KPIs and scope
 
 
-def supported_metrics(a: Analysis) -> list[Metric]:
-    """Every registry KPI this data can measure by month (contacts or customer-months), the surveys first."""
-    ordered = [REGISTRY[k] for k in PREFERRED if k in REGISTRY]
-    ordered += [m for m in REGISTRY.values() if m.key not in PREFERRED]
-    return [m for m in ordered if by_month(m) and a.needs(m) is None]
+def initiative_metrics(a: Analysis) -> list[Metric]:
+    """The KPIs an initiative or an alert can track on this data, the negative-experience rate first."""
+    return supported_metrics(a, first=PREFERRED)
 
 
 def scope_keys(shape: DataShape) -> dict[str, str]:

@@ -16,7 +16,6 @@ comes from :mod:`cxdata.planner` / :mod:`cxdata.charts` over :meth:`PlannerBase.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ import streamlit as st
 
 from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
 from cxdata.export import scenario_workbook
-from cxdata.format import money
+from cxdata.format import driver_label, money, months, quantity, share, value_text
 from cxdata.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
 from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
                         scenario_to_dict)
@@ -50,8 +49,6 @@ LEVER_HELP = ("Cut waits: scale every wait in scope down by a share. Cap waits: 
               "time. Fewer transfers: a share of transferred contacts avoid a hand-off. Resolve first time: raise "
               "first-contact resolution by some points. Shift to self-service: move contacts a month from an "
               "assisted channel to a bot or self-service. Custom driver: multiply a model driver by a factor.")
-DRIVER_LABELS = {"wait_minutes": "wait (minutes)", "transfers": "transfers", "unresolved": "unresolved",
-                 "escalated": "bot → human escalation"}
 GARTNER = ("Industry context, not a model input: in a Gartner survey of 5,728 customers (2024), 64% would prefer "
            "companies not to use AI for service and 60% fear it makes reaching a human harder; Gartner (2019) "
            "found only 9% of customers fully resolve their issue in self-service.")
@@ -162,7 +159,7 @@ def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, flo
         return Lever("channel_shift", float(volume), scope, from_channel=source, to_channel=target,
                      containment=kappa), tau
     driver = grid.cell().selectbox("Driver", CUSTOM_DRIVERS, index=CUSTOM_DRIVERS.index(DRIVER),
-                                   key=key(letter, "driver"), bind=BIND, format_func=DRIVER_LABELS.get,
+                                   key=key(letter, "driver"), bind=BIND, format_func=driver_label,
                                    help="A driver of the experience model.")
     factor = bound_number_input(grid.cell(), "Multiply it by", min_value=0.0, max_value=5.0, value=AMOUNTS["factor"],
                                 step=0.05, format="%.2f", key=key(letter, "factor"),
@@ -204,64 +201,6 @@ def scenario_inputs(letter: str, scope: Scope, settings: Settings) -> Scenario |
     if tau is not None:
         overrides["reexplain_overhead"] = tau
     return Scenario(name, tuple(levers), settings.economics(**overrides))
-
-
-# ---------------------------------------------------------------- numbers as shown
-
-MINUS = "−"  # U+2212, as a figure is printed
-
-
-def signed_percent(ratio: float | None) -> str:
-    """A ratio as a signed percentage: ``+94%``, ``−14%``."""
-    if ratio is None:
-        return "–"
-    text = f"{ratio * 100:+,.0f}%"
-    return text.replace("-", MINUS) if ratio * 100 <= -0.5 else text.replace("-", "+")
-
-
-def share(p: float | None) -> str:
-    """A probability or share: ``79%``."""
-    return "–" if p is None else f"{p:.0%}"
-
-
-def months(m: float | None) -> str:
-    """Months until an event, rounded up as a payback is read ("within month 7"); ``never`` when none,
-    ``immediate`` when there is nothing to pay back (no investment, and the first month covers its costs)."""
-    if m is None or m != m or m == float("inf"):
-        return "never"
-    if m == 0:
-        return "immediate"
-    n = max(1, math.ceil(m - 1e-9))
-    return f"{n} month{'s' * (n != 1)}"
-
-
-def quantity(x: float | None, unit: str = "") -> str:
-    """A count that may be fractional: ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
-    if x is None:
-        return "–"
-    body = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    body = body.replace("-", MINUS)
-    return f"{body} {unit}".strip()
-
-
-def points(x: float | None) -> str:
-    """Percentage points, signed: ``+2.9 pts``."""
-    return "–" if x is None else f"{x:+.1f} pts".replace("-", MINUS)
-
-
-def value_text(unit: str, value: float | None, symbol: str) -> str:
-    """A KPI value as shown on a tile or in the comparison."""
-    if unit == "money":
-        return money(value, symbol)
-    if unit == "ratio":
-        return signed_percent(value)
-    if unit in ("share", "containment"):
-        return share(value)
-    if unit == "months":
-        return months(value)
-    if unit == "points":
-        return points(value)
-    return quantity(value)
 
 
 def band_text(k: Kpi, symbol: str) -> str | None:

@@ -12,7 +12,8 @@ import streamlit as st
 from cxdata.ingest.convert import Note
 from cxdata.ingest.report import CLEARED, ValidationReport
 from ui.downloads import download_buttons
-from ui.text import count, plain
+from cxdata.format import count
+from ui.text import plain
 
 #: Rejected rows listed on the page; the downloads always hold all of them.
 SHOWN_ROWS = 5_000

@@ -19,11 +19,6 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def count(n: int | None) -> str:
-    """A row count with thousands separators, or an en dash when there is none."""
-    return "–" if n is None else f"{n:,}"
-
-
 def when(moment: datetime | date | None) -> str:
     """A timestamp as an analyst reads it: ``2 Nov 2026 14:27`` (UTC for catalog times)."""
     if moment is None:

@@ -24,7 +24,7 @@ from cxdata.roi import Lever, PlannerBase, Scenario, ScenarioResult
 from cxdata.settings import Settings, load_settings
 from cxdata.store import Store
 from streamlit import dataframe_util
-from ui.planner import months, points, quantity, share, signed_percent
+from cxdata.format import months, points, quantity, share, signed_percent
 from ui.text import plain
 
 ROI_PAGE = "app_pages/roi.py"

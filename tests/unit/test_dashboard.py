@@ -142,7 +142,7 @@ def test_headlines_state_their_numbers(sample_analysis):
     assert "contact volume" in lines[0].text
     top = sample_analysis.risk.moments.filter(pl.col("low") > 0).row(0, named=True)
     assert lines[1].value == pytest.approx(top["revenue_at_risk"]) and top["touchpoint"] in lines[1].text
-    assert lines[2].text.startswith("Wait minutes explains")
+    assert lines[2].text.startswith("Wait explains")
 
 
 def test_dataset_facts():
@@ -184,9 +184,10 @@ def test_drivers_that_explain_nothing_are_not_ranked_in_the_headline() -> None:
         "csat": rng.integers(1, 6, n),
     })
     a = analyse(Tables(calls, None, None))
+    NAMES = {"wait_minutes": "wait", "unresolved": "not resolved"}  # noqa: N806
     r2 = a.drivers.get_column("r2")[0]
     assert r2 < 0.01
     texts = [h.text for h in headlines(a)]
-    assert texts == [f"The service drivers in this data ({', '.join(d.replace('_', ' ') for d in a.drivers['driver'])})"
+    assert texts == [f"The service drivers in this data ({', '.join(NAMES[d] for d in a.drivers['driver'])})"
                      f" explain almost none of the negative experiences (R² {r2:.1%}): no lever here stands out — what "
                      "makes customers unhappy is not in these fields."]

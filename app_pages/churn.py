@@ -19,14 +19,15 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import BAD, GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.dashboard import (BUCKETS, CUSTOMER_TILES, MOMENT_FILTERS, churn_by_negatives, distinguishable,
+from cxdata.dashboard import (BUCKETS, CUSTOMER_TILES, churn_by_negatives, distinguishable,
                               kpi_tiles)
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
 from cxdata.models import ChurnEffect
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
@@ -185,7 +186,7 @@ def risk_by_segment(a: Analysis, scope: Scope, settings: Settings) -> None:
         st.info(plain(unlock_hint("needs the churn model: csat answers, customer_id and customers with churn dates")),
                 icon=LOCKED)
         return
-    where = {c: v for c, v in scope.where if c in MOMENT_FILTERS}
+    where = scope.moment_where
     table = a.risk.in_scope(where, by="segment") if "segment" in a.risk.moments.columns else a.risk.in_scope(where)
     if "segment" not in table.columns:
         table = table.with_columns(segment=pl.lit("all customers"))

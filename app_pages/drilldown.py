@@ -25,7 +25,8 @@ from ui.charts import draw
 from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
                           no_data_message, unlock_hint)
 from ui.downloads import XLSX_MIME
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.loaders import data_shape
 from ui.settings import current_settings
 from ui.state import bound_number_input

@@ -23,7 +23,8 @@ from cxdata.analysis import Analysis
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.journeys import (account_tables, customer_issues, customer_profile, customers_frame, duration,
                          journey_figures, known_customer, matching_customers, timeline, timeline_spec)
 from ui.settings import current_settings

@@ -20,7 +20,8 @@ from ui.alerts import fired_alerts
 from ui.charts import draw
 from ui.dashboard import (data_page_link, header, kpi_tile, no_data_message, page_analysis, unlock_hint,
                           view_tiles, view_trend)
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.links import moment_links
 from ui.settings import current_settings
 from ui.store import get_store
@@ -39,7 +40,7 @@ def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
             with slot:
                 kpi_tile(tile, scope, settings.symbol)
     shown = [by_key[k] for row in rows for k in row]
-    contact_only = [c for c, _ in scope.where if a.panel is not None and c not in a.panel.columns]
+    contact_only = scope.ignored_by(a.panel)
     if a.contacts is None:
         st.caption("A snapshot of the customers table: the period does not apply to it. The experience and "
                    "contact-centre KPIs need an interactions table: import one on the Data page.")

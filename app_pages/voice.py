@@ -16,7 +16,8 @@ from cxdata import format as fmt
 from cxdata.charts import interval_bars, labelled, trend_chart
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.store import get_store
 from ui.settings import current_settings
 from ui.text import plain

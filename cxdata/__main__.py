@@ -156,17 +156,17 @@ def _fmt(value: float | None, unit: str) -> str:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from cxdata.analysis import load_or_analyse
-    from cxdata.metrics import Filters
+    from cxdata.scope import Scope, where_of
     from cxdata.settings import load_settings
     from cxdata.summary import report_dict
 
     store = Store()
     dataset = _dataset_name(store, args.dataset)
     version = store.active_version(dataset)
-    filters = Filters.of(args.start, args.end, **_parse_where(args.where))
+    scope = Scope(dataset, version, args.start, args.end, None, where_of(_parse_where(args.where).items()))
     settings = load_settings(store)
     analysis = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
-    report = report_dict(analysis, filters, settings.params())
+    report = report_dict(analysis, scope.filters, settings.params())
     report["dataset"], report["version"] = dataset, version.number
     if args.json:
         print(json_text(report))
@@ -311,9 +311,10 @@ class BadInput(Exception):
 def cmd_export(args: argparse.Namespace) -> int:
     from cxdata.analysis import load_or_analyse
     from cxdata.format import period_text, where_text
-    from cxdata.metrics import REGISTRY, Filters
+    from cxdata.metrics import REGISTRY
     from cxdata.pack import action_sheets, meeting_pack, pack_html, pack_workbook
     from cxdata.periods import PREVIOUS, comparison_of, data_span, default_period
+    from cxdata.scope import Scope, where_of
     from cxdata.settings import load_settings
 
     outputs: dict[str, Path | None] = {"xlsx": None, "html": None}
@@ -355,8 +356,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:  # a customers table alone has no dates: its pack covers all of it
         first, last = data_span(store, version.version_id)
         period, comparison = default_period(first, last) if first is not None else ((None, None), None)
-    filters = Filters.of(*period, **where)
-    compared = None if comparison is None else Filters.of(*comparison, **where)
+    scope = Scope(dataset, version, *period, comparison, where_of(where.items()))
+    filters, compared = scope.filters, scope.comparison_filters
     dated = [(frame, time) for frame, time in frames if time is not None] or frames  # the period applies to them
     matched = [filters.apply(frame, time) for frame, time in dated]
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to

@@ -16,6 +16,7 @@ from cxdata.analysis import Analysis, Tables
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
 from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, kpi_status
 from cxdata.models import ChurnEffect
+from cxdata.scope import moment_where
 
 #: The Overview's tile rows: the experience, the contact centre, the money (revenue at risk comes from
 #: the risk model) and the customers table's snapshot of who left.
@@ -27,8 +28,6 @@ CUSTOMER_TILES = ("customer_churn", "lost_revenue_share")
 OVERVIEW_TILES = EXPERIENCE_TILES + OPERATIONS_TILES + MONEY_TILES + CUSTOMER_TILES
 #: The tiles that are registry KPIs (all but revenue at risk).
 TILE_KEYS = tuple(k for k in OVERVIEW_TILES if k in REGISTRY)
-#: Filter columns the moments of service can be restricted by.
-MOMENT_FILTERS = ("channel", "touchpoint", "segment")
 BUCKETS = ("0", "1", "2–3", "4+")
 #: Groups a breakdown bar chart shows at most (the ones with the most answers).
 MAX_BARS = 25
@@ -68,8 +67,7 @@ def risk_tile(a: Analysis, filters: Filters) -> dict:
             "delta": None, "delta_low": None, "delta_high": None}
     if a.risk is None:
         return tile | {"status": "needs the churn model (csat answers and a customers table with churn dates)"}
-    where = {k: v for k, v in filters.where if k in MOMENT_FILTERS}
-    row = a.risk.in_scope(where).row(0, named=True)
+    row = a.risk.in_scope(moment_where(filters.where)).row(0, named=True)
     tile |= {"value": row["revenue_at_risk"], "low": row["low"], "high": row["high"], "n": a.risk.customers,
              "status": "ok"}
     if not distinguishable(row["low"], row["high"]):
@@ -94,8 +92,8 @@ def moments_in_scope(a: Analysis, where: Iterable[tuple[str, Sequence[str]]] = (
     moments = a.risk.moments.filter(pl.col("low") > 0)
     if a.churn is None or not a.churn.evident:
         moments = moments.clear()
-    for column, values in where:
-        if column in MOMENT_FILTERS and column in moments.columns:
+    for column, values in moment_where(where).items():
+        if column in moments.columns:
             moments = moments.filter(pl.col(column).cast(pl.String).is_in(list(values)))
     return moments if n is None else moments.head(n)
 

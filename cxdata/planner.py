@@ -26,8 +26,9 @@ from typing import Literal
 
 import polars as pl
 
-from cxdata.roi import (BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
+from cxdata.roi import (BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Spread,
                         lever_summary, scope_mask)
+from cxdata.scope import Where
 
 SCOPE_COLUMNS: tuple[str, ...] = ("channel", "touchpoint", "segment", "region")
 
@@ -43,12 +44,12 @@ def scope_options(base: PlannerBase) -> dict[str, list[str]]:
     }
 
 
-def make_scope(selected: Mapping[str, Sequence[str]]) -> Scope:
+def make_scope(selected: Mapping[str, Sequence[str]]) -> Where:
     """A lever scope from the chosen values per column: empty choices are dropped, order normalised."""
     return tuple(sorted((column, tuple(sorted(values))) for column, values in selected.items() if values))
 
 
-def merge_scope(base: PlannerBase, chosen: Scope, extra: Scope = ()) -> tuple[Scope, list[str]]:
+def merge_scope(base: PlannerBase, chosen: Where, extra: Where = ()) -> tuple[Where, list[str]]:
     """The page's scope with the other filters (``extra``, e.g. the sidebar's plan or team) added, and the
     filter columns left out because the planner's contacts do not have them. A column in both keeps
     ``chosen``'s values."""
@@ -58,7 +59,7 @@ def merge_scope(base: PlannerBase, chosen: Scope, extra: Scope = ()) -> tuple[Sc
     return make_scope(kept | dict(chosen)), ignored
 
 
-def contacts_in_scope(base: PlannerBase, scope: Scope) -> float:
+def contacts_in_scope(base: PlannerBase, scope: Where) -> float:
     """Baseline contacts a month inside ``scope`` (all of them when the scope is empty)."""
     return float(scope_mask(base.contacts, scope).sum()) / BASELINE_MONTHS
 

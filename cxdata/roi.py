@@ -62,13 +62,13 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.metrics import DEFAULT_COST_PER_CONTACT
 from cxdata.models import _expit, contact_features
+from cxdata.scope import Where
 
 BASELINE_MONTHS = 3
 HORIZONS = (12, 36)
 PAYBACK_LIMIT = 120  # months searched for a payback
 
 LeverKind = Literal["wait_cut", "wait_cap", "transfer_cut", "fcr_raise", "channel_shift", "custom"]
-Scope = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 # ---------------------------------------------------------------- closed forms (planner.md §2.3–2.7)
@@ -213,7 +213,7 @@ class Lever:
 
     kind: LeverKind
     amount: float
-    scope: Scope = ()
+    scope: Where = ()  # the levers' dimension filters: a Scope's where
     driver: str | None = None  # custom: wait_minutes | transfers | unresolved | escalated
     from_channel: str = "phone"  # channel_shift
     to_channel: str = "chatbot"
@@ -249,7 +249,7 @@ class Scenario:
     economics: Economics = Economics()
 
 
-def scope_mask(frame: pl.DataFrame, scope: Scope) -> pl.Series:
+def scope_mask(frame: pl.DataFrame, scope: Where) -> pl.Series:
     """True for the rows inside the scope (every row when the scope is empty)."""
     mask = pl.repeat(True, frame.height, eager=True)
     for column, values in scope:

@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,7 +128,7 @@ class VersionInfo:
     created_at: datetime
     note: str
     active: bool
-    tables: dict[str, int]  # table → rows
+    tables: dict[str, int] = field(hash=False)  # table → rows (not hashed: a version is hashable, e.g. in a Scope)
 
 
 def data_dir_from_env() -> Path:

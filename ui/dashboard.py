@@ -24,7 +24,7 @@ from cxdata.store import Store, VersionInfo
 from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month, compute
 from cxdata.schema import TABLES
 from ui.analysis import CACHE_KEYS, analysis, settings_key
-from ui.filters import Scope
+from cxdata.scope import Scope
 from ui.loaders import version_identity
 from ui.store import store_identity
 from ui.text import plain

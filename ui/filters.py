@@ -14,23 +14,23 @@ URL parameters (values equal to the default are left out):
 Periods named in months end on the last day of the data's last month. "Previous period" is the same
 number of whole months just before (any other period: the same number of days); "same period last
 year" shifts both ends by a year (the date logic is :mod:`cxdata.periods`).
-Pages read the result with :func:`current_scope`.
+Pages read the result, a :class:`cxdata.scope.Scope`, with :func:`current_scope`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
 
-from cxdata.format import dimension_label, month_span, period_text, where_text
-from cxdata.metrics import Filters
+from cxdata.format import dimension_label, month_span
 from cxdata.periods import (COMPARISONS, CUSTOM, DEFAULT_PERIOD, PERIODS, PREVIOUS, comparison_of, month_end,
                             preset_period)
-from cxdata.store import Store, VersionInfo
+from cxdata.scope import Scope, where_of
+from cxdata.store import Store
 from ui import state
 from ui.loaders import DataShape, data_shape
 
@@ -46,48 +46,6 @@ def dimension_key(column: str) -> str:
     if _SAFE_KEY.match(column) and column not in state.RESERVED and not column.startswith(("a_", "b_", "c_", "x_")):
         return column
     return "x_" + re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")[:40]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What every dashboard page shows: the dataset version, the period, the comparison period and
-    the dimension filters (``where``: column → allowed values)."""
-
-    dataset: str
-    version: VersionInfo
-    start: date | None
-    end: date | None
-    comparison: tuple[date, date] | None
-    where: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    period_name: str = DEFAULT_PERIOD
-
-    @property
-    def filters(self) -> Filters:
-        return Filters.of(self.start, self.end, **dict(self.where))
-
-    @property
-    def comparison_filters(self) -> Filters | None:
-        return None if self.comparison is None else Filters.of(*self.comparison, **dict(self.where))
-
-    @property
-    def dimension_filters(self) -> Filters:
-        """The dimension filters alone, for charts over every month."""
-        return Filters.of(**dict(self.where))
-
-    def narrowed(self, **where: Sequence[str]) -> Scope:
-        """This scope with more dimension filters (a drill-down selection); empty values are ignored."""
-        merged = dict(self.where) | {k: tuple(v) for k, v in where.items() if v}
-        return replace(self, where=tuple(sorted(merged.items())))
-
-    def period_text(self) -> str:
-        return period_text(self.start, self.end, self.comparison)
-
-    def where_text(self) -> str:
-        return where_text(self.where)
-
-    def describe(self) -> str:
-        """``Aug–Oct 2026 vs May–Jul 2026 · Channel: phone · Segment: Small Business`` (plain text)."""
-        return f"{self.period_text()} · {self.where_text()}"
 
 
 def _sanitise(key: str, valid: Sequence[object]) -> None:
@@ -201,7 +159,7 @@ def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ())
     every = [dimension_key(c) for c, _ in shape.dimensions]  # drawn here, or by the page (owned): bound
     state.remember_sidebar(every, drawn + every,
                            {PERIOD: DEFAULT_PERIOD, COMPARE: COMPARISONS[0], **{k: [] for k in every}})
-    scope = replace(scope, where=tuple(sorted(where.items())))
+    scope = replace(scope, where=where_of(where.items()))
     st.session_state[_SCOPE] = scope
     return scope
 

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from cxdata.dashboard import MOMENT_FILTERS
+from cxdata.scope import MOMENT_FILTERS
 from ui import state
 from ui.initiatives import PAGE as INITIATIVES_PAGE
 from ui.initiatives import prefill_params

@@ -17,7 +17,8 @@ from cxdata.settings import Settings
 from cxdata.store import Store
 from ui.dashboard import page_analysis
 from ui.downloads import XLSX_MIME
-from ui.filters import Scope, current_scope
+from cxdata.scope import Scope
+from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.text import plain
 

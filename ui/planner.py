@@ -26,8 +26,9 @@ from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_
 from cxdata.export import scenario_workbook
 from cxdata.format import driver_label, money, months, quantity, share, value_text
 from cxdata.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
-from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Scope, Spread,
+from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Spread,
                         scenario_to_dict)
+from cxdata.scope import Where
 from cxdata.schema import CHANNELS
 from cxdata.settings import Settings
 from ui.downloads import XLSX_MIME
@@ -83,7 +84,7 @@ def key(letter: str, name: str) -> str:
 # ---------------------------------------------------------------- inputs
 
 
-def scope_inputs(options: Mapping[str, Sequence[str]]) -> Scope:
+def scope_inputs(options: Mapping[str, Sequence[str]]) -> Where:
     """One multiselect per scope column present in the data (empty = all); bound to ``?channel=…``."""
     if not options:
         return ()
@@ -121,7 +122,7 @@ def _percent(grid: Grid, label: str, letter: str, name: str, help: str, max_valu
     return value / 100
 
 
-def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, float | None]:
+def _lever(grid: Grid, kind: str, letter: str, scope: Where) -> tuple[Lever, float | None]:
     """The inputs of one lever kind and the lever they make (and τ for a channel shift)."""
     if kind == "wait_cut":
         amount = _percent(grid, "Cut waits by (%)", letter, "wait_cut",
@@ -167,7 +168,7 @@ def _lever(grid: Grid, kind: str, letter: str, scope: Scope) -> tuple[Lever, flo
     return Lever("custom", float(factor), scope, driver=driver), None
 
 
-def scenario_inputs(letter: str, scope: Scope, settings: Settings) -> Scenario | None:
+def scenario_inputs(letter: str, scope: Where, settings: Settings) -> Scenario | None:
     """The inputs of scenario ``letter`` in a bordered box: name and levers, each lever's amounts, then
     investment, running cost and ramp-up. None when no lever is chosen."""
     d = DEFAULTS[letter]

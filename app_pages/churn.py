@@ -4,7 +4,7 @@ of negative experiences, expansion revenue by NPS category, revenue at risk by s
 customers who left by any customer attribute — which is all a customers-only churn file (one row per
 customer, churned yes/no, no dates) can show, with the monthly revenue they took.
 
-Every number comes from ``cxdata``: ``dashboard.churn_by_negatives``, the fitted ``ChurnEffect``,
+Every number comes from ``cxdata``: ``screens.churn_by_negatives_figure`` and ``key_drivers_figure`` (shared with the meeting pack), the fitted ``ChurnEffect``,
 ``Analysis.drivers`` / ``experience_effects`` / ``expansion``, ``RiskResult.in_scope`` and
 ``customers.churn_summary`` / ``churn_by``. The models are fitted once on all the data; the period and
 dimension filters apply where the page says so. URL parameter of the page: ``churn_by`` (the attribute).
@@ -17,12 +17,13 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
+from cxdata.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.dashboard import (BUCKETS, CUSTOMER_TILES, churn_by_negatives, distinguishable,
+from cxdata.dashboard import (CUSTOMER_TILES, distinguishable,
                               kpi_tiles)
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
 from cxdata.models import ChurnEffect
+from cxdata.screens import churn_by_negatives_figure, key_drivers_figure
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import page_analysis, data_page_link, header, kpi_tile, no_data_message, unlock_hint
@@ -39,22 +40,17 @@ CHURN_BY = "churn_by"
 
 def churn_by_experience(a: Analysis, scope: Scope) -> None:
     st.subheader("Churn by negative experiences last month", divider="gray")
-    if a.panel is None or "expected_negatives_prev" not in a.panel.columns:
+    figure = churn_by_negatives_figure(a, scope.filters)
+    if figure is None:
         st.info(plain(unlock_hint("needs the experience model: interactions with csat answers and customer_id, "
                                   "and a customers table")), icon=LOCKED)
         return
-    table = churn_by_negatives(a.panel, scope.filters)
-    shown = table.filter(pl.col("n") >= MIN_ANSWERS)
-    if not shown.height:
+    if figure.chart is None:
         st.info(no_data_message(scope))
         return
-    frame = labelled(shown.rename({"churn": "value"}), "%", "")
-    chart = interval_bars(frame, category="bucket", order=list(BUCKETS), colour=BAD, category_title="Negative experiences",
-                          title="Monthly churn by the number of negative experiences in the previous month",
-                          subtitle=f"{scope.describe()} · bars: 95% interval", value_title="Monthly churn (%)")
-    draw(chart)
+    draw(figure.chart)
     counts = " · ".join(f"{r['bucket']}: {fmt.count(r['events'])} churned of {fmt.count(r['n'])} customer-months"
-                        + (" (too few to show)" if r["n"] < MIN_ANSWERS else "") for r in table.iter_rows(named=True))
+                        + (" (too few to show)" if r["n"] < MIN_ANSWERS else "") for r in figure.table.iter_rows(named=True))
     st.caption(plain(f"Negative experiences = the expected number from the experience model (Σ of each contact's "
                      f"probability of a CSAT of 1–2, surveyed or not), rounded. {counts}. A crude view: customers "
                      "who contact more have more of both; the churn model below compares customers alike."))
@@ -132,18 +128,13 @@ def sensitivity(c: ChurnEffect) -> None:
 
 def key_drivers(a: Analysis) -> None:
     st.subheader("What drives negative experiences", divider="gray")
-    if a.drivers is None or not a.drivers.height:
+    figure = key_drivers_figure(a)
+    if figure is None or figure.chart is None:
         st.info(plain(unlock_hint("needs csat answers (at least 200) on interactions")), icon=LOCKED)
         return
-    r2 = float(a.drivers.get_column("r2")[0])
-    frame = labelled(a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS),
-                                            value=pl.col("share")), "%", "")
     left, right = st.columns(2, gap="large")
     with left:
-        draw(interval_bars(frame, category="driver", category_title=None,
-                           title="Key drivers of negative experiences",
-                           subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
-                           value_title="Share of explained variance (%)"))
+        draw(figure.chart)
         st.caption("Labelled as what it is: where the explained variance of a CSAT of 1–2 is shared among correlated "
                    "drivers — not the effect of changing one. For that, see the marginal effects beside.")
     with right:

@@ -14,10 +14,10 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
   chart each (the Overview's trend, :func:`cxdata.metrics.compute` by month);
 - **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
   when the pack is made there, else the page's default);
-- **Churn by negatives** — :func:`cxdata.dashboard.churn_by_negatives` (Churn & Revenue);
+- **Churn by negatives** — :func:`cxdata.screens.churn_by_negatives_figure` (Churn & Revenue);
 - **Customers who left** — by every customer attribute (:func:`cxdata.customers.churn_by`; Churn & Revenue),
   what a customers-only churn file shows;
-- **Key drivers** — ``Analysis.drivers`` (Churn & Revenue);
+- **Key drivers** — :func:`cxdata.screens.key_drivers_figure` (Churn & Revenue);
 - then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** (the Initiatives page's
   list) and the **Alerts** with their check on the version, which the app and the command line pass.
 
@@ -37,14 +37,15 @@ import polars as pl
 from cxdata import format as fmt
 from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
-from cxdata.charts import (BAD, PRIMARY, customers_left_bars, heatmap_cells, heatmap_chart, interval_bars, labelled,
+from cxdata.charts import (PRIMARY, customers_left_bars, heatmap_cells, heatmap_chart, interval_bars, labelled,
                            small_cells_note, trend_chart)
-from cxdata.dashboard import (BUCKETS, churn_by_negatives, contact_metrics, headlines, moments_in_scope,
+from cxdata.dashboard import (contact_metrics, headlines, moments_in_scope,
                               overview_tiles, trend_metrics, unranked_moments)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
 from cxdata.customers import churn_by, ranked_attributes
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric, compute
+from cxdata.screens import churn_by_negatives_figure, key_drivers_figure
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 
@@ -169,27 +170,19 @@ def trend_sheet(a: Analysis, filters: Filters, comparison: Filters | None, setti
 
 
 def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
-    if a.panel is None or "expected_negatives_prev" not in a.panel.columns:
+    figure = churn_by_negatives_figure(a, filters)
+    if figure is None:
         return None
-    table = churn_by_negatives(a.panel, filters)
-    frame = table.select(pl.col("bucket").alias("negative experiences last month"),
-                         pl.col("churn").alias("monthly churn"), pl.col("low").alias("95% low"),
-                         pl.col("high").alias("95% high"), pl.col("n").alias("customer-months"),
-                         pl.col("events").alias("churned"))
-    shown = table.filter(pl.col("n") >= MIN_ANSWERS)
-    charts = [] if not shown.height else [interval_bars(
-        labelled(shown.rename({"churn": "value"}), "%", ""), category="bucket", order=list(BUCKETS), colour=BAD,
-        category_title="Negative experiences",
-        title="Monthly churn by the number of negative experiences in the previous month",
-        subtitle=f"{fmt.period_text(filters.start, filters.end)} · {fmt.where_text(filters.where)} · bars: 95% "
-                 "interval",
-        value_title="Monthly churn (%)")]
+    frame = figure.table.select(pl.col("bucket").alias("negative experiences last month"),
+                                pl.col("churn").alias("monthly churn"), pl.col("low").alias("95% low"),
+                                pl.col("high").alias("95% high"), pl.col("n").alias("customer-months"),
+                                pl.col("events").alias("churned"))
     return Sheet("Churn by negatives", frame, note=(
         "Monthly churn (%) by the expected number of negative experiences in the previous month (Σ of each "
         "contact's probability of a CSAT of 1–2, rounded), with a Wilson 95% interval; the chart leaves out buckets "
         f"with fewer than {MIN_ANSWERS} customer-months."),
         units={"monthly churn": "%", "95% low": "%", "95% high": "%", "customer-months": "count", "churned": "count"},
-        charts=charts)
+        charts=figure.charts)
 
 
 def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
@@ -240,21 +233,16 @@ def drilldown_sheet(a: Analysis, filters: Filters, metric: Metric, settings: Set
 
 
 def drivers_sheet(a: Analysis) -> Sheet | None:
-    if a.drivers is None or not a.drivers.height:
+    figure = key_drivers_figure(a)
+    if figure is None:
         return None
-    r2 = float(a.drivers.get_column("r2")[0])
-    frame = a.drivers.select(pl.col("driver").replace(fmt.DRIVER_LABELS).alias("driver"),
-                             pl.col("share").alias("share of explained variance"), pl.col("low").alias("95% low"),
-                             pl.col("high").alias("95% high"), pl.col("r2").alias("R²"))
-    chart = interval_bars(labelled(a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS),
-                                                          value=pl.col("share")), "%", ""),
-                          category="driver", category_title=None, title="Key drivers of negative experiences",
-                          subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
-                          value_title="Share of explained variance (%)")
+    frame = figure.table.select("driver", pl.col("share").alias("share of explained variance"),
+                                pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
+                                pl.col("r2").alias("R²"))
     return Sheet("Key drivers", frame, {"R²": "0.00"}, note=(
         "Where the explained variance of a CSAT of 1–2 is shared among correlated drivers (relative weights, "
         "bootstrap 95% intervals), over all contacts — not the effect of changing one driver."),
-        units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=[chart])
+        units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=figure.charts)
 
 
 def initiatives_sheet(tracked: Sequence[Tracked], settings: Settings) -> Sheet | None:

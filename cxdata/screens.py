@@ -1,0 +1,63 @@
+"""Parts of the screens built once for the page that draws them and the meeting pack that writes them: a
+table, its chart and what the chart leaves out. A page draws ``chart``; the pack writes ``table`` with the same
+chart, so the two agree by construction.
+
+Built so far: churn by negative experiences and the key drivers (Churn & Revenue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from cxdata import format as fmt
+from cxdata.analysis import Analysis
+from cxdata.charts import BAD, interval_bars, labelled
+from cxdata.dashboard import BUCKETS, churn_by_negatives
+from cxdata.metrics import MIN_ANSWERS, Filters
+
+
+@dataclass(frozen=True)
+class Figure:
+    """``table``: every row, as the pack writes it; ``chart``: the rows worth drawing (None when none is)."""
+
+
+    table: pl.DataFrame
+    chart: dict | None  # a Vega-Lite spec (cxdata.charts)
+
+    @property
+    def charts(self) -> list[dict]:
+        """The chart as a pack sheet lists its charts."""
+        return [] if self.chart is None else [self.chart]
+
+
+def churn_by_negatives_figure(a: Analysis, filters: Filters) -> Figure | None:
+    """Monthly churn by the expected number of negative experiences in the previous month (buckets 0, 1, 2–3, 4+)
+    with Wilson 95% intervals (:func:`cxdata.dashboard.churn_by_negatives`); the chart leaves out buckets with
+    fewer than ``MIN_ANSWERS`` customer-months. None without the experience model."""
+    if a.panel is None or "expected_negatives_prev" not in a.panel.columns:
+        return None
+    table = churn_by_negatives(a.panel, filters)
+    shown = table.filter(pl.col("n") >= MIN_ANSWERS)
+    chart = None if not shown.height else interval_bars(
+        labelled(shown.rename({"churn": "value"}), "%", ""), category="bucket", order=list(BUCKETS), colour=BAD,
+        category_title="Negative experiences",
+        title="Monthly churn by the number of negative experiences in the previous month",
+        subtitle=f"{fmt.period_text(filters.start, filters.end)} · {fmt.where_text(filters.where)} · bars: 95% interval",
+        value_title="Monthly churn (%)")
+    return Figure(table, chart)
+
+
+def key_drivers_figure(a: Analysis) -> Figure | None:
+    """The key drivers of negative experiences: each driver's share of the explained variance (relative weights)
+    with its bootstrap 95% interval, and the model's R², over all contacts. None without drivers."""
+    if a.drivers is None or not a.drivers.height:
+        return None
+    table = a.drivers.with_columns(pl.col("driver").replace(fmt.DRIVER_LABELS))
+    r2 = float(table.get_column("r2")[0])
+    chart = interval_bars(labelled(table.with_columns(value=pl.col("share")), "%", ""),
+                          category="driver", category_title=None, title="Key drivers of negative experiences",
+                          subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
+                          value_title="Share of explained variance (%)")
+    return Figure(table, chart)

@@ -5,7 +5,7 @@ agent, team…) and by month; the interactions behind it, 50 a page, downloadabl
 Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
 ``drill_segment``, ``drill_by`` and ``rows_page`` are bound widgets, and a click on the heat map writes
 the cell into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
-docs/architecture.md "Streamlit rules"). Numbers: ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
+docs/architecture.md "Streamlit rules"). Numbers: ``cxdata.screens.heat_map_figure`` (shared with the meeting pack), ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
 metric with a follow-up window (FCR, repeat contacts, verified containment) says which newest days it
 leaves out (``cxdata.metrics.followup_note``).
 """
@@ -16,10 +16,11 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
+from cxdata.charts import interval_bars, labelled, trend_chart
 from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
 from cxdata.export import Sheet, csv_bytes, workbook
 from cxdata.metrics import Base, Metric, compute, followup_note
+from cxdata.screens import heat_map_figure
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
@@ -107,21 +108,18 @@ def selection_text(cell: dict[str, str | None]) -> str:
 
 
 def heat_map(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:
-    if not {"channel", "touchpoint"} <= set(a.contacts.columns):
+    in_scope = cell_scope(scope, cell, "channel", "touchpoint")
+    figure = heat_map_figure(a, metric, in_scope.filters, settings.params(), settings.symbol,
+                             (cell["channel"], cell["touchpoint"]), hint="click a cell to drill down")
+    if figure is None:
         missing = [c for c in ("channel", "touchpoint") if c not in a.contacts.columns]
         st.info(plain(unlock_hint(f"needs {', '.join(missing)}") + " The heat map crosses channel and touchpoint."),
                 icon=":material/lock:")
         return
-    in_scope = cell_scope(scope, cell, "channel", "touchpoint")
-    cells = compute(metric, a.contacts, by=["channel", "touchpoint"], filters=in_scope.filters, params=settings.params())
-    if not cells.height:
+    if figure.chart is None:
         st.info(no_data_message(in_scope))
         return
-    frame = heatmap_cells(cells, metric, settings.symbol, (cell["channel"], cell["touchpoint"]))
-    chart = heatmap_chart(frame, x="channel", y="touchpoint", title=f"{metric.label} by channel and touchpoint",
-                          subtitle=f"{in_scope.describe()} · click a cell to drill down · {small_cells_note(cells)}",
-                          value_title=metric.label, higher_is_better=metric.higher_is_better)
-    draw(chart, key=HEAT, on_select=_clicked_cell, selection_mode="cell")
+    draw(figure.chart, key=HEAT, on_select=_clicked_cell, selection_mode="cell")
 
 
 def selection_tile(a: Analysis, metric: Metric, scope: Scope, cell: dict[str, str | None], settings: Settings) -> None:

@@ -37,15 +37,14 @@ import polars as pl
 from cxdata import format as fmt
 from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
-from cxdata.charts import (PRIMARY, customers_left_bars, heatmap_cells, heatmap_chart, interval_bars, labelled,
-                           small_cells_note, trend_chart)
+from cxdata.charts import PRIMARY, customers_left_bars, interval_bars, labelled, trend_chart
 from cxdata.dashboard import (contact_metrics, headlines, moments_in_scope,
                               overview_tiles, trend_metrics, unranked_moments)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
 from cxdata.customers import churn_by, ranked_attributes
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric, compute
-from cxdata.screens import churn_by_negatives_figure, key_drivers_figure
+from cxdata.screens import churn_by_negatives_figure, heat_map_figure, key_drivers_figure
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 
@@ -212,24 +211,18 @@ def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
 
 def drilldown_sheet(a: Analysis, filters: Filters, metric: Metric, settings: Settings) -> Sheet | None:
     """The Drill-down's heat map: ``metric`` by channel × touchpoint with the filters in force."""
-    if a.contacts is None or not {"channel", "touchpoint"} <= set(a.contacts.columns):
+    figure = heat_map_figure(a, metric, filters, settings.params(), settings.symbol)
+    if figure is None or figure.chart is None:
         return None
-    cells = compute(metric, a.contacts, by=["channel", "touchpoint"], filters=filters, params=settings.params())
-    if not cells.height:
-        return None
+    cells = figure.table
     shrunk = ["shrunk"] if "shrunk" in cells.columns else []
     frame = cells.select("channel", "touchpoint", "value", pl.col("low").alias("95% low"),
                          pl.col("high").alias("95% high"), "n", pl.col("small").alias("fewer than 30 answers"), *shrunk)
-    chart = heatmap_chart(heatmap_cells(cells, metric, settings.symbol), x="channel", y="touchpoint",
-                          title=f"{metric.label} by channel and touchpoint",
-                          subtitle=f"{fmt.period_text(filters.start, filters.end)} · {fmt.where_text(filters.where)} · "
-                                   f"{small_cells_note(cells)}",
-                          value_title=metric.label, higher_is_better=metric.higher_is_better)
     return Sheet(f"Drill-down {metric.label}"[:31], frame, note=(
         f"The Drill-down's heat map: {metric.label} ({_unit_name(metric.unit, settings.currency)}) by channel and "
         f"touchpoint with its 95% interval and n. {metric.definition} Cells with fewer than 30 answers are shrunk "
         "toward the overall rate (proportions, column shrunk) or hidden on screen."),
-        units={c: metric.unit for c in ("value", "95% low", "95% high", *shrunk)} | {"n": "count"}, charts=[chart])
+        units={c: metric.unit for c in ("value", "95% low", "95% high", *shrunk)} | {"n": "count"}, charts=figure.charts)
 
 
 def drivers_sheet(a: Analysis) -> Sheet | None:

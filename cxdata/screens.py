@@ -2,7 +2,8 @@
 table, its chart and what the chart leaves out. A page draws ``chart``; the pack writes ``table`` with the same
 chart, so the two agree by construction.
 
-Built so far: churn by negative experiences and the key drivers (Churn & Revenue).
+Built so far: the channel × touchpoint heat map (Drill-down), churn by negative experiences and the key drivers
+(Churn & Revenue).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import polars as pl
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, interval_bars, labelled
+from cxdata.charts import BAD, heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note
 from cxdata.dashboard import BUCKETS, churn_by_negatives
-from cxdata.metrics import MIN_ANSWERS, Filters
+from cxdata.metrics import MIN_ANSWERS, Filters, Metric, Params, compute
 
 
 @dataclass(frozen=True)
@@ -61,3 +62,22 @@ def key_drivers_figure(a: Analysis) -> Figure | None:
                           subtitle=f"share of explained variance · relative weights, R² = {r2:.2f} · all contacts",
                           value_title="Share of explained variance (%)")
     return Figure(table, chart)
+
+
+def heat_map_figure(a: Analysis, metric: Metric, filters: Filters, params: Params, symbol: str,
+                    selected: tuple[str | None, str | None] = (None, None), hint: str = "") -> Figure | None:
+    """``metric`` by channel × touchpoint with its 95% interval and n (:func:`cxdata.metrics.compute`); small cells
+    shrunk toward the overall rate or hidden (:func:`cxdata.charts.heatmap_cells`). ``selected`` highlights a cell,
+    ``hint`` ends the subtitle (the page's "click a cell"). None when the contacts lack channel or touchpoint;
+    no chart when the filters leave no contact."""
+    if a.contacts is None or not {"channel", "touchpoint"} <= set(a.contacts.columns):
+        return None
+    cells = compute(metric, a.contacts, by=["channel", "touchpoint"], filters=filters, params=params)
+    if not cells.height:
+        return Figure(cells, None)
+    subtitle = " · ".join(part for part in (fmt.period_text(filters.start, filters.end), fmt.where_text(filters.where),
+                                            hint, small_cells_note(cells)) if part)
+    chart = heatmap_chart(heatmap_cells(cells, metric, symbol, selected), x="channel", y="touchpoint",
+                          title=f"{metric.label} by channel and touchpoint", subtitle=subtitle,
+                          value_title=metric.label, higher_is_better=metric.higher_is_better)
+    return Figure(cells, chart)

@@ -4,7 +4,7 @@ sentences, the moments of service that put the most revenue at risk (each linked
 the ROI planner and a new initiative), and a KPI's trend by month.
 
 Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines, moments),
-and ``cxdata.metrics.compute`` (trend), each view's computed once for every session (``ui.dashboard``);
+and ``cxdata.screens.trend_figure`` (trend, shared with the meeting pack), each view's computed once for every session (``ui.dashboard``);
 ``ui`` only draws them.
 """
 
@@ -12,7 +12,6 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import labelled, trend_chart
 from cxdata.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
 from cxdata.metrics import REGISTRY, Base, followup_note
 from cxdata.settings import Settings
@@ -116,16 +115,11 @@ def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
                          help="Every month of the data with the dimension filters in force; the selected and the "
                               "comparison periods are shaded.")
     metric = options[labels.index(label)]
-    by_month = labelled(view_trend(get_store(), scope.version, settings, metric.key, scope.dimension_filters, a),
-                        metric.unit, settings.symbol)
-    if not by_month.height:
+    figure = view_trend(get_store(), scope.version, settings, metric.key, scope.filters, scope.comparison_filters, a)
+    if figure.chart is None:
         st.info(no_data_message(scope))
         return
-    chart = trend_chart(by_month, title=f"{metric.label} by month, with its 95% interval",
-                        subtitle=f"{scope.where_text()} · hollow points: fewer than 30 answers",
-                        value_title=f"{metric.label} ({metric.unit})",
-                        period=(scope.start, scope.end) if scope.start else None, comparison=scope.comparison)
-    draw(chart)
+    draw(figure.chart)
 
 
 def main() -> None:

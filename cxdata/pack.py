@@ -11,7 +11,7 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
 - **Moments of service** — the moments with the most revenue at risk in scope
   (:func:`cxdata.dashboard.moments_in_scope`; the Overview shows the first five);
 - **Trend by month** — every tile KPI by month over all the data with the dimension filters, one
-  chart each (the Overview's trend, :func:`cxdata.metrics.compute` by month);
+  chart each (the Overview's trend, :func:`cxdata.screens.trend_figure`);
 - **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
   when the pack is made there, else the page's default);
 - **Churn by negatives** — :func:`cxdata.screens.churn_by_negatives_figure` (Churn & Revenue);
@@ -44,7 +44,7 @@ from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
 from cxdata.customers import churn_by, ranked_attributes
 from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric, compute
-from cxdata.screens import churn_by_negatives_figure, heat_map_figure, key_drivers_figure
+from cxdata.screens import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figure
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
 
@@ -141,23 +141,17 @@ def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | 
 
 
 def trend_sheet(a: Analysis, filters: Filters, comparison: Filters | None, settings: Settings) -> Sheet | None:
-    dimensions = Filters(where=filters.where)
-    period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
-    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
     frames, charts = [], []
     for metric in trend_metrics(a):
-        by_month = compute(metric, a.frame(metric.base), by=["month"], filters=dimensions, params=settings.params())
-        if not by_month.height:
+        figure = trend_figure(a, metric, filters, comparison, settings.params(), settings.symbol)
+        if figure.chart is None:
             continue
-        frames.append(by_month.select(pl.lit(metric.label).alias("KPI"),
-                                      pl.lit(_unit_name(metric.unit, settings.currency)).alias("unit"),
-                                      pl.lit(metric.unit).alias("_unit"), "month", "value",
-                                      pl.col("low").alias("95% low"), pl.col("high").alias("95% high"), "n",
-                                      pl.col("small").alias("fewer than 30 answers")))
-        charts.append(trend_chart(labelled(by_month, metric.unit, settings.symbol),
-                                  title=f"{metric.label} by month, with its 95% interval",
-                                  subtitle=f"{fmt.where_text(filters.where)} · hollow points: fewer than 30 answers",
-                                  value_title=f"{metric.label} ({metric.unit})", period=period, comparison=compared))
+        frames.append(figure.table.select(pl.lit(metric.label).alias("KPI"),
+                                          pl.lit(_unit_name(metric.unit, settings.currency)).alias("unit"),
+                                          pl.lit(metric.unit).alias("_unit"), "month", "value",
+                                          pl.col("low").alias("95% low"), pl.col("high").alias("95% high"), "n",
+                                          pl.col("small").alias("fewer than 30 answers")))
+        charts.append(figure.chart)
     if not frames:
         return None
     table = pl.concat(frames, how="vertical_relaxed")

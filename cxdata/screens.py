@@ -2,7 +2,7 @@
 table, its chart and what the chart leaves out. A page draws ``chart``; the pack writes ``table`` with the same
 chart, so the two agree by construction.
 
-Built so far: the channel × touchpoint heat map (Drill-down), churn by negative experiences and the key drivers
+Built so far: a KPI's trend by month (Overview), the channel × touchpoint heat map (Drill-down), churn by negative experiences and the key drivers
 (Churn & Revenue).
 """
 
@@ -14,7 +14,7 @@ import polars as pl
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
-from cxdata.charts import BAD, heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note
+from cxdata.charts import BAD, heatmap_cells, heatmap_chart, interval_bars, labelled, small_cells_note, trend_chart
 from cxdata.dashboard import BUCKETS, churn_by_negatives
 from cxdata.metrics import MIN_ANSWERS, Filters, Metric, Params, compute
 
@@ -81,3 +81,19 @@ def heat_map_figure(a: Analysis, metric: Metric, filters: Filters, params: Param
                           title=f"{metric.label} by channel and touchpoint", subtitle=subtitle,
                           value_title=metric.label, higher_is_better=metric.higher_is_better)
     return Figure(cells, chart)
+
+
+def trend_figure(a: Analysis, metric: Metric, filters: Filters, comparison: Filters | None, params: Params,
+                 symbol: str) -> Figure:
+    """``metric`` by month over every month of the data with the dimension filters of ``filters`` (the period does
+    not apply), with its 95% interval; the chart shades the period and the ``comparison`` period. No chart when the
+    filters leave no month."""
+    by_month = compute(metric, a.frame(metric.base), by=["month"], filters=Filters(where=filters.where), params=params)
+    if not by_month.height:
+        return Figure(by_month, None)
+    period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
+    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
+    chart = trend_chart(labelled(by_month, metric.unit, symbol), title=f"{metric.label} by month, with its 95% interval",
+                        subtitle=f"{fmt.where_text(filters.where)} · hollow points: fewer than 30 answers",
+                        value_title=f"{metric.label} ({metric.unit})", period=period, comparison=compared)
+    return Figure(by_month, chart)

@@ -21,7 +21,8 @@ from cxdata.contacts import enrich_contacts
 from cxdata.dashboard import overview_tiles
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month, compute
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month
+from cxdata.screens import Figure, trend_figure
 from cxdata.schema import TABLES
 from ui.analysis import CACHE_KEYS, analysis, settings_key
 from cxdata.scope import Scope
@@ -71,11 +72,10 @@ def view_tiles(store: Store, version: VersionInfo, settings: Settings, filters: 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_trend(store: Store, version: VersionInfo, settings: Settings, metric: str, filters: Filters,
-               _a: Analysis) -> pl.DataFrame:
-    """``metric`` by month within ``filters`` (:func:`cxdata.metrics.compute`), computed once for every
-    session, keyed as :func:`view_tiles`."""
-    m = REGISTRY[metric]
-    return compute(m, _a.frame(m.base), by=["month"], filters=filters, params=settings.params())
+               comparison: Filters | None, _a: Analysis) -> Figure:
+    """``metric``'s trend (:func:`cxdata.screens.trend_figure`), computed once for every session, keyed as
+    :func:`view_tiles`."""
+    return trend_figure(_a, REGISTRY[metric], filters, comparison, settings.params(), settings.symbol)
 
 
 def header(title: str, scope: Scope, what: str) -> None:

@@ -8,7 +8,7 @@ import polars as pl
 
 from cxdata.analysis import Analysis
 from cxdata.metrics import REGISTRY, Filters, Params
-from cxdata.screens import heat_map_figure
+from cxdata.screens import heat_map_figure, trend_figure
 
 
 def _contacts() -> pl.DataFrame:
@@ -34,3 +34,13 @@ def test_no_heat_map_without_its_dimensions_and_no_chart_when_the_filters_leave_
     empty = heat_map_figure(Analysis(_contacts(), None), REGISTRY["contacts"],
                             Filters.of(date(2025, 1, 1), date(2025, 1, 31)), Params(), "€")
     assert empty is not None and empty.chart is None and empty.charts == []
+
+
+def test_the_trend_covers_every_month_and_shades_the_period() -> None:
+    contacts = _contacts().vstack(_contacts().with_columns(pl.col("started_at").dt.offset_by("-1mo")))
+    contacts = contacts.with_columns(month=pl.col("started_at").dt.date().dt.truncate("1mo"))
+    period = Filters.of(date(2026, 10, 1), date(2026, 10, 31), channel=["phone"])
+    figure = trend_figure(Analysis(contacts, None), REGISTRY["contacts"], period, None, Params(), "€")
+    # the period does not filter the months; the channel filter does: 3 phone contacts a month
+    assert figure.table.select("month", "value").rows() == [(date(2026, 9, 1), 3), (date(2026, 10, 1), 3)]
+    assert "2026-10-01" in str(figure.chart)  # the period is shaded

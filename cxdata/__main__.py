@@ -148,13 +148,8 @@ def _parse_where(items: list[str]) -> dict[str, list[str]]:
     return where
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.1f}%" if unit == "%" else f"{value:,.2f}" if unit in ("money", "score") else f"{value:,.1f}"
-
-
 def cmd_report(args: argparse.Namespace) -> int:
+    from cxdata import format as fmt
     from cxdata.analysis import load_or_analyse
     from cxdata.scope import Scope, where_of
     from cxdata.settings import load_settings
@@ -171,22 +166,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json_text(report))
         return 0
+    symbol = settings.symbol
     print(f"{dataset} v{version.number}")
     for k in report["kpis"]:
-        ci = f"[{_fmt(k['low'], k['unit'])}, {_fmt(k['high'], k['unit'])}]" if k["value"] is not None else k["status"]
-        print(f"  {k['label']:<30} {_fmt(k['value'], k['unit']):>12}  {ci:<26} n={k['n']:,}")
+        ci = fmt.interval(k["low"], k["high"], k["unit"], symbol) if k["value"] is not None else k["status"]
+        print(f"  {k['label']:<30} {fmt.number(k['value'], k['unit'], symbol):>12}  {ci:<30} n={fmt.count(k['n'])}")
     left = report["customer_churn"]
     if left:
-        print(f"Customers who left: {_fmt(left['rate_pct'], '%')} [{_fmt(left['low_pct'], '%')}, "
-              f"{_fmt(left['high_pct'], '%')}] of {left['customers']:,} customers ({left['churned']:,} left)")
+        print(f"Customers who left: {fmt.number(left['rate_pct'], '%')} "
+              f"({fmt.interval(left['low_pct'], left['high_pct'], '%')}) of {fmt.count(left['customers'])} customers "
+              f"({fmt.count(left['churned'])} left)")
         if left["lost_monthly_revenue"] is not None:
-            print(f"  monthly revenue they took: {left['lost_monthly_revenue']:,.2f} of {left['monthly_revenue']:,.2f} "
-                  f"({_fmt(left['lost_revenue_share_pct'], '%')})")
+            print(f"  monthly revenue they took: {fmt.money(left['lost_monthly_revenue'], symbol)} of "
+                  f"{fmt.money(left['monthly_revenue'], symbol)} ({fmt.number(left['lost_revenue_share_pct'], '%')})")
     churn = report["churn_model"]
     if churn:
         print(report["churn_evidence"])
         g, ng = churn["odds_ratio"], churn["naive_odds_ratio"]
-        print(f"  odds ratio per negative experience last month, adjusted for {churn['controls']}: "
+        controls = churn["controls"].replace("calendar_month", "calendar month")
+        print(f"  odds ratio per negative experience last month, adjusted for {controls}: "
               f"{g[0]:.2f} [{g[1]:.2f}, {g[2]:.2f}]; unadjusted {ng[0]:.2f} [{ng[1]:.2f}, {ng[2]:.2f}]; "
               f"{churn['ame_pp'][0]:+.2f} pp monthly churn each; E-value {churn['e_value']:.2f} (CI {churn['e_value_ci']:.2f})")
         for label, key in (("without the volume control", "gamma_without_volume"),
@@ -194,22 +192,24 @@ def cmd_report(args: argparse.Namespace) -> int:
             if churn[key]:
                 o = [math.exp(v) for v in churn[key]]
                 print(f"  {label}: {o[0]:.2f} [{o[1]:.2f}, {o[2]:.2f}]")
-        excluded = ", ".join(f"{n:,} {why}" for why, n in sorted(churn["excluded"].items())) or "none"
+        excluded = ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(churn["excluded"].items())) or "none"
         print(f"  contacts left out of the exposures: {excluded}")
     for d in report["key_drivers"] or []:
-        print(f"  driver {d['driver']:<14} {d['share']:5.1f}% of explained variance [{d['low']:.1f}, {d['high']:.1f}]")
+        print(f"  driver {d['driver']:<14} {fmt.number(d['share'], '%'):>6} of explained variance "
+              f"({fmt.interval(d['low'], d['high'], '%')})")
     risk = report["revenue_at_risk"]
     if risk:
         r, c = risk["at_risk"], risk["attributable"]
-        print(f"Revenue at risk over {risk['horizon']} months: {r[0]:,.0f} [{r[1]:,.0f}, {r[2]:,.0f}]; "
-              f"CX-attributable {c[0]:,.0f} [{c[1]:,.0f}, {c[2]:,.0f}]"
+        print(f"Revenue at risk over {risk['horizon']} months: {fmt.money(r[0], symbol)} "
+              f"({fmt.interval(r[1], r[2], 'money', symbol)}); CX-attributable {fmt.money(c[0], symbol)} "
+              f"({fmt.interval(c[1], c[2], 'money', symbol)})"
               + ("" if risk["distinguishable"] else " — not distinguishable from zero"))
     if report["moments_of_service"] == []:
         print(report["moments_note"])
     for m in report["moments_of_service"] or []:
-        print(f"  {m['channel']:<10} {m['touchpoint']:<13} {m['segment']:<15} {m['revenue_at_risk']:>10,.0f} "
-              f"[{m['low']:,.0f}, {m['high']:,.0f}]  {m['contacts_per_month']:,.0f} contacts/month, "
-              f"{m['negative_rate']:.0f}% negative")
+        print(f"  {m['channel']:<10} {m['touchpoint']:<13} {m['segment']:<15} "
+              f"{fmt.money(m['revenue_at_risk'], symbol):>8} ({fmt.interval(m['low'], m['high'], 'money', symbol)})  "
+              f"{fmt.count(m['contacts_per_month'])} contacts/month, {fmt.number(m['negative_rate'], '%')} negative")
     for note in report["notes"]:
         print(f"note: {note}")
     return 0

@@ -11,15 +11,23 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from typing_extensions import TypeIs
+
 MINUS = "−"  # U+2212, as a figure is printed
 
 MONEY_UNITS = ("money", "money/customer-month")
 
 
+def missing(value: float | None) -> TypeIs[None]:
+    """No number to show: None, NaN (e.g. the interval of a mean of one answer) or ±infinity (typed as None, so a
+    caller that returns on it holds a float after)."""
+    return value is None or not math.isfinite(value)
+
+
 def money(amount: float | None, symbol: str) -> str:
     """Money as an executive reads it: ``€870``, then three significant digits: ``€4.87k``, ``€19.2k``,
     ``€284k``, ``−€1.39M``."""
-    if amount is None:
+    if missing(amount):
         return "–"
     sign = MINUS if amount < 0 else ""
     a = abs(amount)
@@ -35,7 +43,7 @@ def money(amount: float | None, symbol: str) -> str:
 def number(value: float | None, unit: str, symbol: str = "€") -> str:
     """A metric value in its unit: ``49.9%``, ``4.1`` (NPS points), ``5.02`` (score), ``38 s``, ``1,204`` (contacts),
     ``€152.45`` (money below a thousand keeps its cents), ``€19.2k``."""
-    if value is None:
+    if missing(value):
         return "–"
     if unit == "%":
         text = f"{value:.1f}%"
@@ -56,7 +64,7 @@ def number(value: float | None, unit: str, symbol: str = "€") -> str:
 
 def interval(low: float | None, high: float | None, unit: str, symbol: str = "€") -> str:
     """``95% CI 48.0–51.8%``; empty when the interval is unknown."""
-    if low is None or high is None:
+    if missing(low) or missing(high):
         return ""
     lo, hi = number(low, unit, symbol), number(high, unit, symbol)
     if unit == "%":
@@ -67,7 +75,7 @@ def interval(low: float | None, high: float | None, unit: str, symbol: str = "�
 def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
     """A change against the comparison period with an explicit sign: ``+1.2 pts``, ``−0.05 pts``,
     ``+€1.7``; None when there is none (st.metric then shows no delta)."""
-    if value is None:
+    if missing(value):
         return None
     sign = "+" if value >= 0 else MINUS
     v = abs(value)
@@ -89,7 +97,7 @@ def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
 
 def signed_percent(ratio: float | None) -> str:
     """A ratio as a signed percentage: ``+94%``, ``−14%``."""
-    if ratio is None:
+    if missing(ratio):
         return "–"
     text = f"{ratio * 100:+,.0f}%"
     return text.replace("-", MINUS) if ratio * 100 <= -0.5 else text.replace("-", "+")
@@ -97,7 +105,7 @@ def signed_percent(ratio: float | None) -> str:
 
 def share(p: float | None) -> str:
     """A probability or share: ``79%``."""
-    return "–" if p is None else f"{p:.0%}"
+    return "–" if missing(p) else f"{p:.0%}"
 
 
 def months(m: float | None) -> str:
@@ -113,7 +121,7 @@ def months(m: float | None) -> str:
 
 def quantity(x: float | None, unit: str = "") -> str:
     """A count that may be fractional: ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
-    if x is None:
+    if missing(x):
         return "–"
     body = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
     body = body.replace("-", MINUS)
@@ -122,7 +130,7 @@ def quantity(x: float | None, unit: str = "") -> str:
 
 def points(x: float | None) -> str:
     """Percentage points, signed: ``+2.9 pts``."""
-    return "–" if x is None else f"{x:+.1f} pts".replace("-", MINUS)
+    return "–" if missing(x) else f"{x:+.1f} pts".replace("-", MINUS)
 
 
 def value_text(unit: str, value: float | None, symbol: str) -> str:
@@ -142,7 +150,7 @@ def value_text(unit: str, value: float | None, symbol: str) -> str:
 
 def count(n: int | float | None) -> str:
     """A count with thousands separators, ``1,204``, or an en dash when there is none."""
-    return "–" if n is None else f"{n:,.0f}"
+    return "–" if missing(n) else f"{n:,.0f}"
 
 
 def month_span(start: date, end: date) -> str:

@@ -44,3 +44,4 @@ def test_the_trend_covers_every_month_and_shades_the_period() -> None:
     # the period does not filter the months; the channel filter does: 3 phone contacts a month
     assert figure.table.select("month", "value").rows() == [(date(2026, 9, 1), 3), (date(2026, 10, 1), 3)]
     assert "2026-10-01" in str(figure.chart)  # the period is shaded
+

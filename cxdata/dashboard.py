@@ -14,7 +14,7 @@ from cxdata import format as fmt
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, by_month, compute, delta, kpi_status
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, Estimate, by_month, compute, delta, kpi_status
 from cxdata.models import ChurnEffect
 from cxdata.scope import moment_where
 
@@ -229,8 +229,9 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
 
 def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") -> list[Headline]:
     """From a customers table that says who left (when no monthly churn headline can be made): the share
-    who left with the monthly revenue they took, and the attribute whose groups churn furthest apart
-    (highest against lowest group of at least 30 customers and 10 churners)."""
+    who left with the monthly revenue they took, and the attribute whose groups churn furthest apart (highest
+    against lowest group of at least 30 customers and 10 churners) — or, when the 95% interval of that gap
+    (:func:`cxdata.metrics.delta`) includes zero, that no attribute clearly separates who left."""
     summary = churn_summary(a.customers, filters)
     if summary is None or not summary["customers"]:
         return []
@@ -250,11 +251,19 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
         if groups.height >= 2:
             top, bottom = groups.row(0, named=True), groups.row(-1, named=True)
             label = name.replace("_", " ")
-            out.append(Headline(
-                f"Churn differs most by {label}: {top['rate']:.1f}% of customers with {label} {top['value']} "
-                f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of those with "
-                f"{bottom['value']} ({bottom['low']:.1f}–{bottom['high']:.1f}%).",
-                top["rate"], top["low"], top["high"]))
+            gap = delta(*(Estimate(g["rate"], g["low"], g["high"], g["customers"]) for g in (top, bottom)))
+            if distinguishable(gap.low, gap.high):
+                out.append(Headline(
+                    f"Churn differs most by {label}: {top['rate']:.1f}% of customers with {label} {top['value']} "
+                    f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of those with "
+                    f"{bottom['value']} ({bottom['low']:.1f}–{bottom['high']:.1f}%).",
+                    top["rate"], top["low"], top["high"]))
+            else:
+                out.append(Headline(
+                    f"No customer attribute clearly separates who left: the widest gap, by {label} "
+                    f"({top['rate']:.1f}% with {top['value']} against {bottom['rate']:.1f}% with {bottom['value']}), "
+                    f"is {fmt.delta(top['rate'] - bottom['rate'], 'points')} points, {fmt.interval(gap.low, gap.high, 'points')}: "
+                    "no clear difference.", top["rate"] - bottom["rate"], gap.low, gap.high))
     return out
 
 

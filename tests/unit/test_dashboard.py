@@ -191,3 +191,24 @@ def test_drivers_that_explain_nothing_are_not_ranked_in_the_headline() -> None:
     assert texts == [f"The service drivers in this data ({', '.join(NAMES[d] for d in a.drivers['driver'])})"
                      f" explain almost none of the negative experiences (R² {r2:.1%}): no lever here stands out — what "
                      "makes customers unhappy is not in these fields."]
+
+
+def _left(groups: dict[str, tuple[int, int]]) -> Analysis:
+    """A customers table: per segment, (customers, how many left)."""
+    rows = [(segment, i < left) for segment, (n, left) in groups.items() for i in range(n)]
+    customers = pl.DataFrame({"customer_id": [f"c{i}" for i in range(len(rows))],
+                              "segment": [r[0] for r in rows], "churned": [r[1] for r in rows]})
+    return Analysis(None, None, customers)
+
+
+def test_the_attribute_headline_names_a_gap_only_when_its_interval_excludes_zero() -> None:
+    from cxdata.dashboard import customer_headlines
+
+    # 50 of 100 against 10 of 100: 40 points apart, Wilson intervals far from each other
+    clear = customer_headlines(_left({"Enterprise": (100, 50), "SMB": (100, 10)}))[1]
+    assert clear.text.startswith("Churn differs most by segment: 50.0% of customers with segment Enterprise left")
+    assert "against 10.0% of those with SMB" in clear.text
+    # 20 of 100 against 18 of 100: a 2-point gap whose interval (about ±11 points) includes zero
+    unclear = customer_headlines(_left({"Enterprise": (100, 20), "SMB": (100, 18)}))[1]
+    assert unclear.text.startswith("No customer attribute clearly separates who left: the widest gap, by segment")
+    assert unclear.value == pytest.approx(2.0) and unclear.low < 0 < unclear.high

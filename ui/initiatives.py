@@ -345,7 +345,8 @@ def target_line(i: Initiative, ms: Measurement, symbol: str) -> None:
     else:
         parts.append("no target set")
     if ms.after is not None and ms.after.value is not None:
-        parts.append(f"latest (after the start) **{plain(fmt.number(ms.after.value, unit, symbol))}**")
+        parts.append(f"since the start **{plain(fmt.number(ms.after.value, unit, symbol))}** "
+                     f"({plain(window_text(ms.after_window) or 'the after window')}, the After tile)")
     st.markdown(" · ".join(parts))
 
 

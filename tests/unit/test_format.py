@@ -12,3 +12,9 @@ def test_a_number_that_is_not_finite_reads_as_no_number() -> None:
     assert fmt.number(nan, "seconds") == "–" and fmt.money(inf, "€") == "–" and fmt.delta(nan, "%") is None
     assert fmt.count(nan) == "–" and fmt.share(nan) == "–" and fmt.quantity(nan) == "–"
     assert fmt.interval(38.0, 41.5, "seconds") == "95% CI 38 s–42 s"
+
+
+def test_a_change_that_rounds_to_zero_has_no_minus() -> None:
+    assert fmt.delta(-0.04, "%") == "+0.0 pts" and fmt.delta(-0.06, "%") == "−0.1 pts"
+    assert fmt.delta(-0.4, "seconds") == "+0 s" and fmt.delta(-0.004, "score") == "+0.00"
+    assert fmt.delta(-1234.0, "money", "€") == "−€1.23k" and fmt.delta(2.5, "points") == "+2.5"

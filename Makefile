@@ -1,22 +1,26 @@
-# Momento — `make run` serves the app, `make test` runs the tests, `make bench` prints benchmarks.
+# Momento — `make run` serves the app, `make test` runs the tests, `make lint` checks style and types,
+# `make bench` prints benchmarks.
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test bench bench-tiny sample clean
+.PHONY: run test lint bench bench-tiny sample clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.deps-run: requirements.txt | $(BIN)/python
+# The pinned requirements, then this project itself (editable; its dependencies are the pins above).
+$(VENV)/.deps-run: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.deps-test: requirements.txt requirements-test.txt | $(BIN)/python
+$(VENV)/.deps-test: requirements.txt requirements-test.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-test.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
 run: $(VENV)/.deps-run
@@ -24,6 +28,11 @@ run: $(VENV)/.deps-run
 
 test: $(VENV)/.deps-test
 	$(BIN)/python -m pytest
+
+# ruff (style, imports, likely bugs) on everything, then mypy on the engine (settings in pyproject.toml).
+lint: $(VENV)/.deps-test
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 bench: $(VENV)/.deps-test
 	$(BIN)/python -m bench
@@ -38,4 +47,4 @@ sample: $(VENV)/.deps-run
 	$(BIN)/python -m cxdata sample
 
 clean:
-	rm -rf $(VENV) .momento .pytest_cache
+	rm -rf $(VENV) .momento .pytest_cache .ruff_cache .mypy_cache

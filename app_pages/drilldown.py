@@ -20,13 +20,21 @@ from cxdata.charts import interval_bars, labelled, trend_chart
 from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
 from cxdata.export import Sheet, csv_bytes, workbook
 from cxdata.metrics import Base, Metric, compute, followup_note
+from cxdata.scope import Scope
 from cxdata.screens import heat_map_figure
 from cxdata.settings import Settings
 from ui.charts import draw
-from ui.dashboard import (page_analysis, bullet_list, data_page_link, header, kpi_tile, missing_metrics,
-                          no_data_message, unlock_hint)
+from ui.dashboard import (
+    bullet_list,
+    data_page_link,
+    header,
+    kpi_tile,
+    missing_metrics,
+    no_data_message,
+    page_analysis,
+    unlock_hint,
+)
 from ui.downloads import XLSX_MIME
-from cxdata.scope import Scope
 from ui.filters import current_scope
 from ui.loaders import data_shape
 from ui.settings import current_settings

@@ -13,8 +13,17 @@ import streamlit as st
 
 from ui.dashboard import data_page_link, page_analysis
 from ui.filters import current_scope
-from ui.initiatives import (after_save, choose_initiative, form_defaults, initiative_detail, initiatives_list,
-                            new_initiative_form, scope_keys, initiative_metrics, tracked_initiatives)
+from ui.initiatives import (
+    after_save,
+    choose_initiative,
+    form_defaults,
+    initiative_detail,
+    initiative_metrics,
+    initiatives_list,
+    new_initiative_form,
+    scope_keys,
+    tracked_initiatives,
+)
 from ui.loaders import data_shape
 from ui.settings import current_settings
 from ui.store import get_store

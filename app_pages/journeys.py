@@ -20,13 +20,23 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
+from cxdata.scope import Scope
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
-from cxdata.scope import Scope
 from ui.filters import current_scope
-from ui.journeys import (account_tables, customer_issues, customer_profile, customers_frame, duration,
-                         journey_figures, known_customer, matching_customers, timeline, timeline_spec)
+from ui.journeys import (
+    account_tables,
+    customer_issues,
+    customer_profile,
+    customers_frame,
+    duration,
+    journey_figures,
+    known_customer,
+    matching_customers,
+    timeline,
+    timeline_spec,
+)
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain, when

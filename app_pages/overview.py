@@ -14,12 +14,20 @@ from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
 from cxdata.metrics import REGISTRY, Base, followup_note
+from cxdata.scope import Scope
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw
-from ui.dashboard import (data_page_link, header, kpi_tile, no_data_message, page_analysis, unlock_hint,
-                          view_tiles, view_trend)
-from cxdata.scope import Scope
+from ui.dashboard import (
+    data_page_link,
+    header,
+    kpi_tile,
+    no_data_message,
+    page_analysis,
+    unlock_hint,
+    view_tiles,
+    view_trend,
+)
 from ui.filters import current_scope
 from ui.links import moment_links
 from ui.settings import current_settings

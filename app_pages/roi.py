@@ -8,14 +8,23 @@ drawing from ``ui.planner``, every number from ``cxdata.planner`` / ``cxdata.cha
 
 import streamlit as st
 
+from cxdata.format import quantity
 from cxdata.planner import SCOPE_COLUMNS, comparison_frame, contacts_in_scope, merge_scope, scope_options
 from ui.analysis import Unavailable, evaluate, planner
 from ui.dataset import current_dataset
 from ui.filters import current_scope
 from ui.initiatives import track_scenario
-from cxdata.format import quantity
-from ui.planner import (SCENARIOS, comparison_table, compare_input, npv_bands, scenario_charts, scenario_details,
-                        scenario_inputs, scope_inputs, summary_card)
+from ui.planner import (
+    SCENARIOS,
+    compare_input,
+    comparison_table,
+    npv_bands,
+    scenario_charts,
+    scenario_details,
+    scenario_inputs,
+    scope_inputs,
+    summary_card,
+)
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain

@@ -14,15 +14,14 @@ import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.charts import interval_bars, labelled, trend_chart
+from cxdata.scope import Scope
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
-from cxdata.scope import Scope
 from ui.filters import current_scope
-from ui.store import get_store
 from ui.settings import current_settings
+from ui.store import get_store
 from ui.text import plain
-from ui.voice import (COMMENTS_SHOWN, Voice, has_comments, shares, theme_comments, theme_table, theme_trend,
-                      voice)
+from ui.voice import COMMENTS_SHOWN, Voice, has_comments, shares, theme_comments, theme_table, theme_trend, voice
 
 BIND = "query-params"
 THEME_TOUCHPOINT, THEME_CHANNEL, THEME = "theme_touchpoint", "theme_channel", "theme"

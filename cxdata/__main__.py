@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from cxdata.ingest import UnusableFile, import_file
 from cxdata.ingest.choices import parse_cli
 from cxdata.names import dataset_name_problem
 from cxdata.schema import TABLES
-from cxdata.store import Store
+from cxdata.store import Store, VersionInfo
 
 
 def strict(value: object) -> object:
@@ -121,7 +122,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     store = Store()
-    info = [
+    info: list[dict[str, Any]] = [
         {"dataset": v.dataset, "version": v.number, "active": v.active, "created_at": v.created_at.isoformat(),
          "note": v.note, "tables": v.tables}
         for name in store.datasets() for v in store.versions(name)
@@ -157,7 +158,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     store = Store()
     dataset = _dataset_name(store, args.dataset)
-    version = store.active_version(dataset)
+    version = _active_version(store, dataset)
     scope = Scope(dataset, version, args.start, args.end, None, where_of(_parse_where(args.where).items()))
     settings = load_settings(store)
     analysis = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
@@ -235,7 +236,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UnusableFile(str(exc)) from None
     dataset = _dataset_name(store, args.dataset)
-    version = store.active_version(dataset)
+    version = _active_version(store, dataset)
     try:
         base = PlannerBase.build(load_or_analyse(store, version.version_id, settings.params(),
                                                  settings.churn_horizon_months), window_days=settings.repeat_window_days)
@@ -277,7 +278,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     settings = load_settings(store)
     outcomes = evaluate(store, dataset, params=settings.params(), horizon=settings.churn_horizon_months,
                         force=args.force)
-    version = store.active_version(dataset)
+    version = _active_version(store, dataset)
     fired = triggered(outcomes)
     if args.json:
         print(json_text({"dataset": dataset, "version": version.number, "fired": len(fired),
@@ -337,7 +338,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         dataset = _dataset_name(store, args.dataset)
     except UnusableFile as exc:
         raise BadInput(str(exc)) from None
-    version = store.active_version(dataset)
+    version = _active_version(store, dataset)
     settings = load_settings(store)
     a = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
     frames = [(frame, time) for frame, time in ((a.contacts, "started_at"), (a.panel, "month"), (a.customers, None))
@@ -355,7 +356,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         period, comparison = (args.start, args.end), comparison_of(args.start, args.end, PREVIOUS)
     else:  # a customers table alone has no dates: its pack covers all of it
         first, last = data_span(store, version.version_id)
-        period, comparison = default_period(first, last) if first is not None else ((None, None), None)
+        period, comparison = default_period(first, last) if first is not None and last is not None else \
+            ((None, None), None)
     scope = Scope(dataset, version, *period, comparison, where_of(where.items()))
     filters, compared = scope.filters, scope.comparison_filters
     dated = [(frame, time) for frame, time in frames if time is not None] or frames  # the period applies to them
@@ -383,6 +385,14 @@ def _dataset_name(store: Store, requested: str | None) -> str:
     if dataset is None or dataset not in names:
         raise UnusableFile(f"No dataset named '{requested or ''}'; the datasets are: {', '.join(names) or 'none'}.")
     return dataset
+
+
+def _active_version(store: Store, dataset: str) -> VersionInfo:
+    """The active version of a dataset :func:`_dataset_name` found (a dataset keeps one while it has versions)."""
+    version = store.active_version(dataset)
+    if version is None:
+        raise UnusableFile(f"Dataset '{dataset}' has no version to use; import its data again.")
+    return version
 
 
 def _dataset_option(p: argparse.ArgumentParser) -> None:

@@ -33,14 +33,27 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 import polars as pl
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from cxdata import format as fmt
 from cxdata.analysis import load_frames
-from cxdata.metrics import (MIN_ANSWERS, NO_DATA, OK, REGISTRY, Estimate, Filters, Frames, Metric, Params,
-                            by_month, delta, estimate)
+from cxdata.metrics import (
+    MIN_ANSWERS,
+    NO_DATA,
+    OK,
+    REGISTRY,
+    Estimate,
+    Filters,
+    Frames,
+    Metric,
+    Params,
+    by_month,
+    delta,
+    estimate,
+)
 from cxdata.periods import month_end, month_start
 from cxdata.settings import load_settings
 from cxdata.store import Store, VersionInfo
@@ -155,12 +168,13 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
     with Session(store.engine) as s:
         s.add(alert)
         s.commit()
+        assert alert.id is not None  # numbered by the commit
         return int(alert.id)
 
 
 def list_alerts(store: Store, dataset: str) -> list[Alert]:
     with Session(store.engine) as s:
-        return list(s.exec(select(Alert).where(Alert.dataset == dataset).order_by(Alert.id)))
+        return list(s.exec(select(Alert).where(Alert.dataset == dataset).order_by(col(Alert.id))))
 
 
 def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
@@ -187,10 +201,10 @@ def data_end(contacts: pl.DataFrame | None, panel: pl.DataFrame | None) -> date 
     """The data's last day: the newest contact's date; without contacts (monthly revenue data only), the
     last day of the panel's last month. None without data."""
     if contacts is not None and contacts.height:
-        newest = contacts.get_column("started_at").max()
+        newest = cast(datetime | date | None, contacts.get_column("started_at").max())
         return newest.date() if isinstance(newest, datetime) else newest
     if panel is not None and panel.height:
-        return month_end(panel.get_column("month").max())
+        return month_end(cast(date, panel.get_column("month").max()))  # a Date column with rows
     return None
 
 
@@ -219,7 +233,8 @@ def check_alert(alert: Alert, contacts: pl.DataFrame | None, panel: pl.DataFrame
         check.status, check.message = NO_DATA, f"{alert.name}: the data has no rows."
         return check
     end = data_end(contacts, panel)
-    month, newest = last_complete_month(frame, end), frame.get_column("month").max()
+    assert end is not None  # ``frame`` is the contacts or the panel, and it has rows
+    month, newest = last_complete_month(frame, end), cast(date, frame.get_column("month").max())
     partial = "" if month == newest else _left_out(newest, month, end)
     if month is None:
         check.message = f"{alert.name}: no complete month to judge yet.{partial}"
@@ -313,7 +328,7 @@ def evaluate(store: Store, dataset: str, version_id: int | None = None, *, param
     todo = [a for a in alerts if force or a.id not in stored]
     if todo:
         contacts, panel = frames if frames is not None else load_frames(store, version_id, params, horizon)
-        fresh = {a.id: check_alert(a, contacts, panel, params, version_id) for a in todo}
+        fresh = {_stored_id(a): check_alert(a, contacts, panel, params, version_id) for a in todo}
         with Session(store.engine) as s:
             s.exec(delete(AlertCheck).where(col(AlertCheck.version_id) == version_id,
                                             col(AlertCheck.alert_id).in_(list(fresh))))
@@ -322,7 +337,13 @@ def evaluate(store: Store, dataset: str, version_id: int | None = None, *, param
             for c in fresh.values():
                 s.refresh(c)
         stored |= fresh
-    return [Outcome(a, stored[a.id]) for a in alerts]
+    return [Outcome(a, stored[_stored_id(a)]) for a in alerts]
+
+
+def _stored_id(alert: Alert) -> int:
+    """The id of an alert read from the catalog."""
+    assert alert.id is not None  # read back from the database, so numbered
+    return alert.id
 
 
 def triggered(outcomes: Sequence[Outcome]) -> list[Outcome]:

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -142,7 +143,7 @@ def hazard_gap(contacts: pl.DataFrame | None, panel: pl.DataFrame | None,
     """None when the churn hazard model (and revenue at risk) can be fitted, else what it needs: the
     experience model, a customers table, customer_id on interactions (to link a customer's experiences
     to their churn) and at least 20 churn events."""
-    if (gap := experience_gap(contacts)) is not None:
+    if (gap := experience_gap(contacts)) is not None or contacts is None:  # a None contacts has a gap
         return gap
     linked = "customer_id" in contacts.columns
     if customers is None or panel is None:
@@ -215,7 +216,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Ana
         notes.append("Monthly churn and the churn models need a customers table and months to follow the customers "
                      "in: customer_id on interactions, or a revenue table by month.")
         return a
-    if (gap := hazard_gap(contacts, a.panel, customers)) is not None or a.experience is None:
+    if (gap := hazard_gap(contacts, a.panel, customers)) is not None or a.experience is None or contacts is None:
         notes.append(f"The churn hazard model {gap or 'needs the experience model'}.")
         return a
     try:
@@ -282,11 +283,12 @@ def _load(folder: Path) -> Analysis:
         h = summary["hazard"]
         a.hazard = HazardModel(Fit.from_dict(h["adjusted"]), Fit.from_dict(h["naive"]), h["exposure"], tuple(h["volume"]))
     if summary["churn"]:
-        a.churn = ChurnEffect(**{k: tuple(v) if isinstance(v, list) else v for k, v in summary["churn"].items()})
+        churn: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in summary["churn"].items()}
+        a.churn = ChurnEffect(**churn)
     if summary["risk"]:
-        r = summary["risk"]
-        a.risk = RiskResult(**{k: tuple(v) if isinstance(v, list) else v for k, v in r.items()}, moments=frame("moments"),
-                            draws=frame("moment_draws"))
+        risk: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in summary["risk"].items()}
+        # _save writes moments.parquet whenever there is a risk result
+        a.risk = RiskResult(**risk, moments=pl.read_parquet(folder / "moments.parquet"), draws=frame("moment_draws"))
     return a
 
 

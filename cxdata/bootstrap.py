@@ -54,11 +54,13 @@ def seed_examples(store: Store) -> None:
     if version is None:
         return
     planted = SampleParams()
+    start = planted.initiative_start
+    assert start is not None  # the default sample plants its initiative
     scope = {"channel": [planted.initiative_channel], "touchpoint": [planted.initiative_touchpoint]}
     contacts, panel = load_frames(store, version.version_id)
-    before = baseline("negative_rate", contacts, panel, scope, planted.initiative_start)
+    before = baseline("negative_rate", contacts, panel, scope, start)
     create_initiative(store, dataset=SAMPLE_DATASET, title="Staff up the billing phone lines", owner="Customer Operations",
-                      metric="negative_rate", start=planted.initiative_start, where=scope, investment=60_000,
+                      metric="negative_rate", start=start, where=scope, investment=60_000,
                       running_cost=8_000, status="active", baseline=before,
                       target=None if before.value is None else round(before.value - 8, 1),
                       source="Example: the sample's planted initiative (sample_data/README.md)")

@@ -119,7 +119,9 @@ def waterfall_chart(frame: pl.DataFrame, symbol: str, height: int = 320) -> alt.
     error = band.mark_rule(color="#1b1b1b", strokeWidth=2).encode(y="p10:Q", y2="p90:Q")
     ticks = [band.mark_tick(color="#1b1b1b", thickness=2, size=18).encode(y=f"{q}:Q") for q in ("p10", "p90")]
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#888").encode(y="zero:Q")
-    return alt.layer(bars, text, error, *ticks, zero).properties(height=height)
+    chart = alt.layer(bars, text, error, *ticks, zero)
+    assert isinstance(chart, alt.LayerChart)  # a FacetChart only when the layers share facet encodings
+    return chart.properties(height=height)
 
 
 def band_chart(frame: pl.DataFrame, symbol: str, height: int | None = None) -> alt.LayerChart:
@@ -139,7 +141,9 @@ def band_chart(frame: pl.DataFrame, symbol: str, height: int | None = None) -> a
     text = alt.Chart(data).mark_text(dy=-12, fontWeight="bold").encode(y=y, x="base:Q", text="label:N")
     zero = alt.Chart(pl.DataFrame({"zero": [0.0]})).mark_rule(color="#888", strokeDash=[4, 3]).encode(
         x="zero:Q")
-    return alt.layer(rule, dot, text, zero).properties(height=height or 50 + 42 * frame.height)
+    chart = alt.layer(rule, dot, text, zero)
+    assert isinstance(chart, alt.LayerChart)  # a FacetChart only when the layers share facet encodings
+    return chart.properties(height=height or 50 + 42 * frame.height)
 
 
 

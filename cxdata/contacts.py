@@ -21,12 +21,19 @@ Built once per dataset version from the canonical tables:
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import overload
 
 import polars as pl
 
 CUSTOMER_DIMENSIONS = ("segment", "region", "plan")
 
 
+@overload
+def customer_attributes(customers: pl.DataFrame) -> pl.DataFrame: ...
+@overload
+def customer_attributes(customers: None) -> None: ...
+@overload
+def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None: ...
 def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None:
     """customer_id plus every categorical attribute of the customers table (canonical and extra)."""
     if customers is None:
@@ -51,7 +58,7 @@ def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None =
     lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
                                           **dataset_columns(interactions.columns))
     attrs = customer_attributes(customers)
-    if attrs is not None and "joined_at" in customers.columns:
+    if attrs is not None and customers is not None and "joined_at" in customers.columns:
         attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")
     if attrs is not None and "customer_id" in interactions.columns:
         clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]

@@ -23,6 +23,7 @@ Bands are cut on all customers, so they do not move with the filters.
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import polars as pl
 
@@ -83,8 +84,10 @@ def _numeric_group(frame: pl.DataFrame, column: str) -> pl.Expr | None:
         group = pl.col(column).cast(pl.Float64).replace_strict(mapping, default=None, return_dtype=pl.String)
     else:
         integral = bool((values == values.floor()).all())
-        edges = sorted({_edge(values.quantile(q, "linear"), integral) for q in (0.25, 0.5, 0.75)})
-        edges = [e for e in edges if levels.min() < e <= levels.max()] or [_edge(values.median(), integral)]
+        # Float64 and not empty (two values or more): the aggregates are floats, never None
+        lowest, highest = cast(float, levels.min()), cast(float, levels.max())
+        edges = sorted({_edge(cast(float, values.quantile(q, "linear")), integral) for q in (0.25, 0.5, 0.75)})
+        edges = [e for e in edges if lowest < e <= highest] or [_edge(cast(float, values.median()), integral)]
         labels = band_labels(edges, integral)
         band = pl.sum_horizontal([(pl.col(column) >= e).cast(pl.Int64) for e in edges])  # edges passed: 0…k
         group = pl.when(pl.col(column).is_not_null()).then(band).replace_strict(
@@ -129,7 +132,7 @@ def spread(table: pl.DataFrame) -> float:
     """How far apart an attribute's groups churn: highest minus lowest rate among groups that are not
     small, in percentage points (0 with fewer than two such groups)."""
     rates = table.filter(~pl.col("small")).get_column("rate").drop_nulls()
-    return float(rates.max() - rates.min()) if len(rates) >= 2 else 0.0
+    return float(cast(float, rates.max()) - cast(float, rates.min())) if len(rates) >= 2 else 0.0
 
 
 def ranked_attributes(tables: dict[str, pl.DataFrame]) -> list[str]:

@@ -14,7 +14,7 @@ from cxdata import format as fmt
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, Params, Estimate, by_month, compute, delta, kpi_status
+from cxdata.metrics import REGISTRY, Base, Estimate, Filters, Metric, Params, by_month, compute, delta, kpi_status
 from cxdata.models import ChurnEffect
 from cxdata.scope import moment_where
 
@@ -134,7 +134,7 @@ def metric_by(a: Analysis, metric: Metric, column: str, filters: Filters = Filte
     """The metric by the values of one column (:func:`cxdata.metrics.compute`), rows without a value or a
     number dropped; at most ``limit`` groups, those with the largest n (a column such as the agent can
     hold a hundred values). Sorted by the column."""
-    rows = compute(metric, a.frame(metric.base), by=[column], filters=filters, params=params)
+    rows = compute(metric, a.frames.for_metric(metric), by=[column], filters=filters, params=params)
     rows = rows.filter(pl.col(column).is_not_null() & pl.col("value").is_not_null())
     return rows.sort("n", descending=True).head(limit).sort(column)
 
@@ -233,7 +233,7 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
     against lowest group of at least 30 customers and 10 churners) — or, when the 95% interval of that gap
     (:func:`cxdata.metrics.delta`) includes zero, that no attribute clearly separates who left."""
     summary = churn_summary(a.customers, filters)
-    if summary is None or not summary["customers"]:
+    if a.customers is None or summary is None or not summary["customers"]:
         return []
     out = [Headline(
         f"{summary['rate_pct']:.1f}% of customers left (95% CI {summary['low_pct']:.1f}–{summary['high_pct']:.1f}%; "

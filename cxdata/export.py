@@ -123,6 +123,7 @@ def number_format(unit: str | None, value: object = None) -> str | None:
         return None
     change = unit.startswith("±")
     base = unit.removeprefix("±")
+    plain: str | None
     if base in fmt.MONEY_UNITS:
         plain = "#,##0.00" if isinstance(value, (int, float)) and abs(value) < 1000 else "#,##0"
     else:
@@ -217,8 +218,8 @@ def _write_sheet(ws, sheet: Sheet) -> None:
     for j in range(1, len(columns) + 1):
         c = ws.cell(row0, j)
         c.fill, c.font, c.alignment = _HEADER_FILL, _HEADER_FONT, Alignment(wrap_text=True, vertical="top")
-    for row in sheet.frame.iter_rows():
-        ws.append([_cell(ws, v) for v in row])
+    for values in sheet.frame.iter_rows():
+        ws.append([_cell(ws, v) for v in values])
     for j, name in enumerate(columns, 1):
         fmt_ = sheet.formats.get(name)
         dtype = sheet.frame.schema[name]
@@ -273,7 +274,9 @@ def vega_bundle() -> str:
     built once per process (about 2 s)."""
     import vl_convert
 
-    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+    # the stub makes `snippet` required; the function has a default (the globals this docstring names)
+    return vl_convert.javascript_bundle().replace(  # type: ignore[call-arg]
+        "</script", "<\\/script")
 
 
 # ---------------------------------------------------------------- HTML

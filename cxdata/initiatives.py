@@ -30,13 +30,27 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 import polars as pl
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from cxdata import stats
-from cxdata.metrics import NO_DATA, REGISTRY, Base, Estimate, Filters, Frames, Metric, Params, by_month, compute, \
-    delta, estimate, where_condition
+from cxdata.metrics import (
+    NO_DATA,
+    REGISTRY,
+    Base,
+    Estimate,
+    Filters,
+    Frames,
+    Metric,
+    Params,
+    by_month,
+    compute,
+    delta,
+    estimate,
+    where_condition,
+)
 from cxdata.roi import ScenarioResult
 from cxdata.store import Store
 
@@ -100,13 +114,14 @@ def plan_from(result: ScenarioResult, metric: str, scenario_json: dict) -> Plan:
     """The plan of a scenario for a target KPI. The planner predicts CSAT (Δ top-2-box points in the
     scope) and negative experiences (Δ points = −avoided / contacts in the scope × 100); for other
     KPIs the plan carries only money."""
-    effect = None
+    effect: tuple[float, float, float] | None = None
     if metric == "csat":
         s = result.csat_points
         effect = (s.p10, s.p50, s.p90)
     elif metric == "negative_rate" and result.contacts_in_scope > 0:
         s, k = result.negatives_avoided, -100 / result.contacts_in_scope
-        effect = tuple(sorted((s.p10 * k, s.p50 * k, s.p90 * k)))
+        low, mid, high = sorted((s.p10 * k, s.p50 * k, s.p90 * k))
+        effect = (low, mid, high)
     monthly = result.value_per_month.p50 + result.savings_per_month.p50
     return Plan(result.scenario.name, effect, monthly, result.npv[36].p50,
                 None if result.roi[36] is None else result.roi[36].p50, scenario_json)
@@ -144,6 +159,7 @@ def create_initiative(store: Store, *, dataset: str, title: str, metric: str, st
     with Session(store.engine) as s:
         s.add(row)
         s.commit()
+        assert row.id is not None  # the database numbered the row on commit
         return int(row.id)
 
 
@@ -188,7 +204,7 @@ def delete_initiative(store: Store, initiative_id: int) -> None:
 def list_initiatives(store: Store, dataset: str) -> list[Initiative]:
     """The initiatives of a dataset, oldest first."""
     with Session(store.engine) as s:
-        return list(s.exec(select(Initiative).where(Initiative.dataset == dataset).order_by(Initiative.id)))
+        return list(s.exec(select(Initiative).where(Initiative.dataset == dataset).order_by(col(Initiative.id))))
 
 
 # ---------------------------------------------------------------- measurement
@@ -265,10 +281,13 @@ def _se(e: Estimate) -> float | None:
 def difference_in_differences(t_before: Estimate, t_after: Estimate, c_before: Estimate, c_after: Estimate
                               ) -> Estimate | None:
     """(T_after − T_before) − (C_after − C_before) with SE = √(Σ SE²); None when an estimate is missing."""
-    ses = [_se(e) for e in (t_before, t_after, c_before, c_after)]
-    if any(s is None for s in ses):
+    estimates = (t_before, t_after, c_before, c_after)
+    ses = [s for e in estimates if (s := _se(e)) is not None]
+    if len(ses) < len(estimates):
         return None
-    d = (t_after.value - t_before.value) - (c_after.value - c_before.value)
+    # _se is None when a value is, so every value is here
+    tb, ta, cb, ca = (e.value for e in estimates if e.value is not None)
+    d = (ta - tb) - (ca - cb)
     se = math.sqrt(sum(s * s for s in ses))
     return Estimate(d, d - stats.Z95 * se, d + stats.Z95 * se, t_after.n + t_before.n)
 
@@ -301,10 +320,10 @@ def _add_months(d: date, months: int) -> date:
 def _span(frame: pl.DataFrame, metric: Metric) -> tuple[date, date]:
     """First and last day the KPI's frame covers."""
     if metric.base is Base.CONTACTS:
-        t = frame.get_column("started_at")
-        return t.min().date(), t.max().date()
-    m = frame.get_column("month")
-    return m.min(), _add_months(m.max(), 1) - timedelta(days=1)
+        t = frame.get_column("started_at")  # a Datetime column: its min and max are datetimes
+        return cast(datetime, t.min()).date(), cast(datetime, t.max()).date()
+    m = frame.get_column("month")  # a Date column
+    return cast(date, m.min()), _add_months(cast(date, m.max()), 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -370,10 +389,12 @@ def measure(metric: str, contacts: pl.DataFrame | None, panel: pl.DataFrame | No
     did = None
     if g.control is None:
         notes.append("The scope covers every row: there is no comparison group for a difference-in-differences.")
-    elif None not in (before, after, c_before, c_after) and min(before.n, after.n, c_before.n, c_after.n) > 0:
+    elif before is not None and after is not None and c_before is not None and c_after is not None \
+            and min(before.n, after.n, c_before.n, c_after.n) > 0:
         did = difference_in_differences(before, after, c_before, c_after)
     placebo = _placebo(m, g.treated, g.control, g.before, params) if g.control is not None and g.before else None
-    if placebo is not None and placebo.low is not None and (placebo.low > 0 or placebo.high < 0):
+    if placebo is not None and placebo.low is not None and placebo.high is not None \
+            and (placebo.low > 0 or placebo.high < 0):
         notes.append(f"Before the start the scope and the comparison group already drifted apart by "
                      f"{placebo.value:+.2f} (95% CI {placebo.low:+.2f} to {placebo.high:+.2f}): the parallel-trends "
                      f"assumption is doubtful, so read the difference-in-differences with care.")
@@ -418,10 +439,12 @@ def _realised(plan: Plan | None, effect: Estimate | None, after: Window, investm
     cost = investment + running_cost * months
     if plan is None or plan.effect is None or effect is None or effect.value is None or plan.effect[1] == 0:
         return Realised(months, cost)
+    assert effect.low is not None and effect.high is not None  # an effect with a value has its interval
     scale = plan.value_per_month / plan.effect[1]
     low, high = sorted((effect.low * scale, effect.high * scale))
-    per_month = Estimate(effect.value * scale, low, high, effect.n)
-    value = per_month.value * months
+    value_per_month = effect.value * scale
+    per_month = Estimate(value_per_month, low, high, effect.n)
+    value = value_per_month * months
     planned = plan.value_per_month * months
     return Realised(months, cost, per_month, value, (value - cost) / cost if cost else None,
                     (planned - cost) / cost if cost else None)

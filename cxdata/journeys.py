@@ -12,6 +12,7 @@ customer left within 90 days of its last contact.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -112,9 +113,10 @@ def journey_summary(issue_table: pl.DataFrame, data_end: datetime | None = None,
         "issues": n, "complete": m, "left_out": n - m, "multi_contact": multi.height,
         "multi_share": 100 * x / m if m else None,
         "multi_low": lo * 100 if m else None, "multi_high": hi * 100 if m else None,
-        "median_hours": float(hours.median()) if len(hours) else None,
-        "p90_hours": float(hours.quantile(0.9)) if len(hours) else None,
-        "contacts_per_issue": float(issue_table.get_column("contacts").mean()) if n else None,
+        # numeric columns, not empty: the aggregates are numbers
+        "median_hours": float(cast(float, hours.median())) if len(hours) else None,
+        "p90_hours": float(cast(float, hours.quantile(0.9))) if len(hours) else None,
+        "contacts_per_issue": float(cast(float, issue_table.get_column("contacts").mean())) if n else None,
     }
 
 
@@ -166,8 +168,8 @@ def customer_timeline(contacts: pl.DataFrame, customer_id: str, customers: pl.Da
             "transfers": pl.Int64, "resolved": pl.Boolean, "csat": pl.Int64, "nps": pl.Int64, "ces": pl.Int64,
             "comment": pl.String}
     events = [contacts.filter(pl.col("customer_id") == customer_id).select(
-        at=pl.col("started_at"), event=pl.lit("contact"),
-        *[(pl.col(c) if c in contacts.columns else pl.lit(None)).cast(t).alias(c) for c, t in keep.items()])]
+        *[(pl.col(c) if c in contacts.columns else pl.lit(None)).cast(t).alias(c) for c, t in keep.items()],
+        at=pl.col("started_at"), event=pl.lit("contact"))]
     if revenue is not None:
         events.append(revenue.filter(pl.col("customer_id") == customer_id).select(
             at=pl.col("month").cast(pl.Datetime("us")), event=pl.lit("revenue"), amount=pl.col("revenue")))

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 import polars as pl
 
@@ -48,7 +49,7 @@ MIN_ANSWERS = 30
 MIN_EVENTS = 10
 
 #: Optional columns some populations look at; absent from the data, they are all null (unknown).
-OPTIONAL_COLUMNS: dict[str, pl.DataType] = {
+OPTIONAL_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "abandoned": pl.Boolean, "automated": pl.Boolean, "escalated": pl.Boolean, "wait_seconds": pl.Float64,
     "csat": pl.Int64,
     "next_same_gap_s": pl.Float64, "prev_same_gap_s": pl.Float64, "next_any_gap_s": pl.Float64,
@@ -166,9 +167,9 @@ def _repeat(days: int) -> Metric:
         f"within {days} day{'s' if days > 1 else ''} / contacts. Contacts of the last {days} "
         f"day{'s' if days > 1 else ''} of the data are left out: their follow-ups are not yet known.",
         ("customer_id",), Base.CONTACTS, Shape.PROPORTION, "%",
-        value=lambda p, d=days: (pl.col("next_same_gap_s") <= d * 86400.0).fill_null(False),
+        value=lambda p: (pl.col("next_same_gap_s") <= days * 86400.0).fill_null(False),
         population=lambda p: pl.col("customer_id").is_not_null(),
-        higher_is_better=False, followup_days=lambda p, d=days: d,
+        higher_is_better=False, followup_days=lambda p: days,
     )
 
 
@@ -334,19 +335,20 @@ REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
 class Filters:
     """Period (inclusive months or dates) and ``{column: allowed values}``; hashable for caches."""
 
-    start: object | None = None  # datetime.date
-    end: object | None = None
+    start: date | None = None
+    end: date | None = None
     where: tuple[tuple[str, tuple], ...] = ()
 
     @classmethod
-    def of(cls, start=None, end=None, **where: Sequence) -> Filters:
+    def of(cls, start: date | None = None, end: date | None = None, /, **where: Sequence) -> Filters:
+        """The period (positional only) and the dimension filters as ``column=values`` keywords; empty ones left out."""
         return cls(start, end, tuple(sorted((k, tuple(v)) for k, v in where.items() if v)))
 
     def predicate(self, schema: pl.Schema, time_column: str | None) -> tuple[pl.Expr | None, list[str]]:
         """The filters as one expression over a frame with this schema (None when nothing filters),
         and the filter columns the frame does not have (ignored). Without a ``time_column`` (a
         snapshot such as the customer frame) the period does not apply."""
-        conditions, ignored = [], []
+        conditions: list[pl.Expr] = []
         t = pl.col(time_column or "")
         if self.start is not None and time_column is not None:
             conditions.append(t >= pl.lit(self.start).cast(schema[time_column]))
@@ -367,7 +369,8 @@ class Filters:
 def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]]) -> tuple[pl.Expr | None, list[str]]:
     """``column ∈ values`` for every (column, values) the frame has, joined with AND (None when none
     applies), and the columns the frame does not have (ignored)."""
-    conditions, ignored = [], []
+    conditions: list[pl.Expr] = []
+    ignored: list[str] = []
     for column, values in where:
         if column in schema:
             conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
@@ -409,6 +412,13 @@ class Frames:
         """The frame a metric of ``base`` is computed on."""
         return {Base.CONTACTS: self.contacts, Base.CUSTOMER_MONTHS: self.panel, Base.CUSTOMERS: self.customers}[base]
 
+    def for_metric(self, metric: Metric) -> pl.DataFrame:
+        """The frame ``metric`` is computed on; KeyError with "needs …" (:meth:`needs`) when the data has none."""
+        frame = self.of(metric.base)
+        if frame is None:
+            raise KeyError(f"{metric.label} {self.needs(metric)}")
+        return frame
+
     def needs(self, metric: Metric) -> str | None:
         """None when this data supports ``metric``, else what it lacks, as ``"needs …"``: the table
         (``interactions``, ``customers``; the customer-month panel needs interactions with a ``customer_id``
@@ -446,6 +456,8 @@ def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
 
         return [v.quantile(p.p90, "linear").alias("value"), n.alias("n"),
                 at((n * p.p90 - spread).floor()).alias("low"), at((n * p.p90 + spread).ceil()).alias("high")]
+    if metric.denominator is None:
+        raise ValueError(f"{metric.key}: a {metric.shape} metric needs a denominator")
     d = metric.denominator(p)
     return [v.sum().alias("sy"), d.sum().alias("sx"), (v**2).sum().alias("syy"), (d**2).sum().alias("sxx"),
             (v * d).sum().alias("sxy"), v.count().alias("n")]
@@ -469,7 +481,7 @@ def _finish(metric: Metric, agg: pl.DataFrame) -> pl.DataFrame:
     elif metric.shape is Shape.QUANTILE:
         out = agg
     else:
-        lo, hi = stats.ratio_interval(*(pl.col(c) for c in ("sy", "sx", "syy", "sxx", "sxy")), n)
+        lo, hi = stats.ratio_interval(pl.col("sy"), pl.col("sx"), pl.col("syy"), pl.col("sxx"), pl.col("sxy"), n)
         out = agg.with_columns(value=pl.col("sy") / pl.col("sx") * 100, low=lo * 100, high=hi * 100)
     return out.with_columns(pl.when(pl.col("n") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
 
@@ -505,7 +517,7 @@ def followup_note(metrics: Iterable[Metric], contacts: pl.DataFrame, filters: Fi
     whose follow-ups are not yet known." Metrics with different windows get one clause each."""
     if contacts.is_empty():
         return None
-    end = contacts.get_column("started_at").max()
+    end = cast(datetime, contacts.get_column("started_at").max())  # a Datetime column with rows
     by_days: dict[int, list[str]] = {}
     for m in metrics:
         if m.followup_days is None:
@@ -559,7 +571,7 @@ def compute(
         out = out.with_columns(small=pl.col("n") < MIN_ANSWERS)
     if metric.shape is Shape.PROPORTION and by:
         prior = stats.beta_binomial_prior(out.get_column("x"), out.get_column("n"))
-        pooled = float(out.get_column("x").sum() / max(out.get_column("n").sum(), 1))
+        pooled = float(cast(int, out.get_column("x").sum()) / max(cast(int, out.get_column("n").sum()), 1))
         out = out.with_columns(shrunk=stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100)
     keep = [*by, "value", "low", "high", "n", "small"] + [c for c in ("shrunk", "events") if c in out.columns]
     return out.select(keep)
@@ -596,11 +608,19 @@ def estimate(metric: Metric | str, frame: pl.DataFrame, *, filters: Filters = Fi
     return Estimate(row["value"], row["low"], row["high"], int(row["n"]))
 
 
+def _se(e: Estimate) -> float | None:
+    """The standard error read off an estimate's 95% interval, (high − low)/(2·1.96); None without one."""
+    if e.low is None or e.high is None:
+        return None
+    return (e.high - e.low) / (2 * stats.Z95)
+
+
 def delta(current: Estimate, previous: Estimate) -> Estimate:
     """Change against a comparison period, with an interval from independent samples:
     SE(Δ) = √(SE₁² + SE₀²), each SE read off its own 95% interval as (high − low)/(2·1.96)."""
-    if current.value is None or previous.value is None or None in (current.low, current.high, previous.low, previous.high):
+    se_current, se_previous = _se(current), _se(previous)
+    if current.value is None or previous.value is None or se_current is None or se_previous is None:
         return Estimate(None, None, None, current.n)
-    se = (((current.high - current.low) / (2 * stats.Z95)) ** 2 + ((previous.high - previous.low) / (2 * stats.Z95)) ** 2) ** 0.5
+    se = (se_current ** 2 + se_previous ** 2) ** 0.5
     d = current.value - previous.value
     return Estimate(d, d - stats.Z95 * se, d + stats.Z95 * se, current.n)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -60,7 +61,7 @@ class Design:
     def fit(cls, frame: pl.DataFrame, numeric: list[str], categorical: list[str]) -> Design:
         """Numeric columns that do not vary (e.g. tenure when no join dates exist) are left out: they
         would make the model matrix singular."""
-        numeric = [c for c in numeric if (frame.get_column(c).cast(pl.Float64).std() or 0) > 0]
+        numeric = [c for c in numeric if (cast(float | None, frame.get_column(c).cast(pl.Float64).std()) or 0) > 0]
         levels, reference = {}, {}
         for c in categorical:
             counts = frame.get_column(c).drop_nulls().value_counts(sort=True)
@@ -303,6 +304,12 @@ class ChurnEffect:
         return self.gamma[1] > 0
 
 
+def _exp(interval: tuple[float, float, float]) -> tuple[float, float, float]:
+    """An interval of log-odds as odds ratios."""
+    est, low, high = interval
+    return math.exp(est), math.exp(low), math.exp(high)
+
+
 def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: HazardModel | None = None,
                  without_exclusions: HazardModel | None = None, excluded: dict[str, int] | None = None) -> ChurnEffect:
     """Summarise γ adjusted and naive, its AME and E-values (docs/method/churn.md, §2.6), and the sensitivity fits."""
@@ -310,17 +317,17 @@ def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: Haz
     g = model.adjusted.interval(model.exposure)
     ng = model.naive.interval(model.exposure)
     ame = average_marginal_effects(model.adjusted, rows, [model.exposure], set()).row(0, named=True)
-    or_ = tuple(math.exp(v) for v in g)
+    or_ = _exp(g)
     limit = or_[1] if or_[0] >= 1 else or_[2]
     design = model.adjusted.design
     controls = ", ".join([*(["contact volume"] if model.volume else []), *design.levels]) \
         + (", tenure" if "tenure_years" in design.numeric else "")
     return ChurnEffect(
-        gamma=g, odds_ratio=or_, naive_gamma=ng, naive_odds_ratio=tuple(math.exp(v) for v in ng),
+        gamma=g, odds_ratio=or_, naive_gamma=ng, naive_odds_ratio=_exp(ng),
         ame_pp=(ame["ame"] * 100, ame["low"] * 100, ame["high"] * 100),
         e_value=stats.e_value(or_[0]),
         e_value_ci=1.0 if (or_[1] <= 1 <= or_[2]) else stats.e_value(limit),
-        base_churn=float(rows.get_column("churn").mean()),
+        base_churn=float(cast(float, rows.get_column("churn").mean())),
         n_rows=model.adjusted.n, n_customers=model.adjusted.n_clusters, events=model.adjusted.events,
         controls=controls,
         gamma_without_volume=None if without_volume is None else without_volume.adjusted.interval(without_volume.exposure),
@@ -358,12 +365,12 @@ def key_drivers(features: pl.DataFrame, drivers: list[str], n_boot: int = 200, s
     y = (frame.get_column("csat") <= 2).cast(pl.Float64).to_numpy()
     eps, r2 = relative_weights(x, y)
     rng = np.random.default_rng(seed)
-    boot = []
+    shares = []
     for _ in range(n_boot):
         idx = rng.integers(0, len(y), len(y))
         e, r = relative_weights(x[idx], y[idx])
-        boot.append(e / r * 100)
-    boot = np.array(boot)
+        shares.append(e / r * 100)
+    boot = np.array(shares)
     return pl.DataFrame({
         "driver": drivers, "weight": eps, "share": eps / r2 * 100,
         "low": np.quantile(boot, 0.025, axis=0), "high": np.quantile(boot, 0.975, axis=0), "r2": r2,

@@ -37,13 +37,19 @@ import polars as pl
 from cxdata import format as fmt
 from cxdata.alerts import RULES, Outcome, evaluate
 from cxdata.analysis import Analysis
-from cxdata.charts import PRIMARY, customers_left_bars, interval_bars, labelled, trend_chart
-from cxdata.dashboard import (contact_metrics, headlines, moments_in_scope,
-                              overview_tiles, trend_metrics, unranked_moments)
+from cxdata.charts import PRIMARY, customers_left_bars, interval_bars, labelled
+from cxdata.customers import churn_by, ranked_attributes
+from cxdata.dashboard import (
+    contact_metrics,
+    headlines,
+    moments_in_scope,
+    overview_tiles,
+    trend_metrics,
+    unranked_moments,
+)
 from cxdata.export import Sheet, html_report, workbook
 from cxdata.initiatives import Tracked, portfolio, portfolio_table
-from cxdata.customers import churn_by, ranked_attributes
-from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric, compute
+from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric
 from cxdata.screens import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figure
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
@@ -181,7 +187,7 @@ def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
 def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
     """Customers who left by every customer attribute (:func:`cxdata.customers.churn_by`), the attribute
     whose groups churn furthest apart first, with its chart (Churn & Revenue's default)."""
-    if a.needs(REGISTRY["customer_churn"]) is not None:
+    if a.customers is None or a.needs(REGISTRY["customer_churn"]) is not None:
         return None
     tables = churn_by(a.customers, filters)
     ranked = ranked_attributes(tables)
@@ -300,14 +306,15 @@ def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison
     ``extra`` sheets follow the pack's own."""
     generated_at = generated_at or datetime.now().astimezone()
     supported = {m.key: m for m in contact_metrics(a)}
-    drill = supported.get(drill_metric) or next(iter(supported.values()), None)
-    sheets = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
+    drill = (supported.get(drill_metric) if drill_metric is not None else None) or next(iter(supported.values()), None)
+    candidates = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
               moments_sheet(a, filters, settings), trend_sheet(a, filters, comparison, settings),
               drilldown_sheet(a, filters, drill, settings) if drill is not None else None,
               churn_sheet(a, filters), customer_churn_sheet(a, filters), drivers_sheet(a), *extra]
-    sheets = [s for s in sheets if s is not None]
+    sheets = [s for s in candidates if s is not None]
     period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None
-    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None else None
+    compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None \
+        and comparison.end is not None else None
     created = version.created_at.astimezone() if version.created_at.tzinfo else version.created_at
     horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
     stem = pack_stem(version, filters)

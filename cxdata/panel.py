@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import cast
 
 import polars as pl
 
@@ -88,7 +90,7 @@ def with_exposure_exclusion(contacts: pl.DataFrame, customers: pl.DataFrame | No
     ``churned_at`` is joined for the window and not kept."""
     dates = customers is not None and "churned_at" in customers.columns and "customer_id" in contacts.columns
     frame = contacts.join(customers.select("customer_id", "churned_at"), on="customer_id", how="left") \
-        if dates and "churned_at" not in contacts.columns else contacts
+        if customers is not None and dates and "churned_at" not in contacts.columns else contacts
     out = frame.with_columns(exposure_exclusion=exposure_exclusion(frame, terms, window_days))
     return out.drop("churned_at") if dates and "churned_at" not in contacts.columns else out
 
@@ -165,7 +167,8 @@ def build_panel(
     months = [f.get_column("month") for f in (contacts, revenue) if f is not None and f.height]
     if not months:
         raise ValueError("the panel needs interactions or revenue to know which months the data covers")
-    first, last = min(m.min() for m in months), max(m.max() for m in months)
+    # month columns are Date, and not empty
+    first, last = min(cast(date, m.min()) for m in months), max(cast(date, m.max()) for m in months)
     spans = churn_months(customers, revenue, contacts).with_columns(
         start=pl.max_horizontal(pl.col("joined_month").dt.offset_by("1mo"), pl.lit(first)).fill_null(pl.lit(first)),
         end=pl.min_horizontal(pl.col("churn_month"), pl.lit(last)).fill_null(pl.lit(last)),

@@ -26,8 +26,7 @@ from typing import Literal
 
 import polars as pl
 
-from cxdata.roi import (BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Spread,
-                        lever_summary, scope_mask)
+from cxdata.roi import BASELINE_MONTHS, Lever, PlannerBase, Scenario, ScenarioResult, Spread, lever_summary, scope_mask
 from cxdata.scope import Where
 
 SCOPE_COLUMNS: tuple[str, ...] = ("channel", "touchpoint", "segment", "region")

@@ -158,9 +158,9 @@ def revenue_at_risk(
     p_hat = _expit(x_e @ experience.fit.coef)
     per_cell = cells.with_columns(_cell=pl.Series(cell_id), _p=pl.Series(p_hat)).group_by("_cell", *keys).agg(
         contacts_per_month=pl.len() / baseline_months, negative_rate=pl.col("_p").mean() * 100)
-    per_draw = pl.DataFrame(money.T if n_cells else np.zeros((0, len(sims))),
-                            schema=[f"d{k}" for k in range(len(sims))], orient="row")
-    per_draw = per_cell.select("_cell", *keys).sort("_cell").hstack(per_draw) if n_cells else None
+    draw_columns = pl.DataFrame(money.T if n_cells else np.zeros((0, len(sims))),
+                                schema=[f"d{k}" for k in range(len(sims))], orient="row")
+    per_draw = per_cell.select("_cell", *keys).sort("_cell").hstack(draw_columns) if n_cells else None
     moments = per_cell.join(pl.DataFrame({
         "_cell": np.arange(n_cells), "revenue_at_risk": point[4],
         "low": np.quantile(money, 0.025, axis=0) if n_cells else [], "high": np.quantile(money, 0.975, axis=0) if n_cells else [],

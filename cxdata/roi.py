@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypedDict, cast
 
 import numpy as np
 import polars as pl
@@ -61,7 +61,7 @@ from scipy import sparse
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.metrics import DEFAULT_COST_PER_CONTACT
-from cxdata.models import _expit, contact_features
+from cxdata.models import ExperienceModel, _expit, contact_features
 from cxdata.scope import Where
 
 BASELINE_MONTHS = 3
@@ -137,7 +137,7 @@ def break_even_containment(c_a: float, c_b: float, tau: float, p_a: float, p_b: 
     net value does not depend on κ."""
     c_f, p_f = failure.cost(c_a, tau), failure.negatives(p_e)
     slope = c_f + v * (p_f - p_b)
-    return float("nan") if slope == 0 else (c_f + c_b - c_a + v * (p_f - p_a)) / slope
+    return float("nan") if slope == 0 else float((c_f + c_b - c_a + v * (p_f - p_a)) / slope)
 
 
 def triangular(rng: np.random.Generator, base: float, rel: tuple[float, float], size: int) -> np.ndarray:
@@ -282,7 +282,7 @@ class PlannerBase:
 
     @classmethod
     def build(cls, a: Analysis, n_draws: int = 100, seed: int = 11, window_days: int = 7) -> PlannerBase:
-        if a.hazard is None or a.experience is None or a.panel is None:
+        if a.hazard is None or a.experience is None or a.panel is None or a.contacts is None:
             raise ValueError("The planner needs the experience and churn models: upload interactions with "
                              "csat answers and a customers table with churn dates.")
         panel = a.panel
@@ -319,10 +319,17 @@ class PlannerBase:
             unresolved = unresolved.filter(pl.col("observed_after_s") >= w)
         propensity = 0.0
         if unresolved is not None and unresolved.height:
-            propensity = float((unresolved.get_column("next_same_gap_s") <= w).fill_null(False).mean())
+            propensity = float(cast(float, (unresolved.get_column("next_same_gap_s") <= w).fill_null(False).mean()))
         eta, n_asis = x_h @ beta_h, np.asarray(to_rows @ p)
         return cls(a, contacts, rows, eta, beta_h[j], n_asis, _expit(eta + beta_h[j] * n_asis), beta_e, beta_s,
                    propensity, to_rows, follow_ups, window_days)
+
+    @property
+    def experience(self) -> ExperienceModel:
+        """The analysis's experience model (:meth:`build` refuses an analysis without one)."""
+        if self.analysis.experience is None:
+            raise ValueError("The planner needs the experience model.")
+        return self.analysis.experience
 
     # -------------------------------------------------------------- evaluation
 
@@ -349,8 +356,11 @@ class PlannerBase:
                     new.append((w, frame.with_columns(pl.when(mask).then(pl.col("wait_minutes").clip(upper_bound=cap))
                                                       .otherwise(pl.col("wait_minutes")).alias("wait_minutes"))))
                 elif lever.kind == "custom":
-                    new.append((w, frame.with_columns(pl.when(mask).then(pl.col(lever.driver) * lever.amount)
-                                                      .otherwise(pl.col(lever.driver)).alias(lever.driver))))
+                    if lever.driver is None:
+                        raise ValueError("A custom lever needs a driver.")
+                    driver = lever.driver
+                    new.append((w, frame.with_columns(pl.when(mask).then(pl.col(driver) * lever.amount)
+                                                      .otherwise(pl.col(driver)).alias(driver))))
                 else:
                     column, share = self._share(lever, frame, m)
                     hit = m & (frame.get_column(column).to_numpy() > 0)
@@ -392,11 +402,11 @@ class PlannerBase:
         dp = np.zeros((self.contacts.height, b))
         d_csat = np.zeros(b)
         if len(idx):
-            base_x = self.analysis.experience.fit.design.matrix(self.contacts[idx])
+            base_x = self.experience.fit.design.matrix(self.contacts[idx])
             p0, q0 = _expit(base_x @ self.beta_e), _expit(base_x @ self.beta_s)
             p1, q1 = np.zeros_like(p0), np.zeros_like(q0)
             for w, frame in variants:
-                x = self.analysis.experience.fit.design.matrix(frame[idx])
+                x = self.experience.fit.design.matrix(frame[idx])
                 p1 += w[idx, None] * _expit(x @ self.beta_e)
                 q1 += w[idx, None] * _expit(x @ self.beta_s)
             dp[idx] = p0 - p1
@@ -438,6 +448,7 @@ class PlannerBase:
                           investment=econ.investment, running=econ.running_cost, d=d, ramp_months=econ.ramp_months)
         active = float(self.rows.height) / BASELINE_MONTHS
         defined = fin[0].roi[36] is not None  # PV(costs) > 0: the same in every draw (I and R are not drawn)
+        roi_draws = {hz: np.array([f.roi[hz] for f in fin]) for hz in HORIZONS}
         return ScenarioResult(
             scenario=scenario,
             contacts_in_scope=float(len(idx)) / BASELINE_MONTHS,
@@ -449,9 +460,8 @@ class PlannerBase:
             revenue_per_month=Spread.of(revenue_kept),
             savings_per_month=Spread.of(savings),
             npv={hz: Spread.of(np.array([f.npv[hz] for f in fin])) for hz in HORIZONS},
-            roi={hz: Spread.of(np.array([f.roi[hz] for f in fin])) if defined else None for hz in HORIZONS},
-            p_roi_positive={hz: float(np.mean([f.roi[hz] > 0 for f in fin])) if defined else None
-                            for hz in HORIZONS},
+            roi={hz: Spread.of(roi_draws[hz]) if defined else None for hz in HORIZONS},
+            p_roi_positive={hz: float(np.mean(roi_draws[hz] > 0)) if defined else None for hz in HORIZONS},
             payback_value=_payback_spread([f.payback_value for f in fin]),
             payback_cash=_payback_spread([f.payback_cash for f in fin]),
             half_effect=half,
@@ -462,9 +472,10 @@ class PlannerBase:
     def _mean_clv(self, econ: Economics, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> np.ndarray:
         """CLV of an average customer of the baseline, per draw: m̄(1 + d)/(d + h̄)."""
         rows = self.rows
-        revenue = rows.get_column("revenue").fill_null(0.0).mean() if "revenue" in rows.columns else 0.0
-        cost = rows.get_column("contact_cost").mean() if "contact_cost" in rows.columns else 0.0
-        return clv(revenue * econ.gross_margin * margin_k - cost * cost_k, self.h_asis.mean(axis=0), d)
+        # Float columns over the baseline rows, of which there is at least one (the last month's).
+        revenue = cast(float, rows.get_column("revenue").fill_null(0.0).mean()) if "revenue" in rows.columns else 0.0
+        cost = cast(float, rows.get_column("contact_cost").mean()) if "contact_cost" in rows.columns else 0.0
+        return np.asarray(clv(revenue * econ.gross_margin * margin_k - cost * cost_k, self.h_asis.mean(axis=0), d))
 
     def shift_available(self, lever: Lever) -> float:
         """Contacts a month the lever's scope holds on the channel a shift leaves (the cap on S)."""
@@ -476,7 +487,7 @@ class PlannerBase:
         """Mean P(negative) of ``frame``'s contacts under every draw of the E-model (zeros when empty)."""
         if frame.height == 0:
             return np.zeros(self.gamma.shape[0])
-        return _expit(self.analysis.experience.fit.design.matrix(frame) @ self.beta_e).mean(axis=0)
+        return _expit(self.experience.fit.design.matrix(frame) @ self.beta_e).mean(axis=0)
 
     def _shift_terms(self, lever: Lever, cpc: Mapping[str, float], cost_k: np.ndarray) -> ShiftData:
         """What a channel shift is priced from, measured on the baseline contacts (see :class:`ShiftData`).
@@ -507,7 +518,8 @@ class PlannerBase:
         failure = Failure()
         if fails.height:
             back = self.follow_ups.filter(pl.col("_of").is_in(fails.filter(followed).get_column("_of").implode()))
-            cost = back.get_column("channel").replace_strict(dict(cpc), default=0.0, return_dtype=pl.Float64).mean()
+            cost = cast(float | None, back.get_column("channel").replace_strict(
+                dict(cpc), default=0.0, return_dtype=pl.Float64).mean())
             failure = Failure(
                 escalated=float(fails.select(escalated.mean()).item()),
                 follow_up=float(fails.select(followed.mean()).item()),
@@ -518,17 +530,17 @@ class PlannerBase:
         return ShiftData(
             p_a, p_b, p_e, failure, missing,
             measured=sessions.filter(~failed).height / sessions.height if sessions.height else None,
-            counted=float(assisted.get_column("_counted").mean()) if assisted.height else 1.0,
+            counted=float(cast(float, assisted.get_column("_counted").mean())) if assisted.height else 1.0,
         )
 
-    def _channel_shifts(self, scenario: Scenario, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> dict:
+    def _channel_shifts(self, scenario: Scenario, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> ShiftTotals:
         """Every channel shift of the scenario, per draw (planner.md §2.5): ``d_cost`` ΔCost and ``d_neg`` ΔNeg a month,
         ``churners`` added (ΔNeg·q·Δh₁) and ``value`` lost (ΔNeg·V, V = Δh₁·q·CLV), and ``guardrail``, the
         first shift's. Each shift moves S = min(amount, contacts a month available); κ is drawn per draw
         from triangular(κ·low, κ, κ·high) clipped to [0, 1], so a κ of 0 stays 0."""
         b = self.gamma.shape[0]
-        out = {"d_cost": np.zeros(b), "d_neg": np.zeros(b), "churners": np.zeros(b), "value": np.zeros(b),
-               "guardrail": None}
+        out: ShiftTotals = {"d_cost": np.zeros(b), "d_neg": np.zeros(b), "churners": np.zeros(b),
+                            "value": np.zeros(b), "guardrail": None}
         econ = scenario.economics
         cpc, tau = econ.cost_per_contact, econ.reexplain_overhead
         rng = np.random.default_rng(7)
@@ -553,6 +565,16 @@ class PlannerBase:
         return out
 
 
+class ShiftTotals(TypedDict):
+    """Every channel shift of a scenario, summed per draw (:meth:`PlannerBase._channel_shifts`)."""
+
+    d_cost: np.ndarray
+    d_neg: np.ndarray
+    churners: np.ndarray
+    value: np.ndarray
+    guardrail: Guardrail | None
+
+
 @dataclass(frozen=True)
 class ShiftData:
     """What a channel shift is priced from, per draw: P(negative) of the assisted contacts (``p_a``), of the
@@ -571,6 +593,9 @@ class ShiftData:
     counted: float
 
 
+Reach = Literal["within", "always", "never", "refused"]
+
+
 @dataclass(frozen=True)
 class Guardrail:
     """The over-automation guardrail of a scenario's first channel shift (planner.md §2.5): the break-even verified
@@ -583,7 +608,7 @@ class Guardrail:
     """
 
     lever: Lever
-    reach: Literal["within", "always", "never", "refused"]
+    reach: Reach
     kappa_star: float | None  # only when reach == "within"
     inputs: tuple[float, ...]  # base case (c_a, c_b, τ, p_a, p_b, p_e, V) of break_even_containment
     failure: Failure  # base case
@@ -596,7 +621,9 @@ class Guardrail:
            measured: float | None, window_days: int) -> Guardrail:
         """From the base case's ``inputs`` (c_a, c_b, τ, p_a, p_b, p_e, V): the shift's net value at κ = 0
         and at κ = 1 decides the reach (it is a straight line in κ)."""
-        at = {k: float(channel_shift(1.0, k, *inputs, failure)[2]) for k in (0.0, 1.0)}
+        c_a, c_b, tau, p_a, p_b, p_e, v = inputs
+        at = {k: float(channel_shift(1.0, k, c_a, c_b, tau, p_a, p_b, p_e, v, failure)[2]) for k in (0.0, 1.0)}
+        reach: Reach
         if missing or at[1.0] < at[0.0]:
             reach = "refused"
         elif at[0.0] >= 0:
@@ -605,7 +632,7 @@ class Guardrail:
             reach = "never"
         else:
             reach = "within"
-        kappa = float(break_even_containment(*inputs, failure)) if reach == "within" else None
+        kappa = float(break_even_containment(c_a, c_b, tau, p_a, p_b, p_e, v, failure)) if reach == "within" else None
         return cls(lever, reach, kappa, tuple(inputs), failure, tuple(missing), measured, window_days)
 
     @property
@@ -615,7 +642,8 @@ class Guardrail:
     @property
     def loses(self) -> bool:
         """True when the planned containment does not pay: below κ*, or no containment pays."""
-        return self.reach == "never" or (self.reach == "within" and self.planned <= self.kappa_star)
+        return self.reach == "never" or (self.reach == "within" and self.kappa_star is not None
+                                         and self.planned <= self.kappa_star)
 
     def sentence(self) -> str:
         """The guardrail in plain words."""
@@ -720,7 +748,9 @@ class ScenarioResult:
         p36 = self.p_roi_positive[36]
         if not self.pays:
             return f"Does not pay at this cost: 36-month NPV {money} ({p36:.0%} chance that ROI > 0)."
-        months = max(1, int(np.ceil(self.base.payback_value)))
+        payback = self.base.payback_value
+        assert payback is not None  # self.pays: the base case pays back
+        months = max(1, int(np.ceil(payback)))
         return (f"Pays back in {months} month{'s' if months > 1 else ''} (value basis); "
                 f"{p36:.0%} chance that ROI > 0 at 36 months.")
 

@@ -66,6 +66,7 @@ import zipfile
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -1010,7 +1011,7 @@ def _customers_frame(params: SampleParams, cust: _Customers, churn: dict[str, np
 
 
 def _interactions_frame(contacts: _Contacts, cust_ids: pl.Series, kept: np.ndarray, number: np.ndarray,
-                        outcome: dict[str, np.ndarray]) -> pl.DataFrame:
+                        outcome: dict[str, np.ndarray | pl.Series]) -> pl.DataFrame:
     """interactions of the kept contacts, in time order, with canonical names and dtypes.
 
     Ids (``number``) number the potential contacts, so they are shared with any re-simulation of the
@@ -1105,7 +1106,7 @@ def write_sample_files(out_dir: Path, params: SampleParams = SampleParams()) -> 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = generate(params)
-    last: date = data.revenue["month"].max()
+    last = cast(date, data.revenue["month"].max())  # a Date column
     last_month = data.interactions.filter(pl.col("started_at") >= datetime(last.year, last.month, 1))
     return [
         _write_csv(data.customers, out_dir / "customers.csv"),

@@ -38,9 +38,9 @@ def where_of(where: Iterable[tuple[str, Sequence[str]]]) -> Where:
     return tuple(sorted((column, tuple(map(str, values))) for column, values in where if values))
 
 
-def moment_where(where: Iterable[tuple[str, Sequence[str]]]) -> dict[str, Sequence[str]]:
+def moment_where(where: Iterable[tuple[str, Sequence[str]]]) -> dict[str, tuple[str, ...]]:
     """The filters that apply to the moments of service (:data:`MOMENT_FILTERS`)."""
-    return {column: values for column, values in where if column in MOMENT_FILTERS}
+    return {column: tuple(values) for column, values in where if column in MOMENT_FILTERS}
 
 
 def ignored_by(where: Iterable[tuple[str, Sequence[str]]], frame: pl.DataFrame | None) -> list[str]:
@@ -76,7 +76,7 @@ class Scope:
         return Filters.of(**dict(self.where))
 
     @property
-    def moment_where(self) -> dict[str, Sequence[str]]:
+    def moment_where(self) -> dict[str, tuple[str, ...]]:
         """The filters that apply to the moments of service."""
         return moment_where(self.where)
 

@@ -88,7 +88,8 @@ def trend_figure(a: Analysis, metric: Metric, filters: Filters, comparison: Filt
     """``metric`` by month over every month of the data with the dimension filters of ``filters`` (the period does
     not apply), with its 95% interval; the chart shades the period and the ``comparison`` period. No chart when the
     filters leave no month."""
-    by_month = compute(metric, a.frame(metric.base), by=["month"], filters=Filters(where=filters.where), params=params)
+    by_month = compute(metric, a.frames.for_metric(metric), by=["month"], filters=Filters(where=filters.where),
+                       params=params)
     if not by_month.height:
         return Figure(by_month, None)
     period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None

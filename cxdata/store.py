@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, Index, event, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, create_engine, func, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from cxdata import migrations
 
@@ -231,7 +231,7 @@ class Store:
             if ds is None:
                 return []
             versions = s.exec(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
-                              .order_by(DatasetVersion.number.desc())).all()
+                              .order_by(col(DatasetVersion.number).desc())).all()
             return [self._info(s, ds, v) for v in versions]
 
     def active_version(self, dataset: str) -> VersionInfo | None:
@@ -239,7 +239,9 @@ class Store:
             ds = self._dataset(s, dataset)
             if ds is None or ds.active_version_id is None:
                 return None
-            return self._info(s, ds, s.get(DatasetVersion, ds.active_version_id))
+            active = s.get(DatasetVersion, ds.active_version_id)
+            assert active is not None  # a foreign key: the active version is a row
+            return self._info(s, ds, active)
 
     def scan(self, version_id: int, table: str) -> pl.LazyFrame | None:
         """The table of a version as a lazy Parquet scan, or None when the version lacks it."""
@@ -260,10 +262,10 @@ class Store:
             if ds is None:
                 return None
             row = s.exec(
-                select(DatasetVersion).join(TableFile, TableFile.version_id == DatasetVersion.id)
+                select(DatasetVersion).join(TableFile, col(TableFile.version_id) == col(DatasetVersion.id))
                 .where(DatasetVersion.dataset_id == ds.id, TableFile.table_name == table,
                        TableFile.source_sha256 == sha256)
-                .order_by(DatasetVersion.number.desc())
+                .order_by(col(DatasetVersion.number).desc())
             ).first()
             return None if row is None else self._info(s, ds, row)
 
@@ -309,6 +311,7 @@ class Store:
                 except IntegrityError:
                     if attempt == COMMIT_ATTEMPTS:
                         raise
+            raise AssertionError("unreachable: the last attempt returns or raises")
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
@@ -322,9 +325,11 @@ class Store:
             ds = self._dataset(s, dataset) or Dataset(name=dataset)
             s.add(ds)
             s.flush()
+            assert ds.id is not None  # numbered by the flush
             version = DatasetVersion(dataset_id=ds.id, number=self._next_number(s, ds), note=note)
             s.add(version)
             s.flush()
+            assert version.id is not None  # numbered by the flush
             if ds.active_version_id is not None:
                 for tf in s.exec(select(TableFile).where(TableFile.version_id == ds.active_version_id,
                                                          TableFile.table_name != new_file["table_name"])):
@@ -360,7 +365,7 @@ class Store:
             s.flush()
             still_used = {p for tf in s.exec(select(TableFile)) for p in (tf.path, tf.problems_path) if p}
             newest = s.exec(select(DatasetVersion).where(DatasetVersion.dataset_id == ds.id)
-                            .order_by(DatasetVersion.number.desc())).first()
+                            .order_by(col(DatasetVersion.number).desc())).first()
             if newest is None:
                 s.delete(ds)
             elif ds.active_version_id == version.id:
@@ -406,7 +411,7 @@ class Store:
 
     def audit(self, dataset: str | None = None) -> list[ImportAudit]:
         with Session(self.engine) as s:
-            q = select(ImportAudit).order_by(ImportAudit.id.desc())
+            q = select(ImportAudit).order_by(col(ImportAudit.id).desc())
             if dataset is not None:
                 q = q.where(ImportAudit.dataset == dataset)
             return list(s.exec(q))
@@ -430,7 +435,7 @@ class Store:
         ds = self._dataset(s, dataset)
         version = None if ds is None else s.exec(select(DatasetVersion).where(
             DatasetVersion.dataset_id == ds.id, DatasetVersion.number == number)).first()
-        if version is None:
+        if ds is None or version is None:
             raise KeyError(f"Dataset '{dataset}' has no version {number}.")
         return ds, version
 
@@ -441,6 +446,7 @@ class Store:
 
     @staticmethod
     def _info(s: Session, ds: Dataset, v: DatasetVersion) -> VersionInfo:
+        assert v.id is not None  # a row of the catalog
         tables = {tf.table_name: tf.rows for tf in s.exec(select(TableFile).where(TableFile.version_id == v.id))}
         return VersionInfo(dataset=ds.name, version_id=v.id, number=v.number, created_at=v.created_at,
                            note=v.note, active=ds.active_version_id == v.id, tables=tables)

@@ -7,6 +7,7 @@ documented in the README.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import polars as pl
 
@@ -24,8 +25,8 @@ def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params(
     """
     rows = []
     for m in METRICS:
-        row = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
-               "value": None, "low": None, "high": None, "n": 0}
+        row: dict[str, Any] = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
+                               "value": None, "low": None, "high": None, "n": 0}
         e, row["status"] = kpi_status(a.frames, m, filters, params)
         if e is not None:
             row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n}

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from cxdata.store import Store
 
@@ -65,7 +65,7 @@ def load_view(store: Store, view_id: str) -> View | None:
 def list_views(store: Store) -> list[View]:
     """Saved views, newest first."""
     with Session(store.engine) as s:
-        return [_view(r) for r in s.exec(select(SavedView).order_by(SavedView.created_at.desc()))]
+        return [_view(r) for r in s.exec(select(SavedView).order_by(col(SavedView.created_at).desc()))]
 
 
 def delete_view(store: Store, view_id: str) -> None:

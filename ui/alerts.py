@@ -18,8 +18,22 @@ from datetime import date
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.alerts import (CHANGE_RULES, FIRED, OK, RULES, TOO_FEW, Alert, Outcome, check_alert,
-                           create_alert, delete_alert, evaluate, list_alerts, set_enabled, triggered)
+from cxdata.alerts import (
+    CHANGE_RULES,
+    FIRED,
+    OK,
+    RULES,
+    TOO_FEW,
+    Alert,
+    Outcome,
+    check_alert,
+    create_alert,
+    delete_alert,
+    evaluate,
+    list_alerts,
+    set_enabled,
+    triggered,
+)
 from cxdata.analysis import Analysis
 from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
 from cxdata.periods import CUSTOM, month_end

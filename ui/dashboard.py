@@ -12,20 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
 from cxdata.dashboard import overview_tiles
+from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month
+from cxdata.schema import TABLES
+from cxdata.scope import Scope
+from cxdata.screens import Figure, trend_figure
 from cxdata.settings import Settings
 from cxdata.store import Store, VersionInfo
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month
-from cxdata.screens import Figure, trend_figure
-from cxdata.schema import TABLES
 from ui.analysis import CACHE_KEYS, analysis, settings_key
-from cxdata.scope import Scope
 from ui.loaders import version_identity
 from ui.store import store_identity
 from ui.text import plain

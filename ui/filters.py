@@ -27,8 +27,16 @@ from datetime import date
 import streamlit as st
 
 from cxdata.format import dimension_label, month_span
-from cxdata.periods import (COMPARISONS, CUSTOM, DEFAULT_PERIOD, PERIODS, PREVIOUS, comparison_of, month_end,
-                            preset_period)
+from cxdata.periods import (
+    COMPARISONS,
+    CUSTOM,
+    DEFAULT_PERIOD,
+    PERIODS,
+    PREVIOUS,
+    comparison_of,
+    month_end,
+    preset_period,
+)
 from cxdata.scope import Scope, where_of
 from cxdata.store import Store
 from ui import state

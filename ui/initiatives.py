@@ -28,10 +28,27 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.analysis import Analysis
 from cxdata.charts import initiative_chart, labelled
-from cxdata.initiatives import (PLANNED_KPIS, STATUSES, Initiative, Measurement, Tracked, attach_plan, baseline,
-                                create_initiative, delete_initiative, list_initiatives, measure, plan_from,
-                                planned_target, portfolio, portfolio_table, update_initiative, verdict)
 from cxdata.dashboard import supported_metrics
+from cxdata.format import signed_percent
+from cxdata.initiatives import (
+    PLANNED_KPIS,
+    STATUSES,
+    Initiative,
+    Measurement,
+    Tracked,
+    attach_plan,
+    baseline,
+    create_initiative,
+    delete_initiative,
+    list_initiatives,
+    measure,
+    plan_from,
+    planned_target,
+    portfolio,
+    portfolio_table,
+    update_initiative,
+    verdict,
+)
 from cxdata.metrics import REGISTRY, Estimate, Metric, Params
 from cxdata.roi import ScenarioResult, scenario_to_dict
 from cxdata.settings import Settings
@@ -39,7 +56,6 @@ from cxdata.store import Store, VersionInfo
 from ui.charts import draw
 from ui.filters import dimension_key
 from ui.loaders import DataShape, version_identity
-from cxdata.format import signed_percent
 from ui.state import bound_number_input
 from ui.store import store_identity
 from ui.text import plain

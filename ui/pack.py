@@ -13,14 +13,15 @@ import streamlit as st
 
 from cxdata.metrics import REGISTRY
 from cxdata.pack import Pack, action_sheets, meeting_pack, pack_html, pack_stem, pack_workbook
+from cxdata.scope import Scope
 from cxdata.settings import Settings
 from cxdata.store import Store
 from ui.dashboard import page_analysis
 from ui.downloads import XLSX_MIME
-from cxdata.scope import Scope
 from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.text import plain
+
 
 def build_pack(store: Store, scope: Scope, settings: Settings, drill_metric: str | None = None) -> Pack:
     """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period,

@@ -26,10 +26,18 @@ from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_
 from cxdata.export import scenario_workbook
 from cxdata.format import driver_label, money, months, quantity, share, value_text
 from cxdata.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
-from cxdata.roi import (CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, ScenarioResult, Spread,
-                        scenario_to_dict)
-from cxdata.scope import Where
+from cxdata.roi import (
+    CUSTOM_DRIVERS,
+    LEVER_KINDS,
+    Lever,
+    PlannerBase,
+    Scenario,
+    ScenarioResult,
+    Spread,
+    scenario_to_dict,
+)
 from cxdata.schema import CHANNELS
+from cxdata.scope import Where
 from cxdata.settings import Settings
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input

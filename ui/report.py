@@ -9,10 +9,10 @@ from pathlib import PurePath
 import polars as pl
 import streamlit as st
 
+from cxdata.format import count
 from cxdata.ingest.convert import Note
 from cxdata.ingest.report import CLEARED, ValidationReport
 from ui.downloads import download_buttons
-from cxdata.format import count
 from ui.text import plain
 
 #: Rejected rows listed on the page; the downloads always hold all of them.

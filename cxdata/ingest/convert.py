@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import polars as pl
 
@@ -72,8 +73,8 @@ def convert_text(raw: pl.Series, f: Field, choice: FieldChoice = FieldChoice()) 
     return Converted(values, pl.Series(values=[None] * len(raw), dtype=pl.String), notes)
 
 
-def _apply_value_map(values: pl.Series, f: Field, value_map: dict[str, str], target, dtype: pl.DataType,
-                     ) -> tuple[pl.Series, list[Note]]:
+def _apply_value_map(values: pl.Series, f: Field, value_map: dict[str, str], target,
+                     dtype: pl.DataType | type[pl.DataType]) -> tuple[pl.Series, list[Note]]:
     """Replace the values the analyst mapped (looked up by :func:`value_key`); other values stay."""
     trimmed = values.cast(pl.String).str.strip_chars()
     table = {u: target(value_map[value_key(u)]) for u in trimmed.drop_nulls().unique().to_list()
@@ -259,8 +260,9 @@ def other_scale(values: pl.Series, f: Field) -> OtherScale | None:
         return None
     needed_above = _SCALE_ABOVE if len(present) >= _SCALE_MIN_VALUES else 0.5  # few answers: a typo is likelier
     for scale in OTHER_SCALES.get(f.name, ()):
-        fits = float(((present >= scale.low) & (present <= scale.high)).mean())
-        above = float((present > scale.above).mean())
+        # means of Boolean series that are not empty: floats
+        fits = float(cast(float, ((present >= scale.low) & (present <= scale.high)).mean()))
+        above = float(cast(float, (present > scale.above).mean()))
         if fits >= _SCALE_FIT and above >= needed_above:
             return scale
     return None
@@ -308,7 +310,7 @@ def convert_score(raw: pl.Series, f: Field, decimal_hint: str, choice: FieldChoi
             share = float(((values >= lo) & (values <= hi)).sum() / values.count())
             raise MixedScales(
                 f"The {f.name} answers{where} mix scales: {share:.0%} lie on {lo:g}–{hi:g} and the rest reach "
-                f"{values.max():g}, as if {lo:g}–{hi:g} and {scale.low:g}–{scale.high:g} answers were merged. "
+                f"{cast(float, values.max()):g}, as if {lo:g}–{hi:g} and {scale.low:g}–{scale.high:g} answers were merged. "
                 f"A column has one scale: choose it (--scale {f.name}={lo:g}-{hi:g} clears the answers above "
                 f"{hi:g}; --scale {f.name}={scale.low:g}-{scale.high:g} converts all of them).")
     if scale is not None:
@@ -330,7 +332,8 @@ def _clear(values: pl.Series, problems: pl.Series, mask: pl.Series, text: str) -
 # ---------------------------------------------------------------- vocabularies
 
 
-def _lookup(raw: pl.Series, classify, dtype: pl.DataType) -> tuple[pl.Series, dict[str, object]]:
+def _lookup(raw: pl.Series, classify,
+            dtype: pl.DataType | type[pl.DataType]) -> tuple[pl.Series, dict[str, object]]:
     """Map each distinct trimmed value through ``classify``; return the values and the mapping."""
     trimmed = raw.str.strip_chars()
     table = {u: classify(u) for u in trimmed.drop_nulls().unique().to_list()}
@@ -488,7 +491,7 @@ class DateParts:
             .when(self.named == "b").then(pl.when(self.digits_a == 4).then(self._in_order("ymd")).otherwise(self._in_order("dmy")))
             .otherwise(self._in_order(order))
         ).to_series()
-        return pl.select(day + pl.duration(microseconds=(self.seconds.fill_null(0) * 1e6).round(0).cast(pl.Int64))).to_series()
+        return pl.select(day + pl.duration(microseconds=pl.lit((self.seconds.fill_null(0) * 1e6).round(0).cast(pl.Int64)))).to_series()
 
 
 def normalise_name_expr(text: pl.Series) -> pl.Series:
@@ -551,7 +554,7 @@ def _parse_excel_serial(s: pl.Series) -> pl.Series:
     serial = s.cast(pl.Float64, strict=False)
     serial = pl.select(pl.when((serial >= 10_000) & (serial <= 100_000)).then(serial)).to_series()
     return pl.select(
-        pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=(serial * 86_400_000_000).round(0).cast(pl.Int64))
+        pl.lit(_EXCEL_EPOCH) + pl.duration(microseconds=pl.lit((serial * 86_400_000_000).round(0).cast(pl.Int64)))
     ).to_series().cast(pl.Datetime("us"))
 
 

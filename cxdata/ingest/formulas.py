@@ -97,11 +97,12 @@ def _marked_cells(archive: zipfile.ZipFile, path: str) -> list[tuple[int, int, s
         starts = sorted({_cell_start(block, pos) for pos in marks} - {-1})
         for start in starts:
             cell = _cell_at(block, start)
-            if cell is None or not cell.get("r"):
+            address = None if cell is None else cell.get("r")
+            if cell is None or not address:
                 raise _NeedsFullParse
             problem = _cell_problem(cell, shared)
             if problem is not None:
-                row, col = _split_ref(cell.get("r"))
+                row, col = _split_ref(address)
                 found.append((row, col, *problem))
     return found
 

@@ -171,8 +171,9 @@ def _check_dimension(head: bytes, xml_bytes: int, filename: str, limits: Limits)
 
 def range_cells(ref: str) -> int | None:
     """Cells in a range such as ``A1:XFD1048576`` (rows × columns; 1 for a single cell); None when unreadable."""
-    corners = [_CELL.match(part.strip()) for part in ref.split(":")]
-    if not 1 <= len(corners) <= 2 or any(c is None for c in corners):
+    parts = ref.split(":")
+    corners = [c for part in parts if (c := _CELL.match(part.strip())) is not None]
+    if not 1 <= len(parts) <= 2 or len(corners) < len(parts):
         return None
     rows = [int(c.group(2)) for c in corners]
     columns = [_column_number(c.group(1)) for c in corners]

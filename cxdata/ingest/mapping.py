@@ -110,8 +110,10 @@ def name_matches(column: str, table: Table) -> list[NameMatch]:
             elif core in f.aliases:
                 found.append(NameMatch(f, "alias", core, aside))
     found.sort(key=lambda m: m.how != "name")
-    seen: set[str] = set()
-    return [m for m in found if not (m.field.name in seen or seen.add(m.field.name))]
+    first: dict[str, NameMatch] = {}  # the first match of each field, in order
+    for m in found:
+        first.setdefault(m.field.name, m)
+    return list(first.values())
 
 
 def contained_aliases(column: str, table: Table) -> list[tuple[Field, str]]:

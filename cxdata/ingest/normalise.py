@@ -140,7 +140,7 @@ def normalise(
         target = {c: f for c, f in mapping.items() if f is not None} | extra_of
         cleared.append(raw.cell_problems.select(
             pl.col(ROW).alias("row"), "column", pl.col("column").replace_strict(target, default=None).alias("field"),
-            "value", "problem", pl.lit(CLEARED).alias("action")).cast(PROBLEM_SCHEMA))
+            "value", "problem", pl.lit(CLEARED).alias("action")).cast(pl.Schema(PROBLEM_SCHEMA)))
     reasons += _key_reasons(typed, table, known_keys)
     joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else None
     reason = pl.select(pl.when(joined != "").then(joined)).to_series() if reasons else None

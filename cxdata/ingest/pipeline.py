@@ -18,6 +18,8 @@ import polars as pl
 
 from cxdata.ingest.choices import Choices
 from cxdata.ingest.errors import UnusableFile
+from cxdata.ingest.isolate import read_isolated
+from cxdata.ingest.limits import Limits
 from cxdata.ingest.mapping import (
     Mapping,
     apply_overrides,
@@ -27,8 +29,6 @@ from cxdata.ingest.mapping import (
     suggest_mapping,
 )
 from cxdata.ingest.normalise import normalise
-from cxdata.ingest.isolate import read_isolated
-from cxdata.ingest.limits import Limits
 from cxdata.ingest.read import RawTable
 from cxdata.ingest.report import ValidationReport
 from cxdata.schema import TABLES, Table
@@ -103,7 +103,7 @@ def prepare(store: Store, data: bytes, filename: str, table: str, sheet: str | N
     saved = store.saved_mapping(signature)
     restored = None if saved is None else restore_mapping(saved.mapping, raw.columns)
     sha = hashlib.sha256(data).hexdigest()
-    if restored is not None:
+    if saved is not None and restored is not None:  # restored only from a saved mapping
         reasons = dict.fromkeys((c for c, f in restored.items() if f), "the saved mapping of this export format")
         return Prepared(filename, sha, t, raw, signature, restored, "saved", reasons, [], Choices.from_json(saved.choices))
     proposal = suggest_mapping(raw.frame, raw.columns, t, raw.decimal_hint)

@@ -742,10 +742,10 @@ def _with_header(
     if renamed:
         notes.append("Header cells renamed: " + "; ".join(renamed) + ".")
     data = grid.slice(h + 1).select(ROW, *kept).rename(dict(zip(kept, columns)))
-    empty = pl.all_horizontal(pl.exclude(ROW).is_null() | (pl.exclude(ROW).str.strip_chars() == ""))
+    is_empty = pl.all_horizontal(pl.exclude(ROW).is_null() | (pl.exclude(ROW).str.strip_chars() == ""))
     if keep is not None and keep.len():
-        empty = empty & ~pl.col(ROW).is_in(keep.implode())
-    empty = data.select(empty).to_series()
+        is_empty = is_empty & ~pl.col(ROW).is_in(keep.implode())
+    empty = data.select(is_empty).to_series()
     n_empty = int(empty.sum())
     if n_empty:
         data = data.filter(~empty)

@@ -7,6 +7,8 @@ The dataset name is unique (``ix_dataset_name``) from this revision on.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 _TABLES = sa.MetaData()
-_NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+_NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
 
 
 def _text(name: str, **kwargs) -> sa.Column:

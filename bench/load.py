@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' launch flags and waits, not copies of them
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
 from waits import ADDRESS_IS, SETTLED  # noqa: E402
 
 SEGMENTS = ["Consumer", "Small Business", "Mid-Market", "Enterprise"]

@@ -1,5 +1,10 @@
 """Session fixtures shared by the tests: the committed sample, imported and analysed once; a throw-away
-PostgreSQL server and the catalog URLs the store tests run on."""
+PostgreSQL server and the catalog URLs the store tests run on.
+
+The sample is imported once (``sample_store_template``) and its models fitted once (``analysed_sample``,
+10–20 s): the app tests copy those data directories per test (``tests/app/conftest.py``), the engine
+tests share a copy (``sample_store``) and the fit (``sample_analysis``). Templates are never written to.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +17,17 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from cxdata import bootstrap
 from cxdata.analysis import Analysis, load_or_analyse
-from cxdata.bootstrap import ensure_sample
+from cxdata.sample import write_sample_files
+from cxdata.settings import Settings, load_settings
 from cxdata.store import Store
-
 
 _MAIN = sys.modules["__main__"]
 
@@ -33,18 +40,73 @@ def _main_module_restored() -> Iterator[None]:
     sys.modules["__main__"] = _MAIN
 
 
+# ---------------------------------------------------------------- the sample
+
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory) -> Store:
-    """The committed sample files, imported through the real import path into a real store."""
-    store = Store(tmp_path_factory.mktemp("sample-store"))
-    assert ensure_sample(store)
-    return store
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample files: the repository's, or freshly generated when they are missing."""
+    if all((bootstrap.SAMPLE_DIR / name).is_file() for name in bootstrap.SAMPLE_FILES.values()):
+        return bootstrap.SAMPLE_DIR
+    directory = tmp_path_factory.mktemp("sample-files")
+    write_sample_files(directory)
+    return directory
 
 
 @pytest.fixture(scope="session")
-def sample_analysis(sample_store: Store) -> Analysis:
-    """The sample's models, fitted once (and persisted in the store's fits folder)."""
-    return load_or_analyse(sample_store, sample_store.active_version("sample").version_id)
+def sample_store_template(tmp_path_factory: pytest.TempPathFactory, sample_dir: Path) -> Path:
+    """A data directory holding the sample dataset, imported once per session through the real import path.
+    Copy it before writing (``loaded_store``, ``sample_store``)."""
+    directory = tmp_path_factory.mktemp("sample-store")
+    store = Store(directory)
+    assert bootstrap.ensure_sample(store, sample_dir)
+    store.engine.dispose()
+    return directory
+
+
+@dataclass(frozen=True)
+class AnalysedSample:
+    """The sample with its models fitted under the default settings, once per session."""
+
+    directory: Path  #: a copy of ``sample_store_template`` with the fit in its ``fits/`` folder; copy it before writing
+    analysis: Analysis  #: the fit as it came out of the models (not read back from ``fits/``)
+    settings: Settings  #: the store's settings, the defaults, that the fit was made with
+
+
+@pytest.fixture(scope="session")
+def analysed_sample(tmp_path_factory: pytest.TempPathFactory, sample_store_template: Path) -> AnalysedSample:
+    """The one fit of the sample in a session: what the app reads (``analysed_store_template``) and what the
+    engine tests check (``sample_analysis``)."""
+    directory = tmp_path_factory.mktemp("analysed-store") / "momento"
+    shutil.copytree(sample_store_template, directory)
+    store = Store(directory)
+    settings = load_settings(store)
+    analysis = load_or_analyse(store, store.active_version(bootstrap.SAMPLE_DATASET).version_id, settings.params(),
+                               settings.churn_horizon_months)
+    store.engine.dispose()
+    return AnalysedSample(directory, analysis, settings)
+
+
+@pytest.fixture(scope="session")
+def analysed_store_template(analysed_sample: AnalysedSample) -> Path:
+    """A data directory holding the sample with its models fitted (``fits/``): copy it before writing."""
+    return analysed_sample.directory
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory, sample_store_template: Path) -> Store:
+    """The sample store of the engine tests: a copy of the imported sample shared by the session (a test
+    that adds to it removes what it added). ``sample_analysis`` puts the fit in its ``fits/`` folder."""
+    directory = tmp_path_factory.mktemp("engine-sample-store") / "momento"
+    shutil.copytree(sample_store_template, directory)
+    return Store(directory)
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(sample_store: Store, analysed_sample: AnalysedSample) -> Analysis:
+    """The sample's models (the session's one fit), also in ``sample_store``'s ``fits/`` folder, so that
+    ``load_or_analyse`` and the command line read them there instead of fitting again."""
+    shutil.copytree(analysed_sample.directory / "fits", sample_store.data_dir / "fits", dirs_exist_ok=True)
+    return analysed_sample.analysis
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from apptest_helpers import run_app
 from cxdata.dashboard import churn_by_negatives
 from cxdata.ingest import import_file
 from cxdata.store import Store
-from apptest_helpers import run_app
 from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, tiles
 
 

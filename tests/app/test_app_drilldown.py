@@ -11,12 +11,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from apptest_helpers import run_app
 from cxdata import format as fmt
 from cxdata.dashboard import kpi_tiles
 from cxdata.ingest import import_file
 from cxdata.metrics import compute
 from cxdata.store import Store
-from apptest_helpers import run_app
 from dashboard_helpers import DRILLDOWN_PAGE, captions, chart_data, chart_titles, last_months, tiles
 
 CELL = {"drill_channel": "phone", "drill_touchpoint": "billing", "drill_segment": "Small Business"}
@@ -81,8 +81,8 @@ def test_the_breakdown_by_segment_and_the_interactions_behind_the_selection(anal
 
 
 def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
-    csv = ("started_at,customer_id,channel,touchpoint,comment\n"
-           "2026-03-01 09:00,A1,phone,billing,\"**bold** <b>x</b> =HYPERLINK(\"\"http://x\"\")\"\n").encode()
+    csv = (b"started_at,customer_id,channel,touchpoint,comment\n"
+           b"2026-03-01 09:00,A1,phone,billing,\"**bold** <b>x</b> =HYPERLINK(\"\"http://x\"\")\"\n")
     import_file(Store(analysed_store), csv, "c.csv", "interactions", dataset="comments")
     at = run_app(DRILLDOWN_PAGE, dataset="comments")
     table = next(d.value for d in at.dataframe if "comment" in d.value.columns)

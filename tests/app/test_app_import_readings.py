@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from apptest_helpers import DATA_PAGE, by_label, run_app, shown
-from test_app_data_page import import_button, upload
-
 from cxdata.store import Store
+from test_app_data_page import import_button, upload
 
 TICKETS = (b"ticket_id,created_at,status,first_response_minutes,customer_city\n"
            + b"".join(f"T{i},2026-03-{1 + i % 28:02d},{s},{1 + i % 5},{c}\n".encode()

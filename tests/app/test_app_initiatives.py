@@ -10,11 +10,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from apptest_helpers import by_label, metrics, run_app, shown, table_with
-from dashboard_helpers import page_links
 from cxdata import format as fmt
 from cxdata.initiatives import baseline, create_initiative, list_initiatives, measure, plan_from
 from cxdata.roi import Lever, PlannerBase, Scenario, scenario_to_dict
 from cxdata.store import Store
+from dashboard_helpers import page_links
 
 PAGE = "app_pages/initiatives.py"
 ROI_PAGE = "app_pages/roi.py"

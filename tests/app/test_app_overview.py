@@ -17,8 +17,7 @@ from cxdata.ingest import import_file
 from cxdata.metrics import Filters, compute
 from cxdata.settings import Settings, save_settings
 from cxdata.store import Store
-from dashboard_helpers import (OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links,
-                               tiles)
+from dashboard_helpers import OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links, tiles
 from ui.dashboard import TILE_LABELS
 
 #: The tiles the page shows with interactions and no customers-only snapshot: experience, contact centre, money.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, DATA_PAGE, OVERVIEW_PAGE, TIMEOUT_S, metrics, run_app, table_with

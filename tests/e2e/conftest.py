@@ -1,8 +1,10 @@
 """Browser tests: ``streamlit run app.py`` on a free loopback port, driven by Debian's Chromium.
 
 The whole folder is skipped, with the reason, where ``/usr/bin/chromium`` is absent (``.ci/run``
-installs it); Playwright's own browser download is never used. The server gets a fresh data
-directory and loads the sample on its first page view, which the ``app_url`` fixture waits for.
+installs it); Playwright's own browser download is never used (``browser.py``). The server gets a
+fresh data directory (``server_data_dir``) and loads the sample on its first page view, which the
+``app_url`` fixture waits for. Only pytest imports this module: what tests share is in ``browser.py``
+and ``waits.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from browser import CHROMIUM, CHROMIUM_ARGS, new_context
 from cxdata.analysis import load_or_analyse
 from cxdata.settings import load_settings
 from cxdata.store import Store
@@ -26,11 +29,9 @@ from waits import open_app, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1280, "height": 800}
 START_TIMEOUT_S = 60
+#: Between two asks of a starting server whether it is healthy: the pause is a wait for the process to end.
+POLL_S = 0.25
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,18 +60,22 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The server's MOMENTO_DATA_DIR: empty at start, so the app loads the sample itself."""
     return tmp_path_factory.mktemp("e2e-momento")
 
 
 @pytest.fixture(scope="session")
-def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a ``streamlit run app.py`` serving ``data_dir``; stopped after the session."""
+def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a ``streamlit run app.py`` serving ``server_data_dir``; stopped after the session.
+
+    Started once it answers its health check. Nothing announces that a process listens, so this asks, a
+    bounded number of times: each pause between asks is ``process.wait``, which ends at once if the server
+    exits (then the test fails with its log instead of waiting out the deadline)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
-    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "MOMENTO_DATA_DIR": str(server_data_dir)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
@@ -81,9 +86,13 @@ def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on {url}:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+            try:
+                process.wait(timeout=POLL_S)
+            except subprocess.TimeoutExpired:
+                if time.monotonic() < deadline:
+                    continue
+            pytest.fail(f"streamlit did not start on {url} (exit code {process.poll()}):\n"
+                        f"{log_path.read_text()[-3000:]}")
         yield url
     finally:
         process.terminate()
@@ -108,19 +117,20 @@ def app_url(server: str, browser: Browser) -> str:
     That first view is a deep link to the Data page on purpose: it must run app.py (sidebar
     selector included), which breaks if the pages ever move back into a folder named ``pages/``.
     """
-    page = browser.new_page(viewport=VIEWPORT)
+    context = new_context(browser)
+    page = context.new_page()
     open_app(page, f"{server}/data")
     expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")).to_have_value("sample")
-    page.close()
+    context.close()
     return server
 
 
 @pytest.fixture(scope="session")
-def sample_analysis(app_url: str, data_dir: Path):
-    """(analysis, settings) of the sample, fitted here once before any dashboard page is opened: the
-    server then reads the models back from the store's ``fits/`` folder instead of fitting them while
-    a test waits. The tests compare what the browser shows with these numbers."""
-    store = Store(data_dir)
+def server_analysis(app_url: str, server_data_dir: Path):
+    """(analysis, settings) of the sample in the server's store, fitted here once before any dashboard page
+    is opened: the server then reads the models back from the store's ``fits/`` folder instead of fitting
+    them while a test waits. The tests compare what the browser shows with these numbers."""
+    store = Store(server_data_dir)
     settings = load_settings(store)
     analysis = load_or_analyse(store, store.active_version("sample").version_id, settings.params(),
                                settings.churn_horizon_months)
@@ -138,8 +148,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh browser context (no cookies, no session) at 1280×800; a failed test leaves a screenshot."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    """A page in a fresh browser context (``browser.new_context``); a failed test leaves a screenshot."""
+    context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None)

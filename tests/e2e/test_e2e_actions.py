@@ -10,15 +10,16 @@ from playwright.sync_api import Page, expect
 
 from cxdata import format as fmt
 from cxdata.initiatives import measure
-from waits import metric_value, open_app, screenshot, selectbox_value, wait_for_address, wait_for_settled
+from waits import metric_value, open_app, rerun, screenshot, selectbox_value, wait_for_address, wait_for_settled
 
 
-def test_start_an_initiative_from_the_first_moment_and_save_it(page: Page, app_url: str, sample_analysis) -> None:
-    a, settings = sample_analysis
+def test_start_an_initiative_from_the_first_moment_and_save_it(page: Page, app_url: str, server_analysis) -> None:
+    a, settings = server_analysis
     first = a.risk.moments.row(0, named=True)
     words = f"{first['channel']} · {first['touchpoint']} · {first['segment']}"
     open_app(page, app_url)
-    page.get_by_test_id("stMain").get_by_role("link", name="Start an initiative").first.click()
+    with rerun(page):
+        page.get_by_test_id("stMain").get_by_role("link", name="Start an initiative").first.click()
     # the form's other parameters (title, source, KPI) come with them
     wait_for_address(page, "/initiatives", {"new_channel": [first["channel"]], "new_touchpoint": [first["touchpoint"]],
                                             "new_segment": [first["segment"]]}, exact=False)

@@ -7,35 +7,44 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import VIEWPORT
+from browser import new_context
 from cxdata import format as fmt
 from cxdata.dashboard import kpi_tiles
 from cxdata.metrics import Filters
 from ui.dashboard import TILE_LABELS
-from waits import (choose_in_multiselect, metric_values, open_app, screenshot, selectbox_value, sidebar_selectbox_value,
-                   wait_for_address, wait_for_settled)
+from waits import (
+    choose_in_multiselect,
+    metric_values,
+    open_app,
+    rerun,
+    screenshot,
+    selectbox_value,
+    sidebar_selectbox_value,
+    wait_for_address,
+)
 
 #: The sample ends in October 2026: "Last 3 months" is August–October, compared with May–July.
 PERIOD, COMPARISON = (date(2026, 8, 1), date(2026, 10, 31)), (date(2026, 5, 1), date(2026, 7, 31))
 KEYS = ("nps", "csat", "ces", "fcr", "logo_churn", "arpu", "cost_to_serve")
+#: What the heat map's tooltip says over a cell.
+CELL = re.compile(r"Channel\s+(\S+)\s+Touchpoint\s+(\S+)")
+#: How long a point may take to show the tooltip before the next point is tried (it takes a frame or two).
+HOVER_MS = 2_000
 
 
-def expected_values(sample_analysis, **where) -> dict[str, str]:
-    a, settings = sample_analysis
+def expected_values(server_analysis, **where) -> dict[str, str]:
+    a, settings = server_analysis
     tiles = kpi_tiles(a, Filters.of(*PERIOD, **where), Filters.of(*COMPARISON, **where), settings.params(), keys=KEYS)
     return {TILE_LABELS.get(t["key"], t["label"]): fmt.number(t["value"], t["unit"], settings.symbol) for t in tiles}
 
 
-def query(page: Page) -> dict[str, list[str]]:
-    return parse_qs(urlsplit(page.url).query)
-
-
 def click_a_heat_map_cell(page: Page) -> tuple[str, str]:
-    """Hover over the heat map until its tooltip names a cell, click it; return (channel, touchpoint)."""
+    """Hover over the heat map until its tooltip names a cell, click it; return (channel, touchpoint).
+
+    A point off the cells (an axis, a gap) shows no tooltip: after ``HOVER_MS`` the next point is tried."""
     chart = page.get_by_test_id("stVegaLiteChart").first
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
@@ -43,44 +52,47 @@ def click_a_heat_map_cell(page: Page) -> tuple[str, str]:
     for fx, fy in ((0.35, 0.55), (0.3, 0.65), (0.45, 0.5), (0.25, 0.75), (0.5, 0.6), (0.4, 0.8)):
         x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
         page.mouse.move(x, y)
-        page.wait_for_timeout(300)
-        text = tooltip.inner_text() if tooltip.count() and tooltip.is_visible() else ""
-        found = re.search(r"Channel\s+(\S+)\s+Touchpoint\s+(\S+)", text)
-        if found:
+        try:
+            expect(tooltip).to_be_visible(timeout=HOVER_MS)
+            expect(tooltip).to_contain_text(CELL, use_inner_text=True, timeout=HOVER_MS)
+        except AssertionError:
+            continue
+        found = CELL.search(tooltip.inner_text())
+        with rerun(page):
             page.mouse.click(x, y)
-            wait_for_settled(page)
-            return found.group(1), found.group(2)
+        return found.group(1), found.group(2)
     raise AssertionError("no heat-map cell found under the mouse")
 
 
 def test_filter_drill_down_and_open_the_copied_link(page: Page, browser: Browser, app_url: str,
-                                                   sample_analysis) -> None:
+                                                   server_analysis) -> None:
     open_app(page, app_url)
-    assert {k: v for k, v in metric_values(page).items() if k in expected_values(sample_analysis)} \
-        == expected_values(sample_analysis)
+    assert {k: v for k, v in metric_values(page).items() if k in expected_values(server_analysis)} \
+        == expected_values(server_analysis)
     screenshot(page, "overview")
     screenshot(page, "overview-tall", tall=True)
 
     choose_in_multiselect(page, "Channel", ["phone"])
-    assert query(page) == {"channel": ["phone"]}
+    wait_for_address(page, "/", {"channel": ["phone"]})
     shown = metric_values(page)
     assert {k: shown[k] for k in ("NPS", "CSAT", "CES")} == {
-        k: v for k, v in expected_values(sample_analysis, channel=["phone"]).items() if k in ("NPS", "CSAT", "CES")}
+        k: v for k, v in expected_values(server_analysis, channel=["phone"]).items() if k in ("NPS", "CSAT", "CES")}
 
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Drill-down").click()
-    wait_for_settled(page)
-    assert urlsplit(page.url).path.endswith("/drilldown") and query(page) == {"channel": ["phone"]}
+    with rerun(page):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Drill-down").click()
+    wait_for_address(page, "/drilldown", {"channel": ["phone"]})
     channel, touchpoint = click_a_heat_map_cell(page)
     assert channel == "phone", "the heat map only has the filtered channel"
+    wait_for_address(page, "/drilldown", {"channel": ["phone"], "drill_channel": ["phone"],
+                                          "drill_touchpoint": [touchpoint]})
     expect(page.get_by_test_id("stMain").get_by_role("combobox", name="Selected touchpoint")).to_have_value(touchpoint)
-    assert query(page) == {"channel": ["phone"], "drill_channel": ["phone"], "drill_touchpoint": [touchpoint]}
     numbers = metric_values(page)
     assert f"CSAT · phone · {touchpoint}" in numbers
     screenshot(page, "drilldown")
     screenshot(page, "drilldown-tall", tall=True)
 
     copied = page.url
-    fresh = browser.new_context(viewport=VIEWPORT).new_page()
+    fresh = new_context(browser).new_page()
     open_app(fresh, copied)
     assert metric_values(fresh) == numbers
     assert selectbox_value(fresh, "Selected touchpoint") == touchpoint
@@ -89,7 +101,7 @@ def test_filter_drill_down_and_open_the_copied_link(page: Page, browser: Browser
 
 
 def test_save_a_named_view_and_open_its_short_link(page: Page, browser: Browser, app_url: str,
-                                                   sample_analysis) -> None:
+                                                   server_analysis) -> None:
     open_app(page, f"{app_url}/churn?segment=Enterprise&period=Last+6+months")
     screenshot(page, "churn")
     screenshot(page, "churn-tall", tall=True)
@@ -99,29 +111,32 @@ def test_save_a_named_view_and_open_its_short_link(page: Page, browser: Browser,
     popover = page.get_by_test_id("stPopoverBody")
     expect(popover.get_by_test_id("stCode").first).to_contain_text("drilldown?segment=Enterprise")
     popover.get_by_placeholder("e.g. Billing calls, Q3").fill("Enterprise chat NPS")
-    popover.get_by_placeholder("e.g. Billing calls, Q3").press("Enter")
-    popover.get_by_role("button", name="Save view").click()
-    wait_for_settled(page)
-    short = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").filter(has_text="?view=").first.inner_text()
+    with rerun(page):  # a text input's value is sent on Enter
+        popover.get_by_placeholder("e.g. Billing calls, Q3").press("Enter")
+    with rerun(page):
+        popover.get_by_role("button", name="Save view").click()
+    link = page.get_by_test_id("stPopoverBody").get_by_test_id("stCode").filter(has_text="?view=").first
+    expect(link).to_be_visible()
+    short = link.inner_text()
     screenshot(page, "share-popover")
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?view=[a-z2-9]{8}", short.strip()), short
 
-    fresh = browser.new_context(viewport=VIEWPORT).new_page()
+    fresh = new_context(browser).new_page()
     open_app(fresh, short.strip())
-    wait_for_settled(fresh)
-    assert urlsplit(fresh.url).path.endswith("/drilldown")
-    assert query(fresh) == {"segment": ["Enterprise"], "metric": ["NPS"], "drill_channel": ["chat"],
-                            "period": ["Last 6 months"]}
+    # the short link's run switches to the view's page and address, and that page runs
+    wait_for_address(fresh, "/drilldown", {"segment": ["Enterprise"], "metric": ["NPS"], "drill_channel": ["chat"],
+                                           "period": ["Last 6 months"]})
     assert metric_values(fresh) == numbers
     fresh.context.close()
 
 
-def test_plan_a_fix_and_open_a_saved_view_in_a_running_session(page: Page, app_url: str, sample_analysis) -> None:
+def test_plan_a_fix_and_open_a_saved_view_in_a_running_session(page: Page, app_url: str, server_analysis) -> None:
     """In-app links that change the sidebar's filters: they must switch page with the filters in the URL."""
-    a, _ = sample_analysis
+    a, _ = server_analysis
     top = a.risk.moments.row(0, named=True)
     open_app(page, f"{app_url}/?region=North")
-    page.get_by_role("button", name="Plan a fix").first.click()
+    with rerun(page, timeout_ms=90_000):
+        page.get_by_role("button", name="Plan a fix").first.click()
     # two runs (park the navigation, then the planner), the URL changing during them: wait for the address
     # the link must reach (fails with the address it stayed at), then for the last run to end
     wait_for_address(page, "/roi", {"channel": [top["channel"]], "touchpoint": [top["touchpoint"]],
@@ -130,7 +145,8 @@ def test_plan_a_fix_and_open_a_saved_view_in_a_running_session(page: Page, app_u
 
     page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile("Share this view")).click()
     popover = page.get_by_test_id("stPopoverBody")
-    popover.get_by_role("button", name="Enterprise chat NPS").first.click()  # saved by the test above
+    with rerun(page):
+        popover.get_by_role("button", name="Enterprise chat NPS").first.click()  # saved by the test above
     # the view's filters replace the planner's scope (region and the moment's channel and touchpoint go)
     wait_for_address(page, "/drilldown", {"segment": ["Enterprise"], "metric": ["NPS"], "drill_channel": ["chat"],
                                           "period": ["Last 6 months"]})

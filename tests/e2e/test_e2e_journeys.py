@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlparse
 import polars as pl
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from browser import new_context
 from cxdata.store import Store
-from waits import metric_value, screenshot, wait_for_settled
+from waits import metric_value, rerun, screenshot, wait_for_settled
 
 CUSTOMER = "C000139"
 #: The first page that needs the models may fit them (10–20 s on the sample) before it settles.
@@ -27,8 +28,8 @@ def open_page(page: Page, url: str) -> None:
     wait_for_settled(page, timeout_ms=FIRST_RUN_MS)
 
 
-def contacts_of(data_dir: Path, customer: str) -> int:
-    store = Store(data_dir)
+def contacts_of(server_data_dir: Path, customer: str) -> int:
+    store = Store(server_data_dir)
     frame = store.scan(store.active_version("sample").version_id, "interactions")
     n = frame.filter(pl.col("customer_id") == customer).select(pl.len()).collect().item()
     store.engine.dispose()
@@ -40,11 +41,11 @@ def params(page: Page) -> dict[str, list[str]]:
 
 
 def click_row(page: Page, table: Locator, row: int) -> None:
-    """Select row ``row`` of a selectable ``st.dataframe`` (a canvas) by clicking its row marker."""
+    """Select row ``row`` of a selectable ``st.dataframe`` (a canvas) by clicking its row marker; the app runs."""
     table.scroll_into_view_if_needed()
     box = table.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * row + ROW_PX / 2)
-    wait_for_settled(page)
+    with rerun(page):
+        page.mouse.click(box["x"] + 18, box["y"] + HEADER_PX + ROW_PX * row + ROW_PX / 2)
 
 
 def selectbox_value(page: Page, label: str) -> str:
@@ -55,11 +56,11 @@ def active_tab(page: Page) -> str:
     return page.get_by_role("tab", selected=True).inner_text().strip()
 
 
-def test_a_customer_link_opens_their_timeline(page: Page, app_url: str, data_dir: Path) -> None:
+def test_a_customer_link_opens_their_timeline(page: Page, app_url: str, server_data_dir: Path) -> None:
     open_page(page, f"{app_url}/journeys?customer={CUSTOMER}")
     assert active_tab(page) == "Customer history"
     assert selectbox_value(page, "Customer") == CUSTOMER
-    assert metric_value(page, "Contacts") == f"{contacts_of(data_dir, CUSTOMER):,}"
+    assert metric_value(page, "Contacts") == f"{contacts_of(server_data_dir, CUSTOMER):,}"
     expect(page.get_by_text(f"The whole history of {CUSTOMER}", exact=False)).to_be_visible()
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart).to_be_visible()
@@ -68,8 +69,8 @@ def test_a_customer_link_opens_their_timeline(page: Page, app_url: str, data_dir
     screenshot(page, "journeys-customer-tall", tall=True)
 
 
-def test_a_path_lists_its_customers_and_a_customer_opens_their_history(page: Page, app_url: str, data_dir: Path,
-                                                                       browser: Browser) -> None:
+def test_a_path_lists_its_customers_and_a_customer_opens_their_history(page: Page, app_url: str,
+                                                                       server_data_dir: Path, browser: Browser) -> None:
     open_page(page, f"{app_url}/journeys?period=All+data")
     assert active_tab(page) == "Channel paths"
     paths = page.get_by_test_id("stDataFrame").first
@@ -85,9 +86,9 @@ def test_a_path_lists_its_customers_and_a_customer_opens_their_history(page: Pag
     customer = params(page)["customer"][0]
     assert selectbox_value(page, "Customer") == customer
     contacts = metric_value(page, "Contacts")
-    assert contacts == f"{contacts_of(data_dir, customer):,}"
+    assert contacts == f"{contacts_of(server_data_dir, customer):,}"
 
-    fresh = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    fresh = new_context(browser).new_page()
     try:
         open_page(fresh, page.url)
         assert active_tab(fresh) == "Customer history"
@@ -111,8 +112,8 @@ def test_voice_of_the_customer_selects_a_theme_from_its_row(page: Page, app_url:
     screenshot(page, "voice-theme", tall=True)
 
     bars = page.get_by_test_id("stVegaLiteChart").first  # negative comments by touchpoint
-    bars.locator("[aria-roledescription='bar'][aria-label*='touchpoint: billing;']").click()
-    wait_for_settled(page)
+    with rerun(page):
+        bars.locator("[aria-roledescription='bar'][aria-label*='touchpoint: billing;']").click()
     assert selectbox_value(page, "Themes in touchpoint") == "billing"
     assert params(page)["theme_touchpoint"] == ["billing"], "a bar click is a link"
     expect(page.get_by_text("apart from positive ones in touchpoint billing", exact=False)).to_be_visible()

@@ -12,10 +12,10 @@ from cxdata.metrics import Filters, estimate
 from waits import metric_value, open_app, screenshot, sidebar_selectbox_value
 
 
-def test_the_overview_shows_the_sample_kpis(page: Page, app_url: str, sample_analysis) -> None:
+def test_the_overview_shows_the_sample_kpis(page: Page, app_url: str, server_analysis) -> None:
     open_app(page, app_url)
     assert sidebar_selectbox_value(page, "Dataset") == "sample"
-    a, settings = sample_analysis
+    a, settings = server_analysis
     filters = Filters.of(date(2026, 8, 1), date(2026, 10, 31))  # "Last 3 months" of the sample
     csat = estimate("csat", a.contacts, filters=filters, params=settings.params())
     assert metric_value(page, "CSAT") == fmt.number(csat.value, "%")

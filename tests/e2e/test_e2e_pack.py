@@ -29,8 +29,8 @@ def download(page: Page, label: str) -> bytes:
     return Path(file.value.path()).read_bytes()
 
 
-def test_the_pack_downloads_carry_the_view_on_screen(page: Page, app_url: str, sample_analysis) -> None:
-    analysis, settings = sample_analysis
+def test_the_pack_downloads_carry_the_view_on_screen(page: Page, app_url: str, server_analysis) -> None:
+    analysis, settings = server_analysis
     open_app(page, f"{app_url}/data?channel=phone")
     book = load_workbook(io.BytesIO(download(page, "Excel workbook")))
     cover = {r[0]: r[1] for r in book["Cover"].iter_rows(values_only=True)}

@@ -1,7 +1,7 @@
 """The ROI planner in a real browser: a scenario is a link (a fresh context opens the same verdict and NPV),
 changing an input changes the URL, and the exports carry the numbers the page shows.
 
-The sample's models are fitted once in this process before the first ROI view (``sample_analysis`` in
+The sample's models are fitted once in this process before the first ROI view (``server_analysis`` in
 conftest; the server then reads them back from the store's ``fits/`` folder), so no test waits for a fit.
 """
 
@@ -16,10 +16,10 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import VIEWPORT
+from browser import new_context
 from cxdata.format import money
 from cxdata.roi import PlannerBase, scenario_from_dict
-from waits import TIMEOUT_MS, open_app, screenshot, wait_for_settled
+from waits import open_app, rerun, screenshot, wait_for_settled
 
 #: Phone billing for small businesses (a moment of service), scenario A with its own amounts, B beside it.
 LINK = ("/roi?channel=phone&touchpoint=billing&segment=Small+Business&compare=2"
@@ -28,9 +28,9 @@ ROI_TIMEOUT_MS = 90_000  # the server's first ROI view reads the models back and
 
 
 @pytest.fixture(scope="module")
-def planner(sample_analysis) -> PlannerBase:
+def planner(server_analysis) -> PlannerBase:
     """The sample's planner, on the models the session fitted before any page was opened (conftest)."""
-    analysis, _ = sample_analysis
+    analysis, _ = server_analysis
     return PlannerBase.build(analysis)
 
 
@@ -62,7 +62,7 @@ def test_a_scenario_link_opens_the_same_numbers_in_a_fresh_context(browser: Brow
     expect(page.get_by_role("tab")).to_have_count(2)
     screenshot(page, "roi-linked")
 
-    other = browser.new_context(viewport=VIEWPORT)
+    other = new_context(browser)
     try:
         fresh = other.new_page()
         open_roi(fresh, page.url)
@@ -80,22 +80,20 @@ def test_changing_an_input_changes_the_url(browser: Browser, page: Page, app_url
 
     field = page.locator(".st-key-a_invest input")
     field.fill("250000")
-    field.press("Enter")
-    wait_for_settled(page)
-    expect(page).to_have_url(re.compile(r"[?&]a_invest=250000(&|$)"), timeout=TIMEOUT_MS)
-    wait_for_settled(page)  # the URL changes during the rerun: let it end before opening a dropdown it redraws
+    with rerun(page):  # the value is sent on Enter; the run writes it to the URL
+        field.press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]a_invest=250000(&|$)"))
     channel = page.locator(".st-key-channel").get_by_role("combobox")
     channel.scroll_into_view_if_needed()  # the page scrolled down to scenario A's inputs
     channel.click()
-    page.get_by_role("option", name="phone", exact=True).click()
+    with rerun(page):  # a multiselect sends its value as an option is picked
+        page.get_by_role("option", name="phone", exact=True).click()
     page.keyboard.press("Escape")
-    wait_for_settled(page)
-    expect(page).to_have_url(re.compile(r"[?&]channel=phone(&|$)"), timeout=TIMEOUT_MS)
-    wait_for_settled(page)
+    expect(page).to_have_url(re.compile(r"[?&]channel=phone(&|$)"))
     after = npv36(page)
     assert after != before
 
-    other = browser.new_context(viewport=VIEWPORT)
+    other = new_context(browser)
     try:
         fresh = other.new_page()
         open_roi(fresh, page.url)

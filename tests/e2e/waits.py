@@ -1,13 +1,20 @@
-"""Waits for the browser tests: ask the app whether it has settled instead of sleeping.
+"""Waits for the browser tests: wait for a state of the app, never for a fixed time.
 
 Streamlit marks its root element with ``data-test-connection-state`` (``CONNECTED`` once the
 websocket is up) and ``data-test-script-state`` (``running`` → ``notRunning`` on every rerun).
 Settled means: connected, script not running, no spinner, no progress bar, no loading skeleton.
+
+Settled alone cannot tell that an action was taken: the app hears of a click or a key over its
+websocket, so right after one it still shows the previous run, settled. Streamlit records every
+change of its run state with ``performance.mark(state)``; a ``notRunning`` mark later than the
+action is the run it caused, ended (:func:`rerun`). An address reached in a later run of the same
+action is waited for with :func:`wait_for_address`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -15,19 +22,37 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # gitignored
 TIMEOUT_MS = 30_000
-#: Widgets debounce briefly before a rerun starts; wait past that before checking for the end of it.
-DEBOUNCE_MS = 250
 #: Settled, as a function the browser evaluates (also used by ``bench/load.py``): connected, the
 #: script not running, and no spinner, loading skeleton or progress bar anywhere.
 SETTLED = """() => !!document.querySelector(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']")
     && !document.querySelector("[data-testid='stSpinner'], [data-testid='stSkeleton'], [data-testid='stProgress']")"""
+#: True when a run of the app ended after ``t`` (``performance.now()`` of the page): Streamlit's own
+#: ``performance.mark("notRunning")``, made when its run state changes to not running.
+RAN_SINCE = """t => performance.getEntriesByName("notRunning", "mark").some(mark => mark.startTime > t)"""
 
 
 def wait_for_settled(page: Page, timeout_ms: int = TIMEOUT_MS) -> None:
-    """Block until the app has finished its current run and drawn everything."""
-    page.wait_for_timeout(DEBOUNCE_MS)
+    """Block until the app has finished its current run and drawn everything.
+
+    For a page just loaded (it is not settled before its first run has ended), or once content that a run
+    draws is there. Right after an action the app still looks settled: wrap the action in :func:`rerun`.
+    """
     page.wait_for_function(SETTLED, timeout=timeout_ms)
+
+
+@contextmanager
+def rerun(page: Page, timeout_ms: int = TIMEOUT_MS) -> Iterator[None]:
+    """Around an action that makes the app run again (a widget's value changed, a button, a link, a row, a
+    mark of a chart clicked): once the action is done, block until a run has ended since it began and the
+    app has settled. Start it settled (the end of an earlier run would count)."""
+    start = page.evaluate("performance.now()")
+    yield
+    try:
+        page.wait_for_function(f"t => ({RAN_SINCE})(t) && ({SETTLED})()", arg=start, timeout=timeout_ms)
+    except PlaywrightTimeoutError as error:
+        raise AssertionError(f"the app did not run and settle within {timeout_ms} ms of the action "
+                             f"(address {page.url})") from error
 
 
 #: True when ``location`` has the path ending ``want.path`` and the query parameters ``want.params`` (all of them
@@ -45,21 +70,22 @@ ADDRESS_IS = """want => {
 
 def wait_for_address(page: Page, path: str, params: Mapping[str, Sequence[str]], *, exact: bool = True,
                      timeout_ms: int = TIMEOUT_MS) -> None:
-    """Block until the address is ``…{path}?{params}``, then until the app has settled.
+    """Block until the address is ``…{path}?{params}`` with the app settled.
 
-    An action that switches page (a button whose callback navigates, a saved view) runs the app
-    twice, and the URL changes during those runs: the page first, the sidebar's parameters when
-    its widgets are drawn. Reading the URL as soon as one run has ended can catch it half way,
-    so wait for the address the action must reach, then for the run to end. ``exact=False``
-    allows other parameters besides ``params``.
+    An action that switches page (a link, a button whose callback navigates, a saved view) runs the app
+    once or twice, and the URL changes during those runs: the page first, the sidebar's parameters when
+    its widgets are drawn. Reading the URL as soon as one run has ended can catch it half way, so after
+    the action (wrapped in :func:`rerun`, which waits for its first run) wait for the address it must
+    reach, settled. ``exact=False`` allows other parameters besides ``params``.
     """
     want = {"path": path, "params": {k: list(v) for k, v in params.items()}, "exact": exact}
     try:
-        page.wait_for_function(ADDRESS_IS, arg=want, timeout=timeout_ms)
+        page.wait_for_function(f"want => ({ADDRESS_IS})(want) && ({SETTLED})()", arg=want, timeout=timeout_ms)
     except PlaywrightTimeoutError as error:
+        if page.evaluate(ADDRESS_IS, want):
+            raise AssertionError(f"the address became {page.url} but the app did not settle") from error
         raise AssertionError(f"the address stayed {page.url}; expected path …{path} with {want['params']}"
                              f"{'' if exact else ' (among others)'}") from error
-    wait_for_settled(page, timeout_ms)
 
 
 def open_app(page: Page, url: str) -> None:
@@ -82,10 +108,10 @@ def sidebar_selectbox_value(page: Page, label: str) -> str:
 
 
 def choose_option(page: Page, label: str, option: str) -> None:
-    """Open the selectbox labelled ``label`` and click ``option``."""
+    """Open the selectbox labelled ``label`` and click ``option`` (not the one shown: the app must run again)."""
     page.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_settled(page)
+    with rerun(page):
+        page.get_by_role("option", name=option, exact=True).click()
 
 
 def screenshot(page: Page, name: str, tall: bool = False) -> Path:
@@ -99,7 +125,8 @@ def screenshot(page: Page, name: str, tall: bool = False) -> Path:
     if tall:
         height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
-        wait_for_settled(page)
+        page.wait_for_function("height => window.innerHeight === height", arg=max(size["height"], height))
+        wait_for_settled(page)  # a resize does not run the app again
     page.screenshot(path=path)
     if tall:
         page.set_viewport_size(size)
@@ -116,16 +143,17 @@ def metric_values(page: Page) -> dict[str, str]:
 
 
 def choose_in_multiselect(page: Page, label: str, options: list[str], *, sidebar: bool = True) -> None:
-    """Pick ``options`` in the multiselect labelled ``label`` (in the sidebar by default), then close it."""
+    """Pick ``options`` in the multiselect labelled ``label`` (in the sidebar by default), then close it; each
+    option picked runs the app again."""
     where = page.get_by_test_id("stSidebar") if sidebar else page.get_by_test_id("stMain")
     box = where.get_by_role("combobox", name=label)
     for option in options:
         box.click()
         box.press("ArrowDown")  # opens the list (a click alone may only focus the input)
         box.fill(option)  # filters the options
-        page.get_by_role("option", name=option, exact=True).click()
+        with rerun(page):
+            page.get_by_role("option", name=option, exact=True).click()
     page.keyboard.press("Escape")
-    wait_for_settled(page)
 
 
 def selectbox_value(page: Page, label: str) -> str:

@@ -1,4 +1,5 @@
-"""Fixtures for the engine tests: a real store in a temporary data directory."""
+"""Fixtures for the engine tests: a real store in a temporary data directory, on SQLite (``store``) or on each
+catalog (``catalog_store``)."""
 
 from __future__ import annotations
 
@@ -21,4 +22,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def store(data_dir: Path) -> Store:
+    """An empty store in ``data_dir``, its catalog SQLite in the data directory."""
     return Store(data_dir)
+
+
+@pytest.fixture
+def catalog_store(data_dir: Path, catalog_url: str | None) -> Store:
+    """An empty store in ``data_dir`` on each catalog the store supports: SQLite in the data directory, then
+    a new PostgreSQL database (``catalog_url``, tests/conftest.py)."""
+    return Store(data_dir, catalog_url)

@@ -7,10 +7,18 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxdata.charts import (GAIN, LOSS, TOTAL, band_chart, band_frame, money_axis, scenario_waterfall, waterfall_chart,
-                           waterfall_frame)
-from cxdata.roi import (Economics, Lever, PlannerBase, Scenario, Spread, clv, delta_h1, financials, monthly_rate,
-                        ramp)
+from cxdata.charts import (
+    GAIN,
+    LOSS,
+    TOTAL,
+    band_chart,
+    band_frame,
+    money_axis,
+    scenario_waterfall,
+    waterfall_chart,
+    waterfall_frame,
+)
+from cxdata.roi import Economics, Lever, PlannerBase, Scenario, Spread, clv, delta_h1, financials, monthly_rate, ramp
 
 D = monthly_rate(0.10)
 CLV = clv(30.0, 0.015, D)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from nasty_files import csv_bytes, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,6 @@ revenue at risk in any scope, dataset facts, saved views."""
 from __future__ import annotations
 
 import math
-
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -14,12 +13,29 @@ import pytest
 from cxdata import stats
 from cxdata.analysis import Analysis, Tables
 from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import (OVERVIEW_TILES, churn_by_negatives, dataset_facts, headlines, kpi_tiles, moments_in_scope,
-                              unranked_moments,
-                              overview_rows, overview_tiles, risk_tile, trend_metrics)
+from cxdata.dashboard import (
+    OVERVIEW_TILES,
+    churn_by_negatives,
+    dataset_facts,
+    headlines,
+    kpi_tiles,
+    moments_in_scope,
+    overview_rows,
+    overview_tiles,
+    risk_tile,
+    trend_metrics,
+    unranked_moments,
+)
 from cxdata.metrics import Filters
-from cxdata.periods import (LAST_YEAR, NO_COMPARISON, PREVIOUS, comparison_of, comparison_period, default_period,
-                            preset_period)
+from cxdata.periods import (
+    LAST_YEAR,
+    NO_COMPARISON,
+    PREVIOUS,
+    comparison_of,
+    comparison_period,
+    default_period,
+    preset_period,
+)
 from cxdata.store import Store
 from cxdata.views import delete_view, list_views, load_view, save_view
 

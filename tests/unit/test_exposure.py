@@ -10,8 +10,14 @@ import polars as pl
 import pytest
 
 from cxdata.metrics import DEFAULT_COST_PER_CONTACT
-from cxdata.panel import (BEFORE_CHURN, CANCELLATION, CANCELLATION_TERMS, build_panel, cancellation_like,
-                          with_exposure_exclusion)
+from cxdata.panel import (
+    BEFORE_CHURN,
+    CANCELLATION,
+    CANCELLATION_TERMS,
+    build_panel,
+    cancellation_like,
+    with_exposure_exclusion,
+)
 
 
 @pytest.mark.parametrize("value", [

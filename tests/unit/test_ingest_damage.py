@@ -13,9 +13,9 @@ import re
 from datetime import date
 
 import polars as pl
-from nasty_files import csv_bytes, patch_xlsx, xlsx_bytes
 
 from cxdata.ingest.read import ROW, TOO_LONG, read_file
+from nasty_files import csv_bytes, patch_xlsx, xlsx_bytes
 
 ACCENTED = ["Perché è già così?", "Più caffè per favore", "Nöel à Noël", "Qualità: 10 €", "Così così — ok"]
 
@@ -76,7 +76,7 @@ def test_a_utf8_file_with_a_bom_and_one_windows_1252_line_is_read_not_refused():
 
 def test_odd_lines_are_named_by_their_row_when_a_value_spans_lines():
     # Row 2's comment spans physical lines 2–3, so physical line 5 is row 4 (as Excel numbers the rows).
-    data = ('id,comment\nM1,"first\nsecond"\nM2,ok\n'.encode() + "M3,già\n".encode("cp1252")
+    data = (b'id,comment\nM1,"first\nsecond"\nM2,ok\n' + "M3,già\n".encode("cp1252")
             + "M4,più\n".encode())
     raw = read_file(data, "span.csv")
     assert raw.frame.get_column("comment").to_list() == ["first\nsecond", "ok", "già", "più"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import gzip
 
-from nasty_files import column, csv_bytes, import_fails, import_ok
-
 from cxdata import bootstrap
 from cxdata.ingest import import_file, prepare
 from cxdata.store import Store
+from nasty_files import column, csv_bytes, import_fails, import_ok
 
 
 def test_a_wider_data_row_does_not_become_the_header(store):

@@ -18,6 +18,9 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from cxdata.ingest import UnusableFile, import_file, prepare
+from cxdata.store import Store
 from nasty_files import (
     assert_store_untouched,
     column,
@@ -28,9 +31,6 @@ from nasty_files import (
     snapshot,
     xlsx_bytes,
 )
-
-from cxdata.ingest import UnusableFile, import_file, prepare
-from cxdata.store import Store
 
 D = datetime  # short for expected timestamps
 

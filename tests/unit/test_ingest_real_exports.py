@@ -10,13 +10,12 @@ from datetime import datetime, time, timedelta
 import openpyxl
 import polars as pl
 import pytest
-
-from nasty_files import column, csv_bytes, import_fails, import_ok
 from test_cli import cxdata
-from test_ingest_files import conversion, warnings
 
 from cxdata.ingest import UnusableFile, import_file, prepare
 from cxdata.ingest.choices import Choices
+from nasty_files import column, csv_bytes, import_fails, import_ok
+from test_ingest_files import conversion, warnings
 
 
 def _contacts(header: list[str], rows: list[list[str]]) -> bytes:

@@ -18,16 +18,16 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from nasty_files import column, csv_bytes, import_ok, interactions_rows
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
-from together import run_together
 
 from cxdata import migrations
 from cxdata.alerts import create_alert, list_alerts
 from cxdata.initiatives import list_initiatives
 from cxdata.store import Store
 from cxdata.views import list_views
+from nasty_files import column, csv_bytes, import_ok, interactions_rows
+from together import run_together
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

@@ -9,8 +9,19 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from cxdata.planner import (SCOPE_COLUMNS, UNDEFINED, comparison_frame, contacts_in_scope, guardrail_kpis, lever_words,
-                            make_scope, merge_scope, scenario_kpis, scope_options, shift_overreach)
+from cxdata.planner import (
+    SCOPE_COLUMNS,
+    UNDEFINED,
+    comparison_frame,
+    contacts_in_scope,
+    guardrail_kpis,
+    lever_words,
+    make_scope,
+    merge_scope,
+    scenario_kpis,
+    scope_options,
+    shift_overreach,
+)
 from cxdata.roi import Economics, Lever, PlannerBase, Scenario
 
 PHONE_BILLING = (("channel", ("phone",)), ("touchpoint", ("billing",)))

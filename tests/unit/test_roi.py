@@ -19,9 +19,24 @@ from openpyxl import load_workbook
 from scipy.optimize import brentq
 
 from cxdata.export import scenario_workbook
-from cxdata.roi import (Economics, Failure, Guardrail, Lever, PlannerBase, Scenario, break_even_containment,
-                        channel_shift, clv, delta_h1, financials, monthly_rate, result_dict, scenario_from_dict,
-                        scenario_to_dict, triangular)
+from cxdata.roi import (
+    Economics,
+    Failure,
+    Guardrail,
+    Lever,
+    PlannerBase,
+    Scenario,
+    break_even_containment,
+    channel_shift,
+    clv,
+    delta_h1,
+    financials,
+    monthly_rate,
+    result_dict,
+    scenario_from_dict,
+    scenario_to_dict,
+    triangular,
+)
 from cxdata.sample import SampleParams, generate
 from cxdata.settings import Settings, load_settings, save_settings
 from cxdata.store import Store

@@ -1,10 +1,15 @@
 """The store (docs/architecture.md "The store"): versions, carry-over by reference, activation, deletion, atomic commits, saved mappings.
 
-Every test that takes ``store`` runs on both catalogs: SQLite in the data directory and PostgreSQL."""
+Every test that takes ``catalog_store`` (tests/unit/conftest.py) runs on both catalogs: SQLite in the data
+directory and PostgreSQL."""
 
 from __future__ import annotations
 
 import pytest
+
+import cxdata.store
+from cxdata.ingest import UnusableFile, import_file, prepare
+from cxdata.store import ImportAudit, Store, TableFile
 from nasty_files import (
     assert_store_untouched,
     column,
@@ -15,18 +20,9 @@ from nasty_files import (
     snapshot,
 )
 
-import cxdata.store
-from cxdata.ingest import import_file, prepare
-from cxdata.store import ImportAudit, Store, TableFile
-
 CUSTOMERS = csv_bytes([["customer_id", "segment"], ["C1", "Gold"], ["C2", "Silver"]])
 INTERACTIONS = csv_bytes(interactions_rows(3))
 INTERACTIONS_2 = csv_bytes(interactions_rows(5, start_day=10))
-
-
-@pytest.fixture
-def store(data_dir, catalog_url) -> Store:
-    return Store(data_dir, catalog_url)
 
 
 def table_file(store: Store, dataset: str, number: int, table: str) -> TableFile | None:
@@ -35,12 +31,12 @@ def table_file(store: Store, dataset: str, number: int, table: str) -> TableFile
 
 
 @pytest.fixture
-def three_versions(store: Store) -> Store:
+def three_versions(catalog_store: Store) -> Store:
     """v1 customers; v2 + interactions (3 rows); v3 interactions replaced (5 rows)."""
-    import_ok(store, CUSTOMERS, "customers.csv", "customers")
-    import_ok(store, INTERACTIONS, "contacts.csv")
-    import_ok(store, INTERACTIONS_2, "contacts-2.csv")
-    return store
+    import_ok(catalog_store, CUSTOMERS, "customers.csv", "customers")
+    import_ok(catalog_store, INTERACTIONS, "contacts.csv")
+    import_ok(catalog_store, INTERACTIONS_2, "contacts-2.csv")
+    return catalog_store
 
 
 def test_every_import_is_a_new_version_carrying_the_other_tables_by_reference(three_versions):
@@ -90,29 +86,30 @@ def test_delete_an_inactive_version_keeps_the_active_one(three_versions):
     assert store.versions("default")[0].tables == {"customers": 2, "interactions": 5}
 
 
-def test_deleting_the_last_version_deletes_the_dataset(store):
-    import_ok(store, INTERACTIONS)
-    store.delete_version("default", 1)
-    assert store.datasets() == [] and store.versions("default") == [] and store.active_version("default") is None
-    assert parquet_files(store) == []
+def test_deleting_the_last_version_deletes_the_dataset(catalog_store):
+    import_ok(catalog_store, INTERACTIONS)
+    catalog_store.delete_version("default", 1)
+    assert catalog_store.datasets() == [] and catalog_store.versions("default") == []
+    assert catalog_store.active_version("default") is None
+    assert parquet_files(catalog_store) == []
     with pytest.raises(KeyError):
-        store.delete_version("default", 1)
+        catalog_store.delete_version("default", 1)
 
 
-def test_version_numbers_keep_growing_after_a_delete(store):
-    import_ok(store, INTERACTIONS)
-    import_ok(store, INTERACTIONS_2)
-    store.delete_version("default", 2)
-    _, _ = import_ok(store, csv_bytes(interactions_rows(2)))
-    assert [v.number for v in store.versions("default")] == [3, 1]  # never reuse a number a link may hold
+def test_version_numbers_keep_growing_after_a_delete(catalog_store):
+    import_ok(catalog_store, INTERACTIONS)
+    import_ok(catalog_store, INTERACTIONS_2)
+    catalog_store.delete_version("default", 2)
+    _, _ = import_ok(catalog_store, csv_bytes(interactions_rows(2)))
+    assert [v.number for v in catalog_store.versions("default")] == [3, 1]  # never reuse a number a link may hold
 
 
-def test_datasets_are_independent(store):
-    import_ok(store, INTERACTIONS, dataset="north")
-    import_ok(store, INTERACTIONS_2, dataset="south")
-    store.delete_version("north", 1)
-    assert store.datasets() == ["south"]
-    assert store.versions("south")[0].tables == {"interactions": 5}
+def test_datasets_are_independent(catalog_store):
+    import_ok(catalog_store, INTERACTIONS, dataset="north")
+    import_ok(catalog_store, INTERACTIONS_2, dataset="south")
+    catalog_store.delete_version("north", 1)
+    assert catalog_store.datasets() == ["south"]
+    assert catalog_store.versions("south")[0].tables == {"interactions": 5}
 
 
 class Boom(RuntimeError):
@@ -132,34 +129,34 @@ def fail_at_the_audit_row(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(cxdata.store.Session, "add", add)
 
 
-def test_failure_inside_the_catalog_transaction_leaves_nothing(store, monkeypatch):
+def test_failure_inside_the_catalog_transaction_leaves_nothing(catalog_store, monkeypatch):
     with monkeypatch.context() as patch, pytest.raises(Boom):
         fail_at_the_audit_row(patch)
-        import_file(store, INTERACTIONS, "contacts.csv", "interactions")
-    assert_store_untouched(store)
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+    assert_store_untouched(catalog_store)
 
 
-def test_failure_inside_the_catalog_transaction_keeps_the_previous_version(store, monkeypatch):
-    import_ok(store, CUSTOMERS, "customers.csv", "customers")
-    before = snapshot(store)
+def test_failure_inside_the_catalog_transaction_keeps_the_previous_version(catalog_store, monkeypatch):
+    import_ok(catalog_store, CUSTOMERS, "customers.csv", "customers")
+    before = snapshot(catalog_store)
     with monkeypatch.context() as patch, pytest.raises(Boom):
         fail_at_the_audit_row(patch)
-        import_file(store, INTERACTIONS, "contacts.csv", "interactions")
-    assert snapshot(store) == before
-    assert store.active_version("default").number == 1
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+    assert snapshot(catalog_store) == before
+    assert catalog_store.active_version("default").number == 1
 
 
-def test_failure_at_commit_leaves_nothing(store, monkeypatch):
+def test_failure_at_commit_leaves_nothing(catalog_store, monkeypatch):
     def failing_commit(self):
         raise Boom("database is locked")
 
     with monkeypatch.context() as patch, pytest.raises(Boom):
         patch.setattr(cxdata.store.Session, "commit", failing_commit)
-        import_file(store, INTERACTIONS, "contacts.csv", "interactions")
-    assert_store_untouched(store)
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+    assert_store_untouched(catalog_store)
 
 
-def test_failure_writing_the_second_file_removes_the_first(store, monkeypatch):
+def test_failure_writing_the_second_file_removes_the_first(catalog_store, monkeypatch):
     real = cxdata.store.write_parquet_atomic
     calls = []
 
@@ -171,58 +168,58 @@ def test_failure_writing_the_second_file_removes_the_first(store, monkeypatch):
 
     monkeypatch.setattr(cxdata.store, "write_parquet_atomic", second_fails)
     with pytest.raises(OSError):
-        import_file(store, INTERACTIONS, "contacts.csv", "interactions")
-    assert_store_untouched(store)
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+    assert_store_untouched(catalog_store)
 
 
-def test_problems_of_the_import_are_kept_with_the_version(store):
+def test_problems_of_the_import_are_kept_with_the_version(catalog_store):
     data = csv_bytes([["id", "date", "wait"], ["A", "2025-03-01", "-1"], ["B", "never", "3"]])
-    import_ok(store, data)
-    version = store.active_version("default")
-    problems = store.problems(version.version_id, "interactions")
+    import_ok(catalog_store, data)
+    version = catalog_store.active_version("default")
+    problems = catalog_store.problems(version.version_id, "interactions")
     assert problems.select("row", "field", "problem", "action").rows() == [
         (2, "wait_seconds", "negative", "value cleared"),
         (3, None, "started_at 'never': not a date", "row rejected"),
     ]
-    audit = store.audit("default")[0]
+    audit = catalog_store.audit("default")[0]
     assert (audit.rows_in, audit.accepted, audit.rejected, audit.source_name) == (2, 1, 1, "export.csv")
 
 
-def test_mapping_is_saved_per_header_signature_and_reused(store):
+def test_mapping_is_saved_per_header_signature_and_reused(catalog_store):
     first = csv_bytes([["Quando", "Chi", "Dove"], ["2025-03-01", "C1", "phone"]])
-    prepared = prepare(store, first, "crm.csv", "interactions")
+    prepared = prepare(catalog_store, first, "crm.csv", "interactions")
     assert prepared.mapping_source == "suggested" and prepared.mapping == {}
-    import_file(store, first, "crm.csv", "interactions",
+    import_file(catalog_store, first, "crm.csv", "interactions",
                 overrides={"Quando": "started_at", "Chi": "customer_id", "Dove": "channel"})
 
     second = csv_bytes([["Quando", "Chi", "Dove"], ["2025-04-01", "C2", "email"]])
-    prepared = prepare(store, second, "crm-april.csv", "interactions")
+    prepared = prepare(catalog_store, second, "crm-april.csv", "interactions")
     assert prepared.mapping_source == "saved"
     assert prepared.mapping == {"Quando": "started_at", "Chi": "customer_id", "Dove": "channel"}
-    frame, _ = import_ok(store, second, "crm-april.csv")  # no overrides needed any more
+    frame, _ = import_ok(catalog_store, second, "crm-april.csv")  # no overrides needed any more
     assert frame.select("customer_id", "channel").rows() == [("C2", "email")]
 
     # The same headers spelt differently are the same export format; other headers are not.
-    respelt = prepare(store, csv_bytes([["quando", "CHI", "dove"], ["2025-04-01", "C2", "email"]]), "x.csv",
+    respelt = prepare(catalog_store, csv_bytes([["quando", "CHI", "dove"], ["2025-04-01", "C2", "email"]]), "x.csv",
                       "interactions")
     assert respelt.mapping_source == "saved"
-    other = prepare(store, csv_bytes([["Quando", "Chi"], ["2025-04-01", "C2"]]), "y.csv", "interactions")
+    other = prepare(catalog_store, csv_bytes([["Quando", "Chi"], ["2025-04-01", "C2"]]), "y.csv", "interactions")
     assert other.mapping_source == "suggested"
-    assert prepare(store, first, "crm.csv", "customers").mapping_source == "suggested"  # per table too
+    assert prepare(catalog_store, first, "crm.csv", "customers").mapping_source == "suggested"  # per table too
 
 
-def test_a_failed_import_saves_no_mapping(store):
+def test_a_failed_import_saves_no_mapping(catalog_store):
     data = csv_bytes([["Quando", "Chi"], ["never", "C1"]])
-    with pytest.raises(Exception):
-        import_file(store, data, "crm.csv", "interactions", overrides={"Quando": "started_at"})
-    assert prepare(store, data, "crm.csv", "interactions").mapping_source == "suggested"
+    with pytest.raises(UnusableFile):
+        import_file(catalog_store, data, "crm.csv", "interactions", overrides={"Quando": "started_at"})
+    assert prepare(catalog_store, data, "crm.csv", "interactions").mapping_source == "suggested"
 
 
-def test_settings_round_trip(store, catalog_url):
-    assert store.get_setting("currency", "EUR") == "EUR"
-    store.set_setting("currency", "GBP")
-    store.set_setting("cost_per_contact", {"phone": 5.5})
-    reopened = Store(store.data_dir, catalog_url)
+def test_settings_round_trip(catalog_store, catalog_url):
+    assert catalog_store.get_setting("currency", "EUR") == "EUR"
+    catalog_store.set_setting("currency", "GBP")
+    catalog_store.set_setting("cost_per_contact", {"phone": 5.5})
+    reopened = Store(catalog_store.data_dir, catalog_url)
     assert reopened.get_setting("currency") == "GBP"
     assert reopened.get_setting("cost_per_contact") == {"phone": 5.5}
 
@@ -232,10 +229,10 @@ def test_the_store_reads_its_directory_from_the_environment(data_dir):
     assert (data_dir / "catalog.sqlite").exists()
 
 
-def test_a_deleted_version_id_is_never_handed_out_again(store):
-    import_ok(store, INTERACTIONS)
-    import_ok(store, INTERACTIONS_2)
-    deleted = store.active_version("default").version_id
-    store.delete_version("default", 2)
-    import_ok(store, csv_bytes(interactions_rows(2)))
-    assert store.active_version("default").version_id > deleted  # caches keyed by id stay right
+def test_a_deleted_version_id_is_never_handed_out_again(catalog_store):
+    import_ok(catalog_store, INTERACTIONS)
+    import_ok(catalog_store, INTERACTIONS_2)
+    deleted = catalog_store.active_version("default").version_id
+    catalog_store.delete_version("default", 2)
+    import_ok(catalog_store, csv_bytes(interactions_rows(2)))
+    assert catalog_store.active_version("default").version_id > deleted  # caches keyed by id stay right

@@ -9,15 +9,14 @@ dataset both land. The retry of the catalog transaction is driven by hand on one
 from __future__ import annotations
 
 import traceback
-from pathlib import Path
 
 import pytest
-from nasty_files import csv_bytes, import_ok, parquet_files
 from sqlalchemy.exc import IntegrityError
-from together import run_together
 
 from cxdata.ingest import UnusableFile, prepare, run_import
 from cxdata.store import COMMIT_ATTEMPTS, Store
+from nasty_files import csv_bytes, import_ok, parquet_files
+from together import run_together
 
 BASE_ROWS = 100
 
@@ -31,11 +30,6 @@ def contacts(prefix: str, n: int) -> bytes:
 def rows_for(catalog_url: str | None) -> int:
     """Rows of each concurrent file: 20,000 on SQLite, 5,000 on PostgreSQL (to keep the suite within its time)."""
     return 20_000 if catalog_url is None else 5_000
-
-
-@pytest.fixture
-def store(data_dir: Path, catalog_url: str | None) -> Store:
-    return Store(data_dir, catalog_url)
 
 
 def _import_at_the_barrier(data_dir: str, url: str | None, data: bytes, filename: str, dataset: str, mode: str,
@@ -63,56 +57,58 @@ def import_together(store: Store, url: str | None, files: dict[str, bytes], data
     return {o["file"]: o for o in outcomes}
 
 
-def test_two_appends_at_once_keep_both_files(store, catalog_url):
+def test_two_appends_at_once_keep_both_files(catalog_store, catalog_url):
     n = rows_for(catalog_url)
-    import_ok(store, contacts("base-", BASE_ROWS), "base.csv", dataset="shop")
-    outcomes = import_together(store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
+    import_ok(catalog_store, contacts("base-", BASE_ROWS), "base.csv", dataset="shop")
+    outcomes = import_together(catalog_store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
                                "shop", "append")
     for o in outcomes.values():
         assert (o["status"], o["rows_in"], o["accepted"], o["rejected"]) == ("imported", n, n, 0)
     assert sorted(o["number"] for o in outcomes.values()) == [2, 3]
-    active = store.active_version("shop")
+    active = catalog_store.active_version("shop")
     assert (active.number, active.tables["interactions"]) == (3, BASE_ROWS + 2 * n)
-    ids = store.scan(active.version_id, "interactions").collect().get_column("interaction_id")
+    ids = catalog_store.scan(active.version_id, "interactions").collect().get_column("interaction_id")
     assert ids.n_unique() == BASE_ROWS + 2 * n
     assert {i.split("-")[0] for i in ids.to_list()} == {"base", "a", "b"}
     # The version between holds the base and the first file to commit, nothing of the second.
     first = min(outcomes.values(), key=lambda o: o["number"])["file"][0]
-    between = next(v for v in store.versions("shop") if v.number == 2)
+    between = next(v for v in catalog_store.versions("shop") if v.number == 2)
     assert between.tables["interactions"] == BASE_ROWS + n
-    prefixes = store.scan(between.version_id, "interactions").collect().get_column("interaction_id").str.split("-")
+    prefixes = (catalog_store.scan(between.version_id, "interactions").collect().get_column("interaction_id")
+                .str.split("-"))
     assert set(prefixes.list.first().to_list()) == {"base", first}
 
 
-def test_two_replaces_at_once_become_two_versions(store, catalog_url):
+def test_two_replaces_at_once_become_two_versions(catalog_store, catalog_url):
     n = rows_for(catalog_url)
-    import_ok(store, contacts("base-", BASE_ROWS), "base.csv", dataset="shop")
-    outcomes = import_together(store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
+    import_ok(catalog_store, contacts("base-", BASE_ROWS), "base.csv", dataset="shop")
+    outcomes = import_together(catalog_store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
                                "shop", "replace")
     assert sorted((o["status"], o["number"]) for o in outcomes.values()) == [("imported", 2), ("imported", 3)]
-    assert [v.number for v in store.versions("shop")] == [3, 2, 1]
+    assert [v.number for v in catalog_store.versions("shop")] == [3, 2, 1]
     last = next(o["file"] for o in outcomes.values() if o["number"] == 3)
-    active = store.active_version("shop")
-    ids = store.scan(active.version_id, "interactions").collect().get_column("interaction_id")
+    active = catalog_store.active_version("shop")
+    ids = catalog_store.scan(active.version_id, "interactions").collect().get_column("interaction_id")
     assert (active.number, ids.len(), set(ids.str.split("-").list.first())) == (3, n, {last[0]})
 
 
-def test_two_imports_creating_one_dataset_both_land(store, catalog_url):
+def test_two_imports_creating_one_dataset_both_land(catalog_store, catalog_url):
     n = rows_for(catalog_url) // 4
-    outcomes = import_together(store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
+    outcomes = import_together(catalog_store, catalog_url, {"a.csv": contacts("a-", n), "b.csv": contacts("b-", n)},
                                "new", "replace")
     assert sorted((o["status"], o["number"]) for o in outcomes.values()) == [("imported", 1), ("imported", 2)]
-    assert store.datasets() == ["new"]
-    assert [(v.number, v.tables) for v in store.versions("new")] == [(2, {"interactions": n}), (1, {"interactions": n})]
+    assert catalog_store.datasets() == ["new"]
+    assert [(v.number, v.tables) for v in catalog_store.versions("new")] == [(2, {"interactions": n}),
+                                                                            (1, {"interactions": n})]
 
 
 # ---------------------------------------------------------------- the retry of the catalog transaction
 
 
-def test_a_number_taken_meanwhile_is_taken_again(store, monkeypatch):
+def test_a_number_taken_meanwhile_is_taken_again(catalog_store, monkeypatch):
     """The first try takes number 1, which another import holds by then: the unique index refuses it
     and the second try, reading the catalog again, takes 2."""
-    import_ok(store, contacts("base-", 3), "base.csv")
+    import_ok(catalog_store, contacts("base-", 3), "base.csv")
     real = Store._next_number
     tries = []
 
@@ -121,42 +117,43 @@ def test_a_number_taken_meanwhile_is_taken_again(store, monkeypatch):
         return 1 if len(tries) == 1 else real(s, ds)
 
     monkeypatch.setattr(Store, "_next_number", staticmethod(stale_then_real))
-    import_ok(store, contacts("x-", 2), "x.csv")
+    import_ok(catalog_store, contacts("x-", 2), "x.csv")
     assert len(tries) == 2
-    assert [(v.number, v.active, v.tables) for v in store.versions("default")] == [
+    assert [(v.number, v.active, v.tables) for v in catalog_store.versions("default")] == [
         (2, True, {"interactions": 2}), (1, False, {"interactions": 3})]
-    assert [a.version_number for a in store.audit("default")] == [2, 1]
+    assert [a.version_number for a in catalog_store.audit("default")] == [2, 1]
 
 
-def test_a_dataset_created_meanwhile_is_found_again(store, monkeypatch):
+def test_a_dataset_created_meanwhile_is_found_again(catalog_store, monkeypatch):
     """The first try does not see the dataset another import has just created and creates it again:
     the unique name refuses it, and the second try adds a version to that dataset."""
-    import_ok(store, contacts("base-", 3), "base.csv", dataset="shop")
+    import_ok(catalog_store, contacts("base-", 3), "base.csv", dataset="shop")
     real, tries = Store._dataset, []
 
     def unseen_then_real(s, name):
         tries.append(name)
         return None if len(tries) == 1 else real(s, name)
 
-    frame = store.scan(store.active_version("shop").version_id, "interactions").collect()
+    frame = catalog_store.scan(catalog_store.active_version("shop").version_id, "interactions").collect()
     monkeypatch.setattr(Store, "_dataset", staticmethod(unseen_then_real))
-    store.commit_table("shop", "interactions", frame, frame.clear(), source_name="again.csv", source_sha256="0" * 64,
-                       audit={"rows_in": 3, "accepted": 3, "rejected": 0})
+    catalog_store.commit_table("shop", "interactions", frame, frame.clear(), source_name="again.csv",
+                               source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0})
     monkeypatch.undo()
     assert tries == ["shop", "shop"]
-    assert store.datasets() == ["shop"]
-    assert [(v.number, v.tables) for v in store.versions("shop")] == [(2, {"interactions": 3}), (1, {"interactions": 3})]
+    assert catalog_store.datasets() == ["shop"]
+    assert [(v.number, v.tables) for v in catalog_store.versions("shop")] == [(2, {"interactions": 3}),
+                                                                             (1, {"interactions": 3})]
 
 
-def test_a_number_refused_at_every_try_leaves_nothing(store, monkeypatch):
+def test_a_number_refused_at_every_try_leaves_nothing(catalog_store, monkeypatch):
     """After :data:`COMMIT_ATTEMPTS` refusals the error is raised and the new files are removed."""
-    import_ok(store, contacts("base-", 3), "base.csv")
-    before, tries = parquet_files(store), []
-    frame = store.scan(store.active_version("default").version_id, "interactions").collect()
+    import_ok(catalog_store, contacts("base-", 3), "base.csv")
+    before, tries = parquet_files(catalog_store), []
+    frame = catalog_store.scan(catalog_store.active_version("default").version_id, "interactions").collect()
     monkeypatch.setattr(Store, "_next_number", staticmethod(lambda s, ds: tries.append(1) or 1))
     with pytest.raises(IntegrityError):
-        store.commit_table("default", "interactions", frame, frame.clear(), source_name="again.csv",
+        catalog_store.commit_table("default", "interactions", frame, frame.clear(), source_name="again.csv",
                            source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0})
     assert len(tries) == COMMIT_ATTEMPTS
-    assert parquet_files(store) == before
-    assert [v.number for v in store.versions("default")] == [1] and len(store.audit()) == 1
+    assert parquet_files(catalog_store) == before
+    assert [v.number for v in catalog_store.versions("default")] == [1] and len(catalog_store.audit()) == 1

@@ -73,25 +73,13 @@ def interval(low: float | None, high: float | None, unit: str, symbol: str = "�
 
 
 def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
-    """A change against the comparison period with an explicit sign: ``+1.2 pts``, ``−0.05 pts``,
+    """A change against the comparison period with an explicit sign: ``+1.2 pts``, ``−0.5 pts``,
     ``+€1.7``; a change that rounds to zero is ``+0.0``; None when there is none (st.metric then shows no delta)."""
     if missing(value):
         return None
-    v = abs(value)
+    body = number(abs(value), unit, symbol)
     if unit == "%":
-        body = f"{v:.1f} pts"
-    elif unit == "points":
-        body = f"{v:.1f}"
-    elif unit == "score":
-        body = f"{v:.2f}"
-    elif unit == "seconds":
-        body = f"{v:,.0f} s"
-    elif unit == "contacts":
-        body = f"{v:,.0f}"
-    elif unit in MONEY_UNITS:
-        body = number(v, unit, symbol)
-    else:
-        body = f"{v:,.2f}"
+        body = body.removesuffix("%") + " pts"
     shown_zero = not any(c in "123456789" for c in body)  # −0.004 points is shown as +0.0, not −0.0
     return ("+" if value >= 0 or shown_zero else MINUS) + body
 

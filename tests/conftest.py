@@ -28,6 +28,7 @@ from cxdata.analysis import Analysis, load_or_analyse
 from cxdata.sample import write_sample_files
 from cxdata.settings import Settings, load_settings
 from cxdata.store import Store
+from tests.services import unavailable
 
 _MAIN = sys.modules["__main__"]
 
@@ -130,17 +131,18 @@ def _free_port() -> int:
 def postgresql_server() -> Iterator[str]:
     """A throw-away PostgreSQL cluster on a free loopback port for the test session; yields the URL of
     its server (no database). initdb refuses to run as root, so as root the cluster belongs to the
-    ``postgres`` system user (the server package creates it). Skips when the server is not installed."""
+    ``postgres`` system user (the server package creates it). Skips when the server is not installed (fails
+where the services are required: :mod:`tests.services`)."""
     binaries = _postgres_binaries()
     if binaries is None:
-        pytest.skip(f"PostgreSQL tests skipped: no PostgreSQL server (initdb, pg_ctl) under {POSTGRES_BIN}/*/bin; "
+        unavailable(f"PostgreSQL tests skipped: no PostgreSQL server (initdb, pg_ctl) under {POSTGRES_BIN}/*/bin; "
                     "install it with 'apt-get install -y postgresql'")
     as_user: list[str] = []
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("PostgreSQL tests skipped: running as root and there is no 'postgres' user to run initdb as")
+            unavailable("PostgreSQL tests skipped: running as root and there is no 'postgres' user to run initdb as")
         as_user = ["runuser", "-u", "postgres", "--"]
     cluster = Path(tempfile.mkdtemp(prefix="momento-pg-", dir="/tmp"))
     if as_user:

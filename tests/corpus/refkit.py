@@ -20,9 +20,8 @@ from pathlib import Path
 from types import ModuleType
 
 CORPUS = Path(__file__).resolve().parent
-#: Where else the exports may be: a folder named by the environment, and the steering repository's
-#: shared/corpus/ beside the clone (how CI gets them).
-PLACES = ("MOMENTO_CORPUS_DIR", CORPUS.parents[2] / "shared" / "corpus")
+#: The environment variable naming a folder that holds the exports elsewhere on the machine.
+CORPUS_DIR_VARIABLE = "MOMENTO_CORPUS_DIR"
 
 
 def folders() -> list[Path]:
@@ -31,10 +30,10 @@ def folders() -> list[Path]:
 
 
 def export_path(folder: Path, file: str) -> Path | None:
-    """The export of ``folder`` (named ``file``): in the folder itself, in ``$MOMENTO_CORPUS_DIR/<folder>/``
-    or in ``../shared/corpus/<folder>/``; None when it is in none of them."""
-    env = os.environ.get(PLACES[0])
-    candidates = [folder, *([Path(env) / folder.name] if env else []), PLACES[1] / folder.name]
+    """The export of ``folder`` (named ``file``): in the folder itself or in ``$MOMENTO_CORPUS_DIR/<folder>/``;
+    None when it is in neither."""
+    env = os.environ.get(CORPUS_DIR_VARIABLE)
+    candidates = [folder, *([Path(env) / folder.name] if env else [])]
     return next((d / file for d in candidates if (d / file).is_file()), None)
 
 

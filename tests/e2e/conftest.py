@@ -25,6 +25,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS, new_context
 from cxdata.analysis import load_or_analyse
 from cxdata.settings import load_settings
 from cxdata.store import Store
+from tests.services import required, unavailable
 from waits import open_app, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +36,9 @@ POLL_S = 0.25
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark this folder's tests ``e2e``; skip them all when Chromium is not installed."""
-    missing = not CHROMIUM.exists()
+    """Mark this folder's tests ``e2e``; skip them all when Chromium is not installed (where the services are
+    required, the ``browser`` fixture fails them instead: :mod:`tests.services`)."""
+    missing = not CHROMIUM.exists() and not required()
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
@@ -104,6 +106,8 @@ def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        unavailable(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

@@ -22,8 +22,9 @@ The threshold is in the KPI's display unit (percent for rates, points for NPS, s
 A month with fewer than ``min_n`` answers (rows) never fires: it is reported as "too few answers",
 so a handful of surveys cannot page anybody. Each evaluation is stored per (alert, data version)
 in ``AlertCheck``, so the Overview reads it back. :func:`evaluate` is what the app and
-``python -m cxdata alerts`` call; :func:`after_import` is what the callers of an import (the Data page, ``python -m
-cxdata import``) call once the new version is committed: the import itself knows nothing of alerts. docs/method/alerts.md explains the checks in plain words.
+``python -m cxdata alerts`` call; :func:`after_import` is what the callers of an import (the Data page,
+``python -m cxdata import``) call once the new version is committed: the import itself knows nothing of
+alerts. docs/method/alerts.md explains the checks in plain words.
 """
 
 from __future__ import annotations
@@ -224,11 +225,11 @@ def check_alert(alert: Alert, contacts: pl.DataFrame | None, panel: pl.DataFrame
     """Evaluate one alert on a version's frames (nothing is stored), on the data's last complete month."""
     m = REGISTRY[alert.metric]
     frames = Frames(contacts, panel)
-    frame = frames.of(m.base)
     check = AlertCheck(alert_id=alert.id or 0, version_id=version_id)
-    if (reason := frames.needs(m)) is not None or frame is None:
-        check.status, check.message = reason or NO_DATA, f"{alert.name}: {m.label} {reason or 'has no data'}."
+    if (reason := frames.needs(m)) is not None:
+        check.status, check.message = reason, f"{alert.name}: {m.label} {reason}."
         return check
+    frame = frames.for_metric(m)
     if frame.height == 0:
         check.status, check.message = NO_DATA, f"{alert.name}: the data has no rows."
         return check

@@ -344,9 +344,9 @@ def _groups(m: Metric, contacts: pl.DataFrame | None, panel: pl.DataFrame | None
             where: Mapping[str, Sequence[str]], start: date) -> _Groups | str:
     """The groups and windows of a measurement, or why the data cannot give them."""
     frames = Frames(contacts, panel)
-    frame = frames.of(m.base)
-    if (reason := frames.needs(m)) is not None or frame is None:
-        return reason or NO_DATA
+    if (reason := frames.needs(m)) is not None:
+        return reason
+    frame = frames.for_metric(m)
     if frame.height == 0:
         return NO_DATA
     first, last = _span(frame, m)

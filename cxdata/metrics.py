@@ -594,10 +594,9 @@ def kpi_status(frames: Frames, metric: Metric, filters: Filters = Filters(),
     """A KPI on a version's frames and its status, the one rule of every tile, report row, alert and
     initiative: ``"needs …"`` (:meth:`Frames.needs`) with no estimate, else the estimate with ``"ok"`` when
     it has rows and ``"no data"`` when the filters leave none."""
-    reason, frame = frames.needs(metric), frames.of(metric.base)
-    if reason is not None or frame is None:
-        return None, reason or "needs data"
-    e = estimate(metric, frame, filters=filters, params=params)
+    if (reason := frames.needs(metric)) is not None:
+        return None, reason
+    e = estimate(metric, frames.for_metric(metric), filters=filters, params=params)
     return e, OK if e.n else NO_DATA
 
 

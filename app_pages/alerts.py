@@ -4,12 +4,12 @@ of chatbot contacts in billing above 30%", "NPS of a segment falls 5 points agai
 Create an alert, see each one's latest check on the active version, switch it off or delete it, and
 check them all again. Fired alerts also appear at the top of the Overview, linked to their view.
 
-Thin: evaluation is :func:`cxdata.alerts.evaluate`; ``ui.alerts`` draws it.
+Thin: evaluation is :func:`cxdata.actions.alerts.evaluate`; ``ui.alerts`` draws it.
 """
 
 import streamlit as st
 
-from cxdata.alerts import list_alerts
+from cxdata.actions.alerts import list_alerts
 from ui.alerts import HOW_RULES_WORK, after_create, alerts_list, new_alert_form, outcomes_of
 from ui.dashboard import data_page_link, page_analysis
 from ui.filters import current_scope

@@ -16,14 +16,14 @@ import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis
-from cxdata.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
-from cxdata.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles
-from cxdata.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
-from cxdata.models import ChurnEffect
+from cxdata.measures.customers import churn_by, churn_summary, ranked_attributes
+from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY
+from cxdata.models.analysis import Analysis
+from cxdata.models.fit import ChurnEffect
 from cxdata.scope import Scope
-from cxdata.screens import churn_by_negatives_figure, key_drivers_figure
+from cxdata.screens.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
+from cxdata.screens.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles
+from cxdata.screens.figures import churn_by_negatives_figure, key_drivers_figure
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, kpi_tile, no_data_message, page_analysis, unlock_hint

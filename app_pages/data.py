@@ -3,7 +3,7 @@ the active data can show (its readiness, page by page and KPI by KPI)."""
 
 import streamlit as st
 
-from cxdata.alerts import fired_sentence
+from cxdata.actions.alerts import fired_sentence
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
 from ui.readiness import readiness_section

@@ -5,9 +5,9 @@ agent, team…) and by month; the interactions behind it, 50 a page, downloadabl
 Everything the page shows is in the URL: ``metric``, ``drill_channel``, ``drill_touchpoint``,
 ``drill_segment``, ``drill_by`` and ``rows_page`` are bound widgets, and a click on the heat map writes
 the cell into ``drill_channel``/``drill_touchpoint`` (a chart selection cannot be restored from a URL;
-docs/architecture.md "Streamlit rules"). Numbers: ``cxdata.screens.heat_map_figure`` (shared with the meeting pack), ``cxdata.metrics.compute``, ``cxdata.dashboard.kpi_tiles`` and ``metric_by``; a
+docs/architecture.md "Streamlit rules"). Numbers: ``cxdata.screens.figures.heat_map_figure`` (shared with the meeting pack), ``cxdata.measures.metrics.compute``, ``cxdata.screens.dashboard.kpi_tiles`` and ``metric_by``; a
 metric with a follow-up window (FCR, repeat contacts, verified containment) says which newest days it
-leaves out (``cxdata.metrics.followup_note``).
+leaves out (``cxdata.measures.metrics.followup_note``).
 """
 
 import math
@@ -15,13 +15,13 @@ import math
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis
-from cxdata.charts import interval_bars, labelled, trend_chart
-from cxdata.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
-from cxdata.export import Sheet, csv_bytes, workbook
-from cxdata.metrics import Base, Metric, compute, followup_note
+from cxdata.measures.metrics import Base, Metric, compute, followup_note
+from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
-from cxdata.screens import heat_map_figure
+from cxdata.screens.charts import interval_bars, labelled, trend_chart
+from cxdata.screens.dashboard import MAX_BARS, contact_metrics, kpi_tiles, metric_by
+from cxdata.screens.export import Sheet, csv_bytes, workbook
+from cxdata.screens.figures import heat_map_figure
 from cxdata.settings import Settings
 from ui.charts import draw
 from ui.dashboard import (

@@ -6,7 +6,7 @@ pre-trend check, the monthly chart, and realised value and ROI against the ROI s
 initiative form is filled in by a link from a moment of service on the Overview (``?new=true&new_…``);
 the ROI planner creates initiatives from a scenario.
 
-Thin: every number comes from :mod:`cxdata.initiatives`; ``ui.initiatives`` draws it.
+Thin: every number comes from :mod:`cxdata.actions.initiatives`; ``ui.initiatives`` draws it.
 """
 
 import streamlit as st

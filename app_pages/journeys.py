@@ -12,14 +12,14 @@ staff who do not know their history. Two tabs:
 URL parameters of the page: ``tab`` (Channel paths · Customer history; the default is the history
 when a customer is chosen), ``find`` (search text), ``customer`` (customer id), ``path`` (a channel
 path, e.g. ``chatbot → phone``), ``revenue_rows`` (the history table lists monthly revenue too).
-Numbers come from :mod:`cxdata.journeys` through :mod:`ui.journeys`.
+Numbers come from :mod:`cxdata.measures.journeys` through :mod:`ui.journeys`.
 """
 
 import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis
+from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
 from cxdata.settings import Settings
 from ui.charts import draw

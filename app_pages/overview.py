@@ -3,18 +3,18 @@
 sentences, the moments of service that put the most revenue at risk (each linked to the Drill-down,
 the ROI planner and a new initiative), and a KPI's trend by month.
 
-Thin: the numbers come from ``cxdata.dashboard`` (tiles, headlines, moments),
-and ``cxdata.screens.trend_figure`` (trend, shared with the meeting pack), each view's computed once for every session (``ui.dashboard``);
+Thin: the numbers come from ``cxdata.screens.dashboard`` (tiles, headlines, moments),
+and ``cxdata.screens.figures.trend_figure`` (trend, shared with the meeting pack), each view's computed once for every session (``ui.dashboard``);
 ``ui`` only draws them.
 """
 
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis
-from cxdata.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
-from cxdata.metrics import REGISTRY, Base, followup_note
+from cxdata.measures.metrics import REGISTRY, Base, followup_note
+from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
+from cxdata.screens.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw

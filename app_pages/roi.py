@@ -2,14 +2,14 @@
 a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
 Thin: the planner comes from ``ui.analysis`` (built once per dataset version), the inputs and their
-drawing from ``ui.planner``, every number from ``cxdata.planner`` / ``cxdata.charts`` over
+drawing from ``ui.planner``, every number from ``cxdata.actions.planner`` / ``cxdata.screens.charts`` over
 ``PlannerBase.evaluate``.
 """
 
 import streamlit as st
 
+from cxdata.actions.planner import SCOPE_COLUMNS, comparison_frame, contacts_in_scope, merge_scope, scope_options
 from cxdata.format import quantity
-from cxdata.planner import SCOPE_COLUMNS, comparison_frame, contacts_in_scope, merge_scope, scope_options
 from ui.analysis import Unavailable, evaluate, planner
 from ui.dataset import current_dataset
 from ui.filters import current_scope

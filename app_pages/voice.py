@@ -5,7 +5,7 @@ the share of negative comments by touchpoint and channel, the themes that set ne
 (overall, or in one touchpoint and channel), the comments behind a theme and the theme's trend.
 
 URL parameters of the page: ``theme_touchpoint``, ``theme_channel`` (where the themes come from;
-clicking a bar sets them), ``theme`` (the selected theme). Numbers come from :mod:`cxdata.text`
+clicking a bar sets them), ``theme`` (the selected theme). Numbers come from :mod:`cxdata.measures.text`
 through :mod:`ui.voice`. Comments are shown as plain text only (table cells), never Markdown or HTML.
 """
 
@@ -13,8 +13,8 @@ import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.charts import interval_bars, labelled, trend_chart
 from cxdata.scope import Scope
+from cxdata.screens.charts import interval_bars, labelled, trend_chart
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import current_scope

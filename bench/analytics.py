@@ -1,6 +1,6 @@
 """Analytics timings on the sample dataset against docs/architecture.md "Speed" and the issues' budgets.
 
-- **full fit** (< 15 s): ``cxdata.analysis.analyse`` on the sample — experience, satisfaction and
+- **full fit** (< 15 s): ``cxdata.models.analysis.analyse`` on the sample — experience, satisfaction and
   response models, hazard model (adjusted and naive), marginal effects, key drivers with bootstrap,
   NPS linkage, revenue at risk with 200 coefficient draws — in a fresh process, from tables
   already in memory;
@@ -26,9 +26,9 @@ from datetime import date
 
 def fit_once(store_dir: str) -> dict:
     """Child process: load the tables, then time analyse() alone (under the store's settings)."""
-    from cxdata.analysis import Tables, analyse
+    from cxdata.catalog.store import Store
+    from cxdata.models.analysis import Tables, analyse
     from cxdata.settings import load_settings
-    from cxdata.store import Store
 
     store = Store(store_dir)
     settings = load_settings(store)
@@ -41,11 +41,12 @@ def fit_once(store_dir: str) -> dict:
 def scenarios_and_filters(store_dir: str, repeat: int) -> dict:
     """Child process: scenario evaluations and Overview computations on a loaded analysis."""
     from bench.store import store_analysis
-    from cxdata.dashboard import headlines, moments_in_scope, overview_tiles
-    from cxdata.metrics import Filters, compute
-    from cxdata.periods import comparison_period
-    from cxdata.roi import Economics, Lever, PlannerBase, Scenario
-    from cxdata.store import Store
+    from cxdata.actions.roi import Lever, PlannerBase, Scenario
+    from cxdata.catalog.store import Store
+    from cxdata.measures.metrics import Filters, compute
+    from cxdata.measures.periods import comparison_period
+    from cxdata.screens.dashboard import headlines, moments_in_scope, overview_tiles
+    from cxdata.settings import Economics
 
     a = store_analysis(Store(store_dir))
     start = time.perf_counter()

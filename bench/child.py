@@ -12,8 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 
 
 def main(path: str, table: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cxdata.analysis import Analysis
+from cxdata.models.analysis import Analysis
 
 OUT = Path(__file__).resolve().parent / "out"
 STORE_DIR = OUT / "sample-store"
@@ -18,9 +18,9 @@ STORE_DIR = OUT / "sample-store"
 
 def sample_store() -> Path:
     """``STORE_DIR``, the sample imported with the app's examples and its analysis saved in ``fits/``."""
+    from cxdata.actions.initiatives import list_initiatives
     from cxdata.bootstrap import ensure_sample, seed_examples
-    from cxdata.initiatives import list_initiatives
-    from cxdata.store import Store
+    from cxdata.catalog.store import Store
 
     store = Store(STORE_DIR)
     if ensure_sample(store) or not list_initiatives(store, "sample"):
@@ -32,7 +32,7 @@ def sample_store() -> Path:
 
 def store_analysis(store) -> Analysis:
     """The analysis of the store's active sample version under its settings (as the app reads it)."""
-    from cxdata.analysis import load_or_analyse
+    from cxdata.models.analysis import load_or_analyse
     from cxdata.settings import load_settings
 
     settings = load_settings(store)

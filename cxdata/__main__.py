@@ -1,7 +1,7 @@
 """Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export``.
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments
-(for ``import`` also a new dataset name that cannot be used, :mod:`cxdata.names`; for ``export`` also a
+(for ``import`` also a new dataset name that cannot be used, :mod:`cxdata.ingest.names`; for ``export`` also a
 filter on a field the data does not have, or filters that leave no data), 3 ``alerts --exit-code``
 found an alert that fired. Every ``--json`` output is strict JSON (:func:`json_text`).
 """
@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from cxdata.bootstrap import SAMPLE_DIR
-from cxdata.housekeeping import sweep
+from cxdata.catalog.housekeeping import sweep
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.ingest import UnusableFile, import_file
 from cxdata.ingest.choices import parse_cli
-from cxdata.names import dataset_name_problem
+from cxdata.ingest.names import dataset_name_problem
 from cxdata.schema import TABLES
-from cxdata.store import Store, VersionInfo
 
 
 def strict(value: object) -> object:
@@ -71,10 +71,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from cxdata.alerts import after_import, fired_sentence
+    from cxdata.actions.alerts import after_import, fired_sentence
 
     store = Store()
-    sweep(store)  # what an interrupted import left behind (cxdata.housekeeping)
+    sweep(store)  # what an interrupted import left behind (cxdata.catalog.housekeeping)
     dataset = args.dataset.strip()
     if dataset not in store.datasets() and (problem := dataset_name_problem(dataset)):
         raise BadInput(f"--dataset: {problem}")
@@ -151,10 +151,10 @@ def _parse_where(items: list[str]) -> dict[str, list[str]]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from cxdata import format as fmt
-    from cxdata.analysis import load_or_analyse
+    from cxdata.models.analysis import load_or_analyse
     from cxdata.scope import Scope, where_of
+    from cxdata.screens.summary import report_dict
     from cxdata.settings import load_settings
-    from cxdata.summary import report_dict
 
     store = Store()
     dataset = _dataset_name(store, args.dataset)
@@ -217,9 +217,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
-    from cxdata.analysis import load_or_analyse
-    from cxdata.export import scenario_workbook
-    from cxdata.roi import PlannerBase, result_dict, scenario_from_dict
+    from cxdata.actions.roi import PlannerBase, result_dict, scenario_from_dict
+    from cxdata.models.analysis import load_or_analyse
+    from cxdata.screens.export import scenario_workbook
     from cxdata.settings import load_settings
 
     store = Store()
@@ -270,7 +270,7 @@ def cmd_roi(args: argparse.Namespace) -> int:
 
 def cmd_alerts(args: argparse.Namespace) -> int:
     """Evaluate the alerts of a dataset on its active version (stored per version) and list them."""
-    from cxdata.alerts import evaluate, triggered
+    from cxdata.actions.alerts import evaluate, triggered
     from cxdata.settings import load_settings
 
     store = Store()
@@ -291,7 +291,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_alert_add(args: argparse.Namespace) -> int:
-    from cxdata.alerts import create_alert
+    from cxdata.actions.alerts import create_alert
 
     store = Store()
     dataset = _dataset_name(store, args.dataset)
@@ -310,12 +310,12 @@ class BadInput(Exception):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from cxdata.analysis import load_or_analyse
     from cxdata.format import period_text, where_text
-    from cxdata.metrics import REGISTRY
-    from cxdata.pack import action_sheets, meeting_pack, pack_html, pack_workbook
-    from cxdata.periods import PREVIOUS, comparison_of, data_span, default_period
+    from cxdata.measures.metrics import REGISTRY
+    from cxdata.measures.periods import PREVIOUS, comparison_of, data_span, default_period
+    from cxdata.models.analysis import load_or_analyse
     from cxdata.scope import Scope, where_of
+    from cxdata.screens.pack import action_sheets, meeting_pack, pack_html, pack_workbook
     from cxdata.settings import load_settings
 
     outputs: dict[str, Path | None] = {"xlsx": None, "html": None}

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.sample import SampleParams
-from cxdata.store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_DATASET = "sample"
@@ -46,9 +46,9 @@ def seed_examples(store: Store) -> None:
     """Add the sample's example initiative (its planted one: Billing staffed up from 1 July 2026, phone
     waits about billing halved; sample_data/README.md) and two example alerts — the ones the issue
     names — to the sample dataset. Only the app calls this, right after :func:`ensure_sample`."""
-    from cxdata.alerts import create_alert
-    from cxdata.analysis import load_frames
-    from cxdata.initiatives import baseline, create_initiative
+    from cxdata.actions.alerts import create_alert
+    from cxdata.actions.initiatives import baseline, create_initiative
+    from cxdata.models.analysis import load_frames
 
     version = store.active_version(SAMPLE_DATASET)
     if version is None:

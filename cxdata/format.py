@@ -123,7 +123,7 @@ def points(x: float | None) -> str:
 
 
 def value_text(unit: str, value: float | None, symbol: str) -> str:
-    """A planner KPI (:class:`cxdata.planner.Kpi`) in its unit: money, ratio (ROI), share, months, points or a count."""
+    """A planner KPI (:class:`cxdata.actions.planner.Kpi`) in its unit: money, ratio (ROI), share, months, points or a count."""
     if unit == "money":
         return money(value, symbol)
     if unit == "ratio":

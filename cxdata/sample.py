@@ -26,7 +26,7 @@ The data-generating mechanism is the one of docs/method/sample.md; every planted
 * **Planted initiative**: from ``initiative_start`` (1 July 2026) phone contacts about billing wait
   ``initiative_wait_factor`` (half) as long — the Billing team was staffed up — so their negative
   experiences fall while every other contact is untouched: the case a difference-in-differences
-  measures (``cxdata.initiatives``).
+  measures (``cxdata.actions.initiatives``).
 * **Confounding**: the Small Business segment waits ``confounded_wait_factor`` times longer (so it has
   more negative experiences) *and* churns more through ``g_seg``; a churn model without the segment
   overstates ``gamma_neg``.

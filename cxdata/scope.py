@@ -22,10 +22,10 @@ from datetime import date
 
 import polars as pl
 
+from cxdata.catalog.store import VersionInfo
 from cxdata.format import period_text, where_text
-from cxdata.metrics import Filters
-from cxdata.periods import DEFAULT_PERIOD
-from cxdata.store import VersionInfo
+from cxdata.measures.metrics import Filters
+from cxdata.measures.periods import DEFAULT_PERIOD
 
 #: Dimension filters: (column, allowed values) pairs, sorted by column; hashable for caches.
 Where = tuple[tuple[str, tuple[str, ...]], ...]

@@ -6,14 +6,37 @@ Stored in the catalog (``Setting`` rows, one JSON value per key) and edited on t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-from cxdata.metrics import DEFAULT_COST_PER_CONTACT, Params
-from cxdata.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS
-from cxdata.roi import Economics
-from cxdata.store import Store
+from cxdata.catalog.store import Store
+from cxdata.measures.metrics import DEFAULT_COST_PER_CONTACT, Params
+from cxdata.measures.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS
 
 CURRENCIES = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF ", "JPY": "¥"}
+
+
+@dataclass(frozen=True)
+class Economics:
+    """Business inputs (Settings, overridable per scenario). Ranges are (low, high) multipliers of the base."""
+
+    gross_margin: float = 0.6
+    annual_discount_rate: float = 0.10
+    cost_per_contact: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_COST_PER_CONTACT))
+    agent_cost_per_minute: float = 0.60
+    minutes_per_transfer: float = 4.0
+    reexplain_overhead: float = 0.2  # τ: extra handling when an escalated customer must re-explain
+    investment: float = 0.0
+    running_cost: float = 0.0  # a month
+    ramp_months: float = 3.0
+    margin_range: tuple[float, float] = (0.9, 1.1)
+    cost_range: tuple[float, float] = (0.85, 1.15)
+    containment_range: tuple[float, float] = (0.85, 1.1)
+    ramp_range: tuple[float, float] = (0.67, 2.0)
+    word_of_mouth: bool = False  # planner.md §2.4 acquisition term; Forrester puts it under 7% of the benefit
+    referrals_per_promoter: float = 0.02  # a month, when word_of_mouth (Δ CSAT top-2-box as the promoter proxy)
+    referral_conversion: float = 0.1
+
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ import psycopg
 import pytest
 
 from cxdata import bootstrap
-from cxdata.analysis import Analysis, load_or_analyse
+from cxdata.catalog.store import Store
+from cxdata.models.analysis import Analysis, load_or_analyse
 from cxdata.sample import write_sample_files
 from cxdata.settings import Settings, load_settings
-from cxdata.store import Store
 from tests.services import unavailable
 
 _MAIN = sys.modules["__main__"]

@@ -1,7 +1,7 @@
 """Widgets and drawing of the alerts (issue 7): the New alert form, the list with each alert's latest
 check on the active data version, and the fired alerts at the top of the Overview, each linked to its view.
 
-Evaluation is :func:`cxdata.alerts.evaluate` on the analysis frames the page already holds (nothing is
+Evaluation is :func:`cxdata.actions.alerts.evaluate` on the analysis frames the page already holds (nothing is
 read again); an alert is checked once per data version and read back afterwards, so the Overview's rerun
 costs two catalog queries. "Open the view" is :mod:`ui.state` navigation: the alert's scope becomes the
 global filters, the period the month the rule judged (the data's last complete month; "Last month" when
@@ -18,27 +18,27 @@ from datetime import date
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.alerts import (
-    CHANGE_RULES,
+from cxdata.actions.alerts import (
     FIRED,
     OK,
     RULES,
     TOO_FEW,
-    Alert,
     Outcome,
     check_alert,
     create_alert,
     delete_alert,
+    describe,
     evaluate,
     list_alerts,
     set_enabled,
     triggered,
 )
-from cxdata.analysis import Analysis
-from cxdata.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
-from cxdata.periods import CUSTOM, month_end
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.catalog.tables import CHANGE_RULES, Alert
+from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
+from cxdata.measures.periods import CUSTOM, month_end
+from cxdata.models.analysis import Analysis
 from cxdata.settings import Settings
-from cxdata.store import Store, VersionInfo
 from ui import state
 from ui.filters import dimension_key
 from ui.links import address
@@ -46,7 +46,7 @@ from ui.loaders import DataShape
 from ui.text import plain
 
 PAGE = "app_pages/alerts.py"
-LAST_MONTH = "Last month"  # the global period an alert's view opens with (cxdata.periods.PERIODS)
+LAST_MONTH = "Last month"  # the global period an alert's view opens with (cxdata.measures.periods.PERIODS)
 DRILLDOWN, OVERVIEW = "drilldown", ""
 RULE_LABELS = {"above": "is above", "below": "is below", "rises_by": "rises by at least",
                "falls_by": "falls by at least"}
@@ -173,7 +173,7 @@ def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, 
         if threshold is not None:
             draft = Alert(dataset=dataset, name=name.strip(), metric=metric, rule=rule, threshold=float(threshold),
                           min_n=int(min_n), where_json=_where_json(where), significant_only=significant)
-            draft.name = draft.name or draft.describe()
+            draft.name = draft.name or describe(draft)
             check = check_alert(draft, a.contacts, a.panel, settings.params())
             verdict = {FIRED: "it would fire now", OK: "it would not fire now"}.get(check.status,
                                                                                    f"now: {check.status}")
@@ -220,7 +220,7 @@ def alerts_list(store: Store, dataset: str, outcomes: Sequence[Outcome], setting
             with cols[0]:
                 badge = (":gray-badge[off]" if not alert.enabled
                          else BADGES.get(check.status, f":orange-badge[{plain(check.status)}]"))
-                rule = alert.describe()
+                rule = describe(alert)
                 st.markdown(f"{badge} **{plain(alert.name)}**" + (f" :gray[({plain(rule)})]" if rule != alert.name
                                                                     else ""))
                 if alert.enabled and check is not None:

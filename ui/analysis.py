@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 
 import streamlit as st
 
-from cxdata.analysis import Analysis, load_or_analyse
-from cxdata.metrics import Filters, Params
-from cxdata.roi import PlannerBase, Scenario, ScenarioResult, scenario_to_dict
+from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_to_dict
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.measures.metrics import Filters, Params
+from cxdata.models.analysis import Analysis, load_or_analyse
 from cxdata.settings import Settings
-from cxdata.store import Store, VersionInfo
 from ui.loaders import version_identity
 from ui.store import store_identity
 

@@ -1,4 +1,4 @@
-"""Drawing the dashboard's charts: the builders in :mod:`cxdata.charts` return Vega-Lite specs
+"""Drawing the dashboard's charts: the builders in :mod:`cxdata.screens.charts` return Vega-Lite specs
 (filled from validated, cached Altair templates), drawn with ``st.vega_lite_chart``."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Drawing pieces shared by the Overview, Drill-down and Churn & Revenue pages: KPI tiles, "what
 would unlock this" hints and page headers (chart frames get their display strings from
-``cxdata.charts.labelled``).
+``cxdata.screens.charts.labelled``).
 
 Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk). The
 Overview's tiles and trend of one view are ``st.cache_data`` (:func:`view_tiles`, :func:`view_trend`),
@@ -15,15 +15,15 @@ from collections.abc import Sequence
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis, Tables
-from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import overview_tiles
-from cxdata.metrics import REGISTRY, Base, Filters, Metric, by_month
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import REGISTRY, Base, Filters, Metric, by_month
+from cxdata.models.analysis import Analysis, Tables
 from cxdata.schema import TABLES
 from cxdata.scope import Scope
-from cxdata.screens import Figure, trend_figure
+from cxdata.screens.dashboard import overview_tiles
+from cxdata.screens.figures import Figure, trend_figure
 from cxdata.settings import Settings
-from cxdata.store import Store, VersionInfo
 from ui.analysis import CACHE_KEYS, analysis, settings_key
 from ui.loaders import version_identity
 from ui.store import store_identity
@@ -63,7 +63,7 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tup
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_tiles(store: Store, version: VersionInfo, settings: Settings, filters: Filters, comparison: Filters | None,
                _a: Analysis) -> list[dict]:
-    """The Overview's tiles of one view (:func:`cxdata.dashboard.overview_tiles`), computed once for every
+    """The Overview's tiles of one view (:func:`cxdata.screens.dashboard.overview_tiles`), computed once for every
     session: keyed by store, version, settings and filters, which also determine ``_a`` (the
     :func:`page_analysis` of the version under the settings; not hashed)."""
     return overview_tiles(_a, filters, comparison, settings.params())
@@ -72,7 +72,7 @@ def view_tiles(store: Store, version: VersionInfo, settings: Settings, filters: 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_trend(store: Store, version: VersionInfo, settings: Settings, metric: str, filters: Filters,
                comparison: Filters | None, _a: Analysis) -> Figure:
-    """``metric``'s trend (:func:`cxdata.screens.trend_figure`), computed once for every session, keyed as
+    """``metric``'s trend (:func:`cxdata.screens.figures.trend_figure`), computed once for every session, keyed as
     :func:`view_tiles`."""
     return trend_figure(_a, REGISTRY[metric], filters, comparison, settings.params(), settings.symbol)
 

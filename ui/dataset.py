@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdata.bootstrap import SAMPLE_DATASET
-from cxdata.store import Store
+from cxdata.catalog.store import Store
 from ui.text import when
 
 KEY = "dataset"  # also the query parameter

@@ -1,5 +1,5 @@
 """Excel-friendly downloads of small tables (the problems of an import) as CSV and XLSX; the CSV is
-:func:`cxdata.export.csv_bytes`, as every CSV download, so no cell runs as a formula."""
+:func:`cxdata.screens.export.csv_bytes`, as every CSV download, so no cell runs as a formula."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 from openpyxl import Workbook
 
-from cxdata.export import csv_bytes, text_cell
+from cxdata.screens.export import csv_bytes, text_cell
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -18,7 +18,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def xlsx_bytes(frame: pl.DataFrame, sheet: str = "problems") -> bytes:
     """One-sheet workbook written with openpyxl (xlsxwriter is not a dependency).
 
-    Text is always stored as text (:func:`cxdata.export.text_cell`): a cell value such as
+    Text is always stored as text (:func:`cxdata.screens.export.text_cell`): a cell value such as
     ``=HYPERLINK(...)`` from an uploaded file must not become a formula.
     """
     book = Workbook(write_only=True)

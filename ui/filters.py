@@ -13,7 +13,7 @@ URL parameters (values equal to the default are left out):
 
 Periods named in months end on the last day of the data's last month. "Previous period" is the same
 number of whole months just before (any other period: the same number of days); "same period last
-year" shifts both ends by a year (the date logic is :mod:`cxdata.periods`).
+year" shifts both ends by a year (the date logic is :mod:`cxdata.measures.periods`).
 Pages read the result, a :class:`cxdata.scope.Scope`, with :func:`current_scope`.
 """
 
@@ -26,8 +26,9 @@ from datetime import date
 
 import streamlit as st
 
+from cxdata.catalog.store import Store
 from cxdata.format import dimension_label, month_span
-from cxdata.periods import (
+from cxdata.measures.periods import (
     COMPARISONS,
     CUSTOM,
     DEFAULT_PERIOD,
@@ -38,7 +39,6 @@ from cxdata.periods import (
     preset_period,
 )
 from cxdata.scope import Scope, where_of
-from cxdata.store import Store
 from ui import state
 from ui.loaders import DataShape, data_shape
 

@@ -16,16 +16,16 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from cxdata.alerts import after_import
+from cxdata.actions.alerts import after_import
+from cxdata.catalog.store import Store
 from cxdata.ingest import ImportResult, Prepared, UnusableFile, prepare, run_import
 from cxdata.ingest.choices import DATE_ORDERS, SCALES, UNITS, Choices
 from cxdata.ingest.mapping import Mapping, apply_overrides, check_required
+from cxdata.ingest.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
 from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
 from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
-from cxdata.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
-from cxdata.store import Store
 from ui.dataset import select_dataset
 from ui.text import plain
 
@@ -53,7 +53,7 @@ class Target:
     table: str
     dataset: str | None  # None until the analyst names one that can be used
     mode: Mode
-    problem: str | None = None  # why there is no dataset yet (:func:`cxdata.names.dataset_name_problem`)
+    problem: str | None = None  # why there is no dataset yet (:func:`cxdata.ingest.names.dataset_name_problem`)
 
 
 @dataclass(frozen=True)

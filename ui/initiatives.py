@@ -12,7 +12,7 @@ URL parameters of the page (docs/architecture.md "Links"; values equal to the de
   ``new_source`` and one repeated parameter per scope dimension, ``new_<dimension>``
   (``new_channel=phone``). A moment of service on the Overview links here with :func:`prefill_params`.
 
-Every number comes from :mod:`cxdata.initiatives` (``baseline``, ``measure``, ``portfolio``,
+Every number comes from :mod:`cxdata.actions.initiatives` (``baseline``, ``measure``, ``portfolio``,
 ``portfolio_table``) and is printed with :mod:`cxdata.format`.
 """
 
@@ -26,33 +26,35 @@ import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.analysis import Analysis
-from cxdata.charts import initiative_chart, labelled
-from cxdata.dashboard import supported_metrics
-from cxdata.format import signed_percent
-from cxdata.initiatives import (
+from cxdata.actions.initiatives import (
     PLANNED_KPIS,
     STATUSES,
-    Initiative,
     Measurement,
     Tracked,
     attach_plan,
     baseline,
+    baseline_of,
     create_initiative,
     delete_initiative,
     list_initiatives,
     measure,
     plan_from,
+    plan_of,
     planned_target,
     portfolio,
     portfolio_table,
     update_initiative,
     verdict,
 )
-from cxdata.metrics import REGISTRY, Estimate, Metric, Params
-from cxdata.roi import ScenarioResult, scenario_to_dict
+from cxdata.actions.roi import ScenarioResult, scenario_to_dict
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.catalog.tables import Initiative
+from cxdata.format import signed_percent
+from cxdata.measures.metrics import REGISTRY, Estimate, Metric, Params
+from cxdata.models.analysis import Analysis
+from cxdata.screens.charts import initiative_chart, labelled
+from cxdata.screens.dashboard import supported_metrics
 from cxdata.settings import Settings
-from cxdata.store import Store, VersionInfo
 from ui.charts import draw
 from ui.filters import dimension_key
 from ui.loaders import DataShape, version_identity
@@ -175,7 +177,7 @@ def _portfolio(store: Store, version: VersionInfo, params: Params, stamp: tuple,
 
 
 def tracked_initiatives(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> list[Tracked]:
-    """:func:`cxdata.initiatives.portfolio` of the dataset on this version, measured again only when an
+    """:func:`cxdata.actions.initiatives.portfolio` of the dataset on this version, measured again only when an
     initiative changes (keyed by the initiatives' ids and update times)."""
     return _portfolio(store, version, settings.params(), _stamp(store, version.dataset), a.contacts, a.panel)
 
@@ -202,7 +204,7 @@ def scope_words(where: Mapping[str, Sequence[str]]) -> str:
 
 
 def list_frame(tracked: Sequence[Tracked], symbol: str) -> pl.DataFrame:
-    """:func:`cxdata.initiatives.portfolio_table` as the list shows it, one row per initiative."""
+    """:func:`cxdata.actions.initiatives.portfolio_table` as the list shows it, one row per initiative."""
     table = portfolio_table(tracked)
     rows = []
     for t, r in zip(tracked, table.iter_rows(named=True)):
@@ -210,7 +212,7 @@ def list_frame(tracked: Sequence[Tracked], symbol: str) -> pl.DataFrame:
         if r["realised ROI to date"] is not None:
             realised = f"{signed_percent(r['realised ROI to date'])} ({signed_percent(r['planned ROI to date'])})"
         else:
-            realised = "no plan" if t.initiative.plan is None else "–"
+            realised = "no plan" if plan_of(t.initiative) is None else "–"
         method = {"difference-in-differences": "DiD", "before/after": "before/after"}.get(r["method"])
         rows.append({
             "status": f"{STATUS_LABELS.get(r['status'], r['status'])} · {r['start']:%b %Y}",
@@ -351,7 +353,7 @@ def monthly_chart(i: Initiative, ms: Measurement, symbol: str) -> None:
 
 def target_line(i: Initiative, ms: Measurement, symbol: str) -> None:
     m, unit = ms.metric, ms.metric.unit
-    base = i.baseline
+    base = baseline_of(i)
     parts = [f"Baseline at creation **{plain(fmt.number(base.value, unit, symbol))}**"
              + (f" ({plain(fmt.interval(base.low, base.high, unit, symbol))}, n = {fmt.count(base.n)})"
                 if base.value is not None else "")]
@@ -368,7 +370,7 @@ def target_line(i: Initiative, ms: Measurement, symbol: str) -> None:
 
 def plan_block(i: Initiative, ms: Measurement, symbol: str) -> None:
     """Realised value and ROI against the ROI scenario's plan: predicted P50 (P10–P90) vs observed effect."""
-    m, unit, plan, r = ms.metric, ms.metric.unit, i.plan, ms.realised
+    m, unit, plan, r = ms.metric, ms.metric.unit, plan_of(i), ms.realised
     st.markdown("**Against the plan**")
     if plan is None:
         spent = (f" Cost to date {fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months." if r is not None
@@ -596,7 +598,7 @@ def attach_to_existing(store: Store, dataset: str, letter: str, result: Scenario
 def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResult, a: Analysis,
                    settings: Settings) -> None:
     """"Track as an initiative": the scenario's name, scope and economics become an initiative whose plan
-    is the scenario's prediction (:func:`cxdata.initiatives.plan_from`); then a link to it."""
+    is the scenario's prediction (:func:`cxdata.actions.initiatives.plan_from`); then a link to it."""
     econ, symbol = result.scenario.economics, settings.symbol
     where = scenario_scope(result)
     with st.popover("Track as an initiative", icon=":material/flag:", width="stretch",

@@ -1,7 +1,7 @@
 """Streamlit glue of the Journeys page: cached issue chains, the journey figures of the filters in
 force, customer search and timeline, and the timeline chart.
 
-Every number comes from :mod:`cxdata.journeys`. Caches are keyed by the store, the dataset version
+Every number comes from :mod:`cxdata.measures.journeys`. Caches are keyed by the store, the dataset version
 (id and creation time) and the repeat window W, never by a frame (docs/architecture.md "Speed"): the issue table of
 a version is built once (``st.cache_resource``, about half a second on the sample) and the small
 results for one set of filters are ``st.cache_data``.
@@ -15,11 +15,11 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from cxdata import journeys
-from cxdata.analysis import Tables
-from cxdata.charts import BAD, GOOD, MUTED, PRIMARY
-from cxdata.metrics import Filters
-from cxdata.store import Store, VersionInfo
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.measures import journeys
+from cxdata.measures.metrics import Filters
+from cxdata.models.analysis import Tables
+from cxdata.screens.charts import BAD, GOOD, MUTED, PRIMARY
 from ui.loaders import version_identity
 from ui.store import store_identity
 
@@ -47,7 +47,7 @@ def account_tables(store: Store, version: VersionInfo) -> AccountTables:
 
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=_KEYS)
 def issue_table(store: Store, version: VersionInfo, window_days: int, _contacts: pl.DataFrame) -> pl.DataFrame:
-    """:func:`cxdata.journeys.issues` of the whole version (chains are cut on all the data, before any filter)."""
+    """:func:`cxdata.measures.journeys.issues` of the whole version (chains are cut on all the data, before any filter)."""
     return journeys.issues(_contacts, account_tables(store, version).customers, window_days)
 
 
@@ -71,7 +71,7 @@ def journey_figures(store: Store, version: VersionInfo, window_days: int, filter
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=_KEYS)
 def matching_customers(store: Store, version: VersionInfo, query: str, _contacts: pl.DataFrame) -> list[str]:
-    """:func:`cxdata.journeys.find_customers`: ids containing ``query``, most contacts first."""
+    """:func:`cxdata.measures.journeys.find_customers`: ids containing ``query``, most contacts first."""
     return journeys.find_customers(account_tables(store, version).customers, _contacts, query, MATCHES)
 
 
@@ -86,7 +86,7 @@ def known_customer(store: Store, version: VersionInfo, customer_id: str, _contac
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def timeline(store: Store, version: VersionInfo, customer_id: str, _contacts: pl.DataFrame) -> pl.DataFrame:
-    """:func:`cxdata.journeys.customer_timeline` of one customer (whole history, no filter)."""
+    """:func:`cxdata.measures.journeys.customer_timeline` of one customer (whole history, no filter)."""
     tables = account_tables(store, version)
     return journeys.customer_timeline(_contacts, customer_id, tables.customers, tables.revenue)
 

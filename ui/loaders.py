@@ -13,9 +13,9 @@ from datetime import date, datetime
 import polars as pl
 import streamlit as st
 
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.ingest.report import CLEARED, REJECTED
-from cxdata.periods import data_span
-from cxdata.store import Store, VersionInfo
+from cxdata.measures.periods import data_span
 from ui.store import store_identity
 
 

@@ -1,5 +1,5 @@
 """The "Meeting pack" control of the sidebar (every page with data): the current view's numbers as an
-Excel workbook and a standalone HTML report, both from :func:`cxdata.pack.meeting_pack` — the
+Excel workbook and a standalone HTML report, both from :func:`cxdata.screens.pack.meeting_pack` — the
 function the command line ``python -m cxdata export`` calls — on the analysis the pages show.
 
 The files are made only when a button is clicked (``st.download_button`` with a callable ``data``,
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxdata.metrics import REGISTRY
-from cxdata.pack import Pack, action_sheets, meeting_pack, pack_html, pack_stem, pack_workbook
+from cxdata.catalog.store import Store
+from cxdata.measures.metrics import REGISTRY
 from cxdata.scope import Scope
+from cxdata.screens.pack import Pack, action_sheets, meeting_pack, pack_html, pack_stem, pack_workbook
 from cxdata.settings import Settings
-from cxdata.store import Store
 from ui.dashboard import page_analysis
 from ui.downloads import XLSX_MIME
 from ui.filters import current_scope

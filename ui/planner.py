@@ -10,7 +10,7 @@ URL parameters (docs/architecture.md "Links"; values equal to the defaults are l
   ``kappa`` and ``tau``; ``driver`` and ``factor`` for a custom lever), ``invest``, ``running``, ``ramp``.
 
 Percentages are entered as whole percents and become the engine's shares here; every number shown
-comes from :mod:`cxdata.planner` / :mod:`cxdata.charts` over :meth:`PlannerBase.evaluate`.
+comes from :mod:`cxdata.actions.planner` / :mod:`cxdata.screens.charts` over :meth:`PlannerBase.evaluate`.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from cxdata.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
-from cxdata.export import scenario_workbook
-from cxdata.format import driver_label, money, months, quantity, share, value_text
-from cxdata.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
-from cxdata.roi import (
+from cxdata.actions.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
+from cxdata.actions.roi import (
     CUSTOM_DRIVERS,
     LEVER_KINDS,
     Lever,
@@ -36,8 +33,11 @@ from cxdata.roi import (
     Spread,
     scenario_to_dict,
 )
+from cxdata.format import driver_label, money, months, quantity, share, value_text
 from cxdata.schema import CHANNELS
 from cxdata.scope import Where
+from cxdata.screens.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
+from cxdata.screens.export import scenario_workbook
 from cxdata.settings import Settings
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input
@@ -339,7 +339,7 @@ def scenario_charts(letter: str, result: ScenarioResult, symbol: str, dataset: s
 
 
 def npv_bands(spreads: Mapping[str, Spread], symbol: str):
-    """:func:`cxdata.charts.band_chart` of named money estimates, labelled in the workspace currency."""
+    """:func:`cxdata.screens.charts.band_chart` of named money estimates, labelled in the workspace currency."""
     bands = band_frame(spreads)
     return band_chart(bands.with_columns(
         label=pl.Series([money(v, symbol) for v in bands.get_column("base")], dtype=pl.String),
@@ -367,7 +367,7 @@ def exports(letter: str, result: ScenarioResult, symbol: str, dataset: str, vers
 
 
 def comparison_table(frame: pl.DataFrame, names: Mapping[str, str], symbol: str) -> pl.DataFrame:
-    """:func:`cxdata.planner.comparison_frame` as shown: one row per measure, one column per scenario."""
+    """:func:`cxdata.actions.planner.comparison_frame` as shown: one row per measure, one column per scenario."""
     keys = frame.get_column("key").unique(maintain_order=True).to_list()
     rows = {k: {"measure": None} for k in keys}
     for scenario, k, label, unit, base, p10, p90, text in frame.iter_rows():

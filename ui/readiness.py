@@ -1,6 +1,6 @@
 """The Data page's readiness section: for the active version of the chosen dataset, which pages and KPIs
 this data supports and what to upload or map to unlock the rest. The answers are
-:func:`cxdata.readiness.page_readiness` and :func:`cxdata.readiness.kpi_readiness`, computed once per
+:func:`cxdata.screens.readiness.page_readiness` and :func:`cxdata.screens.readiness.kpi_readiness`, computed once per
 version and settings (no model is fitted for them); this module only caches and draws them.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from cxdata.analysis import load_unfitted
-from cxdata.metrics import Params
-from cxdata.readiness import LOCKED, PARTLY, READY, KpiReadiness, PageReadiness, kpi_readiness, page_readiness
-from cxdata.store import Store, VersionInfo
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.measures.metrics import Params
+from cxdata.models.analysis import load_unfitted
+from cxdata.screens.readiness import LOCKED, PARTLY, READY, KpiReadiness, PageReadiness, kpi_readiness, page_readiness
 from ui.analysis import CACHE_KEYS
 from ui.settings import current_settings
 

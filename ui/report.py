@@ -37,7 +37,7 @@ def problems_stem(filename: str) -> str:
 
 
 def fired_alerts(messages: Sequence[str]) -> None:
-    """The alerts the new version fired (:func:`cxdata.alerts.after_import`), one warning each, and where to manage them."""
+    """The alerts the new version fired (:func:`cxdata.actions.alerts.after_import`), one warning each, and where to manage them."""
     for message in messages:
         st.warning(plain(message), icon=":material/notifications_active:")
     if messages:

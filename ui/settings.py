@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxdata.catalog.store import Store
 from cxdata.settings import Settings, load_settings, save_settings
-from cxdata.store import Store
 from ui.store import store_identity
 
 

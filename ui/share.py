@@ -1,5 +1,5 @@
 """Sharing (docs/architecture.md "Links"): the full link of the current view, saved views with a short id
-(``?view=abc123``, stored in the catalog by :mod:`cxdata.views`), and opening them.
+(``?view=abc123``, stored in the catalog by :mod:`cxdata.catalog.views`), and opening them.
 
 The link is the current page's address plus the bound parameters of this run (``st.query_params``
 at the end of the run holds exactly what the browser's address bar shows). A saved view stores
@@ -17,8 +17,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit.navigation.page import StreamlitPage
 
-from cxdata.store import Store
-from cxdata.views import View, list_views, load_view, save_view
+from cxdata.catalog.store import Store
+from cxdata.catalog.views import View, list_views, load_view, save_view
 from ui import state
 from ui.text import plain, when
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdata import bootstrap
-from cxdata.housekeeping import sweep
+from cxdata.catalog.housekeeping import sweep
+from cxdata.catalog.store import Store, data_dir_from_env
 from cxdata.ingest import UnusableFile
-from cxdata.store import Store, data_dir_from_env
 
 
 @st.cache_resource(show_spinner=False)
 def _open_store(data_dir: str) -> Store:
     """Open the store once per process, removing what an interrupted import left behind
-    (:func:`cxdata.housekeeping.sweep`)."""
+    (:func:`cxdata.catalog.housekeeping.sweep`)."""
     store = Store(data_dir)
     sweep(store)
     return store

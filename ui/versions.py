@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.schema import TABLES
-from cxdata.store import Store, VersionInfo
 from ui.downloads import download_buttons
 from ui.loaders import problem_counts
 from ui.text import plain, slug

@@ -4,9 +4,9 @@ and the small results for one set of filters.
 The sentiment model is fitted once per version (``st.cache_resource`` keyed by the store and the
 version's id and creation time; under a second on the sample) and every comment labelled with it;
 the figures for one scope are ``st.cache_data`` keyed by the filters, the page's touchpoint and
-channel and the theme, never by a frame (docs/architecture.md "Speed"). Numbers come from :mod:`cxdata.text`; the
-share of negative comments per cell is :func:`cxdata.text.negative_share` (docs/method/contact-metrics.md, "% negative comments
-per cell", with a Wilson interval from :mod:`cxdata.stats`).
+channel and the theme, never by a frame (docs/architecture.md "Speed"). Numbers come from :mod:`cxdata.measures.text`; the
+share of negative comments per cell is :func:`cxdata.measures.text.negative_share` (docs/method/contact-metrics.md, "% negative comments
+per cell", with a Wilson interval from :mod:`cxdata.measures.stats`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from cxdata import text
-from cxdata.metrics import Filters
-from cxdata.store import Store, VersionInfo
+from cxdata.catalog.store import Store, VersionInfo
+from cxdata.measures import text
+from cxdata.measures.metrics import Filters
 from ui.loaders import version_identity
 from ui.store import store_identity
 
@@ -47,7 +47,7 @@ def has_comments(store: Store, version: VersionInfo, _contacts: pl.DataFrame) ->
 
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=_KEYS)
 def voice(store: Store, version: VersionInfo, _contacts: pl.DataFrame) -> Voice:
-    """:func:`cxdata.text.fit_sentiment` and :func:`cxdata.text.labelled_comments`, once per version."""
+    """:func:`cxdata.measures.text.fit_sentiment` and :func:`cxdata.measures.text.labelled_comments`, once per version."""
     sentiment = text.fit_sentiment(_contacts)
     return Voice(sentiment, text.labelled_comments(_contacts, sentiment))
 
@@ -82,7 +82,7 @@ def shares(store: Store, version: VersionInfo, filters: Filters, _voice: Voice) 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def theme_table(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
                 _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.text.themes` of the comments in scope that lean negative (z > 0): with few terms the
+    """:func:`cxdata.measures.text.themes` of the comments in scope that lean negative (z > 0): with few terms the
     engine's top list also holds the terms of positive comments (negative z)."""
     return text.themes(in_scope(_voice.labelled, filters, touchpoint, channel)).filter(pl.col("z") > 0)
 
@@ -90,7 +90,7 @@ def theme_table(store: Store, version: VersionInfo, filters: Filters, touchpoint
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def theme_comments(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
                    term: str, _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.text.comments_with` ``term`` in scope (negative first, newest first)."""
+    """:func:`cxdata.measures.text.comments_with` ``term`` in scope (negative first, newest first)."""
     hits = text.comments_with(in_scope(_voice.labelled, filters, touchpoint, channel), term, COMMENTS_SHOWN)
     return hits.select([c for c in COMMENT_COLUMNS if c in hits.columns])
 
@@ -98,6 +98,6 @@ def theme_comments(store: Store, version: VersionInfo, filters: Filters, touchpo
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
 def theme_trend(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
                 term: str, _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.text.theme_trend` in scope, with the chart's fields: value, n, small."""
+    """:func:`cxdata.measures.text.theme_trend` in scope, with the chart's fields: value, n, small."""
     trend = text.theme_trend(in_scope(_voice.labelled, filters, touchpoint, channel), term)
     return trend.with_columns(value=pl.col("share"), n=pl.col("negative"), small=pl.col("negative") < SMALL_MONTH)

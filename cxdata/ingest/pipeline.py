@@ -3,7 +3,7 @@
 ``prepare`` reads a file and proposes a mapping (the saved one for this export format, else a
 suggestion by name); ``run_import`` applies the analyst's overrides, validates, and commits a new
 dataset version. ``import_file`` does both. Nothing is written before validation has finished. What follows a
-commit (evaluating alerts: :func:`cxdata.alerts.after_import`) is the caller's business.
+commit (evaluating alerts: :func:`cxdata.actions.alerts.after_import`) is the caller's business.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Literal
 
 import polars as pl
 
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.ingest.choices import Choices
 from cxdata.ingest.errors import UnusableFile
 from cxdata.ingest.isolate import read_isolated
@@ -32,7 +33,6 @@ from cxdata.ingest.normalise import normalise
 from cxdata.ingest.read import RawTable
 from cxdata.ingest.report import ValidationReport
 from cxdata.schema import TABLES, Table
-from cxdata.store import Store, VersionInfo
 
 Progress = Callable[[float, str], None]
 Mode = Literal["replace", "append"]

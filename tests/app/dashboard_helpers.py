@@ -11,10 +11,10 @@ import polars as pl
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from cxdata.analysis import Analysis, load_or_analyse
-from cxdata.metrics import Filters
+from cxdata.catalog.store import Store
+from cxdata.measures.metrics import Filters
+from cxdata.models.analysis import Analysis, load_or_analyse
 from cxdata.settings import Settings, load_settings
-from cxdata.store import Store
 
 OVERVIEW_PAGE = "app_pages/overview.py"
 DRILLDOWN_PAGE = "app_pages/drilldown.py"

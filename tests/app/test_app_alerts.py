@@ -1,6 +1,6 @@
 """Alerts: the Alerts page creates an alert through its form and shows its check; a rise or fall is
 significant-only unless unticked, and each shows what the engine says of it; on the Overview an alert that
-must fire (its threshold below the value ``cxdata.alerts.check_alert`` computes here) appears with its
+must fire (its threshold below the value ``cxdata.actions.alerts.check_alert`` computes here) appears with its
 message and opens its view on the month it judged, one that must not does not appear; an empty store says
 what to do."""
 
@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 from apptest_helpers import run_app, shown
-from cxdata.alerts import Alert, check_alert, create_alert, list_alerts
-from cxdata.periods import month_end
-from cxdata.store import Store
+from cxdata.actions.alerts import check_alert, create_alert, list_alerts
+from cxdata.catalog.store import Store
+from cxdata.catalog.tables import Alert
+from cxdata.measures.metrics import MIN_ANSWERS
+from cxdata.measures.periods import month_end
 from ui.alerts import SIGNIFICANT_MEANS
 from ui.text import plain
 
@@ -23,7 +25,7 @@ CHATBOT_BILLING = {"channel": ["chatbot"], "touchpoint": ["billing"]}
 def engine_check(a, settings, **fields):
     """What ``check_alert`` says about an alert with these fields on the sample (nothing stored)."""
     alert = Alert(dataset="sample", name=fields.pop("name", "x"), where_json=json.dumps(fields.pop("where", {})),
-                  **fields)
+                  **{"min_n": MIN_ANSWERS} | fields)
     return check_alert(alert, a.contacts, a.panel, settings.params())
 
 

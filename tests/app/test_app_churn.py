@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from apptest_helpers import run_app
-from cxdata.dashboard import churn_by_negatives
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
+from cxdata.screens.dashboard import churn_by_negatives
 from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, tiles
 
 

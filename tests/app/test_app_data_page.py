@@ -11,10 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import DATA_PAGE, by_label, metrics, parquet_rows, run_app, shown, table_with
+from cxdata.catalog.store import Store
 from cxdata.ingest import UnusableFile
+from cxdata.ingest.names import dataset_name_problem
 from cxdata.ingest.read import read_file
-from cxdata.names import dataset_name_problem
-from cxdata.store import Store
 from ui.text import plain
 
 # Row 3 has an unusable date: the only required field of interactions, so the row is rejected.

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from apptest_helpers import DATA_PAGE, by_label, run_app, shown, table_with
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 from dashboard_helpers import CHURN_PAGE, DRILLDOWN_PAGE, OVERVIEW_PAGE, captions, chart_data, chart_titles, tiles
 from tests.shape_files import TELCO_CSV, call_log
 

@@ -13,10 +13,10 @@ import pytest
 
 from apptest_helpers import run_app
 from cxdata import format as fmt
-from cxdata.dashboard import kpi_tiles
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.metrics import compute
-from cxdata.store import Store
+from cxdata.measures.metrics import compute
+from cxdata.screens.dashboard import kpi_tiles
 from dashboard_helpers import DRILLDOWN_PAGE, captions, chart_data, chart_titles, last_months, tiles
 
 CELL = {"drill_channel": "phone", "drill_touchpoint": "billing", "drill_segment": "Small Business"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from apptest_helpers import DATA_PAGE, by_label, run_app, shown
-from cxdata.store import Store
+from cxdata.catalog.store import Store
 from test_app_data_page import import_button, upload
 
 TICKETS = (b"ticket_id,created_at,status,first_response_minutes,customer_city\n"

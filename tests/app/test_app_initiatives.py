@@ -1,5 +1,5 @@
 """The Initiatives page: a moment-of-service link fills in the New initiative form, saving it stores the
-initiative, and the page then shows the numbers ``cxdata.initiatives.measure`` gives for it (computed here,
+initiative, and the page then shows the numbers ``cxdata.actions.initiatives.measure`` gives for it (computed here,
 independently of the page); a link with the initiative's number opens it; the ROI planner's "Track as an
 initiative" stores the scenario's plan; an empty store says what to do."""
 
@@ -11,9 +11,17 @@ from urllib.parse import urlencode
 
 from apptest_helpers import by_label, metrics, run_app, shown, table_with
 from cxdata import format as fmt
-from cxdata.initiatives import baseline, create_initiative, list_initiatives, measure, plan_from
-from cxdata.roi import Lever, PlannerBase, Scenario, scenario_to_dict
-from cxdata.store import Store
+from cxdata.actions.initiatives import (
+    baseline,
+    baseline_of,
+    create_initiative,
+    list_initiatives,
+    measure,
+    plan_from,
+    plan_of,
+)
+from cxdata.actions.roi import Lever, PlannerBase, Scenario, scenario_to_dict
+from cxdata.catalog.store import Store
 from dashboard_helpers import page_links
 
 PAGE = "app_pages/initiatives.py"
@@ -62,7 +70,7 @@ def test_a_moment_link_fills_the_form_and_the_saved_initiative_shows_its_measure
         "Fewer negatives on billing calls", "Giulia", "negative_rate", START, "planned")
     assert saved.where == MOMENT
     want = measure("negative_rate", a.contacts, a.panel, MOMENT, START, params=params)
-    assert saved.baseline.value == want.before.value
+    assert baseline_of(saved).value == want.before.value
     assert want.did is not None, "phone · billing · Small Business has a comparison group"
 
     shown_tiles = metrics(at)
@@ -113,10 +121,10 @@ def test_track_as_an_initiative_stores_the_scenario_and_its_plan(analysed_store:
     assert (saved.title, saved.owner, saved.metric, saved.source) == (
         "Faster answers", "Marco", "negative_rate", "ROI scenario: Faster answers")
     assert (saved.investment, saved.running_cost, saved.where) == (100_000, 8_000, {})
-    assert saved.plan.scenario_json == scenario_to_dict(scenario)
-    assert saved.plan.effect == plan.effect and saved.plan.value_per_month == plan.value_per_month
+    assert plan_of(saved).scenario_json == scenario_to_dict(scenario)
+    assert plan_of(saved).effect == plan.effect and plan_of(saved).value_per_month == plan.value_per_month
     base = baseline("negative_rate", a.contacts, a.panel, {}, START, settings.params())
-    assert saved.baseline.value == base.value
+    assert baseline_of(saved).value == base.value
     assert saved.target == base.value + plan.effect[1]
     assert any(s.value == f"Tracked as initiative #{saved.id}." for s in at.success)
     label = f"#{saved.id} · Faster answers"
@@ -125,7 +133,7 @@ def test_track_as_an_initiative_stores_the_scenario_and_its_plan(analysed_store:
     page = run_app(PAGE, initiative=label)  # the link's address
     tiles = metrics(page)
     assert tiles["Predicted effect (P50)"] == fmt.delta(plan.effect[1], "%")
-    want = measure("negative_rate", a.contacts, a.panel, {}, START, params=settings.params(), plan=saved.plan,
+    want = measure("negative_rate", a.contacts, a.panel, {}, START, params=settings.params(), plan=plan_of(saved),
                    investment=100_000, running_cost=8_000)
     assert tiles["Observed effect"] == fmt.delta(want.effect.value, "%")
     assert tiles["Realised value a month"] == fmt.money(want.realised.value_per_month.value, "€")
@@ -165,9 +173,9 @@ def test_a_scenarios_plan_attaches_to_an_existing_initiative(analysed_store: Pat
     scenario = Scenario("Faster answers", (Lever("wait_cut", 0.25, ()),),
                         settings.economics(investment=100_000, running_cost=8_000, ramp_months=3))
     plan = plan_from(PlannerBase.build(a).evaluate(scenario), "negative_rate", scenario_to_dict(scenario))
-    assert saved.plan.effect == plan.effect and saved.plan.value_per_month == plan.value_per_month
+    assert plan_of(saved).effect == plan.effect and plan_of(saved).value_per_month == plan.value_per_month
     assert (saved.where, saved.investment, saved.start) == (where, 60_000, START)  # its own scope and costs stay
-    want = measure("negative_rate", a.contacts, a.panel, where, START, params=settings.params(), plan=saved.plan,
+    want = measure("negative_rate", a.contacts, a.panel, where, START, params=settings.params(), plan=plan_of(saved),
                    investment=60_000, running_cost=8_000)
     page = run_app(PAGE, initiative=f"#{earlier} · Staff up billing")
     assert metrics(page)["Realised value a month"] == fmt.money(want.realised.value_per_month.value, "€")

@@ -1,4 +1,4 @@
-"""The Journeys page: the numbers it shows are :mod:`cxdata.journeys` on the same data, computed here.
+"""The Journeys page: the numbers it shows are :mod:`cxdata.measures.journeys` on the same data, computed here.
 
 Every test runs the real app (app.py, its sidebar filters and navigation) on a copy of the analysed
 sample store. The expected figures are built in the test from the engine (issues of the whole
@@ -20,11 +20,11 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
 from cxdata import format as fmt
-from cxdata import journeys
-from cxdata.analysis import Tables, load_or_analyse
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
+from cxdata.measures import journeys
+from cxdata.models.analysis import Tables, load_or_analyse
 from cxdata.settings import load_settings
-from cxdata.store import Store
 from ui.journeys import duration
 from ui.text import plain
 

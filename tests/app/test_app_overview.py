@@ -12,11 +12,11 @@ import pytest
 
 from apptest_helpers import run_app, shown
 from cxdata import format as fmt
-from cxdata.dashboard import headlines, kpi_tiles, risk_tile
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.metrics import Filters, compute
+from cxdata.measures.metrics import Filters, compute
+from cxdata.screens.dashboard import headlines, kpi_tiles, risk_tile
 from cxdata.settings import Settings, save_settings
-from cxdata.store import Store
 from dashboard_helpers import OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links, tiles
 from ui.dashboard import TILE_LABELS
 

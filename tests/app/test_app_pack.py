@@ -10,9 +10,9 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from apptest_helpers import DATA_PAGE, run_app, shown
-from cxdata.pack import pack_html, pack_stem, pack_workbook
+from cxdata.catalog.store import Store
+from cxdata.screens.pack import pack_html, pack_stem, pack_workbook
 from cxdata.settings import load_settings
-from cxdata.store import Store
 from ui.pack import build_pack
 
 BUTTONS = ["Excel workbook", "HTML report"]

@@ -17,13 +17,13 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, TIMEOUT_S
-from cxdata.analysis import load_or_analyse
+from cxdata.actions.planner import UNDEFINED
+from cxdata.actions.roi import Lever, PlannerBase, Scenario, ScenarioResult
+from cxdata.catalog.store import Store
 from cxdata.format import money, months, points, quantity, share, signed_percent
 from cxdata.ingest import import_file
-from cxdata.planner import UNDEFINED
-from cxdata.roi import Lever, PlannerBase, Scenario, ScenarioResult
+from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import Settings, load_settings
-from cxdata.store import Store
 from ui.text import plain
 
 ROI_PAGE = "app_pages/roi.py"

@@ -10,11 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, TIMEOUT_S, by_label
-from cxdata.analysis import load_or_analyse
+from cxdata.actions.roi import Lever, PlannerBase, Scenario
+from cxdata.catalog.store import Store
 from cxdata.format import money
-from cxdata.roi import Lever, PlannerBase, Scenario
+from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import Settings, load_settings, save_settings
-from cxdata.store import Store
 
 SETTINGS_PAGE = "app_pages/settings.py"
 ROI_PAGE = "app_pages/roi.py"

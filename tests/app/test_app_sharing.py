@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from apptest_helpers import run_app
-from cxdata.store import Store
-from cxdata.views import list_views, save_view
+from cxdata.catalog.store import Store
+from cxdata.catalog.views import list_views, save_view
 from dashboard_helpers import DRILLDOWN_PAGE, share_link, tiles
 
 VIEW = {"channel": ["phone"], "period": ["Last 6 months"], "metric": ["NPS"], "drill_touchpoint": ["billing"],

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, DATA_PAGE, OVERVIEW_PAGE, TIMEOUT_S, metrics, run_app, table_with
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 from ui.text import plain
 
 PAGES = [OVERVIEW_PAGE, "app_pages/drilldown.py", "app_pages/churn.py", "app_pages/journeys.py", "app_pages/voice.py",

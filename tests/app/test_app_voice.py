@@ -1,4 +1,4 @@
-"""The Voice of the customer page: the numbers it shows are :mod:`cxdata.text` on the same comments.
+"""The Voice of the customer page: the numbers it shows are :mod:`cxdata.measures.text` on the same comments.
 
 Every test runs the real app on a copy of the analysed sample store. The sentiment is fitted here on
 the same contacts (the fit is seeded, so it is the page's), the comments labelled, and the expected
@@ -18,12 +18,12 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
 from cxdata import format as fmt
-from cxdata import stats, text
-from cxdata.analysis import load_or_analyse
-from cxdata.contacts import enrich_contacts
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
+from cxdata.measures import stats, text
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import load_settings
-from cxdata.store import Store
 from ui.text import plain
 
 PAGE = "app_pages/voice.py"

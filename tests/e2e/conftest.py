@@ -22,9 +22,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from browser import CHROMIUM, CHROMIUM_ARGS, new_context
-from cxdata.analysis import load_or_analyse
+from cxdata.catalog.store import Store
+from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import load_settings
-from cxdata.store import Store
 from tests.services import required, unavailable
 from waits import open_app, screenshot
 

@@ -9,7 +9,7 @@ from datetime import date
 from playwright.sync_api import Page, expect
 
 from cxdata import format as fmt
-from cxdata.initiatives import measure
+from cxdata.actions.initiatives import measure
 from waits import metric_value, open_app, rerun, screenshot, selectbox_value, wait_for_address, wait_for_settled
 
 

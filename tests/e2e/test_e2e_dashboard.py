@@ -12,8 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from browser import new_context
 from cxdata import format as fmt
-from cxdata.dashboard import kpi_tiles
-from cxdata.metrics import Filters
+from cxdata.measures.metrics import Filters
+from cxdata.screens.dashboard import kpi_tiles
 from ui.dashboard import TILE_LABELS
 from waits import (
     choose_in_multiselect,

@@ -13,7 +13,7 @@ import polars as pl
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from browser import new_context
-from cxdata.store import Store
+from cxdata.catalog.store import Store
 from waits import metric_value, rerun, screenshot, wait_for_settled
 
 CUSTOMER = "C000139"

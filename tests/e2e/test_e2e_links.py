@@ -6,8 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 from waits import metric_value, open_app, rerun, screenshot, sidebar_selectbox_value, wait_for_address
 
 LINKED = "linked"

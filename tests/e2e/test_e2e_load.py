@@ -8,7 +8,7 @@ from datetime import date
 from playwright.sync_api import Page, expect
 
 from cxdata import format as fmt
-from cxdata.metrics import Filters, estimate
+from cxdata.measures.metrics import Filters, estimate
 from waits import metric_value, open_app, screenshot, sidebar_selectbox_value
 
 

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page
 
 from cxdata import format as fmt
-from cxdata.dashboard import overview_tiles
-from cxdata.metrics import Filters
+from cxdata.measures.metrics import Filters
+from cxdata.screens.dashboard import overview_tiles
 from waits import open_app
 
 DOWNLOAD_TIMEOUT_MS = 90_000  # the first pack of a server reads the models back and builds the Vega bundle

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from browser import new_context
+from cxdata.actions.roi import PlannerBase, scenario_from_dict
 from cxdata.format import money
-from cxdata.roi import PlannerBase, scenario_from_dict
 from waits import open_app, rerun, screenshot, wait_for_settled
 
 #: Phone billing for small businesses (a moment of service), scenario A with its own amounts, B beside it.

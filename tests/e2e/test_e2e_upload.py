@@ -10,10 +10,10 @@ import polars as pl
 from playwright.sync_api import Page, expect
 
 from cxdata import format as fmt
-from cxdata.analysis import Tables
-from cxdata.contacts import enrich_contacts
-from cxdata.metrics import Filters, estimate
-from cxdata.store import Store
+from cxdata.catalog.store import Store
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import Filters, estimate
+from cxdata.models.analysis import Tables
 from waits import choose_option, metric_value, open_app, rerun, screenshot, sidebar_selectbox_value, wait_for_address
 
 XLSX = Path(__file__).resolve().parents[2] / "sample_data" / "interactions_2026-10.xlsx"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cxdata.store import Store
+from cxdata.catalog.store import Store
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ Every file is made in code, byte by byte, so a test shows exactly what the analy
 cell text), ``xlsx_bytes`` builds a workbook with openpyxl, ``raw_xlsx`` writes a workbook's zip
 and XML by hand (what no spreadsheet program writes: a cell at XFD1048576, a sheet part that
 inflates to gigabytes). ``import_ok`` / ``import_fails`` run the real path
-(:func:`cxdata.ingest.import_file` into a real :class:`~cxdata.store.Store`).
+(:func:`cxdata.ingest.import_file` into a real :class:`~cxdata.catalog.store.Store`).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, select
 
+from cxdata.catalog.store import Store
+from cxdata.catalog.tables import ColumnMapping
 from cxdata.ingest import ImportResult, UnusableFile, import_file
 from cxdata.ingest.report import ValidationReport
-from cxdata.store import ColumnMapping, Store
 
 Row = Sequence[object]
 

@@ -25,12 +25,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cxdata.alerts import (
+from cxdata.actions.alerts import (
     FIRED,
     NO_DATA,
     OK,
     TOO_FEW,
-    Alert,
     after_import,
     check_alert,
     create_alert,
@@ -41,8 +40,10 @@ from cxdata.alerts import (
     set_enabled,
     triggered,
 )
+from cxdata.catalog.store import Store
+from cxdata.catalog.tables import Alert
 from cxdata.ingest import import_file
-from cxdata.store import Store
+from cxdata.measures.metrics import MIN_ANSWERS
 
 ROOT = Path(__file__).resolve().parents[2]
 BILLING_BOT = {"channel": ["chatbot"], "touchpoint": ["billing"]}
@@ -149,7 +150,8 @@ def _bot_sessions(months: dict[str, tuple[int, int, int]]) -> pl.DataFrame:
     return frame.with_columns(automated=pl.lit(True), month=pl.col("started_at").dt.truncate("1mo").dt.date())
 
 
-RISE = Alert(dataset="d", name="bot", metric="escalation_rate", rule="rises_by", threshold=10.0)
+RISE = Alert(dataset="d", name="bot", metric="escalation_rate", rule="rises_by", threshold=10.0,
+             min_n=MIN_ANSWERS)
 
 
 def test_a_clear_rise_fires():
@@ -306,7 +308,7 @@ def test_a_rate_equal_to_the_threshold_is_not_above_it_despite_floating_point():
     frame = pl.DataFrame({"started_at": [datetime(2026, 10, 1 + k % 31) for k in range(100)],
                           "automated": [True] * 100, "escalated": [k < 7 for k in range(100)]})
     frame = frame.with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date())
-    alert = Alert(dataset="d", name="bot", metric="escalation_rate", rule="above", threshold=7.0)
+    alert = Alert(dataset="d", name="bot", metric="escalation_rate", rule="above", threshold=7.0, min_n=MIN_ANSWERS)
     check = check_alert(alert, frame, None)
     assert check.value > 7.0 and check.status == OK
     assert check_alert(alert.model_copy(update={"threshold": 6.999}), frame, None).status == FIRED

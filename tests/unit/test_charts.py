@@ -7,7 +7,19 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxdata.charts import (
+from cxdata.actions.roi import (
+    Economics,
+    Lever,
+    PlannerBase,
+    Scenario,
+    Spread,
+    clv,
+    delta_h1,
+    financials,
+    monthly_rate,
+    ramp,
+)
+from cxdata.screens.charts import (
     GAIN,
     LOSS,
     TOTAL,
@@ -18,7 +30,6 @@ from cxdata.charts import (
     waterfall_chart,
     waterfall_frame,
 )
-from cxdata.roi import Economics, Lever, PlannerBase, Scenario, Spread, clv, delta_h1, financials, monthly_rate, ramp
 
 D = monthly_rate(0.10)
 CLV = clv(30.0, 0.015, D)

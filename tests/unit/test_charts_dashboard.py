@@ -9,8 +9,8 @@ import altair as alt
 import polars as pl
 import pytest
 
-from cxdata.charts import heatmap_chart, heatmap_frame, interval_bars, trend_chart
-from cxdata.metrics import compute
+from cxdata.measures.metrics import compute
+from cxdata.screens.charts import heatmap_chart, heatmap_frame, interval_bars, trend_chart
 
 
 def valid(spec: dict) -> dict:

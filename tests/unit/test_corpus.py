@@ -18,7 +18,7 @@ import pytest
 from test_cli import cxdata
 
 from cxdata.ingest.choices import parse_cli
-from cxdata.metrics import REGISTRY
+from cxdata.measures.metrics import REGISTRY
 from cxdata.schema import TABLES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,10 +10,22 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from cxdata import stats
-from cxdata.analysis import Analysis, Tables
-from cxdata.contacts import enrich_contacts
-from cxdata.dashboard import (
+from cxdata.catalog.store import Store
+from cxdata.catalog.views import delete_view, list_views, load_view, save_view
+from cxdata.measures import stats
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import Filters
+from cxdata.measures.periods import (
+    LAST_YEAR,
+    NO_COMPARISON,
+    PREVIOUS,
+    comparison_of,
+    comparison_period,
+    default_period,
+    preset_period,
+)
+from cxdata.models.analysis import Analysis, Tables
+from cxdata.screens.dashboard import (
     OVERVIEW_TILES,
     churn_by_negatives,
     dataset_facts,
@@ -26,18 +38,6 @@ from cxdata.dashboard import (
     trend_metrics,
     unranked_moments,
 )
-from cxdata.metrics import Filters
-from cxdata.periods import (
-    LAST_YEAR,
-    NO_COMPARISON,
-    PREVIOUS,
-    comparison_of,
-    comparison_period,
-    default_period,
-    preset_period,
-)
-from cxdata.store import Store
-from cxdata.views import delete_view, list_views, load_view, save_view
 
 
 def test_comparison_periods():
@@ -189,7 +189,7 @@ def test_drivers_that_explain_nothing_are_not_ranked_in_the_headline() -> None:
     the headline says no lever stands out instead of "unresolved explains 100% of what is explained"."""
     import numpy as np
 
-    from cxdata.analysis import analyse
+    from cxdata.models.analysis import analyse
 
     rng = np.random.default_rng(7)
     n = 2000
@@ -218,7 +218,7 @@ def _left(groups: dict[str, tuple[int, int]]) -> Analysis:
 
 
 def test_the_attribute_headline_names_a_gap_only_when_its_interval_excludes_zero() -> None:
-    from cxdata.dashboard import customer_headlines
+    from cxdata.screens.dashboard import customer_headlines
 
     # 50 of 100 against 10 of 100: 40 points apart, Wilson intervals far from each other
     clear = customer_headlines(_left({"Enterprise": (100, 50), "SMB": (100, 10)}))[1]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 from tests.shape_files import TELCO_CSV, call_log
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from cxdata.__main__ import build_parser
-from cxdata.metrics import Filters
-from cxdata.summary import report_dict
+from cxdata.measures.metrics import Filters
+from cxdata.screens.summary import report_dict
 
 ROOT = Path(__file__).parent.parent.parent
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]

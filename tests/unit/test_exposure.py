@@ -9,8 +9,8 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from cxdata.metrics import DEFAULT_COST_PER_CONTACT
-from cxdata.panel import (
+from cxdata.measures.metrics import DEFAULT_COST_PER_CONTACT
+from cxdata.measures.panel import (
     BEFORE_CHURN,
     CANCELLATION,
     CANCELLATION_TERMS,

@@ -13,9 +13,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cxdata.housekeeping import GRACE_SECONDS, leftovers, sweep
+from cxdata.catalog.housekeeping import GRACE_SECONDS, leftovers, sweep
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 3000
@@ -33,7 +33,7 @@ KILL_POINTS = {
     "before the rename": "import os\n_replace = os.replace\nos.replace = lambda *a: os.kill(os.getpid(), 9)",
     # the data file is in place, its problems file never comes
     "between the two files": (
-        "import os, cxdata.store as st\n_write = st.write_parquet_atomic\ncalls = []\n"
+        "import os, cxdata.catalog.store as st\n_write = st.write_parquet_atomic\ncalls = []\n"
         "def write(frame, path):\n"
         "    calls.append(path)\n"
         "    if len(calls) == 2: os.kill(os.getpid(), 9)\n"
@@ -41,7 +41,7 @@ KILL_POINTS = {
         "st.write_parquet_atomic = write"),
     # both files are in place, the catalog transaction never commits
     "before the catalog commit": (
-        "import os, cxdata.store as st\n_write, _commit = st.write_parquet_atomic, st.Session.commit\ncalls = []\n"
+        "import os, cxdata.catalog.store as st\n_write, _commit = st.write_parquet_atomic, st.Session.commit\ncalls = []\n"
         "def write(frame, path):\n"
         "    calls.append(path)\n"
         "    _write(frame, path)\n"
@@ -55,7 +55,7 @@ KILL_POINTS = {
 def _killed_import(data_dir: Path, catalog_url: str | None, point: str) -> None:
     """Run an import in a child process that SIGKILLs itself at ``point``."""
     script = (f"{KILL_POINTS[point]}\n"
-              "from cxdata.ingest import import_file\nfrom cxdata.store import Store\n"
+              "from cxdata.ingest import import_file\nfrom cxdata.catalog.store import Store\n"
               "import sys\n"
               f"import_file(Store({str(data_dir)!r}, {catalog_url!r}), sys.stdin.buffer.read(), 'more.csv', "
               "'interactions', "

@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 
 from cxdata import bootstrap
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file, prepare
-from cxdata.store import Store
 from nasty_files import column, csv_bytes, import_fails, import_ok
 
 

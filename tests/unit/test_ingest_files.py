@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cxdata.catalog.store import Store
 from cxdata.ingest import UnusableFile, import_file, prepare
-from cxdata.store import Store
 from nasty_files import (
     assert_store_untouched,
     column,

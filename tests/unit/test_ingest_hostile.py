@@ -19,9 +19,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cxdata import bootstrap
+from cxdata.catalog.store import Store
 from cxdata.ingest.limits import range_cells
 from cxdata.ingest.read import read_file, sheet_names
-from cxdata.store import Store
 from nasty_files import (
     assert_store_untouched,
     column,

@@ -10,9 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxdata import journeys, text
-from cxdata.contacts import enrich_contacts
-from cxdata.metrics import Filters
+from cxdata.measures import journeys, text
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import Filters
 
 T0 = datetime(2026, 3, 2, 9, 0)
 DAY = timedelta(days=1)

@@ -9,10 +9,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxdata import stats
-from cxdata.contacts import enrich_contacts
-from cxdata.metrics import REGISTRY, Filters, Params, availability, compute, delta, estimate
-from cxdata.panel import build_panel
+from cxdata.measures import stats
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import REGISTRY, Filters, Params, availability, compute, delta, estimate
+from cxdata.measures.panel import build_panel
 
 T0 = datetime(2025, 3, 3, 9, 0)
 #: A contact of another customer 60 days later: the data runs long enough after the others that every

@@ -10,10 +10,17 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
-from cxdata.analysis import Analysis
-from cxdata.customers import attributes, band_labels, churn_by, churn_summary, customer_frame, ranked_attributes
-from cxdata.metrics import REGISTRY, Base, Filters, by_month, compute, estimate
-from cxdata.readiness import kpi_readiness, page_readiness
+from cxdata.measures.customers import (
+    attributes,
+    band_labels,
+    churn_by,
+    churn_summary,
+    customer_frame,
+    ranked_attributes,
+)
+from cxdata.measures.metrics import REGISTRY, Base, Filters, by_month, compute, estimate
+from cxdata.models.analysis import Analysis
+from cxdata.screens.readiness import kpi_readiness, page_readiness
 
 Z = 1.959963984540054
 T0 = datetime(2026, 3, 2, 9, 0)

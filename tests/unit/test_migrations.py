@@ -1,4 +1,4 @@
-"""The catalog's migrations (cxdata/migrations): old catalogs are upgraded with everything in them, the
+"""The catalog's migrations (cxdata/catalog/migrations): old catalogs are upgraded with everything in them, the
 newest revision is exactly the models, and processes opening a catalog at the same moment take turns.
 
 ``tests/fixtures/catalog-v1.sqlite`` (with its Parquet files in ``tests/fixtures/catalog-v1/``) is a catalog
@@ -21,11 +21,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
 
-from cxdata import migrations
-from cxdata.alerts import create_alert, list_alerts
-from cxdata.initiatives import list_initiatives
-from cxdata.store import Store
-from cxdata.views import list_views
+from cxdata.actions.alerts import create_alert, list_alerts
+from cxdata.actions.initiatives import list_initiatives
+from cxdata.catalog import migrations
+from cxdata.catalog.store import Store
+from cxdata.catalog.views import list_views
 from nasty_files import column, csv_bytes, import_ok, interactions_rows
 from together import run_together
 

@@ -15,12 +15,13 @@ import polars as pl
 import pytest
 from scipy.stats import norm
 
-from cxdata import analysis as analysis_module
-from cxdata.analysis import Tables, analyse, load_or_analyse
-from cxdata.dashboard import moments_in_scope, unranked_moments
-from cxdata.models import relative_weights
-from cxdata.roi import Economics, Lever, PlannerBase, Scenario
+from cxdata.actions.roi import Lever, PlannerBase, Scenario
+from cxdata.models import analysis as analysis_module
+from cxdata.models.analysis import Tables, analyse, load_or_analyse
+from cxdata.models.fit import relative_weights
 from cxdata.sample import SampleParams, generate
+from cxdata.screens.dashboard import moments_in_scope, unranked_moments
+from cxdata.settings import Economics
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUTH = SampleParams()

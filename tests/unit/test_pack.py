@@ -20,11 +20,11 @@ import pytest
 from openpyxl import load_workbook
 
 from cxdata import format as fmt
-from cxdata.dashboard import churn_by_negatives, headlines, kpi_tiles, moments_in_scope, risk_tile
-from cxdata.export import Sheet
-from cxdata.metrics import REGISTRY, Base, Filters, compute
-from cxdata.pack import TOP_MOMENTS, meeting_pack, pack_html, pack_workbook
-from cxdata.periods import data_span, default_period
+from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, compute
+from cxdata.measures.periods import data_span, default_period
+from cxdata.screens.dashboard import churn_by_negatives, headlines, kpi_tiles, moments_in_scope, risk_tile
+from cxdata.screens.export import Sheet
+from cxdata.screens.pack import TOP_MOMENTS, meeting_pack, pack_html, pack_workbook
 from cxdata.settings import Settings
 
 INJECTED = '=HYPERLINK("http://x","<b>y</b>")'
@@ -244,9 +244,9 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     ``measure`` gives, the Alerts sheet what ``check_alert`` gives, the fired alert first."""
     from datetime import date
 
-    from cxdata.alerts import FIRED, OK, Alert, check_alert, create_alert, delete_alert
-    from cxdata.initiatives import create_initiative, delete_initiative, measure
-    from cxdata.pack import action_sheets
+    from cxdata.actions.alerts import FIRED, OK, Alert, check_alert, create_alert, delete_alert
+    from cxdata.actions.initiatives import create_initiative, delete_initiative, measure
+    from cxdata.screens.pack import action_sheets
 
     version = sample_store.active_version("sample")
     a, settings = sample_analysis, Settings()
@@ -277,7 +277,7 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     alerts = table(book["Alerts"])
     assert [r["status"] for r in alerts] == [FIRED, OK]
     expected = check_alert(Alert(dataset="sample", name="x", metric="escalation_rate", rule="above", threshold=1,
-                                 where_json=json.dumps({"channel": ["chatbot"]})), a.contacts, a.panel, settings.params())
+                                 min_n=MIN_ANSWERS, where_json=json.dumps({"channel": ["chatbot"]})), a.contacts, a.panel, settings.params())
     fired = alerts[0]
     assert same([fired["value"], fired["95% low"], fired["95% high"], fired["n"], fired["month before"]],
                 [expected.value, expected.low, expected.high, expected.n, expected.previous])

@@ -9,7 +9,7 @@ from dataclasses import replace
 import polars as pl
 import pytest
 
-from cxdata.planner import (
+from cxdata.actions.planner import (
     SCOPE_COLUMNS,
     UNDEFINED,
     comparison_frame,
@@ -22,7 +22,8 @@ from cxdata.planner import (
     scope_options,
     shift_overreach,
 )
-from cxdata.roi import Economics, Lever, PlannerBase, Scenario
+from cxdata.actions.roi import Lever, PlannerBase, Scenario
+from cxdata.settings import Economics
 
 PHONE_BILLING = (("channel", ("phone",)), ("touchpoint", ("billing",)))
 

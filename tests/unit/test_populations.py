@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
-from cxdata.contacts import enrich_contacts
-from cxdata.metrics import REGISTRY, Filters, Params, compute, estimate, followup_note
+from cxdata.measures.contacts import enrich_contacts
+from cxdata.measures.metrics import REGISTRY, Filters, Params, compute, estimate, followup_note
 
 T0 = datetime(2026, 3, 2, 9, 0)
 DAY = timedelta(days=1)

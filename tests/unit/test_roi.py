@@ -18,8 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
-from cxdata.export import scenario_workbook
-from cxdata.roi import (
+from cxdata.actions.roi import (
     Economics,
     Failure,
     Guardrail,
@@ -37,9 +36,10 @@ from cxdata.roi import (
     scenario_to_dict,
     triangular,
 )
+from cxdata.catalog.store import Store
 from cxdata.sample import SampleParams, generate
+from cxdata.screens.export import scenario_workbook
 from cxdata.settings import Settings, load_settings, save_settings
-from cxdata.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 

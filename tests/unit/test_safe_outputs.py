@@ -19,10 +19,10 @@ import pytest
 from test_cli import cxdata
 
 from cxdata.__main__ import json_text, strict
-from cxdata.export import csv_bytes, formula_safe
+from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
-from cxdata.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
-from cxdata.store import Store
+from cxdata.ingest.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
+from cxdata.screens.export import csv_bytes, formula_safe
 
 BOM = b"\xef\xbb\xbf"
 #: One phone contact that waited 30 s, one bot session, one row without a date (rejected).

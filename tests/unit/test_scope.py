@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import polars as pl
 
-from cxdata.metrics import Filters
+from cxdata.catalog.store import VersionInfo
+from cxdata.measures.metrics import Filters
 from cxdata.scope import MOMENT_FILTERS, Scope, where_of
-from cxdata.store import VersionInfo
 
 VERSION = VersionInfo(version_id=7, dataset="acme", number=3, created_at=datetime(2026, 11, 1), note="", active=True,
                       tables={})

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import polars as pl
 
-from cxdata.analysis import Analysis
-from cxdata.metrics import REGISTRY, Filters, Params
-from cxdata.screens import heat_map_figure, trend_figure
+from cxdata.measures.metrics import REGISTRY, Filters, Params
+from cxdata.models.analysis import Analysis
+from cxdata.screens.figures import heat_map_figure, trend_figure
 
 
 def _contacts() -> pl.DataFrame:

@@ -1,4 +1,4 @@
-"""``cxdata.stats`` against the reference implementations: every interval that has a library equivalent gives
+"""``cxdata.measures.stats`` against the reference implementations: every interval that has a library equivalent gives
 that library's numbers, to 1e-9 or tighter, over a grid that includes the edge cases (no successes, all
 successes, one trial, very large counts) and confidence levels other than 95%.
 
@@ -24,7 +24,7 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 from statsmodels.stats.weightstats import DescrStatsW
 
-from cxdata import stats
+from cxdata.measures import stats
 
 ALPHAS = (0.05, 0.10, 0.01)
 

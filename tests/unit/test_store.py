@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-import cxdata.store
+import cxdata.catalog.store
+from cxdata.catalog.store import Store
+from cxdata.catalog.tables import ImportAudit, TableFile
 from cxdata.ingest import UnusableFile, import_file, prepare
-from cxdata.store import ImportAudit, Store, TableFile
 from nasty_files import (
     assert_store_untouched,
     column,
@@ -119,14 +120,14 @@ class Boom(RuntimeError):
 def fail_at_the_audit_row(patch: pytest.MonkeyPatch) -> None:
     """Make the catalog transaction fail at its last step, adding the audit row: the version and
     table-file rows are already flushed by then, so only a rollback can undo them."""
-    real_add = cxdata.store.Session.add
+    real_add = cxdata.catalog.store.Session.add
 
     def add(self, instance, *args, **kwargs):
         if isinstance(instance, ImportAudit):
             raise Boom("disk on fire")
         return real_add(self, instance, *args, **kwargs)
 
-    patch.setattr(cxdata.store.Session, "add", add)
+    patch.setattr(cxdata.catalog.store.Session, "add", add)
 
 
 def test_failure_inside_the_catalog_transaction_leaves_nothing(catalog_store, monkeypatch):
@@ -151,13 +152,13 @@ def test_failure_at_commit_leaves_nothing(catalog_store, monkeypatch):
         raise Boom("database is locked")
 
     with monkeypatch.context() as patch, pytest.raises(Boom):
-        patch.setattr(cxdata.store.Session, "commit", failing_commit)
+        patch.setattr(cxdata.catalog.store.Session, "commit", failing_commit)
         import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
     assert_store_untouched(catalog_store)
 
 
 def test_failure_writing_the_second_file_removes_the_first(catalog_store, monkeypatch):
-    real = cxdata.store.write_parquet_atomic
+    real = cxdata.catalog.store.write_parquet_atomic
     calls = []
 
     def second_fails(frame, path):
@@ -166,7 +167,7 @@ def test_failure_writing_the_second_file_removes_the_first(catalog_store, monkey
             raise OSError("No space left on device")
         real(frame, path)
 
-    monkeypatch.setattr(cxdata.store, "write_parquet_atomic", second_fails)
+    monkeypatch.setattr(cxdata.catalog.store, "write_parquet_atomic", second_fails)
     with pytest.raises(OSError):
         import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
     assert_store_untouched(catalog_store)

@@ -13,8 +13,8 @@ import traceback
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from cxdata.catalog.store import COMMIT_ATTEMPTS, Store
 from cxdata.ingest import UnusableFile, prepare, run_import
-from cxdata.store import COMMIT_ATTEMPTS, Store
 from nasty_files import csv_bytes, import_ok, parquet_files
 from together import run_together
 

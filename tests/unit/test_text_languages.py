@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cxdata import text
+from cxdata.measures import text
 
 NEGATIVE, POSITIVE, NEUTRAL = 1 / (1 + math.exp(-6)), 1 / (1 + math.exp(6)), 0.5  # s = +1, −1, 0 by hand
 

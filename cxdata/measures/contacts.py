@@ -1,0 +1,80 @@
+"""Contact-level frame every interaction metric is computed on (docs/method/contact-metrics.md).
+
+Built once per dataset version from the canonical tables:
+
+- the customer's attributes (segment, region, plan and extra customer dimensions) and ``joined_at``
+  joined on, so any filter applies to contacts and models know the customer's tenure;
+- ``month`` (first day of the contact's month);
+- gaps to the same customer's neighbouring contacts, **computed on the whole dataset before any
+  filter**, so a follow-up in another channel still counts:
+  ``next_same_gap_s`` / ``prev_same_gap_s`` — next / previous contact on the same reason (any
+  channel), and ``next_any_gap_s`` — next contact of any reason and channel. Null when there is none;
+- ``observed_after_s`` — seconds from the contact to the newest contact of the dataset: how long after
+  it the data can still see a follow-up. A repeat-based metric with a window of W days counts a contact
+  only when this is at least W days (:mod:`cxdata.measures.metrics`);
+- ``abandonable`` — the contact's channel can abandon: at least one contact of that channel in the
+  dataset was abandoned (all contacts form one channel when there is no channel column). Only these
+  channels make the abandonment rate's denominator. Absent when there is no abandoned column;
+- ``negative`` — observed negative experience, CSAT bottom-2-box (1–2), null when not surveyed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import overload
+
+import polars as pl
+
+CUSTOMER_DIMENSIONS = ("segment", "region", "plan")
+
+
+@overload
+def customer_attributes(customers: pl.DataFrame) -> pl.DataFrame: ...
+@overload
+def customer_attributes(customers: None) -> None: ...
+@overload
+def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None: ...
+def customer_attributes(customers: pl.DataFrame | None) -> pl.DataFrame | None:
+    """customer_id plus every categorical attribute of the customers table (canonical and extra)."""
+    if customers is None:
+        return None
+    keep = [c for c, t in customers.schema.items() if c != "customer_id" and t == pl.String]
+    return customers.select("customer_id", *keep)
+
+
+def dataset_columns(columns: Collection[str]) -> dict[str, pl.Expr]:
+    """``observed_after_s`` and ``abandonable`` (module docstring) as expressions over a frame with these
+    columns; the frame they are evaluated on is taken as the whole dataset."""
+    t = pl.col("started_at")
+    out = {"observed_after_s": (t.max() - t).dt.total_seconds().cast(pl.Float64)}
+    if "abandoned" in columns:
+        any_abandoned = pl.col("abandoned").fill_null(False).any()
+        out["abandonable"] = any_abandoned.over("channel") if "channel" in columns else any_abandoned
+    return out
+
+
+def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The contact frame described in the module docstring."""
+    lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
+                                          **dataset_columns(interactions.columns))
+    attrs = customer_attributes(customers)
+    if attrs is not None and customers is not None and "joined_at" in customers.columns:
+        attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")
+    if attrs is not None and "customer_id" in interactions.columns:
+        clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]
+        lf = lf.join(attrs.drop(clash).lazy(), on="customer_id", how="left")
+    if "customer_id" in interactions.columns:
+        lf = lf.sort("customer_id", "started_at", nulls_last=True)
+        same = ["customer_id", "reason"] if "reason" in interactions.columns else ["customer_id"]
+        t = pl.col("started_at")
+        lf = lf.with_columns(
+            next_same_gap_s=(t.shift(-1).over(same) - t).dt.total_seconds(),
+            prev_same_gap_s=(t - t.shift(1).over(same)).dt.total_seconds(),
+            next_any_gap_s=(t.shift(-1).over("customer_id") - t).dt.total_seconds(),
+        ).with_columns(
+            pl.when(pl.col("customer_id").is_null()).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("next_same_gap_s", "prev_same_gap_s", "next_any_gap_s")
+        )
+    if "csat" in interactions.columns:
+        lf = lf.with_columns(negative=pl.col("csat") <= 2)
+    return lf.collect()

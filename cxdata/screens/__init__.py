@@ -1,0 +1,1 @@
+"""Screens: what each page, the meeting pack and the report show, built once from a Scope; charts and exports."""

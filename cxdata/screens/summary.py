@@ -1,0 +1,68 @@
+"""The whole analysis as plain data: every KPI, the churn model, key drivers, top moments of service.
+
+``report_dict`` is the ``python -m cxdata report --json`` payload; its keys are stable and
+documented in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import polars as pl
+
+from cxdata.measures.customers import churn_summary
+from cxdata.measures.metrics import METRICS, Filters, Params, kpi_status
+from cxdata.models.analysis import Analysis
+from cxdata.screens.dashboard import churn_headline, distinguishable, moments_in_scope, unranked_moments
+
+
+def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params()) -> list[dict]:
+    """One dict per registered metric: key, label, unit, value, low, high, n, status, definition.
+
+    ``status`` is :func:`cxdata.measures.metrics.kpi_status`'s: ``"ok"``, ``"needs <table or field>"`` when the data lacks
+    it, or ``"no data"`` when the filters leave no row.
+    """
+    rows = []
+    for m in METRICS:
+        row: dict[str, Any] = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
+                               "value": None, "low": None, "high": None, "n": 0}
+        e, row["status"] = kpi_status(a.frames, m, filters, params)
+        if e is not None:
+            row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n}
+        rows.append(row)
+    return rows
+
+
+def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | None:
+    if df is None:
+        return None
+    return (df.head(limit) if limit else df).to_dicts()
+
+
+def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Params(), top: int = 10) -> dict:
+    """Keys: kpis, customer_churn, churn_model, churn_evidence, experience_effects, key_drivers,
+    expansion_by_nps, revenue_at_risk, moments_of_service, notes (see README "Report").
+
+    ``churn_evidence`` is the churn model's finding in one sentence (:func:`cxdata.screens.dashboard.churn_headline`);
+    ``revenue_at_risk`` says whether its CX-attributable part is ``distinguishable`` from zero;
+    ``moments_of_service`` holds only the moments the filters allow whose own interval is above zero, most
+    revenue at risk first (none when the churn effect's interval includes zero)."""
+    risk = None
+    if a.risk is not None:
+        risk = a.risk.totals() | {"distinguishable": distinguishable(*a.risk.attributable[1:])}
+    return {
+        "filters": {"start": str(filters.start) if filters.start else None,
+                    "end": str(filters.end) if filters.end else None, "where": {k: list(v) for k, v in filters.where}},
+        "kpis": kpi_rows(a, filters, params),
+        "customer_churn": churn_summary(a.customers, filters, params),
+        "churn_model": None if a.churn is None else asdict(a.churn) | {"evident": a.churn.evident},
+        "churn_evidence": None if a.churn is None else churn_headline(a.churn).text,
+        "experience_effects": _frame(a.experience_effects),
+        "key_drivers": _frame(a.drivers),
+        "expansion_by_nps": _frame(a.expansion),
+        "revenue_at_risk": risk,
+        "moments_of_service": _frame(moments_in_scope(a, filters.where, top)) if a.risk is not None else None,
+        "moments_note": unranked_moments(a),
+        "notes": a.notes,
+    }

@@ -3,18 +3,17 @@
 sentences, the moments of service that put the most revenue at risk (each linked to the Drill-down,
 the ROI planner and a new initiative), and a KPI's trend by month.
 
-Thin: the numbers come from ``cxdata.screens.dashboard`` (tiles, headlines, moments),
-and ``cxdata.screens.figures.trend_figure`` (trend, shared with the meeting pack), each view's computed once for every session (``ui.dashboard``);
-``ui`` only draws them.
+Numbers: ``cxdata.screens.overview.overview_screen`` (tiles, headlines, moments; the meeting pack and
+``report --json`` write the same screen) and ``cxdata.screens.figures.trend_figure`` (the selected KPI's trend),
+each view's computed once for every session (``ui.dashboard``); this page only draws them.
 """
 
 import streamlit as st
 
 from cxdata import format as fmt
-from cxdata.measures.metrics import REGISTRY, Base, followup_note
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
-from cxdata.screens.dashboard import headlines, moments_in_scope, overview_rows, trend_metrics, unranked_moments
+from cxdata.screens.overview import MOMENTS_LEGEND, OverviewScreen
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw
@@ -25,7 +24,7 @@ from ui.dashboard import (
     no_data_message,
     page_analysis,
     unlock_hint,
-    view_tiles,
+    view_overview,
     view_trend,
 )
 from ui.filters import current_scope
@@ -34,71 +33,46 @@ from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
 
-TOP_MOMENTS = 5
 BIND = "query-params"
 
 
-def tiles(a: Analysis, scope: Scope, settings: Settings) -> list[dict]:
-    by_key = {t["key"]: t for t in view_tiles(get_store(), scope.version, settings, scope.filters,
-                                                scope.comparison_filters, a)}
-    rows = overview_rows(a)
-    for row in rows:
-        for tile, slot in zip((by_key[k] for k in row), st.columns(4)):
+def tiles(screen: OverviewScreen, scope: Scope, settings: Settings) -> None:
+    for row in screen.rows:
+        for key, slot in zip(row, st.columns(4)):
             with slot:
-                kpi_tile(tile, scope, settings.symbol)
-    shown = [by_key[k] for row in rows for k in row]
-    contact_only = scope.ignored_by(a.panel)
-    if a.contacts is None:
-        st.caption("A snapshot of the customers table: the period does not apply to it. The experience and "
-                   "contact-centre KPIs need an interactions table: import one on the Data page.")
-    elif contact_only:
-        st.caption(plain(f"Churn, revenue per customer and cost to serve count every customer: the "
-                         f"{', '.join(contact_only)} filter applies to contacts only. Revenue at risk is the "
-                         f"model's expectation for customers active at the end of the data (not filtered by period)."))
-    else:
-        st.caption("Revenue at risk is the model's expectation for the customers active at the end of the data, "
-                   f"over the next {a.risk.horizon if a.risk else 12} months; it is not filtered by period. "
-                   "The ? of a tile gives its definition, n and interval.")
-    computed = [REGISTRY[t["key"]] for t in shown if t["key"] in REGISTRY and t["status"] == "ok"]
-    if a.contacts is not None and (note := followup_note(computed, a.contacts, scope.filters, settings.params())):
-        st.caption(plain(note))
-    return shown
+                kpi_tile(screen.tiles[key], scope, settings.symbol)
+    st.caption(plain(screen.tiles_note))
+    if screen.followup_note:
+        st.caption(plain(screen.followup_note))
 
 
-def headline_block(a: Analysis, scope: Scope, settings: Settings) -> None:
-    lines = headlines(a, scope.filters, settings.symbol)
-    if not lines:
+def headline_block(screen: OverviewScreen) -> None:
+    if not screen.headlines:
         return
     with st.container(border=True):
         st.markdown("**What the data says**")
-        for line in lines:
+        for line in screen.headlines:
             st.markdown(f"- {plain(line.text)}")
-        model = (f" (the churn model is adjusted for {a.churn.controls.replace('calendar_month', 'calendar month')})"
-                 if a.churn else "")
-        st.caption(plain(f"Associations in this company's own data{model} — not proof of cause. The moment of "
-                         "service follows the filters in force; the churn model and the drivers cover all the data."))
+        st.caption(plain(screen.headlines_note))
 
 
-def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
+def moments_block(screen: OverviewScreen, settings: Settings) -> None:
     st.subheader("Moments of service that put the most revenue at risk", divider="gray")
-    if a.risk is None:
+    if screen.moments is None:
         st.info(plain(unlock_hint("needs the churn model: interactions with csat answers and customer_id, and "
                                   "customers with churn dates")), icon=":material/lock:")
         return
-    top = moments_in_scope(a, scope.where, TOP_MOMENTS)
-    st.caption(plain(f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × "
-                     f"segment: what the churn model expects to lose because of negative experiences, for "
-                     f"customers active at the end of the data ({scope.where_text()})."))
-    if not top.height:
-        st.info(plain(unranked_moments(a)), icon=":material/balance:")
+    st.caption(plain(screen.moments_note))
+    if screen.unranked:
+        st.info(plain(screen.unranked), icon=":material/balance:")
         return
     symbol = settings.symbol
     widths = [3.2, 2.0, 1.1, 1.0, 2.6]
     head = st.columns(widths, vertical_alignment="bottom")
     for slot, text in zip(head, ["Moment of service (channel · touchpoint · segment)",
-                                 f"Revenue at risk, {a.risk.horizon} months", "Contacts a month", "Negative", ""]):
+                                 f"Revenue at risk, {screen.horizon} months", "Contacts a month", "Negative", ""]):
         slot.markdown(f"**{text}**" if text else "")
-    for rank, m in enumerate(top.iter_rows(named=True), 1):
+    for rank, m in enumerate(screen.moments.iter_rows(named=True), 1):
         row = st.columns(widths, vertical_alignment="center")
         row[0].markdown(plain(f"{rank}. {m['channel']} · {m['touchpoint']} · {m['segment']}"))
         money = {k: plain(fmt.money(m[k], symbol)) for k in ("revenue_at_risk", "low", "high")}
@@ -107,13 +81,12 @@ def moments_block(a: Analysis, scope: Scope, settings: Settings) -> None:
         row[3].markdown(f"{m['negative_rate']:.0f}%")
         with row[4]:
             moment_links(m, rank)
-    st.caption("Money: expected revenue lost over the horizon, with its 95% interval in brackets. Negative: the "
-               "experience model's share of the moment's contacts with a CSAT of 1–2.")
+    st.caption(MOMENTS_LEGEND)
 
 
-def trend_block(a: Analysis, scope: Scope, settings: Settings) -> None:
+def trend_block(screen: OverviewScreen, a: Analysis, scope: Scope, settings: Settings) -> None:
     st.subheader("Trend", divider="gray")
-    options = trend_metrics(a)
+    options = screen.trend_metrics
     if not options:
         st.info("No KPI can be drawn by month on this data: a customers table has no months. Import interactions "
                 "(or a revenue table by month) on the Data page to see trends.")
@@ -149,15 +122,14 @@ def main() -> None:
         data_page_link()
         return
     fired_alerts(store, scope.version, a, settings)
-    shown = tiles(a, scope, settings)
-    contact_tiles = [t for t in shown if t["key"] in REGISTRY and REGISTRY[t["key"]].base is Base.CONTACTS
-                     and not t["status"].startswith("needs")]
-    if contact_tiles and all(t["status"] == "no data" for t in contact_tiles):
+    screen = view_overview(store, scope.version, settings, scope, a)
+    tiles(screen, scope, settings)
+    if screen.filtered_out:
         st.warning(no_data_message(scope), icon=":material/filter_alt_off:")
-    headline_block(a, scope, settings)
-    moments_block(a, scope, settings)
-    trend_block(a, scope, settings)
-    for note in a.notes:
+    headline_block(screen)
+    moments_block(screen, settings)
+    trend_block(screen, a, scope, settings)
+    for note in screen.notes:
         st.caption(plain(note))
 
 

@@ -162,7 +162,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     scope = Scope(dataset, version, args.start, args.end, None, where_of(_parse_where(args.where).items()))
     settings = load_settings(store)
     analysis = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
-    report = report_dict(analysis, scope.filters, settings.params())
+    report = report_dict(analysis, scope, settings)
     report["dataset"], report["version"] = dataset, version.number
     if args.json:
         print(json_text(report))
@@ -359,14 +359,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         period, comparison = default_period(first, last) if first is not None and last is not None else \
             ((None, None), None)
     scope = Scope(dataset, version, *period, comparison, where_of(where.items()))
-    filters, compared = scope.filters, scope.comparison_filters
+    filters = scope.filters
     dated = [(frame, time) for frame, time in frames if time is not None] or frames  # the period applies to them
     matched = [filters.apply(frame, time) for frame, time in dated]
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
         raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
                        "widen the period or check the values.")
-    pack = meeting_pack(a, version, filters, compared, settings, drill_metric=args.metric,
-                        extra=action_sheets(store, version, a, settings))
+    pack = meeting_pack(a, scope, settings, drill_metric=args.metric, extra=action_sheets(store, version, a, settings))
     if outputs["xlsx"] is not None:
         outputs["xlsx"].write_bytes(pack_workbook(pack))
     if outputs["html"] is not None:

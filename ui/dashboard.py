@@ -3,7 +3,7 @@ would unlock this" hints and page headers (chart frames get their display string
 ``cxdata.screens.charts.labelled``).
 
 Formatting and layout only: every number comes from ``cxdata`` (metrics, dashboard, risk). The
-Overview's tiles and trend of one view are ``st.cache_data`` (:func:`view_tiles`, :func:`view_trend`),
+Overview's tiles and trend of one view are ``st.cache_data`` (:func:`view_overview`, :func:`view_trend`),
 so every session that opens the same view reuses the numbers the first one computed.
 """
 
@@ -21,8 +21,8 @@ from cxdata.measures.metrics import REGISTRY, Base, Filters, Metric, by_month
 from cxdata.models.analysis import Analysis, Tables
 from cxdata.schema import TABLES
 from cxdata.scope import Scope
-from cxdata.screens.dashboard import overview_tiles
 from cxdata.screens.figures import Figure, trend_figure
+from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
 from ui.analysis import CACHE_KEYS, analysis, settings_key
 from ui.loaders import version_identity
@@ -61,19 +61,18 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tup
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def view_tiles(store: Store, version: VersionInfo, settings: Settings, filters: Filters, comparison: Filters | None,
-               _a: Analysis) -> list[dict]:
-    """The Overview's tiles of one view (:func:`cxdata.screens.dashboard.overview_tiles`), computed once for every
-    session: keyed by store, version, settings and filters, which also determine ``_a`` (the
+def view_overview(store: Store, version: VersionInfo, settings: Settings, scope: Scope, _a: Analysis) -> OverviewScreen:
+    """The Overview of one view (:func:`cxdata.screens.overview.overview_screen`), computed once for every
+    session: keyed by store, version, settings and scope, which also determine ``_a`` (the
     :func:`page_analysis` of the version under the settings; not hashed)."""
-    return overview_tiles(_a, filters, comparison, settings.params())
+    return overview_screen(_a, scope, settings)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_trend(store: Store, version: VersionInfo, settings: Settings, metric: str, filters: Filters,
                comparison: Filters | None, _a: Analysis) -> Figure:
     """``metric``'s trend (:func:`cxdata.screens.figures.trend_figure`), computed once for every session, keyed as
-    :func:`view_tiles`."""
+    :func:`view_overview`."""
     return trend_figure(_a, REGISTRY[metric], filters, comparison, settings.params(), settings.symbol)
 
 

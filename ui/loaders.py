@@ -26,39 +26,6 @@ def version_identity(version: VersionInfo) -> tuple[str, int, datetime]:
 _KEYS = {Store: store_identity, VersionInfo: version_identity}
 
 
-@dataclass(frozen=True)
-class InteractionsOverview:
-    """What the interactions table of a version covers."""
-
-    first: datetime | None
-    last: datetime | None
-    customers: int  # distinct customer ids that made contact
-    by_channel: dict[str, int]  # contacts per channel, most first; "(none)" for contacts without one
-
-
-@st.cache_data(show_spinner=False, hash_funcs=_KEYS)
-def interactions_overview(store: Store, version: VersionInfo) -> InteractionsOverview | None:
-    """Period, contacting customers and channels of a version's interactions (None without that table).
-
-    Display glue pending an engine summary function (see the issue report): one lazy query.
-    """
-    lf = store.scan(version.version_id, "interactions")
-    if lf is None:
-        return None
-    names = lf.collect_schema().names()
-    span = lf.select(
-        first=pl.col("started_at").min(),
-        last=pl.col("started_at").max(),
-        customers=pl.col("customer_id").drop_nulls().n_unique() if "customer_id" in names else pl.lit(0),
-    ).collect().row(0, named=True)
-    channels = (
-        lf.group_by(pl.col("channel").fill_null("(none)")).len().sort("len", descending=True).collect()
-        if "channel" in names else pl.DataFrame({"channel": [], "len": []})
-    )
-    return InteractionsOverview(span["first"], span["last"], int(span["customers"]),
-                                dict(channels.iter_rows()))
-
-
 @st.cache_data(show_spinner=False, hash_funcs=_KEYS)
 def problem_counts(store: Store, version: VersionInfo, table: str) -> tuple[int, int]:
     """(rejected rows, cleared values) recorded by the import that produced ``table`` of ``version``."""

@@ -25,8 +25,6 @@ from typing import overload
 
 import polars as pl
 
-CUSTOMER_DIMENSIONS = ("segment", "region", "plan")
-
 
 @overload
 def customer_attributes(customers: pl.DataFrame) -> pl.DataFrame: ...

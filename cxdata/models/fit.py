@@ -303,6 +303,11 @@ class ChurnEffect:
         """Whether this data shows that negative experiences go with more churn: γ's 95% interval is above 0."""
         return self.gamma[1] > 0
 
+    @property
+    def controls_text(self) -> str:
+        """What the model adjusts for, in words (``tenure, plan and calendar month``)."""
+        return self.controls.replace("calendar_month", "calendar month")
+
 
 def _exp(interval: tuple[float, float, float]) -> tuple[float, float, float]:
     """An interval of log-odds as odds ratios."""

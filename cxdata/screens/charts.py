@@ -160,7 +160,6 @@ def band_chart(frame: pl.DataFrame, symbol: str, height: int | None = None) -> a
 
 PRIMARY = "#2f5d8a"
 GOOD, BAD, MUTED, AMBER = "#2e7d4f", "#c0392b", "#c3cad3", "#f2c14e"
-SMALL_MARK = "°"  # marks a small cell shown shrunk toward the overall rate
 _SELECTED, _COMPARISON = "selected period", "comparison period"
 
 

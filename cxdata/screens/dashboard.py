@@ -1,6 +1,6 @@
-"""The numbers of the executive pages: KPI tiles with deltas, churn by negative experiences,
-headline sentences, and the facts of a dataset. Every function is a plain function of the
-analysis and the filters, so pages only draw what these return.
+"""The parts the executive screens are built from (:mod:`cxdata.screens.overview`, :mod:`cxdata.screens.churn`,
+the meeting pack): KPI tiles with deltas, churn by negative experiences, headline sentences, the moments of service
+in scope. Every function is a plain function of the analysis and the filters.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cxdata.measures.metrics import (
     delta,
     kpi_status,
 )
-from cxdata.models.analysis import Analysis, Tables
+from cxdata.models.analysis import Analysis
 from cxdata.models.fit import ChurnEffect
 from cxdata.scope import moment_where
 
@@ -185,7 +185,7 @@ def churn_headline(c: ChurnEffect) -> Headline:
     """The churn model's finding in one sentence, from the adjusted estimate (never a crude ratio): the
     odds ratio per negative experience last month when its interval is above 1, else that this data
     shows no evidence that the experience drives churn."""
-    controls = c.controls.replace("calendar_month", "calendar month")
+    controls = c.controls_text
     odds, low, high = c.odds_ratio
     if c.evident:
         return Headline(
@@ -276,23 +276,6 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
                     f"is {fmt.delta(top['rate'] - bottom['rate'], 'points')} points, {fmt.interval(gap.low, gap.high, 'points')}: "
                     "no clear difference.", top["rate"] - bottom["rate"], gap.low, gap.high))
     return out
-
-
-def dataset_facts(tables: Tables) -> dict:
-    """What a dataset version holds: rows per table, period, customers, channels (for the Overview and Data pages)."""
-    facts: dict = {"rows": {name: (None if t is None else t.height) for name, t in
-                            (("interactions", tables.interactions), ("customers", tables.customers),
-                             ("revenue", tables.revenue))}}
-    i = tables.interactions
-    if i is not None and i.height:
-        facts["first_contact"], facts["last_contact"] = i.get_column("started_at").min(), i.get_column("started_at").max()
-        if "customer_id" in i.columns:
-            facts["customers_with_contacts"] = i.get_column("customer_id").n_unique()
-        if "channel" in i.columns:
-            facts["contacts_by_channel"] = dict(i.get_column("channel").value_counts(sort=True).iter_rows())
-    if tables.customers is not None:
-        facts["customers"] = tables.customers.height
-    return facts
 
 
 #: The KPIs a choice of metric offers first: the surveys (the Drill-down's and the meeting pack's default is the first).

@@ -5,11 +5,10 @@ set of filters, as one Excel workbook and one standalone HTML report.
 exactly the numbers on screen — and the app (``ui/pack.py``) and the command line
 (``python -m cxdata export``) both call it:
 
-- **KPIs** — every Overview tile (:func:`cxdata.screens.dashboard.overview_tiles`): value, 95% interval, n,
-  change against the comparison period with its interval, and revenue at risk from CX;
-- **Headlines** — the Overview's sentences (:func:`cxdata.screens.dashboard.headlines`);
-- **Moments of service** — the moments with the most revenue at risk in scope
-  (:func:`cxdata.screens.dashboard.moments_in_scope`; the Overview shows the first five);
+- **KPIs**, **Headlines** and **Moments of service** — the Overview's screen
+  (:func:`cxdata.screens.overview.overview_screen`): every tile with its value, 95% interval, n and change against
+  the comparison period, revenue at risk from CX, the sentences, and the moments with the most revenue at risk in
+  scope (the Overview shows the first five of the same ranking);
 - **Trend by month** — every tile KPI by month over all the data with the dimension filters, one
   chart each (the Overview's trend, :func:`cxdata.screens.figures.trend_figure`);
 - **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
@@ -41,17 +40,12 @@ from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.customers import churn_by, ranked_attributes
 from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric
 from cxdata.models.analysis import Analysis
+from cxdata.scope import Scope
 from cxdata.screens.charts import PRIMARY, customers_left_bars, interval_bars, labelled
-from cxdata.screens.dashboard import (
-    contact_metrics,
-    headlines,
-    moments_in_scope,
-    overview_tiles,
-    trend_metrics,
-    unranked_moments,
-)
+from cxdata.screens.dashboard import OVERVIEW_TILES, contact_metrics
 from cxdata.screens.export import Sheet, html_report, workbook
 from cxdata.screens.figures import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figure
+from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
 
 #: Moments of service in the pack (the Overview shows the first five of the same list).
@@ -81,8 +75,8 @@ def _unit_name(unit: str, currency: str) -> str:
     return unit.replace("money", currency)
 
 
-def kpi_sheet(a: Analysis, filters: Filters, comparison: Filters | None, settings: Settings) -> Sheet:
-    tiles = overview_tiles(a, filters, comparison, settings.params())
+def kpi_sheet(overview: OverviewScreen, settings: Settings) -> Sheet:
+    tiles = [overview.tiles[k] for k in OVERVIEW_TILES]
     units = [t["unit"] for t in tiles]
     frame = pl.DataFrame({
         "KPI": [t["label"] for t in tiles],
@@ -99,33 +93,31 @@ def kpi_sheet(a: Analysis, filters: Filters, comparison: Filters | None, setting
     }, schema_overrides={c: pl.Float64 for c in ("value", "95% low", "95% high", "change", "change 95% low",
                                                  "change 95% high")} | {"n": pl.Int64})
     changes = ["±" + u for u in units]
-    horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
     return Sheet("KPIs", frame, note=(
         "The Overview's tiles: value with its 95% interval and n (contacts, customer-months, or for revenue at "
         "risk the customers active at the end of the data); change = against the comparison period, with its 95% "
-        f"interval. Revenue at risk from CX is the model's expectation over {horizon} months, not filtered by period."),
+        f"interval. Revenue at risk from CX is the model's expectation over {overview.horizon} months, not filtered by period."),
         units={"value": units, "95% low": units, "95% high": units, "n": "count",
                "change": changes, "change 95% low": changes, "change 95% high": changes})
 
 
-def headline_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet:
-    lines = headlines(a, filters, settings.symbol)
+def headline_sheet(overview: OverviewScreen) -> Sheet:
+    lines = overview.headlines
     frame = pl.DataFrame({"headline": [h.text for h in lines], "estimate": [h.value for h in lines],
                           "95% low": [h.low for h in lines], "95% high": [h.high for h in lines]},
                          schema={"headline": pl.String, "estimate": pl.Float64, "95% low": pl.Float64,
                                  "95% high": pl.Float64})
-    return Sheet("Headlines", frame, {c: "#,##0.00" for c in ("estimate", "95% low", "95% high")}, note=(
-        "What the data says: associations in this company's own data, not proof of cause. The moment of service "
-        "follows the filters in force; the churn model and the drivers cover all the data."))
+    return Sheet("Headlines", frame, {c: "#,##0.00" for c in ("estimate", "95% low", "95% high")},
+                 note="What the data says. " + overview.headlines_note)
 
 
-def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | None:
-    if a.risk is None:
+def moments_sheet(overview: OverviewScreen, scope: Scope, settings: Settings) -> Sheet | None:
+    top, horizon = overview.moments, overview.horizon
+    if top is None:
         return None
-    top = moments_in_scope(a, filters.where, TOP_MOMENTS)
     frame = top.select(
         pl.int_range(1, pl.len() + 1).alias("rank"), "channel", "touchpoint", "segment",
-        pl.col("revenue_at_risk").alias(f"revenue at risk, {a.risk.horizon} months"),
+        pl.col("revenue_at_risk").alias(f"revenue at risk, {horizon} months"),
         pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
         pl.col("contacts_per_month").alias("contacts a month"), pl.col("negative_rate").alias("negative"))
     charts = []
@@ -134,21 +126,21 @@ def moments_sheet(a: Analysis, filters: Filters, settings: Settings) -> Sheet | 
             moment=pl.concat_str("channel", "touchpoint", "segment", separator=" · "))
         charts.append(interval_bars(
             bars, category="moment", category_title=None, colour=PRIMARY, money_symbol=settings.symbol,
-            title=f"Moments of service with the most revenue at risk over {a.risk.horizon} months",
-            subtitle=f"{fmt.where_text(filters.where)} · 95% intervals from the models' coefficient draws",
+            title=f"Moments of service with the most revenue at risk over {horizon} months",
+            subtitle=f"{scope.where_text()} · 95% intervals from the models' coefficient draws",
             value_title=f"Revenue at risk ({settings.currency})"))
     return Sheet("Moments of service", frame, note=(
-        f"CX-attributable revenue at risk over {a.risk.horizon} months by channel × touchpoint × segment, for "
-        "customers active at the end of the data (the channel, touchpoint and segment filters apply); a moment is "
-        "ranked only when its own 95% interval is above zero. Negative: the experience model's share of the "
-        "moment's contacts with a CSAT of 1–2 (%)." + ("" if top.height else " " + unranked_moments(a))),
+        f"{overview.moments_note} A moment is ranked only when its own 95% interval is above zero. Negative: the "
+        "experience model's share of the moment's contacts with a CSAT of 1–2 (%)."
+        + (f" {overview.unranked}" if overview.unranked else "")),
         units={"rank": "count", frame.columns[4]: "amount", "95% low": "amount", "95% high": "amount",
                "contacts a month": "count", "negative": "whole %"}, charts=charts)
 
 
-def trend_sheet(a: Analysis, filters: Filters, comparison: Filters | None, settings: Settings) -> Sheet | None:
+def trend_sheet(a: Analysis, overview: OverviewScreen, filters: Filters, comparison: Filters | None,
+                settings: Settings) -> Sheet | None:
     frames, charts = [], []
-    for metric in trend_metrics(a):
+    for metric in overview.trend_metrics:
         figure = trend_figure(a, metric, filters, comparison, settings.params(), settings.symbol)
         if figure.chart is None:
             continue
@@ -297,18 +289,20 @@ def pack_stem(version: VersionInfo, filters: Filters) -> str:
     return "-".join(["momento-pack", re.sub(r"[^A-Za-z0-9_.-]+", "_", version.dataset), f"v{version.number}", *period])
 
 
-def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison: Filters | None,
-                 settings: Settings, *, drill_metric: str | None = None, extra: Sequence[Sheet] = (),
-                 generated_at: datetime | None = None) -> Pack:
-    """The pack of one dataset ``version`` for ``filters`` (period and dimension filters) against
-    ``comparison`` (the same filters over the comparison period, or None), in ``settings``' currency.
+def meeting_pack(a: Analysis, scope: Scope, settings: Settings, *, drill_metric: str | None = None,
+                 extra: Sequence[Sheet] = (), generated_at: datetime | None = None) -> Pack:
+    """The pack of ``scope`` (a dataset version, its period and dimension filters against the comparison period)
+    in ``settings``' currency: the Overview's screen (:func:`cxdata.screens.overview.overview_screen`) with more
+    moments of service, the trends, the Drill-down's heat map and the Churn & Revenue figures.
     ``drill_metric``: the KPI of the Drill-down's heat map (the page's selection; default its default).
     ``extra`` sheets follow the pack's own."""
     generated_at = generated_at or datetime.now().astimezone()
+    version, filters, comparison = scope.version, scope.filters, scope.comparison_filters
+    overview = overview_screen(a, scope, settings, moments=TOP_MOMENTS)
     supported = {m.key: m for m in contact_metrics(a)}
     drill = (supported.get(drill_metric) if drill_metric is not None else None) or next(iter(supported.values()), None)
-    candidates = [kpi_sheet(a, filters, comparison, settings), headline_sheet(a, filters, settings),
-              moments_sheet(a, filters, settings), trend_sheet(a, filters, comparison, settings),
+    candidates = [kpi_sheet(overview, settings), headline_sheet(overview), moments_sheet(overview, scope, settings),
+                  trend_sheet(a, overview, filters, comparison, settings),
               drilldown_sheet(a, filters, drill, settings) if drill is not None else None,
               churn_sheet(a, filters), customer_churn_sheet(a, filters), drivers_sheet(a), *extra]
     sheets = [s for s in candidates if s is not None]
@@ -316,7 +310,7 @@ def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison
     compared = (comparison.start, comparison.end) if comparison is not None and comparison.start is not None \
         and comparison.end is not None else None
     created = version.created_at.astimezone() if version.created_at.tzinfo else version.created_at
-    horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
+    horizon = overview.horizon
     stem = pack_stem(version, filters)
     cover = (
         ("Dataset", version.dataset),
@@ -330,7 +324,7 @@ def meeting_pack(a: Analysis, version: VersionInfo, filters: Filters, comparison
         ("Sheets", ", ".join(s.title for s in sheets)),
         ("How to read", "Every rate has its n and a 95% interval. Models are fitted once on all the data of this "
                         "version; associations, not proof of cause. The numbers are the app's for these filters."),
-        *(("Note", note) for note in a.notes),
+        *(("Note", note) for note in overview.notes),
     )
     return Pack(f"Momento meeting pack — {version.dataset}", cover, tuple(sheets), settings.symbol, generated_at,
                 stem)

@@ -14,7 +14,10 @@ import polars as pl
 from cxdata.measures.customers import churn_summary
 from cxdata.measures.metrics import METRICS, Filters, Params, kpi_status
 from cxdata.models.analysis import Analysis
-from cxdata.screens.dashboard import churn_headline, distinguishable, moments_in_scope, unranked_moments
+from cxdata.scope import Scope
+from cxdata.screens.dashboard import churn_headline, distinguishable
+from cxdata.screens.overview import overview_screen
+from cxdata.settings import Settings
 
 
 def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params()) -> list[dict]:
@@ -40,14 +43,17 @@ def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | No
     return (df.head(limit) if limit else df).to_dicts()
 
 
-def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Params(), top: int = 10) -> dict:
-    """Keys: kpis, customer_churn, churn_model, churn_evidence, experience_effects, key_drivers,
-    expansion_by_nps, revenue_at_risk, moments_of_service, notes (see README "Report").
+def report_dict(a: Analysis, scope: Scope, settings: Settings, top: int = 10) -> dict:
+    """Keys: filters, kpis, customer_churn, churn_model, churn_evidence, experience_effects, key_drivers,
+    expansion_by_nps, revenue_at_risk, headlines, moments_of_service, moments_note, notes (see README "Report").
 
     ``churn_evidence`` is the churn model's finding in one sentence (:func:`cxdata.screens.dashboard.churn_headline`);
-    ``revenue_at_risk`` says whether its CX-attributable part is ``distinguishable`` from zero;
-    ``moments_of_service`` holds only the moments the filters allow whose own interval is above zero, most
-    revenue at risk first (none when the churn effect's interval includes zero)."""
+    ``revenue_at_risk`` says whether its CX-attributable part is ``distinguishable`` from zero; ``headlines``,
+    ``moments_of_service`` and ``moments_note`` are the Overview's (:func:`cxdata.screens.overview.overview_screen`
+    with ``top`` moments): only the moments the filters allow whose own interval is above zero, most revenue at
+    risk first (none when the churn effect's interval includes zero)."""
+    filters, params = scope.filters, settings.params()
+    overview = overview_screen(a, scope, settings, moments=top)
     risk = None
     if a.risk is not None:
         risk = a.risk.totals() | {"distinguishable": distinguishable(*a.risk.attributable[1:])}
@@ -62,7 +68,8 @@ def report_dict(a: Analysis, filters: Filters = Filters(), params: Params = Para
         "key_drivers": _frame(a.drivers),
         "expansion_by_nps": _frame(a.expansion),
         "revenue_at_risk": risk,
-        "moments_of_service": _frame(moments_in_scope(a, filters.where, top)) if a.risk is not None else None,
-        "moments_note": unranked_moments(a),
-        "notes": a.notes,
+        "headlines": [asdict(h) for h in overview.headlines],
+        "moments_of_service": _frame(overview.moments),
+        "moments_note": overview.unranked,
+        "notes": list(overview.notes),
     }

@@ -28,7 +28,6 @@ from cxdata.models.analysis import Analysis, Tables
 from cxdata.screens.dashboard import (
     OVERVIEW_TILES,
     churn_by_negatives,
-    dataset_facts,
     headlines,
     kpi_tiles,
     moments_in_scope,
@@ -159,16 +158,6 @@ def test_headlines_state_their_numbers(sample_analysis):
     top = sample_analysis.risk.moments.filter(pl.col("low") > 0).row(0, named=True)
     assert lines[1].value == pytest.approx(top["revenue_at_risk"]) and top["touchpoint"] in lines[1].text
     assert lines[2].text.startswith("Wait explains")
-
-
-def test_dataset_facts():
-    interactions = pl.DataFrame({"customer_id": ["A", "A", "B"], "channel": ["phone", "chat", "phone"],
-                                 "started_at": [datetime(2025, 1, 2), datetime(2025, 3, 4), datetime(2025, 2, 1)]})
-    facts = dataset_facts(Tables(interactions, pl.DataFrame({"customer_id": ["A", "B", "C"]}), None))
-    assert facts["rows"] == {"interactions": 3, "customers": 3, "revenue": None}
-    assert (facts["first_contact"], facts["last_contact"]) == (datetime(2025, 1, 2), datetime(2025, 3, 4))
-    assert facts["customers_with_contacts"] == 2 and facts["customers"] == 3
-    assert facts["contacts_by_channel"] == {"phone": 2, "chat": 1}
 
 
 def test_saved_views(tmp_path):

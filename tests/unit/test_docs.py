@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cxdata.__main__ import build_parser
-from cxdata.measures.metrics import Filters
+from cxdata.scope import Scope
 from cxdata.screens.summary import report_dict
 
 ROOT = Path(__file__).parent.parent.parent
@@ -140,9 +140,11 @@ def json_keys(value: object, depth: int = 0) -> Iterator[str]:
 def test_every_report_json_key_is_documented(sample_analysis, sample_store) -> None:
     from cxdata.settings import load_settings
 
-    report = report_dict(sample_analysis, Filters.of(), load_settings(sample_store).params())
+    scope = Scope("sample", sample_store.active_version("sample"), None, None, None)
+    report = report_dict(sample_analysis, scope, load_settings(sample_store))
     names = {"dataset", "version", *json_keys(report)}
-    assert {"kpis", "churn_model", "gamma_without_volume", "attributable", "churn_uplift_per_1000"} <= names
+    assert {"kpis", "churn_model", "gamma_without_volume", "attributable", "churn_uplift_per_1000", "headlines",
+            "text"} <= names
     assert undocumented(names) == []
 
 

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from cxdata import format as fmt
 from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, compute
 from cxdata.measures.periods import data_span, default_period
+from cxdata.scope import Scope, where_of
 from cxdata.screens.dashboard import churn_by_negatives, headlines, kpi_tiles, moments_in_scope, risk_tile
 from cxdata.screens.export import Sheet
 from cxdata.screens.pack import TOP_MOMENTS, meeting_pack, pack_html, pack_workbook
@@ -48,7 +49,8 @@ def case(sample_store, sample_analysis):
     (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
     filters, compared = Filters.of(start, end, **WHERE), Filters.of(*comparison, **WHERE)
     extra = Sheet("Alerts", pl.DataFrame({"alert": ["+1 escalations"], "value": [12.5]}), units={"value": "%"})
-    pack = meeting_pack(a, version, filters, compared, Settings(), extra=[extra], generated_at=GENERATED)
+    pack = meeting_pack(a, Scope("sample", version, start, end, comparison, where_of(WHERE.items())), Settings(),
+                        extra=[extra], generated_at=GENERATED)
     book = load_workbook(io.BytesIO(pack_workbook(pack)))
     return dataclasses.make_dataclass("Case", ["a", "version", "filters", "compared", "pack", "book", "html"])(
         a, version, filters, compared, pack, book, pack_html(pack))
@@ -260,8 +262,7 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     try:
         sheets = {s.title: s for s in action_sheets(sample_store, version, a, settings)}
         (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
-        pack = meeting_pack(a, version, Filters.of(start, end), Filters.of(*comparison), settings,
-                            extra=list(sheets.values()))
+        pack = meeting_pack(a, Scope("sample", version, start, end, comparison), settings, extra=list(sheets.values()))
         book = load_workbook(io.BytesIO(pack_workbook(pack)))
     finally:
         delete_initiative(sample_store, initiative)
@@ -290,7 +291,8 @@ def test_the_drilldown_sheet_is_the_heat_map_of_the_pages_kpi(sample_store, samp
     (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
     filters = Filters.of(start, end, **WHERE)
     for key, title in ((None, "Drill-down CSAT"), ("nps", "Drill-down NPS")):
-        pack = meeting_pack(sample_analysis, version, filters, None, Settings(), drill_metric=key)
+        pack = meeting_pack(sample_analysis, Scope("sample", version, start, end, None, where_of(WHERE.items())),
+                            Settings(), drill_metric=key)
         book = load_workbook(io.BytesIO(pack_workbook(pack)))
         rows = table(book[title])
         want = compute(key or "csat", sample_analysis.contacts, by=["channel", "touchpoint"], filters=filters)

@@ -12,34 +12,20 @@ staff who do not know their history. Two tabs:
 URL parameters of the page: ``tab`` (Channel paths · Customer history; the default is the history
 when a customer is chosen), ``find`` (search text), ``customer`` (customer id), ``path`` (a channel
 path, e.g. ``chatbot → phone``), ``revenue_rows`` (the history table lists monthly revenue too).
-Numbers come from :mod:`cxdata.measures.journeys` through :mod:`ui.journeys`.
+Numbers: cxdata.screens.journeys.journeys_screen (drawn here through :func:`ui.journeys.journeys_view`).
 """
 
 import polars as pl
 import streamlit as st
 
-from cxdata import format as fmt
-from cxdata.models.analysis import Analysis
-from cxdata.scope import Scope
-from cxdata.settings import Settings
+from cxdata.screens.journeys import CustomerHistory, JourneysScreen, PathCustomers, Tile
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import current_scope
-from ui.journeys import (
-    account_tables,
-    customer_issues,
-    customer_profile,
-    customers_frame,
-    duration,
-    journey_figures,
-    known_customer,
-    matching_customers,
-    timeline,
-    timeline_spec,
-)
+from ui.journeys import journeys_view, known_customer, matching_customers
 from ui.settings import current_settings
 from ui.store import get_store
-from ui.text import plain, when
+from ui.text import plain
 
 BIND = "query-params"
 TAB, FIND, CUSTOMER, PATH, REVENUE_ROWS = "tab", "find", "customer", "path", "revenue_rows"
@@ -81,43 +67,20 @@ def _on_customer_row(table_key: str, ids: list[str]) -> None:
 # ---------------------------------------------------------------- channel paths
 
 
-def summary_tiles(summary: dict, window: int) -> None:
-    n = summary["issues"]
-    tiles = st.columns(4)
-    with tiles[0].container(border=True):
-        st.metric("Issues", fmt.count(n),
-                  help=f"Repeat-contact chains: contacts of one customer on one reason, each within W = {window} "
-                       "days of the previous one (any channel). An issue counts when one of its contacts matches the "
-                       "filters.")
-        st.caption(plain(f"{fmt.count(summary['multi_contact'])} needed 2+ contacts · "
-                         f"{summary['contacts_per_issue']:.2f} contacts per issue" if n else "No issue in scope."))
-    with tiles[1].container(border=True):
-        st.metric("Needing 2+ contacts", fmt.number(summary["multi_share"], "%"),
-                  help="Share of issues the customer had to raise more than once: they repeated themselves.")
-        st.caption(plain(f"{fmt.interval(summary['multi_low'], summary['multi_high'], '%')} · "
-                         f"n {fmt.count(summary['complete'])} issues" if summary["complete"] else "No issue in scope."))
-    with tiles[2].container(border=True):
-        st.metric("Median resolution time", duration(summary["median_hours"]),
-                  help="Issues needing 2+ contacts: from the first contact to the first resolved one (to the last "
-                       "contact when none is marked resolved).")
-        st.caption(plain(f"Issues needing 2+ contacts · n {fmt.count(summary['multi_contact'])}"))
-    with tiles[3].container(border=True):
-        st.metric("P90 resolution time", duration(summary["p90_hours"]),
-                  help="Nine in ten multi-contact issues are resolved within this time; one in ten takes longer.")
-        st.caption(plain(f"Issues needing 2+ contacts · n {fmt.count(summary['multi_contact'])}"))
+def summary_tiles(tiles: tuple[Tile, ...]) -> None:
+    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+        with column.container(border=True):
+            st.metric(tile.label, tile.value, help=tile.help)
+            if tile.caption:
+                st.caption(plain(tile.caption))
 
 
 def paths_table(paths: pl.DataFrame, chosen: str | None) -> None:
     """The ranked paths; clicking a row chooses the path (written into the bound ``path`` selectbox)."""
-    has_churn = "churn" in paths.columns
-    shown = paths.with_columns(
-        churn_interval=pl.format("{}–{}%", pl.col("churn_low").round(1), pl.col("churn_high").round(1))
-    ) if has_churn else paths
     names = paths.get_column("path").to_list()
     key = f"_paths_table_{chosen}"
     st.dataframe(
-        shown.select("path", "issues", "share", "csat", "answers", *(["churn", "churn_interval"] if has_churn else [])),
-        hide_index=True, width="stretch", key=key, on_select=lambda: _on_path_row(key, names),
+        paths, hide_index=True, width="stretch", key=key, on_select=lambda: _on_path_row(key, names),
         selection_mode="single-row",
         selection_default={"selection": {"rows": [names.index(chosen)]}} if chosen in names else None,
         column_config={
@@ -137,67 +100,48 @@ def paths_table(paths: pl.DataFrame, chosen: str | None) -> None:
     )
 
 
-def path_customers(store, version, paths: pl.DataFrame, chosen: str | None) -> None:
-    names = paths.get_column("path").to_list()
+def path_customers(names: list[str], behind: PathCustomers | None) -> None:
     st.markdown("**Customers behind a path**")
     st.selectbox("Channel path", names, index=None, key=PATH, bind=BIND, width=420,
                  placeholder="Click a row of the table, or pick a path",
                  help="The customers whose issues took this path; click one to open their history.")
-    if chosen is None or chosen not in names:
+    if behind is None:
         st.caption("Pick a path to list the customers behind it.")
         return
-    row = paths.row(names.index(chosen), named=True)
-    ids = list(row["customers"])
-    frame = customers_frame(store, version, tuple(ids))
-    key = f"_path_customers_{chosen}"
-    st.dataframe(frame, hide_index=True, width=720, height=min(36 + 35 * len(ids), 320), key=key,
+    ids = behind.table.get_column("customer_id").to_list()
+    key = f"_path_customers_{behind.path}"
+    st.dataframe(behind.table, hide_index=True, width=720, height=min(36 + 35 * len(ids), 320), key=key,
                  on_select=lambda: _on_customer_row(key, ids), selection_mode="single-row",
                  column_config={"customer_id": st.column_config.TextColumn("Customer"),
                                 "segment": st.column_config.TextColumn("Segment"),
                                 "plan": st.column_config.TextColumn("Plan"),
                                 "region": st.column_config.TextColumn("Region"),
                                 "churned_at": st.column_config.DateColumn("Churned", format="D MMM YYYY")})
-    more = " (the first 200)" if len(ids) == 200 else ""
-    st.caption(plain(f"{fmt.count(len(ids))} customers{more} with {fmt.count(row['issues'])} issues on this path. "
-                     "Click one to open their history."))
+    st.caption(plain(f"{behind.caption} Click one to open their history."))
 
 
-def _period(scope: Scope) -> str:
-    return fmt.month_span(scope.start, scope.end) if scope.start is not None else "all dates"
-
-
-def paths_tab(store, version, a: Analysis, scope: Scope, settings: Settings) -> None:
-    window = settings.repeat_window_days
-    figures = journey_figures(store, version, window, scope.filters, a.contacts)
-    summary, paths = figures.summary, figures.paths
-    st.caption(plain(f"An issue is a chain of contacts from one customer on one reason, each within W = {window} "
-                     "days of the previous one, in any channel (W is set on the Settings page). Counted: the issues "
-                     f"with a contact in {_period(scope)} · {scope.where_text()}, each with all its contacts."))
-    if not summary["issues"]:
+def paths_tab(screen: JourneysScreen, chosen: str | None) -> None:
+    st.caption(plain(screen.intro))
+    if not screen.issues:
         st.warning("No issue matches these filters: widen the period or clear a filter in the sidebar.",
                    icon=":material/filter_alt_off:")
         return
-    summary_tiles(summary, window)
-    if figures.note:
-        st.caption(plain(figures.note))
+    summary_tiles(screen.tiles)
+    if screen.censored:
+        st.caption(plain(screen.censored))
     st.subheader("Channel hopping", divider="gray")
-    if "channel" not in a.contacts.columns:
+    if not screen.has_channel:
         st.info("Channel paths need a channel column on interactions: import interactions with a channel to see "
                 "how customers move between channels.", icon=":material/lock:")
         return
-    if not paths.height:
+    if not screen.paths.height:
         st.info("No issue in scope needed more than one contact.")
         return
-    chosen = st.session_state.get(PATH, st.query_params.get(PATH))
     st.caption("The most frequent channel paths of the issues needing 2+ contacts. Click a row to list the "
                "customers behind it.")
-    paths_table(paths, chosen)
-    notes = ["CSAT: mean answer on the path's contacts."]
-    notes.append("Churn after: share of the issues whose customer left within 90 days of its last contact, with "
-                 "its 95% interval (an association, not proof of cause)." if "churn" in paths.columns else
-                 "Churn after an issue needs a customers table with churned_at: import it on the Data page.")
-    st.caption(" ".join(notes))
-    path_customers(store, version, paths, chosen)
+    paths_table(screen.paths, chosen)
+    st.caption(screen.paths_note)
+    path_customers(screen.paths.get_column("path").to_list(), screen.path)
 
 
 # ---------------------------------------------------------------- customer history
@@ -219,39 +163,17 @@ def customer_picker(store, version, contacts: pl.DataFrame) -> str | None:
                                f"the {len(options)} customers with the most contacts are offered.")
 
 
-def customer_tiles(customer: str, profile: dict, events: pl.DataFrame, issues: pl.DataFrame) -> None:
+def customer_tiles(history: CustomerHistory) -> None:
     """Who the customer is (from the customers table) and four counts from their timeline and issues."""
-    about = [str(profile[c]) for c in ("segment", "plan", "region") if profile.get(c) is not None]
-    if profile.get("joined_at") is not None:
-        about.append(f"customer since {when(profile['joined_at'])}")
-    churned = profile.get("churned_at")
-    about.append(f"churned {when(churned)}" if churned else "active" if profile else "not in the customers table")
-    st.markdown(f"**{plain(customer)}** · {plain(' · '.join(about))}")
-    contacts = events.filter(pl.col("event") == "contact")
-    negative = contacts.filter(pl.col("csat") <= 2).height if contacts.get_column("csat").count() else None
-    last = contacts.get_column("at").max() if contacts.height else None
-    repeated = issues.filter(pl.col("contacts") >= 2).height
-    tiles = st.columns(4)
-    tiles[0].metric("Contacts", fmt.count(contacts.height), border=True,
-                    help="Every contact of this customer in the data, on any channel.")
-    tiles[1].metric("Last contact", last.strftime("%-d %b %y") if last else "–", border=True,
-                    help=f"{when(last)}." if last else "No contact recorded.")
-    tiles[2].metric("Negative experiences", fmt.count(negative), border=True,
-                    help="Contacts answered with CSAT 1 or 2." if negative is not None else
-                    "No CSAT answer from this customer.")
-    tiles[3].metric("Repeated issues", f"{repeated} of {issues.height}", border=True,
-                    help="Issues (repeat-contact chains) of this customer that needed 2+ contacts: the times they "
-                         "had to come back about the same thing.")
-
-
-HISTORY_COLUMNS = ("at", "event", "channel", "touchpoint", "reason", "comment", "csat", "nps", "ces", "wait_seconds",
-                   "transfers", "resolved", "amount")
+    st.markdown(f"**{plain(history.customer)}** · {plain(history.about)}")
+    for column, tile in zip(st.columns(len(history.tiles)), history.tiles, strict=True):
+        column.metric(tile.label, tile.value, border=True, help=tile.help)
 
 
 def history_table(events: pl.DataFrame, symbol: str) -> None:
     """Every event, newest first; comments are plain text cells (never Markdown or HTML)."""
     st.dataframe(
-        events.select([c for c in HISTORY_COLUMNS if c in events.columns]).sort("at", descending=True),
+        events,
         hide_index=True, width="stretch", height=420,
         column_config={
             "at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
@@ -271,39 +193,18 @@ def history_table(events: pl.DataFrame, symbol: str) -> None:
     )
 
 
-def history_tab(store, version, a: Analysis, scope: Scope, settings: Settings) -> None:
-    customer = customer_picker(store, version, a.contacts)
-    if customer is None:
+def history_tab(history: CustomerHistory | None, symbol: str) -> None:
+    if history is None:
         st.info("Search for a customer, or choose one of those with the most contacts, to see their whole history. "
                 "On the Channel paths tab, a path's customers open here too.", icon=":material/person_search:")
         return
-    events = timeline(store, version, customer, a.contacts)
-    issues = customer_issues(store, version, settings.repeat_window_days, customer, a.contacts)
-    profile = customer_profile(store, version, customer)
-    customer_tiles(customer, profile, events, issues)
-    tables = account_tables(store, version)
-    missing = []
-    if tables.customers is None:
-        missing.append("a customers table (joining and churn dates)")
-    if tables.revenue is None:
-        missing.append("a revenue table (monthly revenue)")
-    spec, joined_early = timeline_spec(store, version, customer, (scope.start, scope.end), settings.symbol, a.contacts)
-    draw(spec)
-    notes = [f"The whole history of {customer}, whatever the filters; the sidebar period is shaded. Colour: the "
-             "contact's CSAT; filled: resolved in that contact; hover for wait, transfers, scores and comment."]
-    if joined_early:
-        notes.append(f"Joined {when(profile.get('joined_at'))}, long before the data starts (left off the chart).")
-    if missing:
-        notes.append(f"Import {' and '.join(missing)} on the Data page to see them here.")
-    st.caption(plain(" ".join(notes)))
-    shown = events
-    if tables.revenue is not None:
-        with_revenue = st.toggle("Show the monthly revenue rows", key=REVENUE_ROWS, bind=BIND,
-                                 help="Monthly revenue is on the chart's revenue lane (hover a tick); here it adds one "
-                                      "row a month.")
-        if not with_revenue:
-            shown = events.filter(pl.col("event") != "revenue")
-    history_table(shown, settings.symbol)
+    customer_tiles(history)
+    draw(history.chart)
+    st.caption(plain(history.note))
+    revenue_rows = history.has_revenue and st.toggle(
+        "Show the monthly revenue rows", key=REVENUE_ROWS, bind=BIND,
+        help="Monthly revenue is on the chart's revenue lane (hover a tick); here it adds one row a month.")
+    history_table(history.table(revenue_rows), symbol)
 
 
 # ---------------------------------------------------------------- page
@@ -335,10 +236,14 @@ def main() -> None:
     known = bool(chosen) and known_customer(store, scope.version, chosen, a.contacts)
     default = HISTORY_TAB if known else PATHS_TAB
     paths, history = st.tabs([PATHS_TAB, HISTORY_TAB], key=TAB, bind=BIND, default=default)
+    with history:  # the customer is chosen before the screen is built; the tabs keep their order
+        customer = customer_picker(store, scope.version, a.contacts)
+    path = st.session_state.get(PATH, st.query_params.get(PATH))
+    screen = journeys_view(store, settings, scope, path, customer, a)
     with paths:
-        paths_tab(store, scope.version, a, scope, settings)
+        paths_tab(screen, path)
     with history:
-        history_tab(store, scope.version, a, scope, settings)
+        history_tab(screen.history, settings.symbol)
 
 
 main()

@@ -24,8 +24,8 @@ from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.measures import journeys
 from cxdata.models.analysis import Tables, load_or_analyse
+from cxdata.screens.journeys import duration
 from cxdata.settings import load_settings
-from ui.journeys import duration
 from ui.text import plain
 
 PAGE = "app_pages/journeys.py"

@@ -5,29 +5,29 @@ the share of negative comments by touchpoint and channel, the themes that set ne
 (overall, or in one touchpoint and channel), the comments behind a theme and the theme's trend.
 
 URL parameters of the page: ``theme_touchpoint``, ``theme_channel`` (where the themes come from;
-clicking a bar sets them), ``theme`` (the selected theme). Numbers come from :mod:`cxdata.measures.text`
-through :mod:`ui.voice`. Comments are shown as plain text only (table cells), never Markdown or HTML.
+clicking a bar sets them), ``theme`` (the selected theme). Numbers: cxdata.screens.voice.voice_screen
+(cached by :func:`ui.voice.view_voice`). Comments are shown as plain text only (table cells), never Markdown or HTML.
 """
+
+from collections.abc import Mapping
 
 import polars as pl
 import streamlit as st
 
-from cxdata import format as fmt
-from cxdata.scope import Scope
-from cxdata.screens.charts import interval_bars, labelled, trend_chart
+from cxdata.screens.figures import Figure
+from cxdata.screens.voice import PICK, ThemeView, Tile, VoiceScreen
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.store import get_store
 from ui.text import plain
-from ui.voice import COMMENTS_SHOWN, Voice, has_comments, shares, theme_comments, theme_table, theme_trend, voice
+from ui.voice import unavailable, view_voice
 
 BIND = "query-params"
 THEME_TOUCHPOINT, THEME_CHANNEL, THEME = "theme_touchpoint", "theme_channel", "theme"
 ALL = "All"
 SELECTIONS = {"touchpoint": "_touchpoint_bars", "channel": "_channel_bars"}
-PICK = "pick"  # the bar charts' point selection
 
 
 def _on_bar(column: str) -> None:
@@ -43,52 +43,35 @@ def _on_theme_row(key: str, terms: list[str]) -> None:
         st.session_state[THEME] = terms[rows[0]]
 
 
-def sentiment_block(v: Voice) -> None:
-    s = v.sentiment
-    st.info(plain(s.description), icon=":material/fact_check:")
-    if s.method == "lexicon":
-        st.caption("With at least 200 comments scored with CSAT (30 of them negative), Momento learns the sentiment "
-                   "from your own customers, in whatever languages they write: import interactions with comments and "
-                   "csat answers on the Data page.")
+def sentiment_block(s: VoiceScreen) -> None:
+    st.info(plain(s.sentiment), icon=":material/fact_check:")
+    if s.sentiment_note is not None:
+        st.caption(s.sentiment_note)
 
 
-def share_tiles(overall: dict) -> None:
-    n = overall["n"]
-    left, right, _ = st.columns([1, 1, 2])
-    with left.container(border=True):
-        st.metric("Comments", fmt.count(n), help="Contacts with a non-empty comment in the filters.")
-        st.caption("In the sidebar's filters")
-    with right.container(border=True):
-        st.metric("Negative comments", fmt.number(overall["value"] if n else None, "%"),
-                  help="A comment is negative when its CSAT is 1–2; comments without a score take the sentiment "
-                       "model's label (probability of negative ≥ 0.5).")
-        st.caption(plain(f"{fmt.interval(overall['low'], overall['high'], '%')} · n {fmt.count(n)}" if n
-                         else "No comment in these filters."))
+def share_tiles(tiles: tuple[Tile, ...]) -> None:
+    for column, tile in zip(st.columns([1, 1, 2]), tiles):
+        with column.container(border=True):
+            st.metric(tile.label, tile.text, help=tile.help)
+            st.caption(plain(tile.caption))
 
 
-def share_bars(frame: pl.DataFrame | None, column: str, chosen: str | None, what: str) -> None:
-    if frame is None:
+def share_bars(figure: Figure | None, column: str) -> None:
+    if figure is None:
         st.info(f"Needs a {column} column on interactions.", icon=":material/lock:")
         return
-    bars = interval_bars(
-        labelled(frame, "%", ""), category=column, title=f"Negative comments by {what}",
-        subtitle="Share of comments, with its 95% interval · click a bar for its themes",
-        value_title="negative comments (%)", highlight=chosen, selection=PICK, category_title=what)
-    draw(bars, key=SELECTIONS[column], on_select=lambda: _on_bar(column), selection_mode=PICK)
+    draw(figure.chart, key=SELECTIONS[column], on_select=lambda: _on_bar(column), selection_mode=PICK)
 
 
-def theme_scope(options: dict[str, list[str]]) -> tuple[str | None, str | None]:
+def theme_scope(choices: Mapping[str, tuple[str, ...]]) -> None:
     """The touchpoint and channel the themes come from (bound selectboxes; "All" is the default)."""
-    chosen = []
     for column, key in (("touchpoint", THEME_TOUCHPOINT), ("channel", THEME_CHANNEL)):
-        values = [ALL, *options.get(column, [])]
+        values = [ALL, *choices.get(column, ())]
         if st.session_state.get(key) not in (None, *values):
             del st.session_state[key]
-        value = st.selectbox(f"Themes in {column}", values, key=key, bind=BIND, disabled=len(values) == 1,
-                             help=f"The themes of negative comments in one {column}, or in all of them. Clicking a "
-                                  f"bar above chooses it too.")
-        chosen.append(None if value in (None, ALL) else value)
-    return chosen[0], chosen[1]
+        st.selectbox(f"Themes in {column}", values, key=key, bind=BIND, disabled=len(values) == 1,
+                     help=f"The themes of negative comments in one {column}, or in all of them. Clicking a "
+                          f"bar above chooses it too.")
 
 
 def themes_table(table: pl.DataFrame, wanted: str | None, where: str) -> None:
@@ -96,7 +79,7 @@ def themes_table(table: pl.DataFrame, wanted: str | None, where: str) -> None:
     terms = table.get_column("term").to_list()
     key = f"_themes_{where}_{wanted}"
     st.dataframe(
-        table.select("term", "negative", "positive", "z"), hide_index=True, width="stretch", key=key,
+        table, hide_index=True, width="stretch", key=key,
         height=35 * min(table.height, 10) + 38, on_select=lambda: _on_theme_row(key, terms),
         selection_mode="single-row",
         selection_default={"selection": {"rows": [terms.index(wanted)]}} if wanted in terms else None,
@@ -112,43 +95,12 @@ def themes_table(table: pl.DataFrame, wanted: str | None, where: str) -> None:
         })
 
 
-def themes_block(store, version, v: Voice, scope: Scope, options: dict[str, list[str]]) -> None:
-    st.subheader("Themes of negative comments", divider="gray")
-    pickers, table_col = st.columns([1, 2], gap="large")
-    with pickers:
-        touchpoint, channel = theme_scope(options)
-    table = theme_table(store, version, scope.filters, touchpoint, channel, v)
-    where = " · ".join(f"{c} {x}" for c, x in (("touchpoint", touchpoint), ("channel", channel)) if x)
-    where = where or "all comments"
-    if not table.height:
-        with table_col:
-            st.info("Themes need both negative and positive comments here (words in at least 5 of them): widen the "
-                    "filters or choose All.", icon=":material/filter_alt_off:")
-        return
-    terms = table.get_column("term").to_list()
-    wanted = st.session_state.get(THEME, st.query_params.get(THEME))
-    with table_col:
-        themes_table(table, wanted, where)
-        st.caption(plain(f"Words and word pairs that set negative comments apart from positive ones in {where}, "
-                         "strongest first. Click a row for its comments and trend."))
-    with pickers:
-        term = st.selectbox("Theme", terms if not wanted or wanted in terms else [*terms, wanted], index=0, key=THEME,
-                            bind=BIND,
-                            help="The comments behind this theme and its share of negative comments by month.")
-    if term is None:
-        return
-    trend = theme_trend(store, version, scope.dimension_filters, touchpoint, channel, term, v)
-    if trend.height:
-        draw(trend_chart(labelled(trend, "%", ""), title=f"Negative comments mentioning “{term}”, by month",
-                         subtitle=f"Share of the negative comments, with its 95% interval · {where} · "
-                                  f"{scope.where_text()} · hollow: fewer than 30 negative comments",
-                         value_title="share (%)", period=(scope.start, scope.end) if scope.start else None,
-                         height=260))
-    comments = theme_comments(store, version, scope.filters, touchpoint, channel, term, v)
-    first = f", the first {COMMENTS_SHOWN}" if comments.height == COMMENTS_SHOWN else ""
-    st.markdown(f"**The comments behind “{plain(term)}”** ({fmt.count(comments.height)}{first}; negative first, "
-                "newest first)")
-    st.dataframe(comments, hide_index=True, width="stretch", height=360, column_config={
+def theme_block(theme: ThemeView) -> None:
+    """The chosen theme's share of negative comments by month and the comments behind it."""
+    if theme.trend.chart is not None:
+        draw(theme.trend.chart)
+    st.markdown(f"**{plain(theme.comments_title)}** {plain(theme.comments_note)}")
+    st.dataframe(theme.comments, hide_index=True, width="stretch", height=360, column_config={
         "started_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
         "comment": st.column_config.TextColumn("Comment", width="large"),
         "csat": st.column_config.NumberColumn("CSAT"),
@@ -158,6 +110,25 @@ def themes_block(store, version, v: Voice, scope: Scope, options: dict[str, list
         "touchpoint": st.column_config.TextColumn("Touchpoint"),
         "reason": st.column_config.TextColumn("Reason"),
     })
+
+
+def themes_block(s: VoiceScreen, wanted: str | None) -> None:
+    st.subheader("Themes of negative comments", divider="gray")
+    pickers, table_col = st.columns([1, 2], gap="large")
+    with pickers:
+        theme_scope(s.choices)
+    if s.theme is None:
+        with table_col:
+            st.info("Themes need both negative and positive comments here (words in at least 5 of them): widen the "
+                    "filters or choose All.", icon=":material/filter_alt_off:")
+        return
+    with table_col:
+        themes_table(s.themes, wanted, s.themes_where)
+        st.caption(plain(f"{s.themes_note} Click a row for its comments and trend."))
+    with pickers:
+        st.selectbox("Theme", s.theme_options, index=0, key=THEME, bind=BIND,
+                     help="The comments behind this theme and its share of negative comments by month.")
+    theme_block(s.theme)
 
 
 def main() -> None:
@@ -171,34 +142,29 @@ def main() -> None:
     settings = current_settings(store)
     header("Voice of the customer", scope, "What customers say about the experience, in their own words.")
     a, _ = page_analysis(store, scope.version, settings)  # the comments need the contacts, not the models
-    if a.contacts is None or not has_comments(store, scope.version, a.contacts):
-        what = "interactions" if a.contacts is None else "comments"
-        st.info(f"This version has no {what}: import interactions with a comment column (free text, any language) on "
-                "the Data page to see what customers say; with csat answers beside them, the sentiment is learned "
-                "from your own customers' scores.", icon=":material/lock:")
+    reason = unavailable(store, scope.version, a.contacts)
+    if reason is not None:
+        st.info(reason, icon=":material/lock:")
         data_page_link()
         return
-    v = voice(store, scope.version, a.contacts)
-    sentiment_block(v)
-    figures = shares(store, scope.version, scope.filters, v)
-    share_tiles(figures.overall)
-    if figures.ignored:
-        st.caption(plain(f"The {', '.join(figures.ignored)} filter does not apply to comments."))
-    if not figures.overall["n"]:
+    asked = {k: st.session_state.get(k, st.query_params.get(k)) for k in (THEME_TOUCHPOINT, THEME_CHANNEL, THEME)}
+    touchpoint, channel = (None if asked[k] == ALL else asked[k] for k in (THEME_TOUCHPOINT, THEME_CHANNEL))
+    s = view_voice(store, settings, scope, touchpoint, channel, asked[THEME], a)
+    sentiment_block(s)
+    share_tiles(s.tiles)
+    if s.ignored_note is not None:
+        st.caption(plain(s.ignored_note))
+    if not s.n:
         st.warning("No comment matches these filters: widen the period or clear a filter in the sidebar.",
                    icon=":material/filter_alt_off:")
         return
-    chosen = {c: st.session_state.get(k, st.query_params.get(k)) for c, k in
-              (("touchpoint", THEME_TOUCHPOINT), ("channel", THEME_CHANNEL))}
     st.subheader("Where negative comments concentrate", divider="gray")
     left, right = st.columns(2, gap="large")
     with left:
-        share_bars(figures.by_touchpoint, "touchpoint", chosen["touchpoint"], "touchpoint")
+        share_bars(s.by_touchpoint, "touchpoint")
     with right:
-        share_bars(figures.by_channel, "channel", chosen["channel"], "channel")
-    options = {c: frame.get_column(c).to_list() for c, frame in
-               (("touchpoint", figures.by_touchpoint), ("channel", figures.by_channel)) if frame is not None}
-    themes_block(store, scope.version, v, scope, options)
+        share_bars(s.by_channel, "channel")
+    themes_block(s, asked[THEME])
 
 
 main()

@@ -1,103 +1,45 @@
-"""Streamlit glue of the Voice of the customer page: the sentiment fit cached per dataset version,
-and the small results for one set of filters.
+"""Streamlit glue of the Voice of the customer page: the sentiment fit cached per dataset version, and the
+screen of one view cached for every session.
 
 The sentiment model is fitted once per version (``st.cache_resource`` keyed by the store and the
 version's id and creation time; under a second on the sample) and every comment labelled with it;
-the figures for one scope are ``st.cache_data`` keyed by the filters, the page's touchpoint and
-channel and the theme, never by a frame (docs/architecture.md "Speed"). Numbers come from :mod:`cxdata.measures.text`; the
-share of negative comments per cell is :func:`cxdata.measures.text.negative_share` (docs/method/contact-metrics.md, "% negative comments
-per cell", with a Wilson interval from :mod:`cxdata.measures.stats`).
+the screen of one view is ``st.cache_data`` keyed by the store, the settings, the scope and the page's touchpoint,
+channel and theme, never by a frame (docs/architecture.md "Speed"). Numbers: :func:`cxdata.screens.voice.voice_screen`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
 from cxdata.catalog.store import Store, VersionInfo
-from cxdata.measures import text
-from cxdata.measures.metrics import Filters
-from ui.loaders import version_identity
-from ui.store import store_identity
-
-_KEYS = {Store: store_identity, VersionInfo: version_identity, Filters: repr}
-#: Months with fewer negative comments than this are drawn hollow on the theme's trend.
-SMALL_MONTH = 30
-#: Comments listed behind a theme.
-COMMENTS_SHOWN = 50
-NONE = text.NONE  # comments without a touchpoint or channel, in the shares and their selection
-COMMENT_COLUMNS = ("started_at", "comment", "csat", "tone", "channel", "touchpoint", "reason")
+from cxdata.models.analysis import Analysis
+from cxdata.scope import Scope
+from cxdata.screens import voice as screen
+from cxdata.screens.voice import Voice, VoiceScreen
+from cxdata.settings import Settings
+from ui.analysis import CACHE_KEYS
 
 
-@dataclass(frozen=True)
-class Voice:
-    """The sentiment fit of a version and its comments labelled with a tone."""
-
-    sentiment: text.Sentiment
-    labelled: pl.DataFrame  # text.labelled_comments
+@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=CACHE_KEYS)
+def unavailable(store: Store, version: VersionInfo, _contacts: pl.DataFrame | None) -> str | None:
+    """:func:`cxdata.screens.voice.unavailable`: why the version has no comments to show (None when it has some)."""
+    return screen.unavailable(_contacts)
 
 
-@st.cache_data(show_spinner=False, max_entries=16, hash_funcs=_KEYS)
-def has_comments(store: Store, version: VersionInfo, _contacts: pl.DataFrame) -> bool:
-    """Whether the version's contacts hold at least one non-empty comment."""
-    return "comment" in _contacts.columns and text.comment_frame(_contacts.select("comment")).height > 0
-
-
-@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=_KEYS)
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
 def voice(store: Store, version: VersionInfo, _contacts: pl.DataFrame) -> Voice:
-    """:func:`cxdata.measures.text.fit_sentiment` and :func:`cxdata.measures.text.labelled_comments`, once per version."""
-    sentiment = text.fit_sentiment(_contacts)
-    return Voice(sentiment, text.labelled_comments(_contacts, sentiment))
+    """:func:`cxdata.screens.voice.fit_voice`, once per version."""
+    return screen.fit_voice(_contacts)
 
 
-def in_scope(labelled: pl.DataFrame, filters: Filters, touchpoint: str | None = None,
-             channel: str | None = None) -> pl.DataFrame:
-    """The labelled comments passing the sidebar's filters and the page's touchpoint and channel."""
-    scoped, _ = filters.apply(labelled, "started_at")
-    for column, value in (("touchpoint", touchpoint), ("channel", channel)):
-        if value is not None and column in scoped.columns:
-            scoped = scoped.filter(pl.col(column).is_null() if value == NONE else pl.col(column) == value)
-    return scoped
-
-
-@dataclass(frozen=True)
-class Shares:
-    overall: dict  # n, negative, value, low, high
-    by_touchpoint: pl.DataFrame | None
-    by_channel: pl.DataFrame | None
-    ignored: tuple[str, ...]  # filter columns the comments do not have
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
-def shares(store: Store, version: VersionInfo, filters: Filters, _voice: Voice) -> Shares:
-    """Negative share of the comments in scope: overall, by touchpoint and by channel."""
-    scoped, ignored = filters.apply(_voice.labelled, "started_at")
-    by = {c: text.negative_share(scoped, c) if c in scoped.columns and scoped.height else None
-          for c in ("touchpoint", "channel")}
-    return Shares(text.negative_share(scoped).row(0, named=True), by["touchpoint"], by["channel"], tuple(ignored))
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
-def theme_table(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
-                _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.measures.text.themes` of the comments in scope that lean negative (z > 0): with few terms the
-    engine's top list also holds the terms of positive comments (negative z)."""
-    return text.themes(in_scope(_voice.labelled, filters, touchpoint, channel)).filter(pl.col("z") > 0)
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
-def theme_comments(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
-                   term: str, _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.measures.text.comments_with` ``term`` in scope (negative first, newest first)."""
-    hits = text.comments_with(in_scope(_voice.labelled, filters, touchpoint, channel), term, COMMENTS_SHOWN)
-    return hits.select([c for c in COMMENT_COLUMNS if c in hits.columns])
-
-
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=_KEYS)
-def theme_trend(store: Store, version: VersionInfo, filters: Filters, touchpoint: str | None, channel: str | None,
-                term: str, _voice: Voice) -> pl.DataFrame:
-    """:func:`cxdata.measures.text.theme_trend` in scope, with the chart's fields: value, n, small."""
-    trend = text.theme_trend(in_scope(_voice.labelled, filters, touchpoint, channel), term)
-    return trend.with_columns(value=pl.col("share"), n=pl.col("negative"), small=pl.col("negative") < SMALL_MONTH)
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)
+def view_voice(store: Store, settings: Settings, scope: Scope, touchpoint: str | None, channel: str | None,
+               theme: str | None, _a: Analysis) -> VoiceScreen:
+    """The page's screen (:func:`cxdata.screens.voice.voice_screen`) with the version's cached sentiment fit, computed
+    once for every session: keyed by store, settings, scope and the page's choices, which also determine ``_a``
+    (the page's analysis of the scope's version; not hashed). Call it on a version with comments
+    (:func:`unavailable` is None)."""
+    assert _a.contacts is not None
+    return screen.voice_screen(_a, scope, settings, touchpoint, channel, theme,
+                               voice(store, scope.version, _a.contacts))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from typing_extensions import TypeIs
 
@@ -195,3 +195,12 @@ def driver_label(name: str, per_unit: bool = False) -> str:
     """``Wait``; with ``per_unit``, the label of a marginal effect: ``Wait, per minute``."""
     label = DRIVER_LABELS.get(name, name.replace("_", " ").capitalize())
     return f"{label}, {DRIVER_UNITS[name]}" if per_unit and name in DRIVER_UNITS else label
+
+
+def when(moment: datetime | date | None) -> str:
+    """A timestamp as an analyst reads it: ``2 Nov 2026 14:27`` (UTC for catalog times)."""
+    if moment is None:
+        return "–"
+    if isinstance(moment, datetime):
+        return moment.strftime("%-d %b %Y %H:%M")
+    return moment.strftime("%-d %b %Y")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxdata import format as fmt
 from cxdata.bootstrap import SAMPLE_DATASET
 from cxdata.catalog.store import Store
-from ui.text import when
 
 KEY = "dataset"  # also the query parameter
 _PENDING = "_dataset_pending"
@@ -32,7 +32,7 @@ def dataset_selector(store: Store) -> str | None:
     )
     active = store.active_version(chosen)
     if active is not None:
-        st.sidebar.caption(f"Version {active.number} · imported {when(active.created_at)} UTC")
+        st.sidebar.caption(f"Version {active.number} · imported {fmt.when(active.created_at)} UTC")
     return chosen
 
 

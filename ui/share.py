@@ -17,10 +17,11 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit.navigation.page import StreamlitPage
 
+from cxdata import format as fmt
 from cxdata.catalog.store import Store
 from cxdata.catalog.views import View, list_views, load_view, save_view
 from ui import state
-from ui.text import plain, when
+from ui.text import plain
 
 _NOTICE = "_share_notice"
 _SAVED = "_share_saved"
@@ -118,7 +119,7 @@ def share_control(store: Store, page: StreamlitPage) -> None:
                 line = st.container(horizontal=True, vertical_alignment="center")
                 line.button(plain(view.name), key=f"_open_{view.id}", type="tertiary", icon=":material/bookmark:",
                             on_click=state.go, args=(_navigation(view),),
-                            help=f"Open this view ({view.page or 'overview'} page, saved {when(view.created_at)} UTC)")
+                            help=f"Open this view ({view.page or 'overview'} page, saved {fmt.when(view.created_at)} UTC)")
                 line.code(view_url(page, view.id), language=None)
             if len(views) > SHOWN_VIEWS:
                 st.caption(f"The {SHOWN_VIEWS} newest of {len(views)} views are listed.")

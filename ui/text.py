@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 #: Characters that Markdown (and Streamlit's directives and LaTeX) would interpret inline. A bare URL
 #: still becomes a link (GitHub autolinks ignore escapes); it is shown as itself.
@@ -17,15 +16,6 @@ def plain(text: str) -> str:
     bold or a formula. HTML is never enabled anywhere in the app.
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def when(moment: datetime | date | None) -> str:
-    """A timestamp as an analyst reads it: ``2 Nov 2026 14:27`` (UTC for catalog times)."""
-    if moment is None:
-        return "–"
-    if isinstance(moment, datetime):
-        return moment.strftime("%-d %b %Y %H:%M")
-    return moment.strftime("%-d %b %Y")
 
 
 def slug(text: str) -> str:

@@ -264,7 +264,7 @@ def _history(contacts: pl.DataFrame, accounts: Accounts, issue_table: pl.DataFra
     tiles = (
         Tile("Contacts", fmt.count(made.height), "Every contact of this customer in the data, on any channel."),
         Tile("Last contact", f"{last:%-d %b %y}" if last else "–",
-             f"{last:%-d %b %Y %H:%M}." if last else "No contact recorded."),
+             f"{fmt.when(last)}." if last else "No contact recorded."),
         Tile("Negative experiences", fmt.count(negative),
              "Contacts answered with CSAT 1 or 2." if negative is not None else "No CSAT answer from this customer."),
         Tile("Repeated issues", f"{fmt.count(repeated)} of {fmt.count(own.height)}",

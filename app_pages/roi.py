@@ -1,28 +1,28 @@
 """ROI planner: "what should we fund?" Up to three scenarios side by side, each a link (docs/method/planner.md);
 a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
-Thin: the planner comes from ``ui.analysis`` (built once per dataset version), the inputs and their
-drawing from ``ui.planner``, every number from ``cxdata.actions.planner`` / ``cxdata.screens.charts`` over
-``PlannerBase.evaluate``.
+Numbers: cxdata.screens.roi.roi_screen (over the planner of ``ui.analysis``, built once per dataset version,
+and its cached ``evaluate``). The inputs and the drawing are ``ui.planner``'s.
 """
+
+from functools import partial
 
 import streamlit as st
 
-from cxdata.actions.planner import SCOPE_COLUMNS, comparison_frame, contacts_in_scope, merge_scope, scope_options
-from cxdata.format import quantity
+from cxdata.actions.planner import merge_scope, scope_options
+from cxdata.screens.roi import roi_screen
 from ui.analysis import Unavailable, evaluate, planner
-from ui.dataset import current_dataset
 from ui.filters import current_scope
 from ui.initiatives import track_scenario
 from ui.planner import (
     SCENARIOS,
     compare_input,
-    comparison_table,
-    npv_bands,
     scenario_charts,
     scenario_details,
     scenario_inputs,
     scope_inputs,
+    scope_note,
+    side_by_side,
     summary_card,
 )
 from ui.settings import current_settings
@@ -30,15 +30,15 @@ from ui.store import get_store
 from ui.text import plain
 
 store = get_store()
-name = current_dataset()
+scope = current_scope()
 st.title("ROI planner")
-if name is None:
+if scope is None:
     st.info("No data yet. Import interactions (with CSAT answers) and customers (with churn dates) on the Data "
             "page to plan what fixing the experience would return.")
     st.page_link("app_pages/data.py", label="Go to the Data page", icon=":material/upload_file:")
     st.stop()
 
-version = store.active_version(name)
+version = scope.version
 settings = current_settings(store)
 base = planner(store, version, settings)
 if isinstance(base, Unavailable):
@@ -48,53 +48,38 @@ if isinstance(base, Unavailable):
     st.page_link("app_pages/data.py", label="Upload the missing data on the Data page", icon=":material/upload_file:")
     st.stop()
 
-symbol = settings.symbol
-st.caption(plain(f"What fixing a moment of service returns, and whether it pays. Dataset {name}, version "
-                 f"{version.number}; amounts in {settings.currency}, margin and costs from Settings."))
-
-sidebar = current_scope()
-scope, ignored = merge_scope(base, scope_inputs(scope_options(base)), sidebar.where if sidebar else ())
-in_scope = contacts_in_scope(base, scope)
-also = [f"{c} ({', '.join(v)})" for c, v in scope if c not in SCOPE_COLUMNS]
-if in_scope == 0:
-    st.warning("No contacts match this scope: widen it to plan a change.", icon=":material/filter_alt_off:")
-else:
-    st.caption(plain(
-        f"In scope: {quantity(in_scope)} contacts a month, the average of the last 3 months of data (the "
-        "sidebar's period does not apply here)" + (f", also filtered by the sidebar's {'; '.join(also)}" if also
-                                                    else "")
-        + ". The levers below change only these contacts."
-        + (f" Not applied (not a contact attribute): {', '.join(ignored)}." if ignored else "")))
-
+intro = st.empty()
+chosen = scope_inputs(scope_options(base))
+lever_scope, _ = merge_scope(base, chosen, scope.where)
+in_scope = st.container()
 shown = SCENARIOS[:compare_input()]
 cards = st.columns(len(SCENARIOS))
 
 st.subheader("Scenarios: inputs and details", divider="gray")
-results = {}
-for letter, tab in zip(shown, st.tabs([f"Scenario {letter.upper()}" for letter in shown])):
+tabs = st.tabs([f"Scenario {letter.upper()}" for letter in shown])
+scenarios = {}
+for letter, tab in zip(shown, tabs):
     with tab:
-        scenario = scenario_inputs(letter, scope, settings)
-        result = None if scenario is None else evaluate(store, version, settings.params(),
-                                                        settings.churn_horizon_months, scenario)
-        results[letter] = result
-        if result is None:
+        scenarios[letter] = scenario_inputs(letter, lever_scope, settings)
+
+screen = roi_screen(base, scope, settings, chosen, scenarios,
+                    partial(evaluate, store, version, settings.params(), settings.churn_horizon_months))
+intro.caption(plain(screen.caption))
+with in_scope:
+    scope_note(screen)
+
+for letter, tab in zip(shown, tabs):
+    view = screen.scenarios[letter]
+    with tab:
+        if view is None:
             st.info("Pick at least one lever to see what this scenario returns.")
             continue
-        scenario_details(base, result, symbol)
-        scenario_charts(letter, result, symbol, name, version.number)
-        track_scenario(store, name, letter, result, base.analysis, settings)
+        scenario_details(view)
+        scenario_charts(view, settings.symbol, scope.dataset, version.number)
+        track_scenario(store, scope.dataset, letter, view.result, base.analysis, settings)
 
 for letter, card in zip(shown, cards):
     with card:
-        summary_card(base, letter, results[letter], symbol)
+        summary_card(letter, screen.scenarios[letter])
 
-done = {letter: r for letter, r in results.items() if r is not None}
-if done:
-    st.subheader("Side by side", divider="gray")
-    labels = {letter: f"{letter.upper()} · {r.scenario.name}" for letter, r in done.items()}
-    st.markdown("**NPV at 36 months, with its P10–P90 range**")
-    st.altair_chart(npv_bands({labels[letter]: r.npv[36] for letter, r in done.items()}, symbol), width="stretch")
-    table = comparison_table(comparison_frame(done), labels, symbol)
-    st.markdown("**All the numbers** (base case, with P10–P90 in brackets)")
-    st.dataframe(table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
-                 column_config={"measure": st.column_config.TextColumn("", width="medium")})
+side_by_side(screen)

@@ -9,8 +9,8 @@ URL parameters (docs/architecture.md "Links"; values equal to the defaults are l
   (``wait_cut``, ``wait_cap``, ``transfer_cut``, ``fcr_raise``, ``shift`` with ``from``, ``to``,
   ``kappa`` and ``tau``; ``driver`` and ``factor`` for a custom lever), ``invest``, ``running``, ``ramp``.
 
-Percentages are entered as whole percents and become the engine's shares here; every number shown
-comes from :mod:`cxdata.actions.planner` / :mod:`cxdata.screens.charts` over :meth:`PlannerBase.evaluate`.
+Percentages are entered as whole percents and become the engine's shares here; every number, sentence and
+chart shown comes from :func:`cxdata.screens.roi.roi_screen`, which the drawing functions below only draw.
 """
 
 from __future__ import annotations
@@ -19,26 +19,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import polars as pl
 import streamlit as st
 
-from cxdata.actions.planner import Kpi, guardrail_kpis, lever_words, make_scope, scenario_kpis, shift_overreach
-from cxdata.actions.roi import (
-    CUSTOM_DRIVERS,
-    LEVER_KINDS,
-    Lever,
-    PlannerBase,
-    Scenario,
-    ScenarioResult,
-    Spread,
-    scenario_to_dict,
-)
-from cxdata.format import driver_label, money, months, quantity, share, value_text
+from cxdata.actions.planner import make_scope
+from cxdata.actions.roi import CUSTOM_DRIVERS, LEVER_KINDS, Lever, Scenario, scenario_to_dict
+from cxdata.format import driver_label
 from cxdata.schema import CHANNELS
 from cxdata.scope import Where
-from cxdata.screens.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
 from cxdata.screens.export import scenario_workbook
+from cxdata.screens.roi import Alert, RoiScreen, ScenarioView, Tile
 from cxdata.settings import Settings
+from ui.charts import draw
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input
 from ui.text import plain, slug
@@ -58,9 +49,6 @@ LEVER_HELP = ("Cut waits: scale every wait in scope down by a share. Cap waits: 
               "time. Fewer transfers: a share of transferred contacts avoid a hand-off. Resolve first time: raise "
               "first-contact resolution by some points. Shift to self-service: move contacts a month from an "
               "assisted channel to a bot or self-service. Custom driver: multiply a model driver by a factor.")
-GARTNER = ("Industry context, not a model input: in a Gartner survey of 5,728 customers (2024), 64% would prefer "
-           "companies not to use AI for service and 60% fear it makes reaching a human harder; Gartner (2019) "
-           "found only 9% of customers fully resolve their issue in self-service.")
 
 
 @dataclass(frozen=True)
@@ -212,153 +200,96 @@ def scenario_inputs(letter: str, scope: Where, settings: Settings) -> Scenario |
     return Scenario(name, tuple(levers), settings.economics(**overrides))
 
 
-def band_text(k: Kpi, symbol: str) -> str | None:
-    """The P10–P90 band of a KPI as shown (``€225k – €332k``; ``6–9 months``), None without one."""
-    if k.p10 is None or k.p90 is None:
-        return None
-    if k.unit == "months":
-        low, high = months(k.p10), months(k.p90)
-        return f"{low.split()[0]}–{high}" if high != "never" else f"{low} – never"
-    if k.unit == "points":
-        return f"{value_text(k.unit, k.p10, symbol).removesuffix(' pts')} – {value_text(k.unit, k.p90, symbol)}"
-    return f"{value_text(k.unit, k.p10, symbol)} – {value_text(k.unit, k.p90, symbol)}"
-
-
-def kpi_text(k: Kpi, symbol: str) -> str:
-    """A KPI's value as shown: its words when it has no number to show (``undefined: no cost``)."""
-    return k.text or value_text(k.unit, k.base, symbol)
-
-
-def tile(slot, k: Kpi, symbol: str, border: bool = True) -> None:
+def tile(slot, t: Tile, border: bool = True) -> None:
     """One KPI as a metric, its P10–P90 band (if any) in grey under the value."""
-    band = band_text(k, symbol)
-    slot.metric(k.label, kpi_text(k, symbol), delta=band, delta_color="off", delta_arrow="off",
-                delta_description="P10–P90" if band else None, help=k.help, border=border)
+    slot.metric(t.label, t.value, delta=t.band, delta_color="off", delta_arrow="off",
+                delta_description="P10–P90" if t.band else None, help=t.help, border=border)
 
 
-def verdict(result: ScenarioResult, symbol: str) -> None:
-    """The plain-language verdict: green when the scenario pays, amber when it does not."""
-    text = plain(result.verdict(symbol))
-    (st.success if result.pays else st.warning)(text, icon=":material/check_circle:" if result.pays
-                                                else ":material/block:")
+#: How each kind of alert is drawn: its box and icon.
+BOXES = {"pays": (st.success, ":material/check_circle:"), "does_not_pay": (st.warning, ":material/block:"),
+         "loses": (st.error, ":material/warning:"), "refused": (st.warning, ":material/help:"),
+         "guardrail": (st.info, ":material/shield:"), "capped": (st.warning, ":material/warning:"),
+         "empty_scope": (st.warning, ":material/filter_alt_off:")}
 
 
-def guardrail_note(result: ScenarioResult, short: bool = False) -> None:
-    """The over-automation guardrail of a channel shift: κ* against the planned containment, or why no κ*
-    is given, how failed sessions and their follow-up contacts are counted, and the industry context
-    (``short``: on a summary card, only when the planned containment does not pay)."""
-    g = result.guardrail
-    if g is None:
-        return
-    if short:
-        if g.loses:
-            st.error(f"Containment {share(g.planned)} is below κ* = {share(g.kappa_star)}: the bot destroys value."
-                     if g.reach == "within" else "No containment makes this shift pay (κ* is out of reach): the bot "
-                     "destroys value.", icon=":material/warning:")
-        return
-    if g.loses:
-        st.error(plain(g.sentence() + " At this containment the shift loses money and customers."),
-                 icon=":material/warning:")
-    elif g.reach == "refused":
-        st.warning(plain(g.sentence()), icon=":material/help:")
-    else:
-        st.info(plain(g.sentence()), icon=":material/shield:")
-    st.caption(plain(g.follow_up_words()) + " " + GARTNER)
-
-
-def overreach_note(base: PlannerBase, scenario: Scenario, short: bool = False) -> None:
-    """A warning when a channel shift asks to move more contacts than the scope holds on that channel: the
-    engine moves only those, and the page says so."""
-    for lever, available in shift_overreach(base, scenario):
-        if short:
-            st.warning(f"Shift capped at the {quantity(available)} {lever.from_channel} contacts a month the scope "
-                       "holds.", icon=":material/warning:")
-            continue
-        st.warning(f"This plan asks to move {quantity(lever.amount)} {lever.from_channel} contacts a month, but the "
-                   f"scope holds only {quantity(available)} {lever.from_channel} contacts a month: the results move "
-                   f"those {quantity(available)}. Lower the number, or widen the scope.", icon=":material/warning:")
-
-
-def half_effect_line(result: ScenarioResult, symbol: str) -> None:
-    """The half-effect sensitivity row (docs/method/planner.md) as one sentence."""
-    shown = {k.key: kpi_text(k, symbol) for k in guardrail_kpis(result)}
-    st.markdown(f"**If the churn effect is half as strong:** NPV at 36 months {shown['half_npv36']}, "
-                f"ROI at 36 months {shown['half_roi36']}, payback {shown['half_payback']}.".replace("$", "\\$"))
+def alert(a: Alert, escape: bool = True) -> None:
+    """An alert in its box (``escape``: its text shown verbatim, Markdown characters escaped)."""
+    box, icon = BOXES[a.kind]
+    box(plain(a.text) if escape else a.text, icon=icon)
 
 
 # ---------------------------------------------------------------- results of one scenario
 
 
-def summary_card(base: PlannerBase, letter: str, result: ScenarioResult | None, symbol: str) -> None:
+def scope_note(screen: RoiScreen) -> None:
+    """How many contacts a month the levers change, or a warning when the scope holds none."""
+    if isinstance(screen.scope_note, Alert):
+        alert(screen.scope_note, escape=False)
+    else:
+        st.caption(plain(screen.scope_note))
+
+
+def summary_card(letter: str, view: ScenarioView | None) -> None:
     """The card at the top of the page: name, verdict, the 36-month NPV with its band, then ROI, payback
     and customers kept in one line, and the levers in words. Keyed ``card_a``… (CSS class ``st-key-card_a``)."""
     with st.container(border=True, key=f"card_{letter}"):
-        if result is None:
+        if view is None:
             st.markdown(f"**{letter.upper()}** · no lever chosen")
             st.caption("Pick at least one lever in this scenario's tab below.")
             return
-        st.markdown(f"**{letter.upper()} · {plain(result.scenario.name)}**")
-        verdict(result, symbol)
-        overreach_note(base, result.scenario, short=True)
-        guardrail_note(result, short=True)
-        kpis = {k.key: k for k in scenario_kpis(result)}
-        tile(st, kpis["npv36"], symbol, border=False)
-        shown = {name: kpi_text(kpis[name], symbol) for name in ("roi36", "payback_value", "churners")}
-        st.markdown(f"ROI at 36 months **{shown['roi36']}** · payback **{shown['payback_value']}** · "
-                    f"**{shown['churners']}** customers kept a month".replace("$", "\\$"))
-        st.caption(plain("Levers: " + "; ".join(lever_words(lv) for lv in result.scenario.levers) + "."))
+        st.markdown(f"**{plain(view.title)}**")
+        alert(view.verdict)
+        for a in view.capped_short:
+            alert(a, escape=False)
+        if view.guardrail_short is not None:
+            alert(view.guardrail_short, escape=False)
+        tile(st, view.tile("npv36"), border=False)
+        st.markdown(view.summary.replace("$", "\\$"))
+        st.caption(plain(view.levers))
 
 
-def scenario_details(base: PlannerBase, result: ScenarioResult, symbol: str) -> None:
+def scenario_details(view: ScenarioView) -> None:
     """Verdict, the KPI tiles with their P10–P90, the κ* guardrail and the half-effect row."""
-    verdict(result, symbol)
-    overreach_note(base, result.scenario)
-    guardrail_note(result)
-    kpis = scenario_kpis(result)
-    for row in range(0, len(kpis), 4):
-        for slot, k in zip(st.columns(4), kpis[row:row + 4]):
-            tile(slot, k, symbol)
-    half_effect_line(result, symbol)
+    alert(view.verdict)
+    for a in view.capped:
+        alert(a, escape=False)
+    if view.guardrail is not None:
+        alert(view.guardrail)
+    if view.guardrail_note is not None:
+        st.caption(plain(view.guardrail_note))
+    for row in range(0, len(view.tiles), 4):
+        for slot, t in zip(st.columns(4), view.tiles[row:row + 4]):
+            tile(slot, t)
+    st.markdown(view.half_effect.replace("$", "\\$"))
 
 
-def scenario_charts(letter: str, result: ScenarioResult, symbol: str, dataset: str, version: int) -> None:
+def scenario_charts(view: ScenarioView, symbol: str, dataset: str, version: int) -> None:
     """The waterfall to the 36-month net value (with its P10–P90), how to read it, and the exports."""
     left, right = st.columns([5, 2], gap="medium")
-    frame = scenario_waterfall(result, 36)
-    frame = frame.with_columns(label=pl.Series([money(a, symbol) for a in frame.get_column("amount")],
-                                               dtype=pl.String))
     left.markdown("**From the investment to the net value at 36 months** (present value)")
-    left.altair_chart(waterfall_chart(frame, symbol), width="stretch")
+    with left:
+        draw(view.waterfall_chart)
     with right:
         st.markdown("**How to read it**")
         st.caption("Each bar adds or takes away money over 36 months, discounted at the WACC; the last bar is the "
                    "net present value. The black bar on it is the P10–P90 range: 8 in 10 simulated outcomes "
                    "(model coefficients and business-input ranges) fall inside. Associations adjusted for segment, "
                    "plan, region, tenure and month, not proof of cause.")
-        exports(letter, result, symbol, dataset, version)
+        exports(view, symbol, dataset, version)
 
 
-def npv_bands(spreads: Mapping[str, Spread], symbol: str):
-    """:func:`cxdata.screens.charts.band_chart` of named money estimates, labelled in the workspace currency."""
-    bands = band_frame(spreads)
-    return band_chart(bands.with_columns(
-        label=pl.Series([money(v, symbol) for v in bands.get_column("base")], dtype=pl.String),
-        range=pl.Series([f"{money(lo, symbol)} – {money(hi, symbol)}"
-                         for lo, hi in bands.select("p10", "p90").iter_rows()], dtype=pl.String),
-    ), symbol)
-
-
-def exports(letter: str, result: ScenarioResult, symbol: str, dataset: str, version: int) -> None:
+def exports(view: ScenarioView, symbol: str, dataset: str, version: int) -> None:
     """Excel workbook (inputs, assumptions, results) and the scenario file the command line reads."""
+    result = view.result
     stem = f"roi-{slug(dataset)}-{slug(result.scenario.name)}"
-    row = st
-    row.download_button(
+    st.download_button(
         "Export to Excel", lambda: scenario_workbook(result, currency=symbol, dataset=dataset, version=version),
-        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{letter}-xlsx", on_click="ignore",
+        file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{view.letter}-xlsx", on_click="ignore",
         icon=":material/download:", help="Levers, results with P10–P90, checks and every assumption, for finance.")
-    row.download_button(
+    st.download_button(
         "Scenario file (JSON)", json.dumps(scenario_to_dict(result.scenario), indent=2, ensure_ascii=False),
-        file_name=f"{stem}.json", mime="application/json", key=f"{letter}-json", on_click="ignore",
+        file_name=f"{stem}.json", mime="application/json", key=f"{view.letter}-json", on_click="ignore",
         icon=":material/data_object:",
         help="Re-run it with: python -m cxdata roi --scenario FILE.json (add --xlsx OUT.xlsx for the workbook).")
 
@@ -366,15 +297,14 @@ def exports(letter: str, result: ScenarioResult, symbol: str, dataset: str, vers
 # ---------------------------------------------------------------- comparison
 
 
-def comparison_table(frame: pl.DataFrame, names: Mapping[str, str], symbol: str) -> pl.DataFrame:
-    """:func:`cxdata.actions.planner.comparison_frame` as shown: one row per measure, one column per scenario."""
-    keys = frame.get_column("key").unique(maintain_order=True).to_list()
-    rows = {k: {"measure": None} for k in keys}
-    for scenario, k, label, unit, base, p10, p90, text in frame.iter_rows():
-        kpi = Kpi(k, label, unit, base, p10, p90, text=text)
-        band = band_text(kpi, symbol)
-        rows[k]["measure"] = label
-        rows[k][names[scenario]] = kpi_text(kpi, symbol) + (f" ({band})" if band else "")
-    columns = ["measure", *names.values()]
-    return pl.DataFrame([{c: r.get(c, "–") for c in columns} for r in rows.values()],
-                        schema={c: pl.String for c in columns})
+def side_by_side(screen: RoiScreen) -> None:
+    """The 36-month NPVs with their P10–P90 and every number of the evaluated scenarios, side by side."""
+    if screen.bands_chart is None or screen.comparison is None:
+        return
+    st.subheader("Side by side", divider="gray")
+    st.markdown("**NPV at 36 months, with its P10–P90 range**")
+    draw(screen.bands_chart)
+    table = screen.comparison
+    st.markdown("**All the numbers** (base case, with P10–P90 in brackets)")
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
+                 column_config={"measure": st.column_config.TextColumn("", width="medium")})

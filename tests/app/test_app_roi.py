@@ -114,7 +114,7 @@ def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€
 
 
 @pytest.fixture(scope="module")
-def engine(analysed_store_template: Path) -> tuple[PlannerBase, Settings]:
+def planner(analysed_store_template: Path) -> tuple[PlannerBase, Settings]:
     """The planner built here, straight from the engine, on the same analysed sample the app reads."""
     store = Store(analysed_store_template)
     settings = load_settings(store)
@@ -128,8 +128,8 @@ def engine(analysed_store_template: Path) -> tuple[PlannerBase, Settings]:
 # ---------------------------------------------------------------- tests
 
 
-def test_a_first_visit_compares_three_scenarios_with_the_engines_numbers(analysed_store: Path, engine) -> None:
-    base, settings = engine
+def test_a_first_visit_compares_three_scenarios_with_the_engines_numbers(analysed_store: Path, planner) -> None:
+    base, settings = planner
     at = open_roi()
     assert [t.label for t in at.tabs] == ["Scenario A", "Scenario B", "Scenario C"]
     expected = {letter: base.evaluate(s) for letter, s in defaults(settings).items()}
@@ -147,8 +147,8 @@ def test_a_first_visit_compares_three_scenarios_with_the_engines_numbers(analyse
     assert [b.label for b in at.main.get("download_button")] == ["Export to Excel", "Scenario file (JSON)"] * 3
 
 
-def test_a_link_preselects_the_scope_and_the_lever_amounts(analysed_store: Path, engine) -> None:
-    base, settings = engine
+def test_a_link_preselects_the_scope_and_the_lever_amounts(analysed_store: Path, planner) -> None:
+    base, settings = planner
     at = open_roi(channel="phone", touchpoint="billing", segment="Small Business", compare="2",
                   a_wait_cut="40", a_invest="20000", a_running="1000",
                   b_levers=["Fewer transfers", "Resolve first time"], b_transfer_cut="30", b_fcr_raise="8",
@@ -172,8 +172,8 @@ def test_a_link_preselects_the_scope_and_the_lever_amounts(analysed_store: Path,
     assert_shows(at, "b", b)
 
 
-def test_changing_an_input_reevaluates_the_scenario(analysed_store: Path, engine) -> None:
-    base, settings = engine
+def test_changing_an_input_reevaluates_the_scenario(analysed_store: Path, planner) -> None:
+    base, settings = planner
     at = open_roi()
     at.number_input(key="a_invest").set_value(0).run()
     at.number_input(key="a_running").set_value(20_000).run()
@@ -183,8 +183,8 @@ def test_changing_an_input_reevaluates_the_scenario(analysed_store: Path, engine
     assert_shows(at, "a", base.evaluate(changed))
 
 
-def test_a_scenario_that_does_not_pay_says_so(analysed_store: Path, engine) -> None:
-    base, settings = engine
+def test_a_scenario_that_does_not_pay_says_so(analysed_store: Path, planner) -> None:
+    base, settings = planner
     at = open_roi(channel="phone", touchpoint="billing", segment="Small Business", compare="1")
     r = base.evaluate(Scenario("Faster answers", (Lever("wait_cut", 0.25, MOMENT),),
                                economics(settings, 100_000, 8_000)))
@@ -193,8 +193,8 @@ def test_a_scenario_that_does_not_pay_says_so(analysed_store: Path, engine) -> N
     assert_shows(at, "a", r)
 
 
-def test_a_channel_shift_shows_its_break_even_containment(analysed_store: Path, engine) -> None:
-    base, settings = engine
+def test_a_channel_shift_shows_its_break_even_containment(analysed_store: Path, planner) -> None:
+    base, settings = planner
     at = open_roi()
     r = base.evaluate(defaults(settings)["c"])
     guard = tab(at, "c").info[0].value
@@ -242,8 +242,8 @@ def test_an_empty_store_shows_what_to_import(empty_store: Path) -> None:
     assert not at.tabs
 
 
-def test_a_shift_bigger_than_the_scope_is_flagged(analysed_store: Path, engine) -> None:
-    base, _ = engine
+def test_a_shift_bigger_than_the_scope_is_flagged(analysed_store: Path, planner) -> None:
+    base, _ = planner
     at = open_roi(channel="phone", touchpoint="billing", segment="Small Business")
     phone = base.contacts.filter((pl.col("channel") == "phone") & (pl.col("touchpoint") == "billing")
                                  & (pl.col("segment") == "Small Business")).height / 3
@@ -253,10 +253,10 @@ def test_a_shift_bigger_than_the_scope_is_flagged(analysed_store: Path, engine) 
     assert not any("holds only" in w.value for w in tab(at, "a").warning)
 
 
-def test_a_free_oversized_shift_is_capped_and_has_no_roi(analysed_store: Path, engine) -> None:
+def test_a_free_oversized_shift_is_capped_and_has_no_roi(analysed_store: Path, planner) -> None:
     """The issue's case: no investment, no running cost and a shift of more contacts than the moment of
     service holds. The page says the shift was capped, and shows ROI as undefined — never +∞ or 100%."""
-    base, settings = engine
+    base, settings = planner
     at = open_roi(channel="phone", touchpoint="billing", segment="Small Business", compare="3", c_invest="0",
                   c_running="0", c_kappa="0")
     phone = base.contacts.filter((pl.col("channel") == "phone") & (pl.col("touchpoint") == "billing")

@@ -6,7 +6,8 @@ pre-trend check, the monthly chart, and realised value and ROI against the ROI s
 initiative form is filled in by a link from a moment of service on the Overview (``?new=true&new_…``);
 the ROI planner creates initiatives from a scenario.
 
-Thin: every number comes from :mod:`cxdata.actions.initiatives`; ``ui.initiatives`` draws it.
+Numbers: cxdata.screens.initiatives.initiatives_screen (through ``ui.initiatives.page_screen``, which caches it);
+``ui.initiatives`` draws it.
 """
 
 import streamlit as st
@@ -18,11 +19,10 @@ from ui.initiatives import (
     choose_initiative,
     form_defaults,
     initiative_detail,
-    initiative_metrics,
     initiatives_list,
     new_initiative_form,
+    page_screen,
     scope_keys,
-    tracked_initiatives,
 )
 from ui.loaders import data_shape
 from ui.settings import current_settings
@@ -39,13 +39,12 @@ if scope is None:
     st.stop()
 
 settings = current_settings(store)
-st.caption(plain(f"Findings turned into actions with a measured result. Dataset {scope.dataset}, version "
-                 f"{scope.version.number}. Each initiative is measured in its own scope, before and after its "
-                 "start: the sidebar's filters do not apply on this page."))
 a, problem = page_analysis(store, scope.version, settings)
+screen = page_screen(store, scope, a, settings)
+st.caption(plain(screen.intro))
 if problem:
     st.warning(plain(problem), icon=":material/warning:")
-metrics = initiative_metrics(a)
+metrics = screen.metrics
 if not metrics:
     st.info("This version has no KPI an initiative could be measured on: import interactions (with CSAT, NPS "
             "or operational fields) or customers with churn dates on the Data page.")
@@ -55,20 +54,19 @@ if not metrics:
 shape = data_shape(store, scope.version)
 keys = scope_keys(shape)
 after_save(form_defaults(metrics, keys))
-tracked = tracked_initiatives(store, scope.version, a, settings)
-new_initiative_form(store, scope.dataset, a, settings, shape, metrics, keys, expanded=not tracked)
+new_initiative_form(store, scope.dataset, a, settings, shape, metrics, keys, expanded=not screen.details)
 
 st.subheader("By status and impact", divider="gray")
-if not tracked:
+if not screen.details:
     st.info("No initiatives yet. Start one from a moment of service on the Overview (“Start an initiative”), "
             "from a scenario of the ROI planner (“Track as an initiative”), or with New initiative above.",
             icon=":material/flag:")
     st.stop()
-initiatives_list(tracked, settings.symbol)
+initiatives_list(screen)
 st.caption("Active first, then planned, done and dropped; within a status, the largest realised value to date "
            "(else the planned 36-month NPV) first. Effect: the difference-in-differences against the rest of the "
            "data where there is one, else the change from before to after the start, with its 95% interval. "
            "Click a row to see it below.")
 
 st.subheader("The initiative", divider="gray")
-initiative_detail(store, choose_initiative(tracked), settings)
+initiative_detail(store, choose_initiative(screen), settings)

@@ -1,8 +1,9 @@
 """Widgets and drawing of the alerts (issue 7): the New alert form, the list with each alert's latest
 check on the active data version, and the fired alerts at the top of the Overview, each linked to its view.
 
-Evaluation is :func:`cxdata.actions.alerts.evaluate` on the analysis frames the page already holds (nothing is
-read again); an alert is checked once per data version and read back afterwards, so the Overview's rerun
+The Alerts page's numbers and sentences are :func:`cxdata.screens.alerts.alerts_screen`; the Overview's fired
+alerts are :func:`cxdata.actions.alerts.evaluate`, both on the analysis frames the page already holds (nothing is
+read again). An alert is checked once per data version and read back afterwards, so the Overview's rerun
 costs two catalog queries. "Open the view" is :mod:`ui.state` navigation: the alert's scope becomes the
 global filters, the period the month the rule judged (the data's last complete month; "Last month" when
 the alert has no check) and the KPI is selected on the Drill-down (contact KPIs) or the Overview's trend
@@ -29,7 +30,6 @@ from cxdata.actions.alerts import (
     delete_alert,
     describe,
     evaluate,
-    list_alerts,
     set_enabled,
     triggered,
 )
@@ -38,6 +38,7 @@ from cxdata.catalog.tables import CHANGE_RULES, Alert
 from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
 from cxdata.measures.periods import CUSTOM, month_end
 from cxdata.models.analysis import Analysis
+from cxdata.screens.alerts import OFF, AlertsScreen
 from cxdata.settings import Settings
 from ui import state
 from ui.filters import dimension_key
@@ -59,7 +60,7 @@ HOW_RULES_WORK = ("How rules work: “is above” and “is below” compare the
 SIGNIFICANT_MEANS = ("Significant means that the change's 95% interval excludes 0: a change that chance alone "
                      "could produce with this many answers does not fire, however large it looks.")
 BADGES = {FIRED: ":red-badge[:material/notifications_active: fired]", OK: ":green-badge[ok]",
-          TOO_FEW: ":gray-badge[too few answers]"}
+          TOO_FEW: ":gray-badge[too few answers]", OFF: ":gray-badge[off]"}
 _FORM = {f: f"_alert_{f}" for f in ("metric", "rule", "threshold", "min_n", "significant", "name")}
 _CREATED = "_alert_created"
 
@@ -209,32 +210,38 @@ def _deleted(store: Store, alert_id: int) -> None:
     st.toast(f"Alert #{alert_id} deleted.", icon=":material/delete:")
 
 
-def alerts_list(store: Store, dataset: str, outcomes: Sequence[Outcome], settings: Settings) -> None:
-    """Each alert: status, name and rule, the latest check (value with interval and n, the month before,
-    the message), on/off, its view and delete."""
-    checks = {o.alert.id: o.check for o in outcomes}
-    for alert in list_alerts(store, dataset):
-        check = checks.get(alert.id)
+def _checked_again(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> None:
+    outcomes = outcomes_of(store, version, a, settings, force=True)
+    st.toast(f"{len(outcomes)} alert{'s' * (len(outcomes) != 1)} checked on version {version.number}.",
+             icon=":material/refresh:")
+
+
+def check_now(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> None:
+    """"Check now": every alert that is on is checked again on ``version`` before the page is drawn again."""
+    st.button("Check now", icon=":material/refresh:", on_click=_checked_again, args=(store, version, a, settings),
+              help="Check every alert that is on against the active version again.")
+
+
+def alerts_list(store: Store, dataset: str, screen: AlertsScreen) -> None:
+    """Each alert of :func:`cxdata.screens.alerts.alerts_screen`: status, name and rule, the latest check's
+    message and what it needs, on/off, its view and delete."""
+    for row in screen.rows:
+        alert = row.alert
+        assert alert.id is not None  # read back from the catalog, so numbered
         with st.container(border=True):
             cols = st.columns([5.4, 1.6, 1.8, 1.4], vertical_alignment="center")
             with cols[0]:
-                badge = (":gray-badge[off]" if not alert.enabled
-                         else BADGES.get(check.status, f":orange-badge[{plain(check.status)}]"))
-                rule = describe(alert)
-                st.markdown(f"{badge} **{plain(alert.name)}**" + (f" :gray[({plain(rule)})]" if rule != alert.name
-                                                                    else ""))
-                if alert.enabled and check is not None:
-                    st.markdown(plain(check.message.removeprefix(f"{alert.name} — ")))
-                    st.caption(f"Judged only with at least {alert.min_n} answers in a month"
-                               + ("; it fires only on a significant change (its 95% interval excludes 0)."
-                                  if alert.requires_significance else "."))
-                else:
-                    st.caption(f"Switched off: not checked. It needs at least {alert.min_n} answers in a month.")
+                badge = BADGES.get(row.status, f":orange-badge[{plain(row.status)}]")
+                st.markdown(f"{badge} **{plain(alert.name)}**" + (f" :gray[({plain(row.rule)})]"
+                                                                    if row.rule != alert.name else ""))
+                if row.message is not None:
+                    st.markdown(plain(row.message))
+                st.caption(row.note)
             key = f"_alert_on_{alert.id}"
             cols[1].toggle("On", value=alert.enabled, key=key, on_change=_toggled, args=(store, alert.id, key),
                            help="An alert that is off is not checked and never fires.")
             with cols[2]:
-                view_button(alert, dataset, key=f"_alert_open_{alert.id}", month=check.month if check else None)
+                view_button(alert, dataset, key=f"_alert_open_{alert.id}", month=row.month)
             with cols[3].popover("Delete", icon=":material/delete:", type="tertiary"):
                 st.markdown(f"Delete **{plain(alert.name)}** and its checks?")
                 st.button("Yes, delete it", type="primary", key=f"_alert_delete_{alert.id}", on_click=_deleted,

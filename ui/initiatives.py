@@ -12,8 +12,9 @@ URL parameters of the page (docs/architecture.md "Links"; values equal to the de
   ``new_source`` and one repeated parameter per scope dimension, ``new_<dimension>``
   (``new_channel=phone``). A moment of service on the Overview links here with :func:`prefill_params`.
 
-Every number comes from :mod:`cxdata.actions.initiatives` (``baseline``, ``measure``, ``portfolio``,
-``portfolio_table``) and is printed with :mod:`cxdata.format`.
+Every number and sentence of the list and the detail comes from
+:func:`cxdata.screens.initiatives.initiatives_screen` (cached here by version, settings and the initiatives'
+update times); this module draws it. The forms compute their preview with :mod:`cxdata.actions.initiatives`.
 """
 
 from __future__ import annotations
@@ -22,44 +23,46 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
-import polars as pl
 import streamlit as st
 
 from cxdata import format as fmt
 from cxdata.actions.initiatives import (
     PLANNED_KPIS,
     STATUSES,
-    Measurement,
-    Tracked,
     attach_plan,
     baseline,
-    baseline_of,
     create_initiative,
     delete_initiative,
     list_initiatives,
     measure,
     plan_from,
-    plan_of,
     planned_target,
-    portfolio,
-    portfolio_table,
     update_initiative,
-    verdict,
 )
 from cxdata.actions.roi import ScenarioResult, scenario_to_dict
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.catalog.tables import Initiative
-from cxdata.format import signed_percent
-from cxdata.measures.metrics import REGISTRY, Estimate, Metric, Params
+from cxdata.measures.metrics import REGISTRY, Metric
 from cxdata.models.analysis import Analysis
-from cxdata.screens.charts import initiative_chart, labelled
-from cxdata.screens.dashboard import supported_metrics
+from cxdata.scope import Scope
+from cxdata.screens.initiatives import (
+    Fact,
+    InitiativeDetail,
+    InitiativesScreen,
+    Tile,
+    initiative_label,
+    initiatives_screen,
+    label_of,
+    value_caption,
+    where_words,
+    window_text,
+)
 from cxdata.settings import Settings
+from ui.analysis import CACHE_KEYS
 from ui.charts import draw
 from ui.filters import dimension_key
-from ui.loaders import DataShape, version_identity
+from ui.loaders import DataShape
 from ui.state import bound_number_input
-from ui.store import store_identity
 from ui.text import plain
 
 BIND = "query-params"
@@ -68,68 +71,11 @@ SELECTED, NEW = "initiative", "new"
 #: The form's inputs other than the scope: field → widget key (= URL parameter).
 FIELDS = {f: f"new_{f}" for f in ("title", "owner", "metric", "start", "status", "target", "invest", "running",
                                   "source")}
-#: KPIs offered first (the moment of service's measure, then the surveys).
-PREFERRED = ("negative_rate", "csat", "nps", "ces", "fcr")
 DEFAULT_STATUS = "planned"
-STATUS_LABELS = {"active": "● active", "planned": "○ planned", "done": "✓ done", "dropped": "✕ dropped"}
 _CREATED, _DELETED, _ROWS = "_initiative_created", "_initiative_deleted", "_initiative_rows"
 
 
-# ---------------------------------------------------------------- numbers as shown
-
-
-def change_text(e: Estimate | None, unit: str, symbol: str = "€") -> str:
-    """A change with its interval: ``−1.5 pts (95% CI −6.3 to +3.3 pts)``; ``–`` without one."""
-    if e is None or e.value is None:
-        return "–"
-    text = fmt.delta(e.value, unit, symbol)
-    if e.low is not None and e.high is not None:
-        text += f" ({ci_text(e, unit, symbol)})"
-    return text
-
-
-def ci_text(e: Estimate, unit: str, symbol: str = "€") -> str:
-    """The 95% interval of a change: ``95% CI −6.3 to +3.3 pts``."""
-    return f"95% CI {fmt.delta(e.low, unit, symbol)} to {fmt.delta(e.high, unit, symbol)}".replace(
-        " pts to ", " to ")
-
-
-def value_caption(e: Estimate | None, unit: str, symbol: str, window: str | None = None) -> str:
-    """``Mar–Jun 2026 · 95% CI 27.7–34.3% · n = 744`` (what a value tile says under its number)."""
-    if e is None or e.value is None:
-        return "No data." if window is None else f"{window} · no data"
-    parts = [window] if window else []
-    parts += [fmt.interval(e.low, e.high, unit, symbol), f"n = {fmt.count(e.n)}"]
-    return " · ".join(p for p in parts if p)
-
-
-def _coloured(word: str) -> str:
-    return {"better": ":green[better]", "worse": ":red[worse]"}.get(word, f":gray[{word}]")
-
-
-def where_words(where: Mapping[str, Sequence[str]]) -> str:
-    return fmt.where_text(sorted(where.items()))
-
-
-def initiative_label(i: Initiative) -> str:
-    """What the selector shows, and the ``initiative`` URL parameter: ``#3 · Cut billing waits``."""
-    return label_of(i.id, i.title)
-
-
-def label_of(initiative_id: int, title: str) -> str:
-    return f"#{initiative_id} · {title.strip()}"
-
-
-def window_text(w) -> str | None:
-    return None if w is None else fmt.month_span(w.start, w.end)
-
-
 # ---------------------------------------------------------------- KPIs and scope
-
-
-def initiative_metrics(a: Analysis) -> list[Metric]:
-    """The KPIs an initiative or an alert can track on this data, the negative-experience rate first."""
-    return supported_metrics(a, first=PREFERRED)
 
 
 def scope_keys(shape: DataShape) -> dict[str, str]:
@@ -163,68 +109,24 @@ def unit_words(m: Metric, currency: str) -> str:
         m.unit, currency if m.unit.startswith("money") else m.unit)
 
 
-# ---------------------------------------------------------------- the list
+# ---------------------------------------------------------------- the screen and the list
 
 
 def _stamp(store: Store, dataset: str) -> tuple:
     return tuple((i.id, i.updated_at) for i in list_initiatives(store, dataset))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8,
-                   hash_funcs={Store: store_identity, VersionInfo: version_identity, Params: repr})
-def _portfolio(store: Store, version: VersionInfo, params: Params, stamp: tuple, _contacts, _panel) -> list[Tracked]:
-    return portfolio(store, version.dataset, _contacts, _panel, params)
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs=CACHE_KEYS)
+def _screen(store: Store, version: VersionInfo, settings: Settings, stamp: tuple, _a: Analysis,
+            _scope: Scope) -> InitiativesScreen:
+    return initiatives_screen(_a, _scope, settings, store)
 
 
-def tracked_initiatives(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> list[Tracked]:
-    """:func:`cxdata.actions.initiatives.portfolio` of the dataset on this version, measured again only when an
-    initiative changes (keyed by the initiatives' ids and update times)."""
-    return _portfolio(store, version, settings.params(), _stamp(store, version.dataset), a.contacts, a.panel)
-
-
-SHORT_VERDICTS = {"no clear change": "unclear", "not measured yet": "not yet"}
-
-
-def short_change(e: Estimate | None, unit: str, symbol: str = "€") -> str:
-    """A change and its 95% interval in a table cell: ``−12.4 (−22.9 to −1.8)`` (percentage points for a
-    rate, as the column's help says)."""
-    if e is None or e.value is None:
-        return "–"
-    text = fmt.delta(e.value, unit, symbol)
-    if e.low is None or e.high is None:
-        return text
-    bounds = [fmt.delta(b, unit, symbol).removesuffix(" pts").removesuffix(" s") for b in (e.low, e.high)]
-    text = text.removesuffix(" pts") if unit == "%" else text
-    return f"{text} ({bounds[0]} to {bounds[1]})"
-
-
-def scope_words(where: Mapping[str, Sequence[str]]) -> str:
-    """The scope as its values, for the list: ``phone · billing · Small Business``; ``all`` without one."""
-    return " · ".join(", ".join(map(str, v)) for _, v in sorted(where.items())) or "all"
-
-
-def list_frame(tracked: Sequence[Tracked], symbol: str) -> pl.DataFrame:
-    """:func:`cxdata.actions.initiatives.portfolio_table` as the list shows it, one row per initiative."""
-    table = portfolio_table(tracked)
-    rows = []
-    for t, r in zip(tracked, table.iter_rows(named=True)):
-        unit, ms = r["unit"], t.measurement
-        if r["realised ROI to date"] is not None:
-            realised = f"{signed_percent(r['realised ROI to date'])} ({signed_percent(r['planned ROI to date'])})"
-        else:
-            realised = "no plan" if plan_of(t.initiative) is None else "–"
-        method = {"difference-in-differences": "DiD", "before/after": "before/after"}.get(r["method"])
-        rows.append({
-            "status": f"{STATUS_LABELS.get(r['status'], r['status'])} · {r['start']:%b %Y}",
-            "initiative": r["title"] + (f" ({r['owner']})" if r["owner"] else ""),
-            "KPI and scope": f"{r['KPI']} · {scope_words(t.initiative.where)}",
-            "effect": f"{short_change(ms.effect, unit, symbol)} {method}" if method else "not measured yet",
-            "verdict": SHORT_VERDICTS.get(r["verdict"], r["verdict"]),
-            "realised ROI": realised,
-        })
-    schema = {"status": pl.String, "initiative": pl.String, "KPI and scope": pl.String, "effect": pl.String,
-              "verdict": pl.String, "realised ROI": pl.String}
-    return pl.DataFrame(rows, schema=schema)
+def page_screen(store: Store, scope: Scope, a: Analysis, settings: Settings) -> InitiativesScreen:
+    """:func:`cxdata.screens.initiatives.initiatives_screen` of the version, measured again only when an
+    initiative changes (keyed by store, version, settings and the initiatives' ids and update times, which
+    determine ``a`` and all the builder reads of ``scope``: its dataset and version)."""
+    return _screen(store, scope.version, settings, _stamp(store, scope.dataset), a, scope)
 
 
 def _picked(ids: list[int]) -> None:
@@ -234,9 +136,9 @@ def _picked(ids: list[int]) -> None:
         st.session_state[SELECTED] = ids[rows[0]]
 
 
-def initiatives_list(tracked: Sequence[Tracked], symbol: str) -> None:
-    frame = list_frame(tracked, symbol)
-    ids = [t.initiative.id for t in tracked]
+def initiatives_list(screen: InitiativesScreen) -> None:
+    frame = screen.table
+    ids = [d.id for d in screen.details]
     st.dataframe(
         frame, hide_index=True, width="stretch", key=_ROWS, on_select=lambda: _picked(ids), selection_mode="single-row",
         height=min(35 * (frame.height + 1) + 3, 423),
@@ -258,162 +160,43 @@ def initiatives_list(tracked: Sequence[Tracked], symbol: str) -> None:
         })
 
 
-def _sync_selection_from_url(tracked: Sequence[Tracked]) -> None:
+def _sync_selection_from_url(details: Sequence[InitiativeDetail]) -> None:
     """A link with ``?initiative=3`` (or an old title) selects initiative 3: the selector only knows its
     labels, so the number is put in session state before it is drawn."""
     raw = st.query_params.get(SELECTED)
     match = re.match(r"^#?(\d+)", raw or "")
     if not match:
         return
-    by_id = {t.initiative.id: t.initiative for t in tracked}
+    labels = {d.id: d.label for d in details}
     wanted = int(match.group(1))
-    if wanted in by_id and raw != initiative_label(by_id[wanted]) and st.session_state.get(SELECTED) != wanted:
+    if wanted in labels and raw != labels[wanted] and st.session_state.get(SELECTED) != wanted:
         st.session_state[SELECTED] = wanted
 
 
-def choose_initiative(tracked: Sequence[Tracked]) -> Tracked:
-    _sync_selection_from_url(tracked)
-    ids = [t.initiative.id for t in tracked]
+def choose_initiative(screen: InitiativesScreen) -> InitiativeDetail:
+    _sync_selection_from_url(screen.details)
+    ids = [d.id for d in screen.details]
     if st.session_state.get(SELECTED) not in ids:
         st.session_state.pop(SELECTED, None)
-    labels = {t.initiative.id: initiative_label(t.initiative) for t in tracked}
+    labels = {d.id: d.label for d in screen.details}
     chosen = st.selectbox("Initiative", ids, format_func=labels.get, key=SELECTED, bind=BIND, width=480,
                           help="Click a row of the list, or pick here; the initiative is part of the link.")
-    return tracked[ids.index(chosen)]
+    return screen.detail(chosen)
 
 
 # ---------------------------------------------------------------- the detail
 
 
-def _tile(slot, label: str, value: str, caption: str, help: str, delta: str | None = None,
-          delta_color: str = "off") -> None:
-    with slot.container(border=True):
-        st.metric(label, value, delta=delta, delta_color=delta_color, help=help)
-        st.caption(plain(caption))
+def _tiles(tiles: Sequence[Tile]) -> None:
+    for slot, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+        with slot.container(border=True):
+            st.metric(tile.label, tile.value, delta=tile.delta, delta_color=tile.delta_color, help=tile.help)
+            st.caption(plain(tile.caption))
 
 
-def measurement_tiles(ms: Measurement, symbol: str) -> None:
-    """Before, after (with the change), and the difference-in-differences, each with interval and n."""
-    m, unit = ms.metric, ms.metric.unit
-    before, after, change, did = ms.before, ms.after, ms.change, ms.did
-    slots = st.columns(3)
-    _tile(slots[0], "Before the start", fmt.number(before.value if before else None, unit, symbol),
-          value_caption(before, unit, symbol, window_text(ms.before_window)),
-          f"{m.label} in the scope over the window just before the start.")
-    word = verdict(change, m.higher_is_better)
-    shown = fmt.delta(change.value, unit, symbol) if change else None
-    _tile(slots[1], "After the start", fmt.number(after.value if after else None, unit, symbol),
-          value_caption(after, unit, symbol, window_text(ms.after_window)),
-          f"{m.label} in the scope from the start on (at most 6 months). The change against before, "
-          f"with its 95% interval: {change_text(change, unit, symbol)}.",
-          delta=None if shown is None else shown.replace(fmt.MINUS, "-"),
-          delta_color="off" if word == "no clear change" else "normal" if m.higher_is_better else "inverse")
-    if did is not None:
-        control = ms.control_change
-        caption = (f"{ci_text(did, unit, symbol)} · the comparison group changed by "
-                   f"{fmt.delta(control.value, unit, symbol) if control else '–'}")
-        _tile(slots[2], "Difference-in-differences", fmt.delta(did.value, unit, symbol), caption,
-              "(Scope after − before) − (comparison group after − before): the change in the scope beyond what "
-              "moved the rest of the data too (seasonality, prices). Assumes both would have moved in parallel.")
-    else:
-        _tile(slots[2], "Difference-in-differences", "–",
-              "No comparison group: the scope covers every row." if change is not None
-              else "Needs data before and after the start.",
-              "Needs rows outside the scope, before and after the start.")
-
-
-def pre_trend_note(ms: Measurement) -> None:
-    """The placebo (pre-trend) check in one sentence; the engine's note says when it fails."""
-    p = ms.placebo
-    if p is None or p.value is None:
-        if ms.did is not None:
-            st.caption("Pre-trend check: the window before the start is too short for a placebo test.")
-        return
-    if p.low <= 0 <= p.high:
-        st.caption(plain(f"Pre-trend check passed: inside the window before the start, the scope and the comparison "
-                         f"group moved together (placebo difference-in-differences "
-                         f"{fmt.delta(p.value, ms.metric.unit)}, {ci_text(p, ms.metric.unit)}), so the parallel-"
-                         "trends assumption is plausible."))
-
-
-def monthly_chart(i: Initiative, ms: Measurement, symbol: str) -> None:
-    frame = ms.monthly
-    if frame is None or not frame.height:
-        return
-    m = ms.metric
-    frame = labelled(frame, m.unit, symbol)
-    spec = initiative_chart(
-        frame, start=i.start, start_label=f"start {i.start:%-d %b %Y}", value_title=f"{m.label} ({m.unit})",
-        title=f"{m.label} by month" + (": the scope and the comparison group" if ms.control_before or ms.control_after
-                                       else " in the scope"),
-        subtitle=(f"{where_words(i.where)}" + (" vs everything else" if ms.control_before or ms.control_after else "")
-                  + " · 95% intervals · hollow points: fewer than 30 answers"))
-    draw(spec)
-
-
-def target_line(i: Initiative, ms: Measurement, symbol: str) -> None:
-    m, unit = ms.metric, ms.metric.unit
-    base = baseline_of(i)
-    parts = [f"Baseline at creation **{plain(fmt.number(base.value, unit, symbol))}**"
-             + (f" ({plain(fmt.interval(base.low, base.high, unit, symbol))}, n = {fmt.count(base.n)})"
-                if base.value is not None else "")]
-    if i.target is not None:
-        parts.append(f"target **{plain(fmt.number(i.target, unit, symbol))}** "
-                     f"({'higher' if m.higher_is_better else 'lower'} is better)")
-    else:
-        parts.append("no target set")
-    if ms.after is not None and ms.after.value is not None:
-        parts.append(f"since the start **{plain(fmt.number(ms.after.value, unit, symbol))}** "
-                     f"({plain(window_text(ms.after_window) or 'the after window')}, the After tile)")
-    st.markdown(" · ".join(parts))
-
-
-def plan_block(i: Initiative, ms: Measurement, symbol: str) -> None:
-    """Realised value and ROI against the ROI scenario's plan: predicted P50 (P10–P90) vs observed effect."""
-    m, unit, plan, r = ms.metric, ms.metric.unit, plan_of(i), ms.realised
-    st.markdown("**Against the plan**")
-    if plan is None:
-        spent = (f" Cost to date {fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months." if r is not None
-                 else "")
-        st.caption(plain(f"Not created from an ROI scenario, so there is no prediction to compare with. Investment "
-                         f"{fmt.money(i.investment, symbol)}, running cost {fmt.money(i.running_cost, symbol)} a "
-                         f"month.{spent} Track a scenario from the ROI planner to see realised value against its plan."))
-        return
-    slots = st.columns(4)
-    if plan.effect is not None:
-        p10, p50, p90 = plan.effect
-        _tile(slots[0], "Predicted effect (P50)", fmt.delta(p50, unit, symbol),
-              f"P10–P90 {fmt.delta(p10, unit, symbol)} to {fmt.delta(p90, unit, symbol)} · scenario “{plan.scenario}”",
-              f"What the ROI scenario predicted for {m.label} in the scope.")
-    else:
-        _tile(slots[0], "Predicted effect", "–", f"The planner predicts CSAT and negative experiences, not {m.label}.",
-              "The ROI planner's predictions cover CSAT (top-2-box) and negative experiences.")
-    effect = ms.effect
-    _tile(slots[1], "Observed effect", fmt.delta(effect.value, unit, symbol) if effect else "–",
-          (ci_text(effect, unit, symbol)
-           + (" · difference-in-differences" if ms.did is not None else " · before/after"))
-          if effect and effect.low is not None else "Not measured yet.",
-          "The difference-in-differences where there is a comparison group, else the change from before to after.")
-    if r is None or r.value_per_month is None:
-        why = ("no data after the start yet" if ms.after is None or not ms.after.n
-               else "the plan has no effect on this KPI to scale by")
-        _tile(slots[2], "Realised value a month", "–",
-              f"Plan {fmt.money(plan.value_per_month, symbol)} a month; {why}.",
-              "Planned value a month × observed effect / predicted effect.")
-        _tile(slots[3], "ROI to date", "–", f"Plan: 36-month ROI {signed_percent(plan.roi_36)}.",
-              "(Value to date − cost to date) / cost to date.")
-        return
-    v = r.value_per_month
-    _tile(slots[2], "Realised value a month", fmt.money(v.value, symbol),
-          f"95% CI {fmt.money(v.low, symbol)} to {fmt.money(v.high, symbol)} · "
-          f"plan {fmt.money(plan.value_per_month, symbol)}",
-          "Planned value a month × observed effect / predicted effect (customer value retained and cost-to-serve "
-          "savings).")
-    _tile(slots[3], "ROI to date", signed_percent(r.roi_to_date),
-          f"plan {signed_percent(r.planned_roi_to_date)} · value {fmt.money(r.value_to_date, symbol)}, cost "
-          f"{fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months",
-          "(Value to date − cost to date) / cost to date; cost = investment + running cost × months since the start.")
-
+def _stressed(facts: Sequence[Fact]) -> str:
+    """A line of facts in Markdown, each value in bold."""
+    return " · ".join(plain(f.lead) + (f"**{plain(f.value)}**" if f.value else "") + plain(f.tail) for f in facts)
 
 def edit_controls(store: Store, i: Initiative, m: Metric, settings: Settings) -> None:
     """Change status, owner, target and costs; delete with a confirmation."""
@@ -445,25 +228,24 @@ def edit_controls(store: Store, i: Initiative, m: Metric, settings: Settings) ->
                 st.rerun()
 
 
-def initiative_detail(store: Store, t: Tracked, settings: Settings) -> None:
-    i, ms = t.initiative, t.measurement
-    m, symbol = ms.metric, settings.symbol
-    st.markdown(f"#### {plain(i.title)}")
-    facts = [STATUS_LABELS.get(i.status, i.status), f"owner {i.owner or 'not set'}", m.label,
-             where_words(i.where), f"starts {i.start:%-d %b %Y}"]
-    st.caption(plain(" · ".join(facts) + (f" · from {i.source}" if i.source else "")))
-    if ms.status != "measured" and ms.before is None:
-        st.info(plain(ms.status), icon=":material/info:")
-    measurement_tiles(ms, symbol)
-    if ms.after is None or not ms.after.n:
-        st.caption(plain(ms.notes[0] if ms.notes else "No data after the start yet."))
-    pre_trend_note(ms)
-    for note in (n for n in ms.notes if not n.startswith(("No data after the start", "The scope covers every row"))):
+def initiative_detail(store: Store, d: InitiativeDetail, settings: Settings) -> None:
+    """Draw one initiative (:class:`cxdata.screens.initiatives.InitiativeDetail`), then its edit controls."""
+    st.markdown(f"#### {plain(d.title)}")
+    st.caption(plain(d.facts))
+    if d.status_note is not None:
+        st.info(plain(d.status_note), icon=":material/info:")
+    _tiles(d.tiles)
+    for note in d.notes:
         st.caption(plain(note))
-    target_line(i, ms, symbol)
-    monthly_chart(i, ms, symbol)
-    plan_block(i, ms, symbol)
-    edit_controls(store, i, m, settings)
+    st.markdown(_stressed(d.target))
+    if d.chart is not None:
+        draw(d.chart)
+    st.markdown("**Against the plan**")
+    if d.plan_note is not None:
+        st.caption(plain(d.plan_note))
+    else:
+        _tiles(d.plan_tiles)
+    edit_controls(store, d.initiative, d.measurement.metric, settings)
 
 
 # ---------------------------------------------------------------- the New initiative form

@@ -365,7 +365,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
         raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
                        "widen the period or check the values.")
-    pack = meeting_pack(a, scope, settings, drill_metric=args.metric, extra=action_sheets(store, version, a, settings))
+    pack = meeting_pack(a, scope, settings, drill_metric=args.metric, extra=action_sheets(a, scope, settings, store))
     if outputs["xlsx"] is not None:
         outputs["xlsx"].write_bytes(pack_workbook(pack))
     if outputs["html"] is not None:

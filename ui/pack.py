@@ -27,7 +27,7 @@ def build_pack(store: Store, scope: Scope, settings: Settings, drill_metric: str
     """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period,
     the Drill-down's KPI, and the version's initiatives and alerts."""
     a, _problem = page_analysis(store, scope.version, settings)
-    return meeting_pack(a, scope, settings, drill_metric=drill_metric, extra=action_sheets(store, scope.version, a, settings))
+    return meeting_pack(a, scope, settings, drill_metric=drill_metric, extra=action_sheets(a, scope, settings, store))
 
 
 def drilldown_metric() -> str | None:

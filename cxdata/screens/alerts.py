@@ -17,7 +17,7 @@ from datetime import date
 from cxdata import format as fmt
 from cxdata.actions.alerts import FIRED, describe, evaluate, list_alerts
 from cxdata.catalog.store import Store
-from cxdata.catalog.tables import Alert
+from cxdata.catalog.tables import Alert, AlertCheck
 from cxdata.measures.metrics import REGISTRY, Metric
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
@@ -37,9 +37,11 @@ class AlertRow:
     there is none); ``value`` and ``interval``: the KPI of that month and its 95% interval, formatted (``–`` and
     empty without one), ``n`` its answers; ``message``: the check's message without the alert's name (None when
     off); ``note``: how many answers a month needs and whether only a significant change fires. ``alert``: the
-    stored alert (its name, KPI, scope and switch)."""
+    stored alert (its name, KPI, scope and switch); ``check``: its check's numbers (None when off), as the meeting
+    pack writes them."""
 
     alert: Alert
+    check: AlertCheck | None
     status: str
     rule: str
     month: date | None
@@ -84,12 +86,12 @@ def alerts_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -
             check = checks.get(alert.id) if alert.enabled else None
             unit = REGISTRY[alert.metric].unit
             if check is None:
-                rows.append(AlertRow(alert, OFF, describe(alert), None, "–", "", 0, None,
+                rows.append(AlertRow(alert, None, OFF, describe(alert), None, "–", "", 0, None,
                                      f"Switched off: not checked. It needs at least {fmt.count(alert.min_n)} answers "
                                      "in a month."))
                 continue
             rows.append(AlertRow(
-                alert, check.status, describe(alert), check.month, fmt.number(check.value, unit, settings.symbol),
+                alert, check, check.status, describe(alert), check.month, fmt.number(check.value, unit, settings.symbol),
                 fmt.interval(check.low, check.high, unit, settings.symbol), check.n,
                 check.message.removeprefix(f"{alert.name} — "),
                 f"Judged only with at least {fmt.count(alert.min_n)} answers in a month"

@@ -17,8 +17,8 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
 - **Customers who left** — by every customer attribute (:func:`cxdata.measures.customers.churn_by`; Churn & Revenue),
   what a customers-only churn file shows;
 - **Key drivers** — :func:`cxdata.screens.figures.key_drivers_figure` (Churn & Revenue);
-- then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** (the Initiatives page's
-  list) and the **Alerts** with their check on the version, which the app and the command line pass.
+- then any ``extra`` sheets: :func:`action_sheets` gives the **Initiatives** and the **Alerts** with their check
+  on the version — the Initiatives and Alerts pages' screens, written — which the app and the command line pass.
 
 :func:`pack_workbook` and :func:`pack_html` write it with the one writer per format in
 :mod:`cxdata.screens.export`.
@@ -34,17 +34,18 @@ from datetime import date, datetime
 import polars as pl
 
 from cxdata import format as fmt
-from cxdata.actions.alerts import RULES, Outcome, evaluate
-from cxdata.actions.initiatives import Tracked, portfolio, portfolio_table
+from cxdata.actions.alerts import RULES, Outcome
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.customers import churn_by, ranked_attributes
 from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, REGISTRY, Filters, Metric
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
+from cxdata.screens.alerts import AlertsScreen, alerts_screen
 from cxdata.screens.charts import PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.screens.dashboard import OVERVIEW_TILES, contact_metrics
 from cxdata.screens.export import Sheet, html_report, workbook
 from cxdata.screens.figures import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figure
+from cxdata.screens.initiatives import InitiativesScreen, initiatives_screen
 from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
 
@@ -230,14 +231,14 @@ def drivers_sheet(a: Analysis) -> Sheet | None:
         units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=figure.charts)
 
 
-def initiatives_sheet(tracked: Sequence[Tracked], settings: Settings) -> Sheet | None:
-    """The Initiatives page's list (:func:`cxdata.actions.initiatives.portfolio_table`), ROI in percent."""
-    if not tracked:
+def initiatives_sheet(screen: InitiativesScreen, settings: Settings) -> Sheet | None:
+    """The Initiatives page's list (:attr:`cxdata.screens.initiatives.InitiativesScreen.portfolio`), ROI in percent."""
+    if not screen.details:
         return None
-    table = portfolio_table(tracked).with_columns(
+    table = screen.portfolio.with_columns(
         pl.col("unit").replace("money", settings.currency),
         *(pl.col(c) * 100 for c in ("realised ROI to date", "planned ROI to date")))
-    units = [t.measurement.metric.unit for t in tracked]
+    units = [d.measurement.metric.unit for d in screen.details]
     changes = ["±" + u for u in units]
     return Sheet("Initiatives", table.drop("id"), note=(
         "Each initiative in its own scope (the pack's filters do not apply): the KPI before and after its start, "
@@ -250,11 +251,12 @@ def initiatives_sheet(tracked: Sequence[Tracked], settings: Settings) -> Sheet |
                "investment": "amount", "running cost a month": "amount"})
 
 
-def alerts_sheet(outcomes: Sequence[Outcome]) -> Sheet | None:
-    """Every enabled alert's check on this version, those that fired first."""
-    if not outcomes:
+def alerts_sheet(screen: AlertsScreen) -> Sheet | None:
+    """Every enabled alert's check on this version (:func:`cxdata.screens.alerts.alerts_screen`), those that fired
+    first."""
+    ordered = sorted((Outcome(r.alert, r.check) for r in screen.rows if r.check is not None), key=lambda o: not o.fired)
+    if not ordered:
         return None
-    ordered = sorted(outcomes, key=lambda o: not o.fired)
     units = [REGISTRY[o.alert.metric].unit for o in ordered]
     frame = pl.DataFrame({
         "alert": [o.alert.name for o in ordered], "status": [o.check.status for o in ordered],
@@ -273,14 +275,13 @@ def alerts_sheet(outcomes: Sequence[Outcome]) -> Sheet | None:
         units={"value": units, "95% low": units, "95% high": units, "month before": units, "n": "count"})
 
 
-def action_sheets(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> list[Sheet]:
-    """The Initiatives and Alerts sheets of a version (none when it has neither), measured on the
-    analysis' frames as the Initiatives and Alerts pages do."""
-    params = settings.params()
-    tracked = portfolio(store, version.dataset, a.contacts, a.panel, params)
-    outcomes = evaluate(store, version.dataset, version.version_id, params=params,
-                        horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel))
-    return [s for s in (initiatives_sheet(tracked, settings), alerts_sheet(outcomes)) if s is not None]
+def action_sheets(a: Analysis, scope: Scope, settings: Settings, store: Store) -> list[Sheet]:
+    """The Initiatives and Alerts sheets of ``scope``'s version (none when it has neither): the Initiatives and
+    Alerts pages' screens (:func:`cxdata.screens.initiatives.initiatives_screen`,
+    :func:`cxdata.screens.alerts.alerts_screen`), written."""
+    sheets = (initiatives_sheet(initiatives_screen(a, scope, settings, store), settings),
+              alerts_sheet(alerts_screen(a, scope, settings, store)))
+    return [s for s in sheets if s is not None]
 
 
 def pack_stem(version: VersionInfo, filters: Filters) -> str:

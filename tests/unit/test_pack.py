@@ -260,9 +260,10 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     loud = create_alert(sample_store, dataset="sample", metric="escalation_rate", rule="above", threshold=1,
                         where={"channel": ["chatbot"]})
     try:
-        sheets = {s.title: s for s in action_sheets(sample_store, version, a, settings)}
         (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
-        pack = meeting_pack(a, Scope("sample", version, start, end, comparison), settings, extra=list(sheets.values()))
+        view = Scope("sample", version, start, end, comparison)
+        sheets = {s.title: s for s in action_sheets(a, view, settings, sample_store)}
+        pack = meeting_pack(a, view, settings, extra=list(sheets.values()))
         book = load_workbook(io.BytesIO(pack_workbook(pack)))
     finally:
         delete_initiative(sample_store, initiative)

@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
         ("Drill-down · channel filter", "app_pages/drilldown.py", _multiselect("Channel", CHANNELS)),
         ("Drill-down · heat-map cell", "app_pages/drilldown.py", _cell),
         ("Churn & Revenue · segment filter", "app_pages/churn.py", _multiselect("Segment", SEGMENTS)),
+        ("Journeys · channel filter", "app_pages/journeys.py", _multiselect("Channel", CHANNELS)),
+        ("Voice · channel filter", "app_pages/voice.py", _multiselect("Channel", CHANNELS)),
         ("Initiatives · channel filter", "app_pages/initiatives.py", _multiselect("Channel", CHANNELS)),
         ("Alerts · channel filter", "app_pages/alerts.py", _multiselect("Channel", CHANNELS)),
     ]

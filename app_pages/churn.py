@@ -134,7 +134,7 @@ def customers_who_left(screen: ChurnScreen, scope: Scope, symbol: str) -> None:
     name = st.selectbox("Churn by", left.ranked, format_func=fmt.dimension_label, key=CHURN_BY, bind=BIND, width=320,
                         help="Any attribute of the customers, text or number (numbers in quartile bands); listed from "
                              "the one whose groups churn furthest apart.")
-    if (chart := left.charts[name]) is not None:
+    if (chart := left.chart(name)) is not None:
         draw(chart)
     st.caption(plain(left.notes[name]))
     st.dataframe(left.listed[name], hide_index=True, width="stretch")

@@ -70,15 +70,20 @@ class ModelView:
 class CustomersLeft:
     """The customers table's churn: the two customer tiles, the monthly revenue of those who left, and per
     attribute (``ranked``: furthest apart first) its table (:func:`cxdata.measures.customers.churn_by`), the table as
-    the page lists it, its chart (None when every group is too small) and note."""
+    the page lists it and its note; :meth:`chart` draws one."""
 
     tiles: tuple[Mapping, ...]
     lost_revenue: Stat
     ranked: tuple[str, ...]
     tables: Mapping[str, pl.DataFrame]
     listed: Mapping[str, pl.DataFrame]
-    charts: Mapping[str, dict | None]
+    where: str  # the filters in force, in words (the charts' subtitle)
     notes: Mapping[str, str]
+
+    def chart(self, name: str) -> dict | None:
+        """The chart of attribute ``name`` (:func:`cxdata.screens.charts.customers_left_bars`), drawn only for the
+        attribute the page shows; None when every group is too small."""
+        return customers_left_bars(self.tables[name], fmt.dimension_label(name), self.where)
 
 
 @dataclass(frozen=True)
@@ -262,8 +267,7 @@ def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[Cust
         tiles=tuple(kpi_tiles(a, scope.filters, None, params, keys=CUSTOMER_TILES)), lost_revenue=stat,
         ranked=ranked, tables={name: tables[name] for name in ranked},
         listed={name: _listed(tables[name], fmt.dimension_label(name)) for name in ranked},
-        charts={name: customers_left_bars(tables[name], fmt.dimension_label(name), scope.where_text())
-                for name in ranked},
+        where=scope.where_text(),
         notes=notes), OK
 
 

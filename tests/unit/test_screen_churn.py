@@ -65,6 +65,7 @@ def test_customers_who_left_by_segment(sample_analysis, screen) -> None:
     assert screen.customers_status == "ok" and "segment" in left.ranked
     listed = dict(left.listed["segment"].select("Segment", "left (%)").iter_rows())
     assert listed == {s: round(v, 1) for s, v in want.iter_rows()}
+    assert left.chart("segment") is not None and left.where == "Channel: phone"
 
 
 def test_sections_say_what_they_need_and_when_the_filters_leave_no_customer(sample_analysis, version) -> None:

@@ -14,9 +14,18 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.measures.metrics import NO_DATA
 from cxdata.scope import Scope
-from cxdata.screens.churn import NEEDS, ChurnScreen, Stat, churn_screen
+from cxdata.screens.churn import NEEDS, ChurnScreen, churn_screen
 from ui.charts import draw
-from ui.dashboard import data_page_link, header, kpi_tile, no_data_message, page_analysis, unlock_hint
+from ui.dashboard import (
+    data_page_link,
+    header,
+    kpi_tile,
+    no_data_message,
+    page_analysis,
+    unlock_hint,
+    value_tile,
+    value_tiles,
+)
 from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.store import get_store
@@ -29,10 +38,6 @@ CHURN_BY = "churn_by"
 
 def locked(section: str) -> None:
     st.info(plain(unlock_hint(NEEDS[section])), icon=LOCKED)
-
-
-def stat(slot, s: Stat) -> None:
-    slot.metric(s.label, s.value, border=True, help=plain(s.help))
 
 
 def churn_by_experience(screen: ChurnScreen, scope: Scope) -> None:
@@ -56,11 +61,7 @@ def churn_model(screen: ChurnScreen) -> None:
         for note in screen.notes:
             st.caption(plain(note))
         return
-    cols = st.columns(4)
-    for col, s in zip(cols, model.stats):
-        stat(col, s)
-    for col, s in zip(cols, model.stats):
-        col.caption(s.caption)
+    value_tiles(model.stats)
     if model.evident:
         st.markdown(f"**Association, adjusted for {plain(model.effect.controls_text)}:** " + plain(model.finding))
     else:
@@ -122,9 +123,8 @@ def customers_who_left(screen: ChurnScreen, scope: Scope, symbol: str) -> None:
     for tile, col in zip(left.tiles, cols):
         with col:
             kpi_tile(dict(tile), scope, symbol)
-    with cols[2].container(border=True):
-        st.metric(left.lost_revenue.label, left.lost_revenue.value, help=left.lost_revenue.help)
-        st.caption(plain(left.lost_revenue.caption))
+    with cols[2]:
+        value_tile(left.lost_revenue)
     if not left.ranked:
         st.info("The customers table has no attribute to break churn down by: import customers with columns such "
                 "as segment, plan, contract or tenure.")

@@ -18,9 +18,9 @@ Numbers: cxdata.screens.journeys.journeys_screen (drawn here through :func:`ui.j
 import polars as pl
 import streamlit as st
 
-from cxdata.screens.journeys import CustomerHistory, JourneysScreen, PathCustomers, Tile
+from cxdata.screens.journeys import CustomerHistory, JourneysScreen, PathCustomers
 from ui.charts import draw
-from ui.dashboard import data_page_link, header, page_analysis
+from ui.dashboard import data_page_link, header, page_analysis, value_tiles
 from ui.filters import current_scope
 from ui.journeys import journeys_view, known_customer, matching_customers
 from ui.settings import current_settings
@@ -65,14 +65,6 @@ def _on_customer_row(table_key: str, ids: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- channel paths
-
-
-def summary_tiles(tiles: tuple[Tile, ...]) -> None:
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        with column.container(border=True):
-            st.metric(tile.label, tile.value, help=tile.help)
-            if tile.caption:
-                st.caption(plain(tile.caption))
 
 
 def paths_table(paths: pl.DataFrame, chosen: str | None) -> None:
@@ -126,7 +118,7 @@ def paths_tab(screen: JourneysScreen, chosen: str | None) -> None:
         st.warning("No issue matches these filters: widen the period or clear a filter in the sidebar.",
                    icon=":material/filter_alt_off:")
         return
-    summary_tiles(screen.tiles)
+    value_tiles(screen.tiles)
     if screen.censored:
         st.caption(plain(screen.censored))
     st.subheader("Channel hopping", divider="gray")
@@ -166,8 +158,7 @@ def customer_picker(store, version, contacts: pl.DataFrame) -> str | None:
 def customer_tiles(history: CustomerHistory) -> None:
     """Who the customer is (from the customers table) and four counts from their timeline and issues."""
     st.markdown(f"**{plain(history.customer)}** · {plain(history.about)}")
-    for column, tile in zip(st.columns(len(history.tiles)), history.tiles, strict=True):
-        column.metric(tile.label, tile.value, border=True, help=tile.help)
+    value_tiles(history.tiles)
 
 
 def history_table(events: pl.DataFrame, symbol: str) -> None:

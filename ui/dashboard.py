@@ -21,7 +21,7 @@ from cxdata.measures.metrics import REGISTRY, Base, Filters, Metric, by_month
 from cxdata.models.analysis import Analysis, Tables
 from cxdata.schema import TABLES
 from cxdata.scope import Scope
-from cxdata.screens.figures import Figure, trend_figure
+from cxdata.screens.figures import Figure, Tile, trend_figure
 from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
 from ui.analysis import CACHE_KEYS, analysis, settings_key
@@ -162,6 +162,22 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
             st.caption("No data for these filters.")
         else:  # the short form; the full sentence is in the help
             st.caption(plain(tile["status"].split(" (")[0].split(":")[0].capitalize()))
+
+
+def value_tiles(tiles: Sequence[Tile]) -> None:
+    """A screen's tiles (:class:`cxdata.screens.figures.Tile`) side by side, one bordered column each."""
+    for slot, tile in zip(st.columns(len(tiles)), tiles, strict=True):
+        with slot:
+            value_tile(tile)
+
+
+def value_tile(tile: Tile) -> None:
+    """One bordered tile of a screen: its value, its change as a delta, its help and the caption under it."""
+    with st.container(border=True):
+        st.metric(tile.label, tile.value, delta=tile.delta, delta_color=tile.delta_color,
+                  help=plain(tile.help) if tile.help else None)
+        if tile.caption:
+            st.caption(plain(tile.caption))
 
 
 def missing_metrics(a: Analysis, base: Base) -> list[tuple[Metric, str]]:

@@ -49,7 +49,6 @@ from cxdata.screens.initiatives import (
     Fact,
     InitiativeDetail,
     InitiativesScreen,
-    Tile,
     initiative_label,
     initiatives_screen,
     label_of,
@@ -60,6 +59,7 @@ from cxdata.screens.initiatives import (
 from cxdata.settings import Settings
 from ui.analysis import CACHE_KEYS
 from ui.charts import draw
+from ui.dashboard import value_tiles
 from ui.filters import dimension_key
 from ui.loaders import DataShape
 from ui.state import bound_number_input
@@ -187,13 +187,6 @@ def choose_initiative(screen: InitiativesScreen) -> InitiativeDetail:
 # ---------------------------------------------------------------- the detail
 
 
-def _tiles(tiles: Sequence[Tile]) -> None:
-    for slot, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        with slot.container(border=True):
-            st.metric(tile.label, tile.value, delta=tile.delta, delta_color=tile.delta_color, help=tile.help)
-            st.caption(plain(tile.caption))
-
-
 def _stressed(facts: Sequence[Fact]) -> str:
     """A line of facts in Markdown, each value in bold."""
     return " · ".join(plain(f.lead) + (f"**{plain(f.value)}**" if f.value else "") + plain(f.tail) for f in facts)
@@ -234,7 +227,7 @@ def initiative_detail(store: Store, d: InitiativeDetail, settings: Settings) -> 
     st.caption(plain(d.facts))
     if d.status_note is not None:
         st.info(plain(d.status_note), icon=":material/info:")
-    _tiles(d.tiles)
+    value_tiles(d.tiles)
     for note in d.notes:
         st.caption(plain(note))
     st.markdown(_stressed(d.target))
@@ -244,7 +237,7 @@ def initiative_detail(store: Store, d: InitiativeDetail, settings: Settings) -> 
     if d.plan_note is not None:
         st.caption(plain(d.plan_note))
     else:
-        _tiles(d.plan_tiles)
+        value_tiles(d.plan_tiles)
     edit_controls(store, d.initiative, d.measurement.metric, settings)
 
 

@@ -28,7 +28,7 @@ from cxdata.models.fit import ChurnEffect
 from cxdata.scope import Scope
 from cxdata.screens.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.screens.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles
-from cxdata.screens.figures import Figure, churn_by_negatives_figure, key_drivers_figure
+from cxdata.screens.figures import Figure, Tile, churn_by_negatives_figure, key_drivers_figure
 from cxdata.settings import Settings
 
 #: What each section needs when the data cannot show it (an engine status, turned into an upload hint by the page).
@@ -43,22 +43,12 @@ NEEDS = {
 
 
 @dataclass(frozen=True)
-class Stat:
-    """A big number of the page: its label, value as written, the help behind its ? and the caption under it."""
-
-    label: str
-    value: str
-    help: str
-    caption: str
-
-
-@dataclass(frozen=True)
 class ModelView:
     """The churn model as the page states it: four numbers, the finding in one paragraph (``evident``: its
     interval excludes no effect), the sensitivity table of the safeguards and what was fitted."""
 
     effect: ChurnEffect
-    stats: tuple[Stat, ...]
+    stats: tuple[Tile, ...]
     evident: bool
     finding: str
     sensitivity: pl.DataFrame
@@ -73,7 +63,7 @@ class CustomersLeft:
     the page lists it and its note; :meth:`chart` draws one."""
 
     tiles: tuple[Mapping, ...]
-    lost_revenue: Stat
+    lost_revenue: Tile
     ranked: tuple[str, ...]
     tables: Mapping[str, pl.DataFrame]
     listed: Mapping[str, pl.DataFrame]
@@ -124,17 +114,17 @@ def model_view(c: ChurnEffect) -> ModelView:
     controls = c.controls_text
     odds, naive, ame = c.odds_ratio, c.naive_odds_ratio, c.ame_pp
     stats = (
-        Stat("Odds ratio, adjusted", f"{odds[0]:.2f}×",
+        Tile("Odds ratio, adjusted", f"{odds[0]:.2f}×",
              f"Odds ratio per expected negative experience last month, from the discrete-time hazard model adjusted "
              f"for {controls}. 95% CI {odds[1]:.2f}–{odds[2]:.2f}×.", f"95% CI {odds[1]:.2f}–{odds[2]:.2f}×"),
-        Stat("Odds ratio, naive", f"{naive[0]:.2f}×",
+        Tile("Odds ratio, naive", f"{naive[0]:.2f}×",
              f"The same model without controls. 95% CI {naive[1]:.2f}–{naive[2]:.2f}×. The gap to the adjusted "
              "figure is what the controls explain.", f"95% CI {naive[1]:.2f}–{naive[2]:.2f}×"),
-        Stat("Churn per negative", f"{ame[0]:+.2f} pts",
+        Tile("Churn per negative", f"{ame[0]:+.2f} pts",
              f"Average marginal effect: percentage points of monthly churn per extra negative experience, 95% CI "
              f"{ame[1]:.2f}–{ame[2]:.2f}; the base rate is {c.base_churn:.2%} a month.",
              f"95% CI {ame[1]:.2f}–{ame[2]:.2f} pts"),
-        Stat("E-value", f"{c.e_value:.2f}",
+        Tile("E-value", f"{c.e_value:.2f}",
              f"How strong an unmeasured confounder would have to be — associated with both negative experiences and "
              f"churn by a risk ratio of {c.e_value:.2f} each — to explain the association away ({c.e_value_ci:.2f} "
              "for the interval's limit).", f"{c.e_value_ci:.2f} for the interval's limit"),
@@ -250,7 +240,7 @@ def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[Cust
     if summary is None or not summary["customers"]:
         return None, NO_DATA
     lost = summary["lost_monthly_revenue"]
-    stat = Stat("Monthly revenue of those who left", fmt.money(lost, symbol) if lost is not None else "–",
+    stat = Tile("Monthly revenue of those who left", fmt.money(lost, symbol) if lost is not None else "–",
                 "Σ monthly revenue of the customers who left, over customers with both churned and monthly_revenue "
                 "known.",
                 f"of {fmt.money(summary['monthly_revenue'], symbol)} a month in all" if lost is not None

@@ -1,14 +1,13 @@
-"""Parts of the screens built once for the page that draws them and the meeting pack that writes them: a
-table, its chart and what the chart leaves out. A page draws ``chart``; the pack writes ``table`` with the same
-chart, so the two agree by construction.
-
-Built so far: a KPI's trend by month (Overview), the channel × touchpoint heat map (Drill-down), churn by negative experiences and the key drivers
-(Churn & Revenue).
+"""Parts every screen is built from: a :class:`Tile` (one number as written, with its help and caption), and a
+:class:`Figure` (a table and its chart) that a page draws and the meeting pack writes, so the two agree by
+construction: a KPI's trend by month (Overview), the channel × touchpoint heat map (Drill-down), churn by negative
+experiences and the key drivers (Churn & Revenue).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import polars as pl
 
@@ -25,6 +24,20 @@ from cxdata.screens.charts import (
     trend_chart,
 )
 from cxdata.screens.dashboard import BUCKETS, churn_by_negatives
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One number as a screen shows it: ``label``, ``value`` as written, ``help`` (what it is, behind its ?),
+    ``caption`` under it (None: none) and a change drawn as a delta (``delta_color``: ``normal``, ``inverse`` or
+    ``off``, as Streamlit's metric takes it)."""
+
+    label: str
+    value: str
+    help: str = ""
+    caption: str | None = None
+    delta: str | None = None
+    delta_color: Literal["normal", "inverse", "off"] = "off"
 
 
 @dataclass(frozen=True)

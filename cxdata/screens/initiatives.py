@@ -37,6 +37,7 @@ from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
 from cxdata.screens.charts import initiative_chart, labelled
 from cxdata.screens.dashboard import supported_metrics
+from cxdata.screens.figures import Tile
 from cxdata.settings import Settings
 
 #: KPIs an initiative (or an alert) offers first: the moment of service's measure, then the surveys.
@@ -125,19 +126,6 @@ def initiative_metrics(a: Analysis) -> list[Metric]:
 
 
 # ---------------------------------------------------------------- the screen
-
-
-@dataclass(frozen=True)
-class Tile:
-    """One number of the detail: ``label``, ``value`` (formatted), ``caption`` under it, ``help`` (what it is),
-    and a change shown as a delta (``delta_color``: ``normal``, ``inverse`` or ``off``, as Streamlit's metric)."""
-
-    label: str
-    value: str
-    caption: str
-    help: str
-    delta: str | None = None
-    delta_color: str = "off"
 
 
 @dataclass(frozen=True)
@@ -275,12 +263,12 @@ def measurement_tiles(ms: Measurement, symbol: str) -> tuple[Tile, Tile, Tile]:
     shown = fmt.delta(change.value, unit, symbol) if change else None
     tiles = (
         Tile("Before the start", fmt.number(before.value if before else None, unit, symbol),
-             value_caption(before, unit, symbol, window_text(ms.before_window)),
-             f"{m.label} in the scope over the window just before the start."),
+             f"{m.label} in the scope over the window just before the start.",
+             value_caption(before, unit, symbol, window_text(ms.before_window))),
         Tile("After the start", fmt.number(after.value if after else None, unit, symbol),
-             value_caption(after, unit, symbol, window_text(ms.after_window)),
              f"{m.label} in the scope from the start on (at most 6 months). The change against before, "
              f"with its 95% interval: {change_text(change, unit, symbol)}.",
+             value_caption(after, unit, symbol, window_text(ms.after_window)),
              delta=None if shown is None else shown.replace(fmt.MINUS, "-"),
              delta_color="off" if word == "no clear change" else "normal" if m.higher_is_better else "inverse"),
     )
@@ -289,14 +277,15 @@ def measurement_tiles(ms: Measurement, symbol: str) -> tuple[Tile, Tile, Tile]:
         caption = (f"{ci_text(did, unit, symbol)} · the comparison group changed by "
                    f"{_delta(control.value, unit, symbol) if control else '–'}")
         return (*tiles, Tile(
-            "Difference-in-differences", _delta(did.value, unit, symbol), caption,
+            "Difference-in-differences", _delta(did.value, unit, symbol),
             "(Scope after − before) − (comparison group after − before): the change in the scope beyond what "
-            "moved the rest of the data too (seasonality, prices). Assumes both would have moved in parallel."))
+            "moved the rest of the data too (seasonality, prices). Assumes both would have moved in parallel.",
+            caption))
     return (*tiles, Tile(
         "Difference-in-differences", "–",
+        "Needs rows outside the scope, before and after the start.",
         "No comparison group: the scope covers every row." if change is not None
-        else "Needs data before and after the start.",
-        "Needs rows outside the scope, before and after the start."))
+        else "Needs data before and after the start."))
 
 
 def pre_trend_note(ms: Measurement) -> str | None:
@@ -359,34 +348,36 @@ def plan_block(i: Initiative, ms: Measurement, symbol: str) -> tuple[str | None,
     if plan.effect is not None:
         p10, p50, p90 = plan.effect
         predicted = Tile("Predicted effect (P50)", _delta(p50, unit, symbol),
+                         f"What the ROI scenario predicted for {m.label} in the scope.",
                          f"P10–P90 {_delta(p10, unit, symbol)} to {_delta(p90, unit, symbol)} · scenario "
-                         f"“{plan.scenario}”", f"What the ROI scenario predicted for {m.label} in the scope.")
+                         f"“{plan.scenario}”")
     else:
-        predicted = Tile("Predicted effect", "–", f"The planner predicts CSAT and negative experiences, not {m.label}.",
-                         "The ROI planner's predictions cover CSAT (top-2-box) and negative experiences.")
+        predicted = Tile("Predicted effect", "–",
+                         "The ROI planner's predictions cover CSAT (top-2-box) and negative experiences.",
+                         f"The planner predicts CSAT and negative experiences, not {m.label}.")
     effect = ms.effect
     observed = Tile(
         "Observed effect", _delta(effect.value, unit, symbol) if effect else "–",
+        "The difference-in-differences where there is a comparison group, else the change from before to after.",
         (ci_text(effect, unit, symbol) + (" · difference-in-differences" if ms.did is not None else " · before/after"))
-        if effect and effect.low is not None else "Not measured yet.",
-        "The difference-in-differences where there is a comparison group, else the change from before to after.")
+        if effect and effect.low is not None else "Not measured yet.")
     if r is None or r.value_per_month is None:
         why = ("no data after the start yet" if ms.after is None or not ms.after.n
                else "the plan has no effect on this KPI to scale by")
         return None, (predicted, observed,
-                      Tile("Realised value a month", "–", f"Plan {fmt.money(plan.value_per_month, symbol)} a month; "
-                           f"{why}.", "Planned value a month × observed effect / predicted effect."),
-                      Tile("ROI to date", "–", f"Plan: 36-month ROI {fmt.signed_percent(plan.roi_36)}.",
-                           "(Value to date − cost to date) / cost to date."))
+                      Tile("Realised value a month", "–", "Planned value a month × observed effect / predicted effect.",
+                           f"Plan {fmt.money(plan.value_per_month, symbol)} a month; {why}."),
+                      Tile("ROI to date", "–", "(Value to date − cost to date) / cost to date.",
+                           f"Plan: 36-month ROI {fmt.signed_percent(plan.roi_36)}."))
     v = r.value_per_month
     return None, (predicted, observed,
                   Tile("Realised value a month", fmt.money(v.value, symbol),
-                       f"95% CI {fmt.money(v.low, symbol)} to {fmt.money(v.high, symbol)} · "
-                       f"plan {fmt.money(plan.value_per_month, symbol)}",
                        "Planned value a month × observed effect / predicted effect (customer value retained and "
-                       "cost-to-serve savings)."),
+                       "cost-to-serve savings).",
+                       f"95% CI {fmt.money(v.low, symbol)} to {fmt.money(v.high, symbol)} · "
+                       f"plan {fmt.money(plan.value_per_month, symbol)}"),
                   Tile("ROI to date", fmt.signed_percent(r.roi_to_date),
-                       f"plan {fmt.signed_percent(r.planned_roi_to_date)} · value {fmt.money(r.value_to_date, symbol)}, "
-                       f"cost {fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months",
                        "(Value to date − cost to date) / cost to date; cost = investment + running cost × months since "
-                       "the start."))
+                       "the start.",
+                       f"plan {fmt.signed_percent(r.planned_roi_to_date)} · value {fmt.money(r.value_to_date, symbol)}, "
+                       f"cost {fmt.money(r.cost_to_date, symbol)} over {r.months:.1f} months"))

@@ -26,6 +26,7 @@ from cxdata.measures import journeys
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
 from cxdata.screens.charts import BAD, GOOD, MUTED, PRIMARY
+from cxdata.screens.figures import Tile
 from cxdata.settings import Settings
 
 #: Most frequent channel paths listed.
@@ -44,16 +45,6 @@ class Accounts:
 
     customers: pl.DataFrame | None
     revenue: pl.DataFrame | None
-
-
-@dataclass(frozen=True)
-class Tile:
-    """One tile: its label, its value as written, the help on hover and the caption under it (plain text)."""
-
-    label: str
-    value: str
-    help: str
-    caption: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from ui.downloads import XLSX_MIME
 from ui.filters import current_scope
 from ui.loaders import data_shape
 from ui.settings import current_settings
-from ui.state import bound_number_input
+from ui.state import bound_number_input, option_from_link
 from ui.store import get_store
 from ui.text import plain, slug
 
@@ -77,6 +77,7 @@ def _first_page() -> None:
 
 def choose_metric(metrics: list[Metric]) -> Metric:
     labels = [m.label for m in metrics]
+    option_from_link("metric", {m.key: m.label for m in metrics})
     if st.session_state.get("metric") not in labels:
         st.session_state.pop("metric", None)
     label = st.selectbox("Metric", labels, key="metric", bind=BIND, width=300,
@@ -176,12 +177,8 @@ def interactions(screen: DrilldownScreen, scope: Scope) -> None:
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", icon=":material/download:",
                         key="_rows_xlsx", help=f"Up to {XLSX_MAX_ROWS:,} interactions with the filters on a cover "
                                                "sheet; text that looks like a formula stays text.")
-    st.dataframe(screen.page_rows(int(page)), hide_index=True, width="stretch", column_config={
-        "started_at": st.column_config.DatetimeColumn("started", format="D MMM YYYY, HH:mm"),
-        "comment": st.column_config.TextColumn("comment", width="large"),
-        "wait_seconds": st.column_config.NumberColumn("wait (s)", format="%.0f"),
-        "handle_seconds": st.column_config.NumberColumn("handle (s)", format="%.0f"),
-    })
+    st.dataframe(screen.page_table(int(page)), hide_index=True, width="stretch",
+                 column_config={fmt.dimension_label("comment"): st.column_config.TextColumn(width="large")})
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ Every number input bound to the URL is drawn by :func:`bound_number_input`, whic
 value first: a value that is not a finite number within the widget's bounds (``inf``, ``nan``,
 ``1e400``, text, or beyond :data:`URL_NUMBER_LIMIT` where the widget has no bound) is dropped from the
 address with a notice under the input naming the parameter, so the widget shows its default and a
-crafted link never raises.
+crafted link never raises. A selector of metrics reads the link's value first too (:func:`option_from_link`): a
+link may name the metric by its key (``?metric=fcr``) as well as by the label the selector shows.
 """
 
 from __future__ import annotations
@@ -222,6 +223,27 @@ def _drop(key: str) -> bool:
     except StreamlitAPIException:
         return False
     return True
+
+
+def option_from_link(key: str, labels: Mapping[str, str]) -> None:
+    """Before the selector bound to ``key`` is drawn: a link may name its option by the option's key
+    (``?metric=fcr``, the metric registry's) or by its label in any case (``?metric=abandonment``), as well
+    as by the exact label the selector shows and writes. Such a name is rewritten to the label and the run starts
+    again from the corrected address (Streamlit seeds a widget from the address the run started with), so the
+    selector shows that option and a shared link carries it. ``labels``: option key → label. A name that is
+    neither is left to Streamlit, which drops it (the selector shows its default)."""
+    asked = st.query_params.get(key)
+    if asked is None or asked in labels.values():
+        return
+    wanted = asked.casefold()
+    label = next((shown for option, shown in labels.items() if wanted in (option.casefold(), shown.casefold())), None)
+    if label is None:
+        return
+    try:
+        st.query_params[key] = label
+    except StreamlitAPIException:  # bound to the selector drawn in the last run: its value, not the link's
+        return
+    st.rerun()
 
 
 def url_number_notice(slot: DeltaGenerator, key: str, value: object) -> None:

@@ -188,7 +188,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("nps", "NPS", "100 × (promoters 9–10 − detractors 0–6) / answers. Interval: adjusted Wald.",
            ("nps",), Base.CONTACTS, Shape.NPS, "points",
            value=lambda p: pl.col("nps"), population=lambda p: pl.col("nps").is_not_null()),
-    Metric("csat", "CSAT", "Top-2-box: answers of 4 or 5 on the 1–5 scale / answers (not the mean).",
+    Metric("csat", "CSAT", "Top-2-box: answers of 4 or 5 on the 1 to 5 scale / answers (not the mean).",
            ("csat",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("csat") >= 4, population=lambda p: pl.col("csat").is_not_null()),
     Metric("negative_rate", "Negative experiences",
@@ -196,10 +196,10 @@ METRICS: tuple[Metric, ...] = (
            ("csat",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("csat") <= 2, population=lambda p: pl.col("csat").is_not_null(),
            higher_is_better=False),
-    Metric("ces", "CES", "Mean customer effort on the 1–7 agree scale (7 = very easy).",
+    Metric("ces", "CES", "Mean customer effort on the 1 to 7 agree scale (7 = very easy).",
            ("ces",), Base.CONTACTS, Shape.MEAN, "score",
            value=lambda p: pl.col("ces").cast(pl.Float64), population=lambda p: pl.col("ces").is_not_null()),
-    Metric("ces_easy", "CES % easy", "Answers of 5–7 on the 1–7 effort scale / answers.",
+    Metric("ces_easy", "CES % easy", "Answers of 5 to 7 on the 1 to 7 effort scale / answers.",
            ("ces",), Base.CONTACTS, Shape.PROPORTION, "%",
            value=lambda p: pl.col("ces") >= 5, population=lambda p: pl.col("ces").is_not_null()),
     Metric("fcr", "First-contact resolution",
@@ -451,8 +451,8 @@ def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
         spread = stats.Z95 * (n * p.p90 * (1 - p.p90)).sqrt()
         sorted_v = v.drop_nulls().sort()
 
-        def at(rank: pl.Expr) -> pl.Expr:
-            return sorted_v.gather(rank.clip(0, n - 1).cast(pl.Int64)).first()
+        def at(rank: pl.Expr) -> pl.Expr:  # the order statistic of that rank; null without values (n = 0)
+            return sorted_v.get(rank.clip(0, n - 1).cast(pl.Int64), null_on_oob=True)
 
         return [v.quantile(p.p90, "linear").alias("value"), n.alias("n"),
                 at((n * p.p90 - spread).floor()).alias("low"), at((n * p.p90 + spread).ceil()).alias("high")]

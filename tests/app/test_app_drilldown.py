@@ -41,7 +41,7 @@ def test_a_link_opens_the_metric_and_the_cell(analysed_store: Path, sample_engin
     want = last_months(analysed_store, 3, **WHERE)
     tile = kpi_tiles(a, want.filters, want.comparison, settings.params(), keys=("nps",))[0]
     label = "NPS · phone · billing · Small Business"
-    assert tiles(at)[label] == (fmt.number(tile["value"], "points"), fmt.delta(tile["delta"], "points").replace(fmt.MINUS, "-"))
+    assert tiles(at)[label] == (fmt.number(tile["value"], "points"), fmt.delta(tile["delta"], "points"))
 
 
 def test_the_heat_map_is_the_metric_by_channel_and_touchpoint(analysed_store: Path, sample_engine) -> None:
@@ -70,14 +70,14 @@ def test_the_breakdown_by_segment_and_the_interactions_behind_the_selection(anal
 
     behind = rows_behind(a, want.filters)
     assert at.subheader[0].value == f"The interactions behind it ({behind.height:,})"
-    table = next(d.value for d in at.dataframe if "comment" in d.value.columns)
+    table = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
     assert len(table) == 50
-    assert list(table["interaction_id"]) == behind["interaction_id"].head(50).to_list()
+    assert list(table["Contact id"]) == behind["interaction_id"].head(50).to_list()
     assert {b.label for b in at.download_button} >= {"CSV", "Excel"}
 
     at = run_app(DRILLDOWN_PAGE, metric="CSAT", drill_channel="phone", drill_touchpoint="billing", rows_page="3")
-    table = next(d.value for d in at.dataframe if "comment" in d.value.columns)
-    assert list(table["interaction_id"]) == behind["interaction_id"].slice(100, 50).to_list()
+    table = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
+    assert list(table["Contact id"]) == behind["interaction_id"].slice(100, 50).to_list()
 
 
 def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
@@ -85,8 +85,8 @@ def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
            b"2026-03-01 09:00,A1,phone,billing,\"**bold** <b>x</b> =HYPERLINK(\"\"http://x\"\")\"\n")
     import_file(Store(analysed_store), csv, "c.csv", "interactions", dataset="comments")
     at = run_app(DRILLDOWN_PAGE, dataset="comments")
-    table = next(d.value for d in at.dataframe if "comment" in d.value.columns)
-    assert table["comment"][0] == '**bold** <b>x</b> =HYPERLINK("http://x")'
+    table = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
+    assert table["Comment"][0] == '**bold** <b>x</b> =HYPERLINK("http://x")'
     assert not any("<b>" in m.value for m in at.markdown)
 
 
@@ -115,3 +115,11 @@ def test_a_metric_with_a_follow_up_window_says_which_newest_days_it_leaves_out(a
             f"{cutoff:%-d %b %Y}), whose follow-ups are not yet known.") in captions(at)
     at = run_app(DRILLDOWN_PAGE, metric="CSAT")
     assert not any("follow-ups are not yet known" in c for c in captions(at))
+
+
+@pytest.mark.parametrize(("asked", "label"), [("fcr", "First-contact resolution"), ("abandonment", "Abandonment")])
+def test_a_link_may_name_the_metric_by_its_key(analysed_store: Path, asked: str, label: str) -> None:
+    at = run_app(DRILLDOWN_PAGE, metric=asked)
+    assert at.selectbox(key="metric").value == label
+    assert at.query_params["metric"] == label, "the address carries the label the selector writes"
+    assert chart_titles(at)[0] == f"{label} by channel and touchpoint"

@@ -11,7 +11,7 @@ import pytest
 
 from cxdata.measures import stats
 from cxdata.measures.contacts import enrich_contacts
-from cxdata.measures.metrics import REGISTRY, Filters, Params, availability, compute, delta, estimate
+from cxdata.measures.metrics import REGISTRY, Base, Filters, Params, availability, compute, delta, estimate
 from cxdata.measures.panel import build_panel
 
 T0 = datetime(2025, 3, 3, 9, 0)
@@ -256,6 +256,19 @@ def test_beta_binomial_prior_by_hand_and_the_shrunk_rate():
     assert shrunk == pytest.approx((2 + a) / (10 + a + b)) and 0.2 < shrunk < p
     # cells as far apart as rates can be (0 of 10 and 10 of 10): no pooling, each keeps its own rate
     assert stats.beta_binomial_prior(pl.Series([0, 10]), pl.Series([10, 10])) == (0.0, 0.0)
+
+
+def test_every_contact_metric_has_no_value_where_nothing_is_left():
+    """An empty period (a fresh upload's comparison period) gives n = 0 and no value or interval, not an error, for
+    every shape (the P90's order statistics have no rank to read)."""
+    frame = contacts([{"customer_id": "A", "channel": "phone", "started_at": T0, "wait_seconds": 30.0,
+                       "abandoned": False, "transfers": 0, "csat": 5, "nps": 9, "ces": 2}, LATER])
+    nothing = Filters.of(date(2020, 1, 1), date(2020, 1, 31))
+    for metric in REGISTRY.values():
+        if metric.base is not Base.CONTACTS or availability(metric, frame.columns):
+            continue
+        e = estimate(metric, frame, filters=nothing)
+        assert (e.value, e.low, e.high, e.n) == (None, None, None, 0), metric.key
 
 
 def test_missing_fields_say_what_is_needed():

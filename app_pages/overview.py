@@ -1,10 +1,12 @@
 """Overview — the executive page that reads in 30 seconds: the alerts that fired on this data version
 (each linked to its view), KPI tiles with their change against the comparison period, three headline
-sentences, the moments of service that put the most revenue at risk (each linked to the Drill-down,
-the ROI planner and a new initiative), and a KPI's trend by month.
+sentences, what to fund (the top fixes that pay, each opening the ROI planner with its scenario), the moments
+of service that put the most revenue at risk (each linked to the Drill-down, the ROI planner sized to it and a new
+initiative), and a KPI's trend by month.
 
 Numbers: ``cxdata.screens.overview.overview_screen`` (tiles, headlines, moments; the meeting pack and
-``report --json`` write the same screen) and ``cxdata.screens.figures.trend_figure`` (the selected KPI's trend),
+``report --json`` write the same screen), ``cxdata.screens.funding.funding_screen`` (what to fund) and
+``cxdata.screens.figures.trend_figure`` (the selected KPI's trend),
 each view's computed once for every session (``ui.dashboard``); this page only draws them.
 """
 
@@ -13,6 +15,8 @@ import streamlit as st
 from cxdata import format as fmt
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
+from cxdata.screens.dashboard import PENDING
+from cxdata.screens.funding import FundingScreen, moment_key
 from cxdata.screens.overview import MOMENTS_LEGEND, OverviewScreen
 from cxdata.settings import Settings
 from ui.alerts import fired_alerts
@@ -24,12 +28,15 @@ from ui.dashboard import (
     no_data_message,
     page_analysis,
     unlock_hint,
+    view_funding,
     view_overview,
     view_trend,
 )
 from ui.filters import current_scope
-from ui.links import moment_links
+from ui.links import moment_links, plan_button
+from ui.planner import alert, tile
 from ui.settings import current_settings
+from ui.state import option_from_link
 from ui.store import get_store
 from ui.text import plain
 
@@ -56,8 +63,30 @@ def headline_block(screen: OverviewScreen) -> None:
         st.caption(plain(screen.headlines_note))
 
 
-def moments_block(screen: OverviewScreen, settings: Settings) -> None:
+def funding_block(funding: FundingScreen | None) -> None:
+    """What to fund: the top fixes that pay, each a bordered card with its verdict, numbers and planner link."""
+    if funding is None:
+        return
+    st.subheader("What to fund", divider="gray")
+    if funding.finding:
+        st.info(plain(funding.finding), icon=":material/balance:")
+    for rank, row in enumerate(funding.rows, 1):
+        with st.container(border=True, key=f"fund_{rank}"):
+            st.markdown(f"**{rank}. {plain(row.title)}**")
+            value, words = st.columns([1, 3], vertical_alignment="center")
+            tile(value, row.net_value, border=False)
+            with words:
+                alert(row.verdict)
+                st.caption(plain(row.cost))
+                plan_button(row.moment, f"_fund_{rank}", row.scenario, label="Open in the ROI planner")
+    st.caption(plain(funding.note))
+
+
+def moments_block(screen: OverviewScreen, settings: Settings, funding: FundingScreen | None, pending: bool) -> None:
     st.subheader("Moments of service that put the most revenue at risk", divider="gray")
+    if screen.moments is None and pending:
+        st.info(plain(f"{PENDING} (progress above)."), icon=":material/hourglass_top:")
+        return
     if screen.moments is None:
         st.info(plain(unlock_hint("needs the churn model: interactions with csat answers and customer_id, and "
                                   "customers with churn dates")), icon=":material/lock:")
@@ -76,11 +105,11 @@ def moments_block(screen: OverviewScreen, settings: Settings) -> None:
         row = st.columns(widths, vertical_alignment="center")
         row[0].markdown(plain(f"{rank}. {m['channel']} · {m['touchpoint']} · {m['segment']}"))
         money = {k: plain(fmt.money(m[k], symbol)) for k in ("revenue_at_risk", "low", "high")}
-        row[1].markdown(f"**{money['revenue_at_risk']}** :gray[({money['low']}–{money['high']})]")
-        row[2].markdown(fmt.count(m["contacts_per_month"]))
-        row[3].markdown(f"{m['negative_rate']:.0f}%")
+        row[1].markdown(f"**{money['revenue_at_risk']}** :gray[({fmt.span(money['low'], money['high'])})]")
+        row[2].markdown(f"{fmt.count(m['contacts_per_month'])} a month")  # cells read alone on a phone
+        row[3].markdown(f"{fmt.share(m['negative_rate'] / 100)} negative")
         with row[4]:
-            moment_links(m, rank)
+            moment_links(m, rank, None if funding is None else funding.fixes.get(moment_key(m)))
     st.caption(MOMENTS_LEGEND)
 
 
@@ -92,6 +121,7 @@ def trend_block(screen: OverviewScreen, a: Analysis, scope: Scope, settings: Set
                 "(or a revenue table by month) on the Data page to see trends.")
         return
     labels = [m.label for m in options]
+    option_from_link("trend", {m.key: m.label for m in options})
     label = st.selectbox("KPI by month", labels, key="trend", bind=BIND, width=320,
                          help="Every month of the data with the dimension filters in force; the selected and the "
                               "comparison periods are shaded.")
@@ -127,7 +157,9 @@ def main() -> None:
     if screen.filtered_out:
         st.warning(no_data_message(scope), icon=":material/filter_alt_off:")
     headline_block(screen)
-    moments_block(screen, settings)
+    funding = view_funding(store, scope.version, settings, scope.where, a)
+    funding_block(funding)
+    moments_block(screen, settings, funding, a.pending)
     trend_block(screen, a, scope, settings)
     for note in screen.notes:
         st.caption(plain(note))

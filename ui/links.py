@@ -18,10 +18,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from cxdata.actions.roi import Scenario
 from cxdata.scope import MOMENT_FILTERS
 from ui import state
 from ui.initiatives import PAGE as INITIATIVES_PAGE
 from ui.initiatives import prefill_params
+from ui.planner import scenario_params
 
 DRILL_KEYS = {"channel": "drill_channel", "touchpoint": "drill_touchpoint", "segment": "drill_segment"}
 DRILLDOWN_PAGE = "app_pages/drilldown.py"
@@ -32,8 +34,10 @@ def drilldown_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
     return {DRILL_KEYS[k]: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
 
 
-def roi_params(moment: Mapping[str, str]) -> dict[str, list[str]]:
-    return {k: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
+def roi_params(moment: Mapping[str, str], fix: Scenario | None = None) -> dict[str, list[str]]:
+    """The planner scoped to ``moment``; with ``fix``, one scenario (A) set to it (:func:`ui.planner.scenario_params`)."""
+    scope = {k: [str(moment[k])] for k in MOMENT_FILTERS if moment.get(k) is not None}
+    return scope if fix is None else scope | {"compare": ["1"]} | scenario_params(fix)
 
 
 def moment_words(moment: Mapping[str, str]) -> str:
@@ -54,17 +58,23 @@ def address(path: str, params: Mapping[str, list[str]]) -> str:
     return f"{path}?{urlencode(params, doseq=True)}" if params else path
 
 
-def moment_links(moment: Mapping[str, str], rank: int) -> None:
-    """"Drill down", "Plan a fix" and "Start an initiative" side by side for one moment of service."""
+def plan_button(moment: Mapping[str, str], key: str, fix: Scenario | None = None, label: str = "Plan a fix") -> None:
+    """A button that opens the ROI planner scoped to ``moment``, with ``fix`` as its scenario when given."""
+    params = roi_params(moment, fix)
+    st.button(label, icon=":material/savings:", key=key, type="tertiary", on_click=state.go,
+              args=(state.Navigation(ROI_PATH, params),),
+              help=f"Open the ROI planner scoped to this moment ({address(ROI_PATH, params)}).")
+
+
+def moment_links(moment: Mapping[str, str], rank: int, fix: Scenario | None = None) -> None:
+    """"Drill down", "Plan a fix" (sized to the moment with ``fix``, its What-to-fund scenario) and "Start an
+    initiative" side by side for one moment of service."""
     row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     with row:
         st.page_link(DRILLDOWN_PAGE, label="Drill down", icon=":material/grid_on:",
                      query_params=drilldown_params(moment),
                      help="Open the Drill-down with this channel, touchpoint and segment selected.")
-        params = roi_params(moment)
-        st.button("Plan a fix", icon=":material/savings:", key=f"_roi_{rank}", type="tertiary",
-                  on_click=state.go, args=(state.Navigation(ROI_PATH, params),),
-                  help=f"Open the ROI planner scoped to this moment ({address(ROI_PATH, params)}).")
+        plan_button(moment, f"_roi_{rank}", fix)
         st.page_link(INITIATIVES_PAGE, label="Start an initiative", icon=":material/flag:",
                      query_params=initiative_params(moment),
                      help="Open the New initiative form filled in for this moment: its scope and the negative "

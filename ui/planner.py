@@ -77,6 +77,30 @@ def key(letter: str, name: str) -> str:
     return f"{letter}_{name}"
 
 
+def scenario_params(scenario: Scenario, letter: str = "a") -> dict[str, list[str]]:
+    """The URL parameters that make scenario ``letter`` of the page equal ``scenario`` (the inverse of
+    :func:`scenario_inputs`; its scope is the page's scope, given apart): name, levers, each lever's amount as
+    entered (whole percents for shares), investment, running cost and ramp-up."""
+    economics = scenario.economics
+    params = {key(letter, "name"): [scenario.name],
+              key(letter, "levers"): [LEVER_LABELS[lv.kind] for lv in scenario.levers],
+              key(letter, "invest"): [f"{economics.investment:.0f}"],
+              key(letter, "running"): [f"{economics.running_cost:.0f}"],
+              key(letter, "ramp"): [f"{economics.ramp_months:.0f}"]}
+    for lv in scenario.levers:
+        if lv.kind in ("wait_cut", "transfer_cut"):
+            params[key(letter, lv.kind)] = [f"{lv.amount * 100:.0f}"]
+        elif lv.kind in ("wait_cap", "fcr_raise"):
+            params[key(letter, lv.kind)] = [f"{lv.amount:.0f}"]
+        elif lv.kind == "channel_shift":
+            params |= {key(letter, "shift"): [f"{lv.amount:.0f}"], key(letter, "from"): [lv.from_channel],
+                       key(letter, "to"): [lv.to_channel], key(letter, "kappa"): [f"{lv.containment * 100:.0f}"],
+                       key(letter, "tau"): [f"{economics.reexplain_overhead * 100:.0f}"]}
+        else:
+            params |= {key(letter, "driver"): [str(lv.driver)], key(letter, "factor"): [f"{lv.amount:g}"]}
+    return params
+
+
 # ---------------------------------------------------------------- inputs
 
 
@@ -201,13 +225,14 @@ def scenario_inputs(letter: str, scope: Where, settings: Settings) -> Scenario |
 
 
 def tile(slot, t: Tile, border: bool = True) -> None:
-    """One KPI as a metric, its P10–P90 band (if any) in grey under the value."""
+    """One KPI as a metric, its P10 to P90 band (if any) in grey under the value."""
     slot.metric(t.label, t.value, delta=t.band, delta_color="off", delta_arrow="off",
-                delta_description="P10–P90" if t.band else None, help=t.help, border=border)
+                delta_description="P10 to P90" if t.band else None, help=t.help, border=border)
 
 
 #: How each kind of alert is drawn: its box and icon.
-BOXES = {"pays": (st.success, ":material/check_circle:"), "does_not_pay": (st.warning, ":material/block:"),
+BOXES = {"pays": (st.success, ":material/check_circle:"), "fragile": (st.warning, ":material/error:"),
+         "does_not_pay": (st.error, ":material/block:"),
          "loses": (st.error, ":material/warning:"), "refused": (st.warning, ":material/help:"),
          "guardrail": (st.info, ":material/shield:"), "capped": (st.warning, ":material/warning:"),
          "empty_scope": (st.warning, ":material/filter_alt_off:")}
@@ -250,7 +275,7 @@ def summary_card(letter: str, view: ScenarioView | None) -> None:
 
 
 def scenario_details(view: ScenarioView) -> None:
-    """Verdict, the KPI tiles with their P10–P90, the κ* guardrail and the half-effect row."""
+    """Verdict, the KPI tiles with their P10 to P90, the κ* guardrail and the half-effect row."""
     alert(view.verdict)
     for a in view.capped:
         alert(a, escape=False)
@@ -265,7 +290,7 @@ def scenario_details(view: ScenarioView) -> None:
 
 
 def scenario_charts(view: ScenarioView, symbol: str, dataset: str, version: int) -> None:
-    """The waterfall to the 36-month net value (with its P10–P90), how to read it, and the exports."""
+    """The waterfall to the 36-month net value (with its P10 to P90), how to read it, and the exports."""
     left, right = st.columns([5, 2], gap="medium")
     left.markdown("**From the investment to the net value at 36 months** (present value)")
     with left:
@@ -273,7 +298,7 @@ def scenario_charts(view: ScenarioView, symbol: str, dataset: str, version: int)
     with right:
         st.markdown("**How to read it**")
         st.caption("Each bar adds or takes away money over 36 months, discounted at the WACC; the last bar is the "
-                   "net present value. The black bar on it is the P10–P90 range: 8 in 10 simulated outcomes "
+                   "net present value. The black bar on it is the P10 to P90 range: 8 in 10 simulated outcomes "
                    "(model coefficients and business-input ranges) fall inside. Associations adjusted for segment, "
                    "plan, region, tenure and month, not proof of cause.")
         exports(view, symbol, dataset, version)
@@ -286,7 +311,7 @@ def exports(view: ScenarioView, symbol: str, dataset: str, version: int) -> None
     st.download_button(
         "Export to Excel", lambda: scenario_workbook(result, currency=symbol, dataset=dataset, version=version),
         file_name=f"{stem}.xlsx", mime=XLSX_MIME, key=f"{view.letter}-xlsx", on_click="ignore",
-        icon=":material/download:", help="Levers, results with P10–P90, checks and every assumption, for finance.")
+        icon=":material/download:", help="Levers, results with P10 to P90, checks and every assumption, for finance.")
     st.download_button(
         "Scenario file (JSON)", json.dumps(scenario_to_dict(result.scenario), indent=2, ensure_ascii=False),
         file_name=f"{stem}.json", mime="application/json", key=f"{view.letter}-json", on_click="ignore",
@@ -298,13 +323,13 @@ def exports(view: ScenarioView, symbol: str, dataset: str, version: int) -> None
 
 
 def side_by_side(screen: RoiScreen) -> None:
-    """The 36-month NPVs with their P10–P90 and every number of the evaluated scenarios, side by side."""
+    """The 36-month NPVs with their P10 to P90 and every number of the evaluated scenarios, side by side."""
     if screen.bands_chart is None or screen.comparison is None:
         return
     st.subheader("Side by side", divider="gray")
-    st.markdown("**NPV at 36 months, with its P10–P90 range**")
+    st.markdown("**NPV at 36 months, with its P10 to P90 range**")
     draw(screen.bands_chart)
     table = screen.comparison
-    st.markdown("**All the numbers** (base case, with P10–P90 in brackets)")
+    st.markdown("**All the numbers** (base case, with P10 to P90 in brackets)")
     st.dataframe(table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
                  column_config={"measure": st.column_config.TextColumn("", width="medium")})

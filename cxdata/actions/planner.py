@@ -13,7 +13,7 @@ The page is thin: it draws what these functions return.
 - A scenario with no investment and no running cost has no ROI: its ROI and P(ROI > 0) tiles read
   "undefined: no cost" (``Kpi.text``), never ∞ or 100%, and it is judged by its NPV.
 - :func:`scenario_kpis`: the tiles of one scenario, in the order they are shown, each with its
-  P10–P90 band where the engine gives one; :func:`comparison_frame` puts several scenarios' tiles
+  P10 to P90 band where the engine gives one; :func:`comparison_frame` puts several scenarios' tiles
   side by side (one row per scenario and measure).
 """
 
@@ -87,7 +87,7 @@ def lever_words(lever: Lever) -> str:
 
 @dataclass(frozen=True)
 class Kpi:
-    """One number of a scenario: its base estimate and, where uncertain, its P10–P90 band.
+    """One number of a scenario: its base estimate and, where uncertain, its P10 to P90 band.
 
     ``base`` is None for a payback that never comes (within ten years); ``p90`` is ``inf`` when more
     than 10% of the draws never pay back. ``text``: words shown instead of a number (an undefined ROI,
@@ -126,7 +126,7 @@ def _roi_kpi(key: str, label: str, spread: Spread | None, help: str) -> Kpi:
 
 
 def scenario_kpis(result: ScenarioResult) -> list[Kpi]:
-    """The tiles of a scenario (docs/method/planner.md–planner.md §2.8), base case with P10–P90 over the uncertainty draws."""
+    """The tiles of a scenario (docs/method/planner.md–planner.md §2.8), base case with P10 to P90 over the uncertainty draws."""
     r = result
     p_roi = (_undefined("p_roi", "P(ROI > 0) at 36 months", "share") if not r.roi_defined else
              Kpi("p_roi", "P(ROI > 0) at 36 months", "share", r.p_roi_positive[36], None, None,
@@ -189,8 +189,9 @@ def guardrail_kpis(result: ScenarioResult) -> list[Kpi]:
                 h.payback_value, None, None, half)]
     g = result.guardrail
     if g is not None:
-        rows.append(Kpi("kappa_star", "Break-even verified containment κ*", "containment", g.kappa_star, None, None,
-                        "Below this share of sessions truly resolved by self-service (no hand-off, no contact "
+        rows.append(Kpi("kappa_star", "Containment needed to break even", "containment", g.kappa_star, None, None,
+                        "κ*, the break-even verified containment: below this share of sessions truly resolved by "
+                        "self-service (no hand-off, no contact "
                         f"within {g.window_days} days, no negative answer), the channel shift destroys value. "
                         + g.sentence(), KAPPA_WORDS.get(g.reach)))
     return rows

@@ -628,18 +628,19 @@ class Guardrail:
         bot = self.lever.to_channel
         if self.reach == "refused":
             if self.missing:
-                return (f"No break-even containment κ*: it needs {' and '.join(self.missing)} in the scope to "
-                        "estimate it. The plan's value takes them from the whole data instead.")
-            return (f"No break-even containment κ*: on this data a contained {bot} session comes out worse than a "
-                    "failed one, so no containment threshold can be given.")
+                return (f"No containment needed to break even (κ*) can be given: it needs "
+                        f"{' and '.join(self.missing)} in the scope to estimate it. The plan's value takes them from "
+                        "the whole data instead.")
+            return (f"No containment needed to break even (κ*) can be given: on this data a contained {bot} session "
+                    "comes out worse than a failed one.")
         if self.reach == "always":
-            return (f"The shift adds value at any verified containment, even 0%: κ* is below 0, so it sets no "
-                    f"threshold. This plan assumes {self.planned:.0%}.")
+            return (f"The shift adds value at any verified containment, even 0%, so there is no containment to "
+                    f"stay above (κ* is below 0). This plan assumes {self.planned:.0%}.")
         if self.reach == "never":
-            return (f"Out of reach: no verified containment, even 100%, makes this shift pay (κ* is above 100%). "
-                    f"This plan assumes {self.planned:.0%}.")
-        return (f"Plan with verified containment above κ* = {self.kappa_star:.0%}; below it the bot destroys value. "
-                f"This plan assumes {self.planned:.0%}.")
+            return (f"Out of reach: no verified containment, even 100%, makes this shift pay (the break-even κ* is "
+                    f"above 100%). This plan assumes {self.planned:.0%}.")
+        return (f"Plan with verified containment above {self.kappa_star:.0%}, the level needed to break even (κ*); "
+                f"below it the bot destroys value. This plan assumes {self.planned:.0%}.")
 
     def follow_up_words(self) -> str:
         """How the failed sessions are counted, e.g. "Failed chatbot sessions in scope: 62% handed to an
@@ -670,6 +671,22 @@ class Spread:
         so draws that are infinite (never pays back) stay well defined."""
         q = np.quantile(draws, [0.1, 0.5, 0.9, 0.025, 0.975], method="inverted_cdf")
         return cls(float(draws[0]), *map(float, q))
+
+
+#: A verdict is ``fragile`` when the cash payback comes later than this (months) …
+VERDICT_MONTHS = 36
+#: … or the chance that ROI > 0 at 36 months is below this.
+VERDICT_CHANCE = 0.8
+
+VerdictKind = Literal["pays", "fragile", "does_not_pay"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a scenario's verdict says (``text``) and its colour (``kind``: green, amber, red)."""
+
+    kind: VerdictKind
+    text: str
 
 
 def _payback_spread(values: list[float | None]) -> Spread | None:
@@ -715,22 +732,43 @@ class ScenarioResult:
         """The base case pays back (value basis) and its 36-month NPV is positive (= ROI > 0 when ROI is defined)."""
         return self.base.payback_value is not None and self.base.npv[36] > 0
 
-    def verdict(self, currency: str = "€") -> str:
-        """One sentence for an executive, e.g. "Pays back in 14 months; 80% chance that ROI > 0 at 36 months."."""
-        npv = self.npv[36].base
-        money = fmt.money(npv, currency)
+    def verdict(self, currency: str = "€") -> Verdict:
+        """One sentence for an executive that does not contradict the scenario's own numbers, and its colour.
+
+        Built from the value-basis payback, the cash-basis payback, the half-effect row and P(ROI > 0) at
+        36 months, e.g. "Pays back in 12 months on value but only in 75 months in cash; fragile: at half the
+        churn effect it never pays back; 100% chance that ROI > 0 at 36 months." The colour is the weakest of them:
+        ``does_not_pay`` when the base case does not pay (:attr:`pays`); ``fragile`` when it pays but any of
+        these is weak — the cash payback is beyond :data:`VERDICT_MONTHS`, the half-effect 36-month NPV is not
+        positive, or P(ROI > 0) is below :data:`VERDICT_CHANCE`; else ``pays``."""
+        money = fmt.money(self.npv[36].base, currency)
+        half = self.half_effect
+        half_pays = half.payback_value is not None and half.npv[36] > 0
         if not self.roi_defined:
             judged = "it adds value" if self.pays else "it loses value even at no cost"
-            return (f"No investment and no running cost, so ROI is undefined (there is no cost to return on); "
+            text = (f"No investment and no running cost, so ROI is undefined (there is no cost to return on); "
                     f"36-month NPV {money}: {judged}.")
+            return Verdict("does_not_pay" if not self.pays else "pays" if half_pays else "fragile", text)
         p36 = self.p_roi_positive[36]
+        chance = f"{fmt.share(p36)} chance that ROI > 0 at 36 months"
         if not self.pays:
-            return f"Does not pay at this cost: 36-month NPV {money} ({p36:.0%} chance that ROI > 0)."
-        payback = self.base.payback_value
-        assert payback is not None  # self.pays: the base case pays back
-        months = max(1, int(np.ceil(payback)))
-        return (f"Pays back in {months} month{'s' if months > 1 else ''} (value basis); "
-                f"{p36:.0%} chance that ROI > 0 at 36 months.")
+            return Verdict("does_not_pay", f"Does not pay at this cost: 36-month NPV {money} ({chance}).")
+        cash = self.base.payback_cash
+        slow_cash = cash is None or cash > VERDICT_MONTHS
+        in_cash = ("but never in cash" if cash is None else f"but only in {fmt.months(cash)} in cash" if slow_cash
+                   else f"and {fmt.months(cash)} in cash")
+        parts = [f"Pays back in {fmt.months(self.base.payback_value)} on value {in_cash}"]
+        if half_pays:
+            parts.append(f"at half the churn effect it still pays back in {fmt.months(half.payback_value)}")
+        elif half.payback_value is None:
+            parts.append("fragile: at half the churn effect it never pays back")
+        else:
+            parts.append(f"fragile: at half the churn effect it pays back only in {fmt.months(half.payback_value)} "
+                         f"(36-month NPV {fmt.money(half.npv[36], currency)})")
+        unsure = p36 is not None and p36 < VERDICT_CHANCE
+        parts.append(("only " if unsure else "") + chance)
+        kind: VerdictKind = "fragile" if slow_cash or not half_pays or unsure else "pays"
+        return Verdict(kind, "; ".join(parts) + ".")
 
 
 def lever_summary(lever: Lever) -> str:
@@ -815,7 +853,8 @@ def result_dict(r: ScenarioResult) -> dict:
 
     return {
         "scenario": scenario_to_dict(r.scenario),
-        "verdict": r.verdict(""),
+        "verdict": r.verdict("").text,
+        "verdict_kind": r.verdict("").kind,
         "contacts_in_scope_per_month": r.contacts_in_scope,
         "negatives_avoided_per_month": spread(r.negatives_avoided),
         "csat_points": spread(r.csat_points),

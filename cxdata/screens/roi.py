@@ -53,7 +53,7 @@ HORIZON = 36
 
 #: What an alert says: the scenario pays or does not; its shift loses value below κ*, κ* is refused or is a
 #: guardrail to plan above; a channel shift was capped at the contacts the scope holds; the scope is empty.
-AlertKind = Literal["pays", "does_not_pay", "loses", "refused", "guardrail", "capped", "empty_scope"]
+AlertKind = Literal["pays", "fragile", "does_not_pay", "loses", "refused", "guardrail", "capped", "empty_scope"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Alert:
 @dataclass(frozen=True)
 class Tile:
     """One number of a scenario (:class:`cxdata.actions.planner.Kpi`) as shown: ``value`` in its unit (or its
-    words, e.g. ``undefined: no cost``), ``band`` its P10–P90 (None without one), ``help`` what it is."""
+    words, e.g. ``undefined: no cost``), ``band`` its P10 to P90 (None without one), ``help`` what it is."""
 
     key: str
     label: str
@@ -81,8 +81,8 @@ class ScenarioView:
     """What the page shows of one scenario.
 
     ``result``: :meth:`PlannerBase.evaluate` of the scenario (its exports and initiative are made from it);
-    ``title``: ``A · Faster answers``; ``verdict``: :meth:`ScenarioResult.verdict`, kind ``pays`` when
-    :attr:`ScenarioResult.pays`; ``tiles``: :func:`cxdata.actions.planner.scenario_kpis` in their order;
+    ``title``: ``A · Faster answers``; ``verdict``: :meth:`ScenarioResult.verdict` (kind ``pays``, ``fragile`` or
+    ``does_not_pay``); ``tiles``: :func:`cxdata.actions.planner.scenario_kpis` in their order;
     ``summary``: the card's line (ROI at 36 months, value-basis payback, customers kept a month; Markdown);
     ``levers``: the levers in words, without the scope; ``capped`` / ``capped_short``: one warning per channel
     shift that asks for more contacts than the scope holds (tab / card); ``guardrail``: the κ* guardrail of a
@@ -122,10 +122,10 @@ class RoiScreen:
     sidebar's other filters the contacts carry, :func:`cxdata.actions.planner.merge_scope`); ``in_scope``:
     baseline contacts a month inside it; ``scope_note``: how many contacts the levers change, or a warning when
     none; ``scenarios``: letter → :class:`ScenarioView`, None when the scenario has no lever, in the order shown;
-    ``bands`` and ``bands_chart``: the 36-month NPV of each evaluated scenario with its P10–P90
+    ``bands`` and ``bands_chart``: the 36-month NPV of each evaluated scenario with its P10 to P90
     (:func:`cxdata.screens.charts.band_frame`, with ``label`` and ``range`` as shown), and its Vega-Lite spec;
     ``comparison``: every tile and check side by side, one row per measure, one column per scenario (its title),
-    each cell the value with its P10–P90 in brackets (None, like the bands, when no scenario is evaluated).
+    each cell the value with its P10 to P90 in brackets (None, like the bands, when no scenario is evaluated).
     """
 
     caption: str
@@ -142,15 +142,16 @@ class RoiScreen:
 
 
 def band_text(k: Kpi, symbol: str) -> str | None:
-    """The P10–P90 band of a KPI as shown (``€225k – €332k``; ``6–9 months``), None without one."""
+    """The P10 to P90 band of a KPI as shown (``€225.0k to €332.0k``; ``6 to 9 months``; ``+2.8 to +2.9 pts``),
+    None without one."""
     if k.p10 is None or k.p90 is None:
         return None
     if k.unit == "months":
         low, high = fmt.months(k.p10), fmt.months(k.p90)
-        return f"{low.split()[0]}–{high}" if high != "never" else f"{low} – never"
+        return fmt.span(low.split()[0] if high != "never" and low[0].isdigit() else low, high)
     if k.unit == "points":
-        return f"{fmt.points(k.p10).removesuffix(' pts')} – {fmt.points(k.p90)}"
-    return f"{fmt.value_text(k.unit, k.p10, symbol)} – {fmt.value_text(k.unit, k.p90, symbol)}"
+        return fmt.span(fmt.points(k.p10).removesuffix(" pts"), fmt.points(k.p90))
+    return fmt.span(fmt.value_text(k.unit, k.p10, symbol), fmt.value_text(k.unit, k.p90, symbol))
 
 
 def kpi_text(k: Kpi, symbol: str) -> str:
@@ -181,9 +182,9 @@ def guardrail_alerts(result: ScenarioResult) -> tuple[Alert | None, Alert | None
         return None, None, None
     if g.loses:
         long = Alert("loses", g.sentence() + " At this containment the shift loses money and customers.")
-        short = Alert("loses", f"Containment {fmt.share(g.planned)} is below κ* = {fmt.share(g.kappa_star)}: the bot "
-                               "destroys value." if g.reach == "within" else
-                      "No containment makes this shift pay (κ* is out of reach): the bot destroys value.")
+        short = Alert("loses", f"Containment {fmt.share(g.planned)} is below the {fmt.share(g.kappa_star)} needed to "
+                               "break even: the bot destroys value." if g.reach == "within" else
+                      "No containment makes this shift pay: the bot destroys value.")
     else:
         long, short = Alert("refused" if g.reach == "refused" else "guardrail", g.sentence()), None
     return long, short, g.follow_up_words() + " " + GARTNER
@@ -205,6 +206,7 @@ def capped_alerts(base: PlannerBase, scenario: Scenario) -> tuple[tuple[Alert, .
 def scenario_view(base: PlannerBase, letter: str, result: ScenarioResult, symbol: str) -> ScenarioView:
     """What the page shows of scenario ``letter`` evaluated as ``result`` (see :class:`ScenarioView`)."""
     tiles = tuple(tile_of(k, symbol) for k in scenario_kpis(result))
+    verdict = result.verdict(symbol)
     shown = {t.key: t.value for t in tiles}
     half = {k.key: kpi_text(k, symbol) for k in guardrail_kpis(result)}
     capped, capped_short = capped_alerts(base, result.scenario)
@@ -214,7 +216,7 @@ def scenario_view(base: PlannerBase, letter: str, result: ScenarioResult, symbol
                                                dtype=pl.String))
     return ScenarioView(
         letter=letter, result=result, title=f"{letter.upper()} · {result.scenario.name}",
-        verdict=Alert("pays" if result.pays else "does_not_pay", result.verdict(symbol)),
+        verdict=Alert(verdict.kind, verdict.text),
         tiles=tiles,
         summary=(f"ROI at 36 months **{shown['roi36']}** · payback **{shown['payback_value']}** · "
                  f"**{shown['churners']}** customers kept a month"),
@@ -232,18 +234,18 @@ def scenario_view(base: PlannerBase, letter: str, result: ScenarioResult, symbol
 
 def npv_bands(spreads: Mapping[str, Spread], symbol: str) -> pl.DataFrame:
     """:func:`cxdata.screens.charts.band_frame` of named money estimates, with ``label`` (the base) and ``range``
-    (the P10–P90) written in the workspace currency."""
+    (the P10 to P90) written in the workspace currency."""
     bands = band_frame(spreads)
     return bands.with_columns(
         label=pl.Series([fmt.money(v, symbol) for v in bands.get_column("base")], dtype=pl.String),
-        range=pl.Series([f"{fmt.money(lo, symbol)} – {fmt.money(hi, symbol)}"
+        range=pl.Series([fmt.span(fmt.money(lo, symbol), fmt.money(hi, symbol))
                          for lo, hi in bands.select("p10", "p90").iter_rows()], dtype=pl.String),
     )
 
 
 def comparison_table(frame: pl.DataFrame, symbol: str) -> pl.DataFrame:
     """:func:`cxdata.actions.planner.comparison_frame` as shown: one row per measure, one column per scenario (in
-    the frame's order), each cell the value with its P10–P90 in brackets, ``–`` where a scenario has no such
+    the frame's order), each cell the value with its P10 to P90 in brackets, ``–`` where a scenario has no such
     measure (κ* without a channel shift)."""
     keys = frame.get_column("key").unique(maintain_order=True).to_list()
     rows: dict[str, dict[str, str]] = {k: {} for k in keys}

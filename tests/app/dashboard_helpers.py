@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cxdata.catalog.store import Store
 from cxdata.measures.metrics import Filters
 from cxdata.models.analysis import Analysis, load_or_analyse
+from cxdata.screens.funding import NET_VALUE
 from cxdata.settings import Settings, load_settings
 
 OVERVIEW_PAGE = "app_pages/overview.py"
@@ -64,8 +65,8 @@ def last_months(data_dir: Path, months: int, dataset: str = "sample", **where) -
 
 
 def tiles(at: AppTest) -> dict[str, tuple[str, str]]:
-    """label → (value, delta) of every st.metric on the page."""
-    return {m.label: (m.value, m.proto.delta) for m in at.metric}
+    """label → (value, delta) of every KPI tile on the page (the What-to-fund cards' numbers aside)."""
+    return {m.label: (m.value, m.proto.delta) for m in at.metric if m.label != NET_VALUE}
 
 
 def captions(at: AppTest) -> list[str]:

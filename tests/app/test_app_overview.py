@@ -12,10 +12,12 @@ import pytest
 
 from apptest_helpers import run_app, shown
 from cxdata import format as fmt
+from cxdata.actions.roi import PlannerBase
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.measures.metrics import Filters, compute
 from cxdata.screens.dashboard import headlines, kpi_tiles, risk_tile
+from cxdata.screens.funding import NET_VALUE, funding_screen
 from cxdata.settings import Settings, save_settings
 from dashboard_helpers import OVERVIEW_PAGE, captions, chart_data, engine, last_months, page_links, tiles
 from ui.dashboard import TILE_LABELS
@@ -32,7 +34,7 @@ def expected_tiles(a, settings, filters, comparison) -> dict[str, tuple[str, str
         delta = fmt.delta(t["delta"], t["unit"], settings.symbol)
         out[TILE_LABELS.get(t["key"], t["label"])] = (
             fmt.number(t["value"], t["unit"], settings.symbol) if t["status"] == "ok" else "–",
-            "" if delta is None else delta.replace(fmt.MINUS, "-"))
+            "" if delta is None else delta)
     return out
 
 
@@ -42,7 +44,7 @@ def test_the_tiles_are_the_engine_numbers_of_the_last_three_months(analysed_stor
     at = run_app()
     assert tiles(at) == expected_tiles(a, settings, want.filters, want.comparison)
     csat = kpi_tiles(a, want.filters, want.comparison, settings.params(), keys=("csat",))[0]
-    assert f"95% CI {csat['low']:.1f}–{csat['high']:.1f}%  \nn = {csat['n']:,}" in captions(at)
+    assert f"95% CI {csat['low']:.1f}% to {csat['high']:.1f}%  \nn = {csat['n']:,}" in captions(at)
     assert at.sidebar.selectbox[1].value == "Last 3 months" and at.sidebar.selectbox[2].value == "Previous period"
     assert "Aug–Oct 2026 vs May–Jul 2026" in at.caption[0].value
 
@@ -82,7 +84,7 @@ def test_headlines_moments_and_their_links(analysed_store: Path, sample_engine) 
     assert rows == [f"{i}. {r['channel']} · {r['touchpoint']} · {r['segment']}"
                     for i, r in enumerate(top.iter_rows(named=True), 1)]
     money = [shown(m.value) for m in at.markdown if m.value.startswith("**€")]
-    assert money[0] == (f"**{fmt.money(top['revenue_at_risk'][0], '€')}** :gray[({fmt.money(top['low'][0], '€')}–"
+    assert money[0] == (f"**{fmt.money(top['revenue_at_risk'][0], '€')}** :gray[({fmt.money(top['low'][0], '€')} to "
                         f"{fmt.money(top['high'][0], '€')})]")
     first = top.row(0, named=True)
     assert page_links(at)[0] == ("Drill down", "drilldown", f"drill_channel={first['channel']}&drill_touchpoint="
@@ -102,6 +104,27 @@ def test_plan_a_fix_opens_the_roi_planner_scoped_to_the_moment(analysed_store: P
         [first["channel"]], [first["touchpoint"]], [first["segment"]])
 
 
+def test_what_to_fund_lists_the_fixes_that_pay_and_opens_the_first_in_the_planner(analysed_store: Path,
+                                                                                  sample_engine) -> None:
+    a, settings = sample_engine
+    want = funding_screen(a, PlannerBase.build(a), (), settings)
+    at = run_app()
+    titles = [shown(m.value) for m in at.markdown if m.value.startswith(("**1. ", "**2. ", "**3. "))]
+    assert titles == [f"**{i}. {r.title}**" for i, r in enumerate(want.rows, 1)] and want.rows
+    first = want.rows[0]
+    cards = [(m.value, m.proto.delta) for m in at.metric if m.label == NET_VALUE]
+    assert cards == [(r.net_value.value, r.net_value.band) for r in want.rows]
+    at.button(key="_fund_1").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "ROI planner"
+    (lever,) = first.scenario.levers
+    assert at.number_input(key="a_invest").value == first.scenario.economics.investment
+    assert at.number_input(key="a_running").value == first.scenario.economics.running_cost
+    assert at.pills(key="a_levers").value == [lever.kind]
+    verdict = next(t for t in at.tabs if t.label == "Scenario A")
+    assert first.verdict.text in [shown(b.value) for b in (*verdict.success, *verdict.warning, *verdict.error)]
+
+
 def test_the_trend_is_the_metric_by_month_with_the_dimension_filters(analysed_store: Path, sample_engine) -> None:
     a, settings = sample_engine
     at = run_app(trend="CSAT", region="North")
@@ -110,6 +133,12 @@ def test_the_trend_is_the_metric_by_month_with_the_dimension_filters(analysed_st
     assert drawn["value"].to_list() == pytest.approx(expected["value"].to_list())
     assert drawn["n"].to_list() == expected["n"].to_list()
     assert [str(m)[:10] for m in drawn["month"]] == [str(m) for m in expected["month"]]
+
+
+def test_a_link_may_name_the_trend_kpi_by_its_key(analysed_store: Path) -> None:
+    at = run_app(trend="fcr")
+    assert at.selectbox(key="trend").value == "First-contact resolution"
+    assert at.query_params["trend"] == "First-contact resolution"
 
 
 def test_money_is_in_the_currency_of_the_settings(analysed_store: Path) -> None:

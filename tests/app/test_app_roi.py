@@ -49,7 +49,7 @@ def tab(at: AppTest, letter: str):
 
 
 def tiles(block) -> dict[str, tuple[str, str]]:
-    """label → (value, P10–P90 band) of the metrics in ``block``."""
+    """label → (value, P10 to P90 band) of the metrics in ``block``."""
     return {m.label: (m.value, m.proto.delta) for m in block.metric}
 
 
@@ -82,10 +82,12 @@ def defaults(settings: Settings, scope=()) -> dict[str, Scenario]:
 def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€") -> None:
     """Scenario ``letter``'s tab shows ``r``: verdict, every tile with its band, the waterfall to NPV 36."""
     block = tab(at, letter)
-    shown = plain(r.verdict(symbol))
-    assert shown in [a.value for a in (*block.success, *block.warning)]
+    verdict = r.verdict(symbol)
+    shown = plain(verdict.text)
+    box = {"pays": block.success, "fragile": block.warning, "does_not_pay": block.error}[verdict.kind]
+    assert shown in [a.value for a in box]
     t = tiles(block)
-    band = lambda s, f: f"{f(s.p10)} – {f(s.p90)}"  # noqa: E731
+    band = lambda s, f: f"{f(s.p10)} to {f(s.p90)}"  # noqa: E731
     cur = lambda x: money(x, symbol)  # noqa: E731
     assert t["Customers kept/month"] == (quantity(r.churners_avoided.base), band(r.churners_avoided, quantity))
     assert t["Value retained/month"] == (cur(r.value_per_month.base), band(r.value_per_month, cur))
@@ -100,7 +102,7 @@ def assert_shows(at: AppTest, letter: str, r: ScenarioResult, symbol: str = "€
     assert t["Payback, cash basis"][0] == months(None if r.payback_cash is None else r.payback_cash.base)
     if any(lv.kind != "channel_shift" for lv in r.scenario.levers):
         csat = r.csat_points
-        band_pts = f"{points(csat.p10).removesuffix(' pts')} – {points(csat.p90)}"
+        band_pts = f"{points(csat.p10).removesuffix(' pts')} to {points(csat.p90)}"
         assert t["Δ CSAT in scope"] == (points(csat.base), band_pts)
     else:  # the engine does not model a channel shift's CSAT: no made-up zero
         assert t["Δ CSAT in scope"] == ("–", "")
@@ -143,7 +145,7 @@ def test_a_first_visit_compares_three_scenarios_with_the_engines_numbers(analyse
     for letter, r in expected.items():
         column = f"{letter.upper()} · {r.scenario.name}"
         s = r.npv[36]
-        assert npv[column] == f"{money(s.base, '€')} ({money(s.p10, '€')} – {money(s.p90, '€')})"
+        assert npv[column] == f"{money(s.base, '€')} ({money(s.p10, '€')} to {money(s.p90, '€')})"
     assert [b.label for b in at.main.get("download_button")] == ["Export to Excel", "Scenario file (JSON)"] * 3
 
 
@@ -188,8 +190,8 @@ def test_a_scenario_that_does_not_pay_says_so(analysed_store: Path, planner) -> 
     at = open_roi(channel="phone", touchpoint="billing", segment="Small Business", compare="1")
     r = base.evaluate(Scenario("Faster answers", (Lever("wait_cut", 0.25, MOMENT),),
                                economics(settings, 100_000, 8_000)))
-    assert r.verdict().startswith("Does not pay")
-    assert plain(r.verdict("€")) in [w.value for w in tab(at, "a").warning]
+    assert r.verdict().kind == "does_not_pay" and r.verdict().text.startswith("Does not pay")
+    assert plain(r.verdict("€").text) in [w.value for w in tab(at, "a").error]
     assert_shows(at, "a", r)
 
 
@@ -199,7 +201,8 @@ def test_a_channel_shift_shows_its_break_even_containment(analysed_store: Path, 
     r = base.evaluate(defaults(settings)["c"])
     guard = tab(at, "c").info[0].value
     assert guard == plain(r.guardrail.sentence())
-    assert plain(f"κ* = {share(r.break_even_containment)}") in guard and "This plan assumes 60%" in guard
+    assert plain(f"above {share(r.break_even_containment)}, the level needed to break even (κ*)") in guard
+    assert "This plan assumes 60%" in guard
     f = r.guardrail.failure
     assert any(c.value.startswith(plain(r.guardrail.follow_up_words())) for c in tab(at, "c").caption), \
         "the page says how the failed sessions and their follow-up contacts are counted"
@@ -212,9 +215,11 @@ def test_a_channel_shift_shows_its_break_even_containment(analysed_store: Path, 
                                          containment=0.2),), scenario.economics)
     r = base.evaluate(low)
     assert 0.2 < r.break_even_containment
-    error = tab(at, "c").error[0].value
-    assert "destroys value" in error and "This plan assumes 20%" in error
-    assert any(e.value.startswith("Containment 20% is below κ*") for e in at.error), "the summary card warns too"
+    errors = [e.value for e in tab(at, "c").error]
+    assert errors[0] == plain(r.verdict("€").text) and r.verdict().kind == "does_not_pay"  # red, then the guardrail
+    assert "destroys value" in errors[1] and "This plan assumes 20%" in errors[1]
+    assert any(e.value.startswith(f"Containment 20% is below the {share(r.break_even_containment)} needed to break "
+                                  "even") for e in at.error), "the summary card warns too"
     assert_shows(at, "c", r)
 
 
@@ -272,7 +277,7 @@ def test_a_free_oversized_shift_is_capped_and_has_no_roi(analysed_store: Path, p
     assert any(f"holds only {quantity(phone)} phone contacts a month: the results move those" in w for w in warnings)
     assert any(w.value == f"Shift capped at the {quantity(phone)} phone contacts a month the scope holds."
                for w in at.warning), "the summary card says so too"
-    assert "ROI is undefined" in plain(r.verdict("€"))
+    assert "ROI is undefined" in plain(r.verdict("€").text)
     assert_shows(at, "c", r)
     t = tiles(tab(at, "c"))
     assert t["ROI at 36 months"][0] == t["P(ROI > 0) at 36 months"][0] == "undefined: no cost"

@@ -138,9 +138,12 @@ def test_plan_a_fix_and_open_a_saved_view_in_a_running_session(page: Page, app_u
     with rerun(page, timeout_ms=90_000):
         page.get_by_role("button", name="Plan a fix").first.click()
     # two runs (park the navigation, then the planner), the URL changing during them: wait for the address
-    # the link must reach (fails with the address it stayed at), then for the last run to end
+    # the link must reach (fails with the address it stayed at), then for the last run to end; the moment's fix
+    # (What to fund) comes as scenario A's inputs (their values: tests/app/test_app_overview.py)
     wait_for_address(page, "/roi", {"channel": [top["channel"]], "touchpoint": [top["touchpoint"]],
-                                    "segment": [top["segment"]], "region": ["North"]}, timeout_ms=90_000)
+                                    "segment": [top["segment"]], "region": ["North"], "compare": ["1"]},
+                     exact=False, timeout_ms=90_000)
+    assert "a_invest=" in page.url and "a_levers=" in page.url
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     page.get_by_test_id("stSidebar").get_by_role("button", name=re.compile("Share this view")).click()

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from cxdata.actions.roi import PlannerBase
 from cxdata.catalog.store import Store
+from cxdata.models.analysis import Analysis
 
 
 @pytest.fixture
@@ -31,3 +33,9 @@ def catalog_store(data_dir: Path, catalog_url: str | None) -> Store:
     """An empty store in ``data_dir`` on each catalog the store supports: SQLite in the data directory, then
     a new PostgreSQL database (``catalog_url``, tests/conftest.py)."""
     return Store(data_dir, catalog_url)
+
+
+@pytest.fixture(scope="session")
+def planner(sample_analysis: Analysis) -> PlannerBase:
+    """The ROI planner on the sample's models, built once for the engine tests (evaluating never changes it)."""
+    return PlannerBase.build(sample_analysis)

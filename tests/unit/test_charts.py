@@ -10,7 +10,6 @@ import pytest
 from cxdata.actions.roi import (
     Economics,
     Lever,
-    PlannerBase,
     Scenario,
     Spread,
     clv,
@@ -25,6 +24,7 @@ from cxdata.screens.charts import (
     TOTAL,
     band_chart,
     band_frame,
+    heatmap_chart,
     money_axis,
     scenario_waterfall,
     waterfall_chart,
@@ -70,11 +70,6 @@ def test_steps_chain_and_the_ramp_is_the_engines():
     assert frame.get_column("amount")[-1] == pytest.approx(f.npv[12])
 
 
-@pytest.fixture(scope="module")
-def planner(sample_analysis) -> PlannerBase:
-    return PlannerBase.build(sample_analysis)
-
-
 @pytest.mark.parametrize("lever", [Lever("wait_cut", 0.3, (("channel", ("phone",)),)), Lever("transfer_cut", 0.5),
                                    Lever("channel_shift", 1_500, containment=0.3)])
 def test_the_waterfall_of_a_scenario_ends_at_the_planners_npv(planner, lever):
@@ -114,3 +109,16 @@ def test_builders_make_layered_vega_lite_from_small_frames():
 def test_money_axis_escapes_the_symbol():
     assert money_axis("€").count("'€'") == 1
     assert "\\'" in money_axis("it's")
+
+
+def test_a_heat_map_cell_too_narrow_for_its_value_leaves_it_to_the_tooltip():
+    """A phone draws the heat map across its 390 px: ten channels leave cells of about 20 px, where "65.8%" texts
+    would run into each other. The text layer is see-through below 44 px of cell width (Vega's ``bandwidth('x')``)."""
+    frame = pl.DataFrame({"channel": ["app", "web"], "touchpoint": ["billing"] * 2, "shown": [65.8, 51.4],
+                          "label": ["65.8%", "51.4%"], "interval": ["", ""], "n": [40, 40], "is_shrunk": [False] * 2,
+                          "selected": [False] * 2})
+    spec = heatmap_chart(frame, x="channel", y="touchpoint", title="t", subtitle="s", value_title="CSAT",
+                         higher_is_better=True)
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert text["mark"]["opacity"] == {"expr": "bandwidth('x') < 44 ? 0 : 1"}
+    assert text["encoding"]["text"]["field"] == "label"

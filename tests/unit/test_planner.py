@@ -22,15 +22,10 @@ from cxdata.actions.planner import (
     scope_options,
     shift_overreach,
 )
-from cxdata.actions.roi import Lever, PlannerBase, Scenario
+from cxdata.actions.roi import Lever, Scenario
 from cxdata.settings import Economics
 
 PHONE_BILLING = (("channel", ("phone",)), ("touchpoint", ("billing",)))
-
-
-@pytest.fixture(scope="module")
-def planner(sample_analysis) -> PlannerBase:
-    return PlannerBase.build(sample_analysis)
 
 
 def test_scope_options_are_the_values_in_the_data(planner):
@@ -58,8 +53,8 @@ def test_contacts_in_scope_counts_the_baseline_contacts_a_month(planner):
 def test_pays_is_the_verdicts_rule(planner):
     cheap = planner.evaluate(Scenario("c", (Lever("wait_cut", 0.3),), Economics(investment=1_000)))
     costly = planner.evaluate(Scenario("c", (Lever("wait_cut", 0.1, PHONE_BILLING),), Economics(running_cost=50_000)))
-    assert cheap.pays and cheap.verdict().startswith("Pays back")
-    assert not costly.pays and costly.verdict().startswith("Does not pay")
+    assert cheap.pays and cheap.verdict().text.startswith("Pays back")
+    assert not costly.pays and costly.verdict().text.startswith("Does not pay")
 
 
 def test_kpis_are_the_results_fields(planner):

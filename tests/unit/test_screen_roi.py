@@ -86,18 +86,20 @@ def test_a_scenario_written_by_hand_reads_as_worked_out(small_base: PlannerBase)
     assert screen.scenarios["b"] is None
     view = screen.scenarios["a"]
     assert view is not None and view.title == "A · Bot" and view.result is BY_HAND
-    assert view.verdict == Alert("pays", "Pays back in 21 months (value basis); 85% chance that ROI > 0 at 36 months.")
+    assert view.verdict == Alert("pays", "Pays back in 21 months on value and 26 months in cash; at half the churn "
+                                         "effect it still pays back in 34 months; 85% chance that ROI > 0 at 36 months.")
     tiles = {t.key: (t.value, t.band) for t in view.tiles}
     assert tiles == {
-        "churners": ("2.5", "1.5 – 3.5"), "value": ("€5k", "€4k – €6k"), "savings": ("€1k", "€500 – €1.5k"),
-        "npv12": ("−€28k", "−€40k – −€15k"), "npv36": ("€80k", "€40k – €120k"), "p_roi": ("85%", None),
-        "roi12": ("−25%", "−40% – −10%"), "roi36": ("+59%", "+30% – +90%"),
-        "payback_value": ("21 months", "17–28 months"), "payback_cash": ("26 months", "21–33 months"),
+        "churners": ("2.5", "1.5 to 3.5"), "value": ("€5.0k", "€4.0k to €6.0k"),
+        "savings": ("€1.0k", "€500 to €1.5k"), "npv12": ("−€28.0k", "−€40.0k to −€15.0k"),
+        "npv36": ("€80.0k", "€40.0k to €120.0k"), "p_roi": ("85%", None),
+        "roi12": ("−25%", "−40% to −10%"), "roi36": ("+59%", "+30% to +90%"),
+        "payback_value": ("21 months", "17 to 28 months"), "payback_cash": ("26 months", "21 to 33 months"),
         "csat": ("–", None),  # not modelled for a channel shift alone
-        "negatives": ("3.0", "2.0 – 4.0"),
+        "negatives": ("3.0", "2.0 to 4.0"),
     }
     assert view.summary == "ROI at 36 months **+59%** · payback **21 months** · **2.5** customers kept a month"
-    assert view.half_effect == ("**If the churn effect is half as strong:** NPV at 36 months €10k, ROI at 36 months "
+    assert view.half_effect == ("**If the churn effect is half as strong:** NPV at 36 months €10.0k, ROI at 36 months "
                                 "+7%, payback 34 months.")
     assert view.levers == "Levers: move 5 phone contacts a month to chatbot (verified containment 40%)."
     # four phone contacts in three months: the shift of 5 a month is capped at 1.3
@@ -105,26 +107,27 @@ def test_a_scenario_written_by_hand_reads_as_worked_out(small_base: PlannerBase)
                                            "only 1.3 phone contacts a month: the results move those 1.3. Lower the "
                                            "number, or widen the scope."),)
     assert view.capped_short == (Alert("capped", "Shift capped at the 1.3 phone contacts a month the scope holds."),)
-    assert view.guardrail == Alert("loses", "Plan with verified containment above κ* = 50%; below it the bot destroys "
-                                            "value. This plan assumes 40%. At this containment the shift loses money "
-                                            "and customers.")
-    assert view.guardrail_short == Alert("loses", "Containment 40% is below κ* = 50%: the bot destroys value.")
+    assert view.guardrail == Alert("loses", "Plan with verified containment above 50%, the level needed to break even "
+                                            "(κ*); below it the bot destroys value. This plan assumes 40%. At this "
+                                            "containment the shift loses money and customers.")
+    assert view.guardrail_short == Alert("loses", "Containment 40% is below the 50% needed to break even: the bot "
+                                                  "destroys value.")
     assert view.guardrail_note is not None and view.guardrail_note.endswith(GARTNER)
     assert view.guardrail_note.startswith("Failed chatbot sessions in scope: 100% handed to an agent, 0% followed")
     assert view.waterfall.select("name", "amount", "label").rows() == [
-        ("Investment", -100_000, "−€100k"), ("Customer value retained", 180_000, "€180k"),
-        ("Cost-to-serve savings", 36_000, "€36k"), ("Running costs", -36_000, "−€36k"),
-        ("Net value at 36 months", 80_000, "€80k")]
+        ("Investment", -100_000, "−€100.0k"), ("Customer value retained", 180_000, "€180.0k"),
+        ("Cost-to-serve savings", 36_000, "€36.0k"), ("Running costs", -36_000, "−€36.0k"),
+        ("Net value at 36 months", 80_000, "€80.0k")]
     assert "config" not in view.waterfall_chart
-    assert any(rows[-1]["label"] == "€80k" for rows in view.waterfall_chart["datasets"].values())
+    assert any(rows[-1]["label"] == "€80.0k" for rows in view.waterfall_chart["datasets"].values())
 
     assert screen.bands is not None and screen.bands.select("name", "base", "label", "range").rows() == [
-        ("A · Bot", 80_000, "€80k", "€40k – €120k")]
+        ("A · Bot", 80_000, "€80.0k", "€40.0k to €120.0k")]
     assert screen.comparison is not None and screen.comparison.columns == ["measure", "A · Bot"]
     cells = dict(screen.comparison.rows())
-    assert cells["NPV at 36 months"] == "€80k (€40k – €120k)"
-    assert cells["NPV at 36 months, half churn effect"] == "€10k"
-    assert cells["Break-even verified containment κ*"] == "50%"
+    assert cells["NPV at 36 months"] == "€80.0k (€40.0k to €120.0k)"
+    assert cells["NPV at 36 months, half churn effect"] == "€10.0k"
+    assert cells["Containment needed to break even"] == "50%"
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         screen.caption = "changed"  # type: ignore[misc]
@@ -144,11 +147,6 @@ def test_an_empty_scope_and_no_lever_show_a_warning_and_no_comparison(small_base
 
 
 # ---------------------------------------------------------------- the sample
-
-
-@pytest.fixture(scope="module")
-def planner(sample_analysis: Analysis) -> PlannerBase:
-    return PlannerBase.build(sample_analysis)
 
 
 def test_the_sample_screen_holds_the_engines_numbers(planner: PlannerBase, sample_store: Store) -> None:
@@ -172,11 +170,11 @@ def test_the_sample_screen_holds_the_engines_numbers(planner: PlannerBase, sampl
     assert a.result.contacts_in_scope == pytest.approx(phone)
 
     r = a.result
-    assert a.verdict.text == r.verdict(symbol)
-    assert a.verdict.kind == ("pays" if r.base.payback_value is not None and r.base.npv[36] > 0 else "does_not_pay")
+    assert (a.verdict.kind, a.verdict.text) == (r.verdict(symbol).kind, r.verdict(symbol).text)
+    assert (a.verdict.kind == "does_not_pay") == (r.base.payback_value is None or r.base.npv[36] <= 0)
     npv = a.tile("npv36")
     assert (npv.value, npv.band) == (money(r.npv[36].base, symbol),
-                                     f"{money(r.npv[36].p10, symbol)} – {money(r.npv[36].p90, symbol)}")
+                                     f"{money(r.npv[36].p10, symbol)} to {money(r.npv[36].p90, symbol)}")
     # the waterfall from its own inputs: ramp r_t = min(1, t/3), discount (1 + WACC)^(−t/12), 36 months
     econ = r.scenario.economics
     t = np.arange(36)
@@ -196,8 +194,34 @@ def test_the_sample_screen_holds_the_engines_numbers(planner: PlannerBase, sampl
     assert screen.comparison.columns == ["measure", "A · Faster answers", "C · Bot"]
     row = screen.comparison.filter(pl.col("measure") == "NPV at 36 months").row(0)
     assert row[1] == f"{npv.value} ({npv.band})"
-    kappa = screen.comparison.filter(pl.col("measure") == "Break-even verified containment κ*").row(0)
+    kappa = screen.comparison.filter(pl.col("measure") == "Containment needed to break even").row(0)
     assert kappa[1] == "–" and kappa[2] != "–", "κ* only for the channel shift"
     assert screen.bands is not None
     assert screen.bands.get_column("base").to_list() == [r.npv[36].base, bot_view.result.npv[36].base]
     assert screen.bands_chart is not None and "config" not in screen.bands_chart
+
+
+@pytest.mark.parametrize(("change", "kind", "text"), [
+    # the issue's case: quick on value, 75 months in cash, never at half the effect, sure of ROI > 0
+    ({"base": Financials({12: 1_000, 36: 80_000}, {12: 0.01, 36: 0.59}, 11.5, 74.2),
+      "half_effect": Financials({12: -60_000, 36: -5_000}, {12: -0.5, 36: -0.04}, None, None),
+      "p_roi_positive": {12: 0.5, 36: 1.0}},
+     "fragile", "Pays back in 12 months on value but only in 75 months in cash; fragile: at half the churn effect "
+                "it never pays back; 100% chance that ROI > 0 at 36 months."),
+    # pays back at half the effect, but only after 36 months; never in cash
+    ({"base": Financials({12: 1_000, 36: 80_000}, {12: 0.01, 36: 0.59}, 20.2, None),
+      "half_effect": Financials({12: -60_000, 36: -4_000}, {12: -0.5, 36: -0.03}, 40.5, None)},
+     "fragile", "Pays back in 21 months on value but never in cash; fragile: at half the churn effect it pays back "
+                "only in 41 months (36-month NPV −€4.0k); 85% chance that ROI > 0 at 36 months."),
+    # every check strong but P(ROI > 0) below 80%
+    ({"p_roi_positive": {12: 0.1, 36: 0.62}},
+     "fragile", "Pays back in 21 months on value and 26 months in cash; at half the churn effect it still pays back "
+                "in 34 months; only 62% chance that ROI > 0 at 36 months."),
+    ({"base": Financials({12: -90_000, 36: -1_000}, {12: -0.7, 36: -0.01}, None, None),
+      "npv": {12: spread(-90_000, -99_000, -80_000), 36: spread(-1_000, -9_000, 9_000)}, "p_roi_positive": {12: 0.0, 36: 0.41}},
+     "does_not_pay", "Does not pay at this cost: 36-month NPV −€1.0k (41% chance that ROI > 0 at 36 months)."),
+])
+def test_a_verdict_never_contradicts_its_own_numbers(change: dict, kind: str, text: str) -> None:
+    """The colour is the weakest of value payback, cash payback, the half-effect row and P(ROI > 0)."""
+    verdict = dataclasses.replace(BY_HAND, **change).verdict("€")
+    assert (verdict.kind, verdict.text) == (kind, text)

@@ -24,7 +24,7 @@ $(VENV)/.deps-test: requirements.txt requirements-test.txt pyproject.toml | $(BI
 	touch $@
 
 run: $(VENV)/.deps-run
-	$(BIN)/python -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(BIN)/python -m ui.serve --server.address $(HOST) --server.port $(PORT)
 
 test: $(VENV)/.deps-test
 	$(BIN)/python -m pytest
@@ -38,6 +38,7 @@ bench: $(VENV)/.deps-test
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.firststart
 
 # Every benchmark once on small inputs (about a minute; the first run also fits the sample once): CI runs it.
 bench-tiny: $(VENV)/.deps-test

@@ -8,13 +8,15 @@ stay in the URL on every page (docs/architecture.md "Links"). Order matters:
    switch page before any widget is drawn (``ui.share.follow``);
 2. the sidebar: Share and Meeting pack (filled in last), dataset, period and comparison, dimension filters;
 3. the page runs; then the Share control is drawn with the parameters the page bound, and the
-   Meeting pack with the filters in force (``ui.pack``).
+   Meeting pack with the filters in force (``ui.pack``);
+4. the models' fit the page asked for, if any, starts in the background (``ui.analysis.start_deferred``).
 """
 
 from pathlib import Path
 
 import streamlit as st
 
+from ui.analysis import start_deferred
 from ui.dataset import dataset_selector
 from ui.filters import global_filters
 from ui.pack import pack_control
@@ -26,7 +28,8 @@ st.set_page_config(page_title="Momento", page_icon=":material/insights:", layout
 st.logo(str(Path(__file__).parent / "ui" / "assets" / "logo.svg"), size="large")
 
 store = get_store()
-with st.spinner("First start: loading the sample company into Momento (a few seconds)…"):
+with st.spinner("First start: importing the sample company into Momento (its three files, once; the models are "
+                "fitted afterwards, in the background)…"):
     sample_notice = load_sample_once(store)
 
 PAGES = [
@@ -53,8 +56,10 @@ if sample_notice and not store.datasets():
     st.sidebar.warning(plain(sample_notice))
 global_filters(store, dataset, owned=PAGE_OWNED.get(page.url_path, ()))
 
-page.run()
-
-with share_slot:
-    share_control(store, page)
-    pack_control(store)
+try:
+    page.run()
+    with share_slot:
+        share_control(store, page)
+        pack_control(store)
+finally:  # also when the run is stopped or fails: a fit the page asked for must not wait for another run
+    start_deferred()

@@ -80,7 +80,7 @@ def key_drivers(screen: ChurnScreen) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         draw(screen.drivers.chart)
-        st.caption("Labelled as what it is: where the explained variance of a CSAT of 1–2 is shared among correlated "
+        st.caption("Labelled as what it is: where the explained variance of a CSAT of 1 or 2 is shared among correlated "
                    "drivers — not the effect of changing one. For that, see the marginal effects beside.")
     with right:
         if screen.effects is not None:
@@ -150,19 +150,19 @@ def main() -> None:
         return
     settings = current_settings(store)
     header("Churn & Revenue", scope, "How experience links to churn and revenue.")
-    a, problem = page_analysis(store, scope.version, settings)
+    a, problem = page_analysis(store, scope.version, settings, measured_first=False)  # a page of the models
     if problem:
         st.warning(plain(problem), icon=":material/warning:")
     screen = churn_screen(a, scope, settings)
     if a.panel is None and a.customers is None:
-        st.info("Churn and revenue need a customers table (customer_id, and churned_at or churned) and customer_id "
-                "on the interactions: import them on the Data page.", icon=LOCKED)
+        st.info("Churn and revenue need a customers table (customer id, and the date each customer left or whether "
+                "they left) and the customer id on the interactions: import them on the Data page.", icon=LOCKED)
         data_page_link("Import customers on the Data page")
         key_drivers(screen)
         return
     if a.panel is None:
         st.info("Monthly churn, the churn model and revenue at risk need to follow customers month by month: "
-                "customer_id on interactions, or a revenue table by month. Import them on the Data page; below is "
+                "the customer id on interactions, or a revenue table by month. Import them on the Data page; below is "
                 "what the customers table shows on its own.", icon=LOCKED)
         customers_who_left(screen, scope, settings.symbol)
         key_drivers(screen)

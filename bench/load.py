@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' launch flags and waits, not copies of them
 
 from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
+from ui.serve import loopback_command  # noqa: E402
 from waits import ADDRESS_IS, SETTLED  # noqa: E402
 
 SEGMENTS = ["Consumer", "Small Business", "Mid-Market", "Enterprise"]
@@ -101,15 +102,14 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
 
 @contextmanager
 def server(data_dir: Path) -> Iterator[tuple[str, int]]:
-    """(URL, pid) of ``streamlit run app.py`` serving ``data_dir`` on a free loopback port; stopped after."""
+    """(URL, pid) of ``python -m ui.serve`` (``streamlit run app.py`` with the code imported first) serving
+    ``data_dir`` on a free loopback port; stopped after."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir)}
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
+            loopback_command(port),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60

@@ -2,8 +2,11 @@
 
 Both are ``st.cache_resource`` keyed by the store, the version (id and creation time) and the settings
 that change the fit, so a page rerun never refits (docs/architecture.md "Speed"). The first call on a version fits
-the models (10–20 s on the sample) and writes them to the store's ``fits/`` folder; later calls,
-in this process or another, read them back.
+the models (10–20 s on the sample, in a background thread: :class:`Fitting`) and writes them to the store's
+``fits/`` folder; later calls, in this process or another, read them back.
+
+While the models are being fitted, pages show what needs no model (:func:`measured`) and a progress bar of the
+fit's steps (``ui.dashboard.page_analysis``), unless ``MOMENTO_FIT=wait`` (:func:`background`).
 """
 
 from __future__ import annotations
@@ -11,21 +14,28 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from dataclasses import asdict, dataclass
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, wait
+from dataclasses import asdict, dataclass, field, replace
 
 import streamlit as st
 
 from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_to_dict
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.metrics import Filters, Params
-from cxdata.models.analysis import Analysis, load_or_analyse
+from cxdata.models.analysis import FIT_STEPS, Analysis, Progress, is_fitted, load_or_analyse, load_unfitted
 from cxdata.settings import Settings
 from ui.loaders import version_identity
 from ui.store import store_identity
 
 LOG = logging.getLogger(__name__)
-FITTING = ("Loading the experience and churn models. The first time on a dataset version they are fitted "
-           "once (about 10–20 seconds); after that they are read back.")
+#: How often a waiting page redraws the progress bar of a fit (seconds).
+POLL_S = 0.5
+#: How often a page drawn before its models looks at their fit (seconds): each look is a run of the progress bar's
+#: fragment, and Streamlit collects garbage after every run (ui.analysis._freeze_long_lived), which slows the fit.
+REFRESH_S = 2.0
 
 
 def _params_key(params: Params) -> str:
@@ -41,10 +51,16 @@ def settings_key(settings: Settings) -> str:
     return json.dumps(asdict(settings), sort_keys=True, default=str)
 
 
+def fit_state(a: Analysis) -> tuple:
+    """What tells two analyses of one version and settings apart in cache keys: which models they hold and their
+    notes (the measured frames alone while the models are fitted, the fitted analysis once they are)."""
+    return a.pending, a.experience is not None, a.hazard is not None, a.risk is not None, tuple(a.notes)
+
+
 #: How the caches of this module (and ui.readiness, ui.dashboard) key their arguments: store, version,
-#: metric parameters, settings, scenario, filters.
+#: metric parameters, settings, scenario, filters, analysis (its fit state).
 CACHE_KEYS = {Store: store_identity, VersionInfo: version_identity, Params: _params_key, Settings: settings_key,
-              Scenario: _scenario_key, Filters: repr}
+              Scenario: _scenario_key, Filters: repr, Analysis: fit_state}
 
 
 @dataclass(frozen=True)
@@ -55,11 +71,112 @@ class Unavailable:
     notes: tuple[str, ...] = ()
 
 
+def background() -> bool:
+    """Whether pages draw the measured numbers at once while the models are fitted in the background (the app),
+    or wait for the fit with a progress bar (``MOMENTO_FIT=wait``: the AppTest suite, whose pages must be whole
+    after one run)."""
+    return os.environ.get("MOMENTO_FIT", "background") != "wait"
+
+
+@dataclass
+class Fitting:
+    """The fit of one version under one set of settings (:func:`fitting`): the models read back, or fitted in a
+    background thread, with the steps done of ``len(FIT_STEPS)`` and the step under way
+    (:data:`cxdata.models.analysis.FIT_STEPS`)."""
+
+    fitted_before: bool  # the fit was persisted already: it is only read back (a second or two)
+    work: Callable[[Progress], Analysis]  # the fit itself, told its progress
+    future: Future[Analysis] = field(default_factory=Future)
+    done: int = 0
+    step: str = FIT_STEPS[0]
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def tell(self, done: int, step: str) -> None:
+        """:data:`cxdata.models.analysis.Progress`: ``done`` steps over, ``step`` under way."""
+        self.done, self.step = done, step
+
+    def start(self) -> Fitting:
+        """Start the fit in a thread of its own, once (a later call does nothing); the job."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fit", daemon=True)
+                self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.future.set_result(self.work(self.tell))
+        except BaseException as exc:  # noqa: BLE001 — the page that reads the result reports it
+            self.future.set_exception(exc)
+
+    @property
+    def finished(self) -> bool:
+        return self.future.done()
+
+    @property
+    def fraction(self) -> float:
+        """Steps done / steps in all."""
+        return min(self.done / len(FIT_STEPS), 1.0)
+
+    def sentence(self) -> str:
+        """The progress bar's text: which step of how many is under way."""
+        if self.fitted_before:
+            return "Reading back the fitted experience and churn models…"
+        return (f"Fitting the experience and churn models, once for this data version: step "
+                f"{min(self.done + 1, len(FIT_STEPS))} of {len(FIT_STEPS)}, {self.step[0].lower()}{self.step[1:]}…")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
+def fitting(store: Store, version: VersionInfo, params: Params, horizon: int) -> Fitting:
+    """The fit of ``version`` under ``params`` and ``horizon``, one per process, not yet started
+    (:meth:`Fitting.start`): :func:`cxdata.models.analysis.load_or_analyse`, read back when persisted, else fitted
+    and persisted."""
+    return Fitting(is_fitted(store, version.version_id, params, horizon),
+                   lambda progress: load_or_analyse(store, version.version_id, params, horizon, progress=progress))
+
+
+_DEFERRED = "_fits_to_start"
+
+
+def start_after_run(job: Fitting) -> None:
+    """Start ``job`` once this run has drawn its page (:func:`start_deferred`), so the fit does not slow it."""
+    st.session_state.setdefault(_DEFERRED, []).append(job)
+
+
+def start_deferred() -> None:
+    """Start the fits this run's page asked for (:func:`start_after_run`): called by app.py when the page is drawn."""
+    for job in st.session_state.pop(_DEFERRED, []):
+        job.start()
+
+
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
 def _analysis(store: Store, version: VersionInfo, params: Params, horizon: int) -> Analysis:
-    a = load_or_analyse(store, version.version_id, params, horizon)
+    a = fitting(store, version, params, horizon).start().future.result()
     _freeze_long_lived()
     return a
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
+def _measured(store: Store, version: VersionInfo, params: Params, horizon: int) -> Analysis:
+    return replace(load_unfitted(store, version.version_id, params, horizon), pending=True)
+
+
+def measured(store: Store, version: VersionInfo, settings: Settings) -> Analysis:
+    """The frames of ``version`` without the models (:func:`cxdata.models.analysis.load_unfitted`), marked
+    ``pending`` (the models are being fitted): every measured KPI, no model-based number. Built once per version
+    and settings."""
+    return _measured(store, version, settings.params(), settings.churn_horizon_months)
+
+
+def wait_for_fit(job: Fitting) -> None:
+    """Start ``job`` and block until it is over, drawing a progress bar of its steps meanwhile (none when it is over)."""
+    if job.start().finished:
+        return
+    bar = st.progress(job.fraction, text=job.sentence())
+    while wait([job.future], timeout=POLL_S).not_done:
+        bar.progress(job.fraction, text=job.sentence())
+    bar.empty()
 
 
 def _freeze_long_lived() -> None:
@@ -76,10 +193,11 @@ def _freeze_long_lived() -> None:
     gc.freeze()
 
 
-def analysis(store: Store, version: VersionInfo, settings: Settings) -> Analysis:
-    """The analysis of ``version`` under ``settings`` (fitted on first use, with a spinner saying so)."""
-    with st.spinner(FITTING):
-        return _analysis(store, version, settings.params(), settings.churn_horizon_months)
+def analysis(store: Store, version: VersionInfo, settings: Settings, *, draw: bool = True) -> Analysis:
+    """The analysis of ``version`` under ``settings``, waiting for its fit (with a progress bar when ``draw``)."""
+    if draw:
+        wait_for_fit(fitting(store, version, settings.params(), settings.churn_horizon_months))
+    return _analysis(store, version, settings.params(), settings.churn_horizon_months)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
@@ -96,9 +214,23 @@ def _planner(store: Store, version: VersionInfo, params: Params, horizon: int) -
 
 
 def planner(store: Store, version: VersionInfo, settings: Settings) -> PlannerBase | Unavailable:
-    """The ROI planner of ``version`` (built once per version and settings), or why the data cannot support it."""
-    with st.spinner(FITTING):
-        return _planner(store, version, settings.params(), settings.churn_horizon_months)
+    """The ROI planner of ``version`` (built once per version and settings), or why the data cannot support it;
+    waits for the fit, with a progress bar."""
+    wait_for_fit(fitting(store, version, settings.params(), settings.churn_horizon_months))
+    return _planner(store, version, settings.params(), settings.churn_horizon_months)
+
+
+def warm(store: Store, settings: Settings) -> list[VersionInfo]:
+    """Read back the fitted models of each dataset's active version (at most four, the caches' size) and build its
+    ROI planner, into this process's resource caches, so that the first visit to a page finds them in memory
+    (``ui.serve``, before the server listens). A version whose models were never fitted is left alone: its first
+    visit fits them in the background. Returns the versions warmed."""
+    params, horizon = settings.params(), settings.churn_horizon_months
+    versions = [v for name in store.datasets()[:4] if (v := store.active_version(name)) is not None]
+    warmed = [v for v in versions if is_fitted(store, v.version_id, params, horizon)]
+    for version in warmed:
+        _planner(store, version, params, horizon)  # reads the analysis back (_analysis) on the way
+    return warmed
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 import streamlit as st
 
@@ -18,13 +19,27 @@ from cxdata import format as fmt
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.contacts import enrich_contacts
 from cxdata.measures.metrics import REGISTRY, Base, Filters, Metric, by_month
-from cxdata.models.analysis import Analysis, Tables
+from cxdata.models.analysis import Analysis, Tables, is_fitted
 from cxdata.schema import TABLES
-from cxdata.scope import Scope
+from cxdata.scope import Scope, Where
 from cxdata.screens.figures import Figure, Tile, trend_figure
+from cxdata.screens.funding import FundingScreen, funding_screen
 from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
-from ui.analysis import CACHE_KEYS, analysis, settings_key
+from ui.analysis import (
+    CACHE_KEYS,
+    REFRESH_S,
+    Fitting,
+    Unavailable,
+    analysis,
+    background,
+    evaluate,
+    fitting,
+    measured,
+    planner,
+    settings_key,
+    start_after_run,
+)
 from ui.loaders import version_identity
 from ui.store import store_identity
 from ui.text import plain
@@ -41,15 +56,31 @@ def _failed_analyses() -> dict[tuple, tuple[Analysis, str]]:
     return {}
 
 
-def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tuple[Analysis, str | None]:
-    """The analysis of ``version`` (``ui.analysis``), or — when fitting the models fails on this data —
-    the contact frame alone and one sentence saying so, remembered so the fit is not retried on every rerun."""
+def page_analysis(store: Store, version: VersionInfo, settings: Settings, *, measured_first: bool = True,
+                  draw: bool = True) -> tuple[Analysis, str | None]:
+    """The analysis of ``version`` (``ui.analysis``) for a page, and one sentence when its models are missing:
+
+    - while the models are fitted in the background (the first time on a version; ``measured_first``, and
+      :func:`ui.analysis.background`), the measured frames at once (:func:`ui.analysis.measured`, ``pending``) and a
+      progress bar of the fit's steps, which runs the page again once the models are there (:func:`fit_progress`);
+      otherwise it waits for the fit, with that progress bar (none when ``draw`` is False: the meeting pack,
+      made on a thread of its own);
+    - when fitting the models fails on this data, the contact frame alone and one sentence saying so, remembered so
+      the fit is not retried on every rerun."""
     key = (store_identity(store), version_identity(version), settings_key(settings))
     failed = _failed_analyses().get(key)
     if failed is not None:
         return failed
+    params, horizon = settings.params(), settings.churn_horizon_months
+    if measured_first and draw and background() and not is_fitted(store, version.version_id, params, horizon):
+        shown = measured(store, version, settings)  # built before the fit's thread starts, so it is not slowed
+        job = fitting(store, version, params, horizon)
+        if not job.finished:
+            start_after_run(job)  # once the page is drawn: the fit would slow it
+            fit_progress(job)
+            return shown, None
     try:
-        return analysis(store, version, settings), None
+        return analysis(store, version, settings, draw=draw), None
     except Exception as exc:  # a page says what went wrong, never shows a traceback
         LOG.exception("analysis of %s v%s failed", version.dataset, version.number)
         tables = Tables.from_store(store, version.version_id)
@@ -60,20 +91,45 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings) -> tup
         return failed
 
 
+@st.fragment(run_every=REFRESH_S)
+def fit_progress(job: Fitting) -> None:
+    """The progress bar of a fit in the background (steps done of all), redrawn every ``REFRESH_S``; once the fit
+    is over, the whole page runs again with the models. (The fit starts when the page's run is over:
+    :func:`ui.analysis.start_after_run`.)"""
+    if job.finished:
+        st.rerun()
+    st.progress(job.fraction, text=job.sentence())
+
+
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def view_overview(store: Store, version: VersionInfo, settings: Settings, scope: Scope, _a: Analysis) -> OverviewScreen:
+def view_overview(store: Store, version: VersionInfo, settings: Settings, scope: Scope, a: Analysis) -> OverviewScreen:
     """The Overview of one view (:func:`cxdata.screens.overview.overview_screen`), computed once for every
-    session: keyed by store, version, settings and scope, which also determine ``_a`` (the
-    :func:`page_analysis` of the version under the settings; not hashed)."""
-    return overview_screen(_a, scope, settings)
+    session: keyed by store, version, settings and scope, which determine ``a`` (the :func:`page_analysis` of the
+    version under the settings) but for its fit state (:func:`ui.analysis.fit_state`, the only part of it hashed)."""
+    return overview_screen(a, scope, settings)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
+def view_funding(store: Store, version: VersionInfo, settings: Settings, where: Where, a: Analysis
+                 ) -> FundingScreen | None:
+    """What to fund under the dimension filters ``where`` (:func:`cxdata.screens.funding.funding_screen`; the period
+    does not apply), computed once for every session and keyed as :func:`view_overview`; None when the data cannot
+    support the ROI planner (no churn model)."""
+    if a.risk is None:
+        return None
+    base = planner(store, version, settings)
+    if isinstance(base, Unavailable):
+        return None
+    return funding_screen(a, base, where, settings,
+                          partial(evaluate, store, version, settings.params(), settings.churn_horizon_months))
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_trend(store: Store, version: VersionInfo, settings: Settings, metric: str, filters: Filters,
-               comparison: Filters | None, _a: Analysis) -> Figure:
+               comparison: Filters | None, a: Analysis) -> Figure:
     """``metric``'s trend (:func:`cxdata.screens.figures.trend_figure`), computed once for every session, keyed as
     :func:`view_overview`."""
-    return trend_figure(_a, REGISTRY[metric], filters, comparison, settings.params(), settings.symbol)
+    return trend_figure(a, REGISTRY[metric], filters, comparison, settings.params(), settings.symbol)
 
 
 def header(title: str, scope: Scope, what: str) -> None:
@@ -83,7 +139,12 @@ def header(title: str, scope: Scope, what: str) -> None:
 
 
 def unlock_hint(status: str) -> str:
-    """The upload that would unlock a number, from an engine status (``"needs csat"``…)."""
+    """The upload that would unlock a number, from an engine status (``"needs csat"``…), fields by their labels
+    (:func:`cxdata.format.fields_in_words`)."""
+    return fmt.fields_in_words(_unlock_hint(status))
+
+
+def _unlock_hint(status: str) -> str:
     if not status.startswith("needs"):
         return status
     fields = [f.strip() for f in status.removeprefix("needs").replace(" and ", ",").split(",") if f.strip()]
@@ -144,6 +205,19 @@ TILE_LABELS = {"logo_churn": "Logo churn / month", "arpu": "Revenue / customer",
                "revenue_at_risk": "Revenue at risk (CX)", "fcr": "First-contact resolution"}
 
 
+def metric_delta(change: str | None, colour: str) -> dict:
+    """``st.metric``'s delta arguments for a change written with a true minus (:func:`cxdata.format.delta`):
+    Streamlit reads a string's sign from a leading hyphen-minus only, so the arrow and the colour are given
+    explicitly — down for a minus, green when the change is good (``colour`` ``normal``: up is good; ``inverse``:
+    down is good; ``off``: grey)."""
+    if change is None:
+        return {"delta": None}
+    down = change.startswith(fmt.MINUS)
+    good = down if colour == "inverse" else not down
+    return {"delta": change, "delta_arrow": "down" if down else "up",
+            "delta_color": "gray" if colour == "off" else "green" if good else "red"}
+
+
 def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) -> None:
     """One bordered tile: label, value, delta (coloured by whether higher is better, grey when the
     change is within noise), and a caption with the 95% interval and n, or what would unlock it."""
@@ -152,8 +226,7 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
     with st.container(border=True):
         st.metric(plain(TILE_LABELS.get(tile["key"], tile["label"]) if label is None else label),
                   fmt.number(tile["value"], unit, symbol) if tile["status"] == "ok" else "–",
-                  delta=None if change is None else change.replace(fmt.MINUS, "-"),  # st.metric reads the sign
-                  delta_color=_delta_colour(tile), help=tile_help(tile, scope, symbol))
+                  help=tile_help(tile, scope, symbol), **metric_delta(change, _delta_colour(tile)))
         if tile["status"] == "ok":
             what = "customers" if tile["key"] == "revenue_at_risk" else "n ="
             st.caption(plain(fmt.interval(tile["low"], tile["high"], unit, symbol)) + "  \n"
@@ -161,7 +234,7 @@ def kpi_tile(tile: dict, scope: Scope, symbol: str, label: str | None = None) ->
         elif tile["status"] == "no data":
             st.caption("No data for these filters.")
         else:  # the short form; the full sentence is in the help
-            st.caption(plain(tile["status"].split(" (")[0].split(":")[0].capitalize()))
+            st.caption(plain(fmt.fields_in_words(tile["status"].split(" (")[0].split(":")[0].capitalize())))
 
 
 def value_tiles(tiles: Sequence[Tile]) -> None:
@@ -174,8 +247,8 @@ def value_tiles(tiles: Sequence[Tile]) -> None:
 def value_tile(tile: Tile) -> None:
     """One bordered tile of a screen: its value, its change as a delta, its help and the caption under it."""
     with st.container(border=True):
-        st.metric(tile.label, tile.value, delta=tile.delta, delta_color=tile.delta_color,
-                  help=plain(tile.help) if tile.help else None)
+        st.metric(tile.label, tile.value, help=plain(tile.help) if tile.help else None,
+                  **metric_delta(tile.delta, tile.delta_color))
         if tile.caption:
             st.caption(plain(tile.caption))
 

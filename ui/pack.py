@@ -26,7 +26,7 @@ from ui.text import plain
 def build_pack(store: Store, scope: Scope, settings: Settings, drill_metric: str | None = None) -> Pack:
     """The pack of ``scope``: the pages' analysis of its version, its filters and comparison period,
     the Drill-down's KPI, and the version's initiatives and alerts."""
-    a, _problem = page_analysis(store, scope.version, settings)
+    a, _problem = page_analysis(store, scope.version, settings, draw=False)  # the models, without drawing
     return meeting_pack(a, scope, settings, drill_metric=drill_metric, extra=action_sheets(a, scope, settings, store))
 
 

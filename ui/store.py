@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from cxdata import bootstrap
 from cxdata.catalog.housekeeping import sweep
 from cxdata.catalog.store import Store, data_dir_from_env
 from cxdata.ingest import UnusableFile
+from cxdata.settings import load_settings
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,6 +31,18 @@ def store_identity(store: Store) -> tuple[str, str]:
     return str(store.data_dir.resolve()), str(store.engine.url)
 
 
+def _sample_frames(store: Store) -> tuple[pl.DataFrame | None, pl.DataFrame | None] | None:
+    """The contact frame and panel of the sample just imported, as the pages will show them before the models are
+    fitted (:func:`ui.analysis.measured`, built once: the examples' baseline and the first page share them)."""
+    from ui.analysis import measured  # ui.analysis keys its caches with this module's store_identity
+
+    version = store.active_version(bootstrap.SAMPLE_DATASET)
+    if version is None:
+        return None
+    a = measured(store, version, load_settings(store))
+    return a.contacts, a.panel
+
+
 @st.cache_resource(show_spinner=False, hash_funcs={Store: store_identity})
 def load_sample_once(store: Store) -> str | None:
     """On the very first start, import the sample company with its example initiative and alerts (once
@@ -44,7 +58,7 @@ def load_sample_once(store: Store) -> str | None:
                 "import your own files on the Data page.")
     try:
         if bootstrap.ensure_sample(store, bootstrap.SAMPLE_DIR):
-            bootstrap.seed_examples(store)
+            bootstrap.seed_examples(store, _sample_frames(store))
     except UnusableFile as exc:
         return f"The sample data could not be loaded: {exc}"
     return None

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,23 @@ from cxdata.models.fit import ChurnEffect, ExperienceModel, Fit, HazardModel
 from cxdata.models.risk import RiskResult, revenue_at_risk
 
 FITS_FORMAT = 7
+#: The steps of a fit (:func:`load_or_analyse`), in order. A step the data cannot support is skipped: the
+#: fit ends early and is then done, so a progress bar counts steps done of ``len(FIT_STEPS)``, never a timer.
+FIT_STEPS = ("Building the contact frame", "Fitting the experience model and the key drivers",
+             "Relating revenue to NPS", "Building the customer-month panel", "Fitting the churn hazard model",
+             "Refitting the churn model for its sensitivity checks", "Simulating revenue at risk",
+             "Saving the fitted models")
+#: Told ``(steps done, the step now under way)`` as a fit goes (:data:`FIT_STEPS`).
+Progress = Callable[[int, str], None]
+
+
+def _silent(_done: int, _step: str) -> None:
+    pass
+
+
+def _step(progress: Progress, done: int) -> None:
+    """Tell ``progress`` that ``done`` steps are over and the next one (``FIT_STEPS[done]``) begins."""
+    progress(done, FIT_STEPS[done])
 
 
 @dataclass
@@ -63,6 +81,7 @@ class Analysis:
     expansion: pl.DataFrame | None = None
     risk: RiskResult | None = None
     notes: list[str] = field(default_factory=list)
+    pending: bool = False  # the models are being fitted: a missing model-based part is not missing for good
 
     @property
     def frames(self) -> Frames:
@@ -195,36 +214,44 @@ def _sensitivity(panel: pl.DataFrame, contacts: pl.DataFrame) -> dict:
             "excluded": dict(excluded.iter_rows())}
 
 
-def analyse(tables: Tables, params: Params = Params(), horizon: int = 12) -> Analysis:
-    """Fit every model the data supports; see the module docstrings of models.py and risk.py."""
+def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progress: Progress = _silent) -> Analysis:
+    """Fit every model the data supports; see the module docstrings of models.py and risk.py. ``progress`` is told
+    each step of :data:`FIT_STEPS` as it begins (all but the last, saving, which :func:`load_or_analyse` does)."""
     notes: list[str] = []
+    _step(progress, 0)
     contacts = _contacts(tables, params)
     customers = None if tables.customers is None else customer_frame(tables.customers)
     a = Analysis(contacts, None, customers=customers, notes=notes)
     if contacts is None:
         notes.append("Upload interactions to see experience metrics and models.")
     else:
+        _step(progress, 1)
         _experience(a, contacts)
         contacts = a.contacts
+    _step(progress, 2)
     if contacts is not None and {"nps", "customer_id"} <= set(contacts.columns) and tables.revenue is not None \
             and "expansion" in tables.revenue.columns:
         a.expansion = models.expansion_by_nps(contacts, tables.revenue)
     elif contacts is not None:
-        notes.append("Revenue by NPS category needs nps answers with customer_id and a revenue table with expansion.")
+        notes.append("Revenue by NPS category needs NPS answers with a customer id and a revenue table with expansion.")
+    _step(progress, 3)
     a.panel = _panel(tables, contacts, params)
     if a.panel is None:
         notes.append("Monthly churn and the churn models need a customers table and months to follow the customers "
-                     "in: customer_id on interactions, or a revenue table by month.")
+                     "in: a customer id on interactions, or a revenue table by month.")
         return a
     if (gap := hazard_gap(contacts, a.panel, customers)) is not None or a.experience is None or contacts is None:
         notes.append(f"The churn hazard model {gap or 'needs the experience model'}.")
         return a
+    _step(progress, 4)
     try:
         a.hazard = models.fit_hazard_model(a.panel)
     except _fit_errors() as exc:
         notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
         return a
+    _step(progress, 5)
     a.churn = models.churn_effect(a.hazard, a.panel, **_sensitivity(a.panel, contacts))
+    _step(progress, 6)
     a.risk = revenue_at_risk(a.experience, a.hazard, a.panel, contacts, horizon=horizon)
     return a
 
@@ -292,15 +319,30 @@ def _load(folder: Path) -> Analysis:
     return a
 
 
-def load_or_analyse(store: Store, version_id: int, params: Params = Params(), horizon: int = 12) -> Analysis:
-    """The analysis of a dataset version: read from its fit folder, or fitted now and saved there."""
-    folder = store.data_dir / "fits" / fit_key(version_id, params, horizon)
+def fit_folder(store: Store, version_id: int, params: Params = Params(), horizon: int = 12) -> Path:
+    """Where the fit of a version under these parameters is persisted (:func:`fit_key`)."""
+    return store.data_dir / "fits" / fit_key(version_id, params, horizon)
+
+
+def is_fitted(store: Store, version_id: int, params: Params = Params(), horizon: int = 12) -> bool:
+    """True when the fit is persisted, so :func:`load_or_analyse` reads it back instead of fitting."""
+    return (fit_folder(store, version_id, params, horizon) / "summary.json").exists()
+
+
+def load_or_analyse(store: Store, version_id: int, params: Params = Params(), horizon: int = 12,
+                    progress: Progress = _silent) -> Analysis:
+    """The analysis of a dataset version: read from its fit folder, or fitted now and saved there (``progress``
+    is told each step of :data:`FIT_STEPS`, then ``len(FIT_STEPS)`` steps done)."""
+    folder = fit_folder(store, version_id, params, horizon)
     if (folder / "summary.json").exists():
-        return _load(folder)
-    a = analyse(Tables.from_store(store, version_id), params, horizon)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    if not folder.exists():
-        _save(a, folder)
+        a = _load(folder)
+    else:
+        a = analyse(Tables.from_store(store, version_id), params, horizon, progress)
+        _step(progress, len(FIT_STEPS) - 1)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if not folder.exists():
+            _save(a, folder)
+    progress(len(FIT_STEPS), "Done")
     return a
 
 
@@ -308,7 +350,7 @@ def load_unfitted(store: Store, version_id: int, params: Params = Params(), hori
     """The frames of a version — contacts, customer-month panel, customers — without fitting any model:
     the fitted analysis when its fit folder exists, else the frames built from the tables (a second or
     two on the sample). What alerts, initiative measurements and the data readiness need."""
-    folder = store.data_dir / "fits" / fit_key(version_id, params, horizon)
+    folder = fit_folder(store, version_id, params, horizon)
     if (folder / "summary.json").exists():
         return _load(folder)
     tables = Tables.from_store(store, version_id)

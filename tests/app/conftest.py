@@ -29,6 +29,14 @@ def clear_streamlit_caches() -> Iterator[None]:
     st.cache_resource.clear()
 
 
+@pytest.fixture(autouse=True)
+def fit_before_drawing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages wait for the models' fit (``MOMENTO_FIT=wait``, :func:`ui.analysis.background`), so one run draws a
+    whole page; the app's own way, the measured numbers first while the fit runs in the background, is tested in
+    the browser (tests/e2e/test_e2e_first_start.py)."""
+    monkeypatch.setenv("MOMENTO_FIT", "wait")
+
+
 def _private_copy(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of a store template for one test, set as ``$MOMENTO_DATA_DIR``."""
     directory = tmp_path / "momento"

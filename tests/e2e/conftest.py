@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,10 +23,13 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from browser import CHROMIUM, CHROMIUM_ARGS, new_context
 from cxdata.catalog.store import Store
+from cxdata.ingest.pipeline import import_file
 from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import load_settings
 from tests.services import required, unavailable
-from waits import open_app, screenshot
+from tests.shape_files import TELCO_CSV, call_log
+from ui.serve import loopback_command
+from waits import FIRST_START_MS, open_app, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -67,22 +70,20 @@ def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e-momento")
 
 
-@pytest.fixture(scope="session")
-def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a ``streamlit run app.py`` serving ``server_data_dir``; stopped after the session.
+@contextmanager
+def streamlit_server(data_dir: Path, log_dir: Path) -> Iterator[str]:
+    """Base URL of a ``streamlit run app.py`` serving ``data_dir`` (MOMENTO_DATA_DIR); stopped on exit.
 
     Started once it answers its health check. Nothing announces that a process listens, so this asks, a
     bounded number of times: each pause between asks is ``process.wait``, which ends at once if the server
     exits (then the test fails with its log instead of waiting out the deadline)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
-    env = {**os.environ, "MOMENTO_DATA_DIR": str(server_data_dir)}
+    log_path = log_dir / "streamlit.log"
+    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir)}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
+            loopback_command(port),
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     try:
@@ -105,6 +106,45 @@ def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="session")
+def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the server of ``server_data_dir`` (:func:`streamlit_server`); stopped after the session."""
+    with streamlit_server(server_data_dir, tmp_path_factory.mktemp("e2e-log")) as url:
+        yield url
+
+
+def _one_file_server(tmp_path_factory: pytest.TempPathFactory, data: str, table: str, dataset: str) -> Iterator[str]:
+    """The server of a store holding only ``data`` imported as ``table`` into ``dataset`` (no sample: a store
+    with a dataset never gets it)."""
+    data_dir = tmp_path_factory.mktemp(f"e2e-{dataset}")
+    store = Store(data_dir)
+    import_file(store, data.encode(), f"{dataset}.csv", table, dataset=dataset)
+    store.engine.dispose()
+    with streamlit_server(data_dir, tmp_path_factory.mktemp(f"e2e-log-{dataset}")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def customers_only_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose only dataset, ``telco``, is a customers file without dates (:data:`tests.shape_files.TELCO_CSV`)."""
+    yield from _one_file_server(tmp_path_factory, TELCO_CSV, "customers", "telco")
+
+
+@pytest.fixture(scope="session")
+def contacts_only_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose only dataset, ``calls``, is a call log without customer ids (:func:`tests.shape_files.call_log`)."""
+    yield from _one_file_server(tmp_path_factory, call_log()[0], "interactions", "calls")
+
+
+@pytest.fixture
+def first_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """(URL, data directory) of a server of its own on an empty store, not yet visited: its first visit imports the
+    sample and fits the models in the background (tests/e2e/test_e2e_first_start.py)."""
+    data_dir = tmp_path_factory.mktemp("e2e-first-start")
+    with streamlit_server(data_dir, tmp_path_factory.mktemp("e2e-log-first-start")) as url:
+        yield url, data_dir
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         unavailable(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)")
@@ -123,7 +163,7 @@ def app_url(server: str, browser: Browser) -> str:
     """
     context = new_context(browser)
     page = context.new_page()
-    open_app(page, f"{server}/data")
+    open_app(page, f"{server}/data", FIRST_START_MS)  # imports the sample: seconds, more on a loaded machine
     expect(page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset")).to_have_value("sample")
     context.close()
     return server

@@ -17,7 +17,7 @@ from scipy.stats import norm
 
 from cxdata.actions.roi import Lever, PlannerBase, Scenario
 from cxdata.models import analysis as analysis_module
-from cxdata.models.analysis import Tables, analyse, load_or_analyse
+from cxdata.models.analysis import FIT_STEPS, Tables, analyse, load_or_analyse
 from cxdata.models.fit import relative_weights
 from cxdata.sample import SampleParams, generate
 from cxdata.screens.dashboard import moments_in_scope, unranked_moments
@@ -180,3 +180,21 @@ def test_interactions_without_customers_get_the_experience_model_and_a_note():
     a = analyse(Tables(small.interactions, None, None))
     assert a.experience is not None and "tenure_years" not in a.experience.fit.design.numeric
     assert a.hazard is None and any("customers table" in n for n in a.notes)
+
+
+def test_a_fit_tells_its_steps_as_they_begin():
+    """The progress of a fit (what the app's progress bar counts) is its real steps, each told as it begins, in
+    order: every step of FIT_STEPS but the last, saving, which load_or_analyse does."""
+    small = generate(SampleParams(seed=3, n_customers=3000, months=6))
+    told: list[tuple[int, str]] = []
+    a = analyse(Tables(small.interactions, small.customers, small.revenue),
+                progress=lambda done, step: told.append((done, step)))
+    assert a.risk is not None
+    assert told == [(i, FIT_STEPS[i]) for i in range(len(FIT_STEPS) - 1)]
+
+
+def test_a_persisted_fit_is_read_back_at_once_done(sample_store, sample_analysis):
+    told: list[tuple[int, str]] = []
+    load_or_analyse(sample_store, sample_store.active_version("sample").version_id,
+                    progress=lambda done, step: told.append((done, step)))
+    assert told == [(len(FIT_STEPS), "Done")]

@@ -81,8 +81,9 @@ def paths_table(paths: pl.DataFrame, chosen: str | None) -> None:
             "issues": st.column_config.NumberColumn("Issues", format="localized"),
             "share": st.column_config.NumberColumn("Share", format="%.1f%%",
                                                    help="Share of the issues needing 2+ contacts."),
-            "csat": st.column_config.NumberColumn("CSAT", format="%.2f",
-                                                  help="Mean CSAT answer (1–5) of the path's contacts."),
+            "csat": st.column_config.NumberColumn("Mean CSAT (1 to 5)", format="%.2f",
+                                                  help="The mean CSAT answer, on the 1 to 5 scale, of the path's "
+                                                       "contacts (not the Overview's CSAT, the share answering 4 or 5)."),
             "answers": st.column_config.NumberColumn("CSAT answers", format="localized"),
             "churn": st.column_config.NumberColumn("Churn after", format="%.1f%%",
                                                    help="Share of the issues whose customer churned within 90 days of "
@@ -108,7 +109,7 @@ def path_customers(names: list[str], behind: PathCustomers | None) -> None:
                                 "segment": st.column_config.TextColumn("Segment"),
                                 "plan": st.column_config.TextColumn("Plan"),
                                 "region": st.column_config.TextColumn("Region"),
-                                "churned_at": st.column_config.DateColumn("Churned", format="D MMM YYYY")})
+                                "churned_at": st.column_config.TextColumn("Churned")})
     st.caption(plain(f"{behind.caption} Click one to open their history."))
 
 
@@ -161,27 +162,11 @@ def customer_tiles(history: CustomerHistory) -> None:
     value_tiles(history.tiles)
 
 
-def history_table(events: pl.DataFrame, symbol: str) -> None:
-    """Every event, newest first; comments are plain text cells (never Markdown or HTML)."""
-    st.dataframe(
-        events,
-        hide_index=True, width="stretch", height=420,
-        column_config={
-            "at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
-            "event": st.column_config.TextColumn("Event"),
-            "channel": st.column_config.TextColumn("Channel"),
-            "touchpoint": st.column_config.TextColumn("Touchpoint"),
-            "reason": st.column_config.TextColumn("Reason"),
-            "comment": st.column_config.TextColumn("Comment", width="medium"),
-            "csat": st.column_config.NumberColumn("CSAT"),
-            "nps": st.column_config.NumberColumn("NPS"),
-            "ces": st.column_config.NumberColumn("CES"),
-            "wait_seconds": st.column_config.NumberColumn("Wait (s)", format="%.0f"),
-            "transfers": st.column_config.NumberColumn("Transfers"),
-            "resolved": st.column_config.CheckboxColumn("Resolved"),
-            "amount": st.column_config.NumberColumn(f"Revenue ({symbol.strip()})", format="%.2f"),
-        },
-    )
+def history_table(events: pl.DataFrame) -> None:
+    """Every event, newest first, as text (:meth:`CustomerHistory.shown`); comments are plain text cells (never
+    Markdown or HTML)."""
+    st.dataframe(events, hide_index=True, width="stretch", height=420,
+                 column_config={"Comment": st.column_config.TextColumn(width="medium")})
 
 
 def history_tab(history: CustomerHistory | None, symbol: str) -> None:
@@ -195,7 +180,7 @@ def history_tab(history: CustomerHistory | None, symbol: str) -> None:
     revenue_rows = history.has_revenue and st.toggle(
         "Show the monthly revenue rows", key=REVENUE_ROWS, bind=BIND,
         help="Monthly revenue is on the chart's revenue lane (hover a tick); here it adds one row a month.")
-    history_table(history.table(revenue_rows), symbol)
+    history_table(history.shown(revenue_rows, symbol))
 
 
 # ---------------------------------------------------------------- page
@@ -219,7 +204,7 @@ def main() -> None:
         data_page_link()
         return
     if "customer_id" not in a.contacts.columns:
-        st.info("Journeys need to know who made each contact: import interactions with a customer_id column on the "
+        st.info("Journeys need to know who made each contact: import interactions with a customer id column on the "
                 "Data page to see repeat contacts, channel paths and each customer's history.", icon=":material/lock:")
         data_page_link()
         return

@@ -98,7 +98,7 @@ with st.form("settings", border=False):
         help="Contacts in this many days before a customer's churn date are left out of the churn model's "
              "exposures too, whatever their reason. 0 switches the window off.")
     st.caption("Saving changed margin, discount rate, costs per contact or definitions makes the models refit once "
-               "per dataset version (about 10–20 seconds) the next time a page needs them.")
+               "per dataset version (about 10 to 20 seconds) the next time a page needs them.")
     submitted = st.form_submit_button("Save settings", type="primary", icon=":material/save:")
 
 if submitted:

@@ -104,7 +104,7 @@ def theme_block(theme: ThemeView) -> None:
         "started_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
         "comment": st.column_config.TextColumn("Comment", width="large"),
         "csat": st.column_config.NumberColumn("CSAT"),
-        "tone": st.column_config.TextColumn("Tone", help="Negative: CSAT 1–2, positive: 4–5; without a score, "
+        "tone": st.column_config.TextColumn("Tone", help="Negative: CSAT 1 or 2, positive: 4 or 5; without a score, "
                                                          "the sentiment model's label."),
         "channel": st.column_config.TextColumn("Channel"),
         "touchpoint": st.column_config.TextColumn("Touchpoint"),

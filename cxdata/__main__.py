@@ -184,15 +184,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     if churn:
         print(report["churn_evidence"])
         g, ng = churn["odds_ratio"], churn["naive_odds_ratio"]
-        controls = churn["controls"].replace("calendar_month", "calendar month")
-        print(f"  odds ratio per negative experience last month, adjusted for {controls}: "
-              f"{g[0]:.2f} [{g[1]:.2f}, {g[2]:.2f}]; unadjusted {ng[0]:.2f} [{ng[1]:.2f}, {ng[2]:.2f}]; "
-              f"{churn['ame_pp'][0]:+.2f} pp monthly churn each; E-value {churn['e_value']:.2f} (CI {churn['e_value_ci']:.2f})")
+        controls = fmt.fields_in_words(churn["controls"])
+        times = [fmt.decimal(x, 2, "×") for x in (*g, *ng)]
+        print(f"  odds of leaving per bad experience last month (odds ratio), comparing customers alike in {controls}: "
+              f"{times[0]} ({fmt.ci(*times[1:3])}); before comparing like with like {times[3]} ({fmt.ci(*times[4:])}); "
+              f"{fmt.decimal(churn['ame_pp'][0], 2, ' pts', plus=True)} of monthly churn each; could something else "
+              f"explain it? only a factor linked to both by a risk ratio of {fmt.decimal(churn['e_value'], 2)} "
+              f"({fmt.decimal(churn['e_value_ci'], 2)} for the interval's limit; E-value)")
         for label, key in (("without the volume control", "gamma_without_volume"),
                            ("counting every contact", "gamma_without_exclusions")):
             if churn[key]:
                 o = [math.exp(v) for v in churn[key]]
-                print(f"  {label}: {o[0]:.2f} [{o[1]:.2f}, {o[2]:.2f}]")
+                print(f"  {label}: {fmt.decimal(o[0], 2, '×')} ({fmt.ci(*(fmt.decimal(x, 2, '×') for x in o[1:]))})")
         excluded = ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(churn["excluded"].items())) or "none"
         print(f"  contacts left out of the exposures: {excluded}")
     for d in report["key_drivers"] or []:
@@ -217,6 +220,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_roi(args: argparse.Namespace) -> int:
+    from cxdata import format as fmt
     from cxdata.actions.roi import PlannerBase, result_dict, scenario_from_dict
     from cxdata.models.analysis import load_or_analyse
     from cxdata.screens.export import scenario_workbook
@@ -251,18 +255,20 @@ def cmd_roi(args: argparse.Namespace) -> int:
         return 0
     cur = settings.symbol
     print(f"{scenario.name} — {dataset} v{version.number}")
-    print(f"  {result.verdict(cur)}")
+    print(f"  {result.verdict(cur).text}")
     for label, s, unit in (("negative experiences avoided / month", result.negatives_avoided, ""),
                            ("customers retained / month", result.churners_avoided, ""),
                            ("value retained / month", result.value_per_month, cur),
                            ("cost-to-serve savings / month", result.savings_per_month, cur),
                            ("NPV 12 months", result.npv[12], cur), ("NPV 36 months", result.npv[36], cur)):
-        print(f"  {label:<38} {unit}{s.base:,.1f}  (P10 {unit}{s.p10:,.1f}, P90 {unit}{s.p90:,.1f})")
+        shown = [fmt.money(x, unit) if unit else fmt.quantity(x) for x in (s.base, s.p10, s.p90)]
+        print(f"  {label:<38} {shown[0]}  (P10 to P90 {fmt.span(*shown[1:])})")
     for h in (12, 36):
         roi = result.roi[h]
         print(f"  ROI {h} months undefined (no investment and no running cost)" if roi is None else
-              f"  ROI {h} months {roi.base:+.0%} (P10 {roi.p10:+.0%}, P90 {roi.p90:+.0%}); "
-              f"P(ROI > 0) {result.p_roi_positive[h]:.0%}")
+              f"  ROI {h} months {fmt.signed_percent(roi.base)} (P10 to P90 "
+              f"{fmt.span(fmt.signed_percent(roi.p10), fmt.signed_percent(roi.p90))}); "
+              f"chance that ROI > 0: {fmt.share(result.p_roi_positive[h])}")
     if result.guardrail is not None:
         print(f"  {result.guardrail.sentence()}")
     return 0

@@ -1,13 +1,22 @@
-"""Number formats of the dashboard: values, intervals and deltas in the metric's unit and the
-workspace currency (``Settings.symbol``). Formatting only: every number comes from ``cxdata``.
+"""How every number of the product is written — pages, exports and the command line — in the metric's unit and
+the workspace currency (``Settings.symbol``). Formatting only: every number comes from ``cxdata``.
 
-Pure Python, shared by the pages (through ``ui``) and the exports (the HTML meeting pack), so a
-file prints a number exactly as the screen does.
+Pure Python, shared by the pages (through ``ui``) and the exports (the meeting pack, ``report``), so a file
+prints a number exactly as the screen does. The rules (docs/method/README.md "How numbers are written"):
+
+- a negative number has a true minus, U+2212 (``−4.3``), never a hyphen; a figure that rounds to zero has no
+  sign (never ``−0%``, ``−0.0``);
+- an interval is ``95% CI a to b`` and a range or band ``a to b``, each end written in full (``95% CI 48.0% to
+  51.8%``, ``95% CI −€79.7k to −€67.0k``, ``€4.0k to €6.0k``): :func:`interval`, :func:`ci`, :func:`span`;
+- money has one precision per size, so figures in one table line up: whole units below a thousand (``€870``),
+  thousands with one decimal (``€9.4k``, ``€10.0k``, ``€284.5k``), millions with two (``€1.39M``); a metric in
+  money below a thousand (a revenue or cost per customer) keeps its cents (``€52.30``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
@@ -24,20 +33,25 @@ def missing(value: float | None) -> TypeIs[None]:
     return value is None or not math.isfinite(value)
 
 
+def signed(text: str, negative: bool) -> str:
+    """``text`` (a figure written without its sign) with a true minus when ``negative`` and it does not read as
+    zero: ``−4.3``, but ``0.0`` for −0.04 shown to one decimal."""
+    return (MINUS if negative and any(c in "123456789" for c in text) else "") + text
+
+
 def money(amount: float | None, symbol: str) -> str:
-    """Money as an executive reads it: ``€870``, then three significant digits: ``€4.87k``, ``€19.2k``,
-    ``€284k``, ``−€1.39M``."""
+    """Money as an executive reads it, one precision per size: ``€870``, ``€4.9k``, ``€10.0k``, ``€284.5k``,
+    ``−€1.39M``."""
     if missing(amount):
         return "–"
-    sign = MINUS if amount < 0 else ""
     a = abs(amount)
     if round(a) < 1_000:
         body = f"{a:,.0f}"
-    elif a < 999_500:
-        body = f"{a / 1e3:.3g}k"
+    elif a < 999_950:
+        body = f"{a / 1e3:.1f}k"
     else:
-        body = f"{a / 1e6:,.3g}M"
-    return f"{sign}{symbol}{body}"
+        body = f"{a / 1e6:,.2f}M"
+    return signed(f"{symbol}{body}", amount < 0)
 
 
 def number(value: float | None, unit: str, symbol: str = "€") -> str:
@@ -56,20 +70,36 @@ def number(value: float | None, unit: str, symbol: str = "€") -> str:
     elif unit == "contacts":
         text = f"{value:,.0f}"
     elif unit in MONEY_UNITS:
-        return money(value, symbol) if abs(value) >= 1000 else (MINUS if value < 0 else "") + f"{symbol}{abs(value):,.2f}"
+        return money(value, symbol) if abs(value) >= 1000 else signed(f"{symbol}{abs(value):,.2f}", value < 0)
     else:
         text = f"{value:,.2f}"
-    return text.replace("-", MINUS)
+    return signed(text.removeprefix("-"), value < 0)
+
+
+def span(low: str, high: str) -> str:
+    """A range or band from its two ends as written: ``€4.0k to €6.0k``, ``−3.0 to 2.0``, ``1 to 12``."""
+    return f"{low} to {high}"
+
+
+def ci(low: str, high: str) -> str:
+    """A 95% confidence interval from its two ends as written: ``95% CI 48.0% to 51.8%``."""
+    return f"95% CI {span(low, high)}"
 
 
 def interval(low: float | None, high: float | None, unit: str, symbol: str = "€") -> str:
-    """``95% CI 48.0–51.8%``; empty when the interval is unknown."""
+    """``95% CI 48.0% to 51.8%``, ``95% CI −€79.7k to −€67.0k``; empty when the interval is unknown."""
     if missing(low) or missing(high):
         return ""
-    lo, hi = number(low, unit, symbol), number(high, unit, symbol)
-    if unit == "%":
-        lo = lo.removesuffix("%")
-    return f"95% CI {lo} – {hi}" if lo.startswith(MINUS) or hi.startswith(MINUS) else f"95% CI {lo}–{hi}"
+    return ci(number(low, unit, symbol), number(high, unit, symbol))
+
+
+def decimal(x: float | None, digits: int = 2, suffix: str = "", plus: bool = False) -> str:
+    """A plain figure (an odds ratio, a coefficient, a score) to ``digits`` decimals with a true minus, ``suffix``
+    after it, and ``+`` before a positive one when ``plus``: ``1.43×``, ``−0.21``, ``+4.1``; ``–`` when none."""
+    if missing(x):
+        return "–"
+    text = signed(f"{abs(x):,.{digits}f}", x < 0)
+    return ("+" if plus and not text.startswith(MINUS) else "") + text + suffix
 
 
 def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
@@ -85,16 +115,13 @@ def delta(value: float | None, unit: str, symbol: str = "€") -> str | None:
 
 
 def signed_percent(ratio: float | None) -> str:
-    """A ratio as a signed percentage: ``+94%``, ``−14%``."""
-    if missing(ratio):
-        return "–"
-    text = f"{ratio * 100:+,.0f}%"
-    return text.replace("-", MINUS) if ratio * 100 <= -0.5 else text.replace("-", "+")
+    """A ratio as a signed percentage: ``+94%``, ``−14%``, ``+0%`` (never ``−0%``)."""
+    return "–" if missing(ratio) else decimal(ratio * 100, 0, "%", plus=True)
 
 
 def share(p: float | None) -> str:
-    """A probability or share: ``79%``."""
-    return "–" if missing(p) else f"{p:.0%}"
+    """A probability or share: ``79%``, ``−3%`` (never ``−0%``)."""
+    return "–" if missing(p) else decimal(p * 100, 0, "%")
 
 
 def months(m: float | None) -> str:
@@ -109,17 +136,18 @@ def months(m: float | None) -> str:
 
 
 def quantity(x: float | None, unit: str = "") -> str:
-    """A count that may be fractional: ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
+    """A count that may be fractional: ``0.04`` and ``0.38`` (two significant digits below one, so a small
+    effect does not read as zero), ``5.9``, ``257``, ``1,234``, with an optional unit after it."""
     if missing(x):
         return "–"
-    body = f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"
-    body = body.replace("-", MINUS)
+    places = 0 if abs(x) >= 100 else 1 if abs(x) >= 1 or x == 0 else max(1, 1 - math.floor(math.log10(abs(x))))
+    body = decimal(x, places)
     return f"{body} {unit}".strip()
 
 
 def points(x: float | None) -> str:
-    """Percentage points, signed: ``+2.9 pts``."""
-    return "–" if missing(x) else f"{x:+.1f} pts".replace("-", MINUS)
+    """Percentage points, signed: ``+2.9 pts``, ``−0.4 pts``, ``+0.0 pts`` (never ``−0.0``)."""
+    return "–" if missing(x) else decimal(x, 1, " pts", plus=True)
 
 
 def value_text(unit: str, value: float | None, symbol: str) -> str:
@@ -139,7 +167,7 @@ def value_text(unit: str, value: float | None, symbol: str) -> str:
 
 def count(n: int | float | None) -> str:
     """A count with thousands separators, ``1,204``, or an en dash when there is none."""
-    return "–" if missing(n) else f"{n:,.0f}"
+    return decimal(n, 0)
 
 
 def month_span(start: date, end: date) -> str:
@@ -160,10 +188,34 @@ def month_span(start: date, end: date) -> str:
 #: Names of the filter dimensions as the sidebar shows them.
 DIMENSION_LABELS = {"channel": "Channel", "touchpoint": "Touchpoint", "segment": "Segment", "region": "Region",
                     "plan": "Plan", "reason": "Contact reason", "team": "Team", "agent": "Agent"}
+#: Every canonical field (``cxdata.schema``) by the one name a page, an export or the command line gives it.
+FIELD_LABELS = {**DIMENSION_LABELS, "interaction_id": "Contact id", "customer_id": "Customer id",
+                "started_at": "Contact start", "started_time": "Time of day", "wait_seconds": "Wait (seconds)",
+                "handle_seconds": "Handling time (seconds)", "abandoned": "Abandoned", "answered": "Answered",
+                "transfers": "Transfers", "resolved": "Resolved", "automated": "Automated",
+                "escalated": "Escalated to a human", "csat": "CSAT", "nps": "NPS", "ces": "CES", "comment": "Comment",
+                "cost": "Cost", "value": "Order value", "joined_at": "Date joined", "churned": "Left",
+                "churned_at": "Date left", "monthly_revenue": "Monthly revenue", "month": "Month",
+                "revenue": "Revenue", "cost_to_serve": "Cost to serve", "expansion": "Expansion revenue",
+                "contraction": "Contraction revenue", "tenure_months": "Tenure (months)"}
 
 
 def dimension_label(column: str) -> str:
-    return DIMENSION_LABELS.get(column, column.replace("_", " ").capitalize())
+    """A field's or a dimension's name as every page, export and the command line show it: :data:`FIELD_LABELS`,
+    else an upload's own column (``x_contract_type`` → ``Contract type``)."""
+    return FIELD_LABELS.get(column, column.removeprefix("x_").replace("_", " ").capitalize())
+
+
+_FIELD_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|\b(?:csat|nps|ces)\b")
+
+
+def fields_in_words(text: str) -> str:
+    """``text`` (an engine status, "needs csat answers and customer_id") with every field name written as its
+    label inside a sentence: "needs CSAT answers and customer id"."""
+    def word(match: re.Match[str]) -> str:
+        label = dimension_label(match.group(0))
+        return label if label[:2].isupper() else label[0].lower() + label[1:]
+    return _FIELD_WORD.sub(word, text)
 
 
 def period_text(start: date | None, end: date | None, comparison: tuple[date, date] | None = None) -> str:

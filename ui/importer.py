@@ -10,12 +10,14 @@ target dataset; an identical file parks its message in ``_IDENTICAL`` and offers
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from cxdata import format as fmt
 from cxdata.actions.alerts import after_import
 from cxdata.catalog.store import Store
 from cxdata.ingest import ImportResult, Prepared, UnusableFile, prepare, run_import
@@ -66,14 +68,15 @@ class Imported:
 
 def fields_guide(table: Table) -> None:
     """The required fields in a line, and every field's meaning one click away (field texts are ours)."""
-    required = ", ".join(f"`{name}`" for name in table.required)
+    required = ", ".join(f"{fmt.dimension_label(name)} (`{name}`)" for name in table.required)
     st.caption(f"Required: {required}. A column is matched to one of the {table.name} fields when its name is the "
                "field's name or an alias (English, Italian, Spanish, Portuguese, French, German) and its values "
                "fit the field; any other column is kept as an extra for drill-down.")
     with st.expander(f"The {len(table.fields)} fields of {table.name} and what they mean"):
         st.dataframe(
-            pl.DataFrame({"field": list(table.names), "required": [f.required for f in table.fields],
-                          "meaning": [f.description for f in table.fields]}),
+            pl.DataFrame({"Field": [fmt.dimension_label(n) for n in table.names],
+                          "Column name in a file": list(table.names), "Required": [f.required for f in table.fields],
+                          "Meaning": [f.description for f in table.fields]}),
             hide_index=True,
         )
 
@@ -104,10 +107,12 @@ def choose_target(store: Store, current: str | None) -> Target:
 
 
 def upload_file() -> UploadedFile | None:
-    """The file uploader. The product's size limit is enforced by the engine with a readable sentence,
-    not by the widget, whose refusal would only show on hover (docs/architecture.md "Streamlit rules")."""
+    """The file uploader. Its drop zone states the product's limit (``max_upload_size``, whole megabytes, so it
+    never reads "1GB per file" under a 200 MB label) and refuses a bigger file in the browser with "File must be …
+    or smaller."; the engine checks the same limit again with a sentence (docs/architecture.md "Streamlit rules")."""
     return st.file_uploader(
         f"Export file (up to {megabytes(max_upload_bytes())})", type=UPLOAD_TYPES,
+        max_upload_size=max(1, math.ceil(max_upload_bytes() / 2**20)),
         key=f"upload-{st.session_state.get(_ROUND, 0)}",
         help="CSV, TSV or TXT (also gzip-compressed, .csv.gz) or an Excel workbook (XLSX, XLS). "
              "Compress bigger exports as .csv.gz, or split them by period.",

@@ -73,9 +73,15 @@ def describe(alert: Alert) -> str:
     ``(even within noise)``."""
     m = REGISTRY[alert.metric]
     scope = " · ".join(", ".join(v) for _, v in sorted(alert.where.items()))
-    unit = "%" if m.unit == "%" and alert.rule not in CHANGE_RULES else f" {_unit_words(m)}".rstrip()
     noise = " (even within noise)" if alert.rule in CHANGE_RULES and not alert.requires_significance else ""
-    return f"{m.label}{f' ({scope})' if scope else ''} {RULES[alert.rule]} {alert.threshold:g}{unit}{noise}"
+    return f"{m.label}{f' ({scope})' if scope else ''} {_rule(alert, m)}{noise}"
+
+
+def _rule(alert: Alert, m: Metric) -> str:
+    """The rule with its threshold in the KPI's unit: ``above 30%`` (a rate's level), ``falls by at least 5 points``
+    (a change of a rate or a score), ``above 420 seconds``."""
+    unit = "%" if m.unit == "%" and alert.rule not in CHANGE_RULES else f" {_unit_words(m)}".rstrip()
+    return f"{RULES[alert.rule]} {alert.threshold:g}{unit}"
 
 
 def _unit_words(m: Metric) -> str:
@@ -223,7 +229,7 @@ def _judge(alert: Alert, m: Metric, now: Estimate, prev: Estimate) -> tuple[str,
         return NO_DATA, ""
     if now.n < alert.min_n:
         return TOO_FEW, f"fewer than {alert.min_n} answers, not judged"
-    crossed, within = f"crossed: {RULES[alert.rule]} {alert.threshold:g}", "within the threshold"
+    crossed, within = f"crossed: {_rule(alert, m)}", "within the threshold"
     if alert.rule not in CHANGE_RULES:
         value = round(now.value, DIGITS)
         hit = value > alert.threshold if alert.rule == "above" else value < alert.threshold
@@ -255,8 +261,8 @@ def _amount(m: Metric, value: float, unit: bool = True) -> str:
 
 
 def _message(alert: Alert, m: Metric, c: AlertCheck, verdict: str) -> str:
-    """``Escalation rate (chatbot · billing) above 30% — 31.2% in Oct 2026 (95% CI 26.6–36.3%, n = 349),
-    +6.7 pts against the month before (24.5%); crossed: above 30.`` The KPI's name is repeated only when
+    """``Escalation rate (chatbot · billing) above 30% — 31.2% in Oct 2026 (95% CI 26.6% to 36.3%, n = 349),
+    +6.7 pts against the month before (24.5%); crossed: above 30%.`` The KPI's name is repeated only when
     the alert's name lacks it. Numbers as the dashboard prints them (money without a symbol)."""
     if c.value is None:
         return f"{alert.name}: no data in {c.month:%b %Y}."

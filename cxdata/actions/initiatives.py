@@ -35,6 +35,7 @@ from typing import cast
 import polars as pl
 from sqlmodel import Session, col, select
 
+from cxdata import format as fmt
 from cxdata.actions.roi import ScenarioResult
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Initiative
@@ -377,8 +378,10 @@ def measure(metric: str, contacts: pl.DataFrame | None, panel: pl.DataFrame | No
     if placebo is not None and placebo.low is not None and placebo.high is not None \
             and (placebo.low > 0 or placebo.high < 0):
         notes.append(f"Before the start the scope and the comparison group already drifted apart by "
-                     f"{placebo.value:+.2f} (95% CI {placebo.low:+.2f} to {placebo.high:+.2f}): the parallel-trends "
-                     f"assumption is doubtful, so read the difference-in-differences with care.")
+                     f"{fmt.decimal(placebo.value, 2, plus=True)} "
+                     f"({fmt.ci(fmt.decimal(placebo.low, 2, plus=True), fmt.decimal(placebo.high, 2, plus=True))}): "
+                     "the two may not have moved in parallel, so read the change against the comparison group with "
+                     "care.")
     monthly = _monthly(m, g.treated, g.control, g.before or g.after, g.after or g.before, params)
     effect = did if did is not None else change
     realised = _realised(plan, effect, g.after, investment, running_cost) if g.after else None

@@ -27,6 +27,7 @@ from typing import cast
 
 import polars as pl
 
+from cxdata import format as fmt
 from cxdata.measures.metrics import REGISTRY, Filters, Params, compute
 
 #: Columns that are never a breakdown: the id, the outcome and the dates.
@@ -68,7 +69,7 @@ def _text(value: float) -> str:
 def band_labels(edges: list[float], integral: bool) -> list[str]:
     """Labels of the bands [−∞, e₁), [e₁, e₂), …, [e_k, ∞): ``< e₁``, ``e₁–e₂``, ``≥ e_k``; on whole
     numbers a middle band reads ``e₁–(e₂ − 1)``, so ``9–28`` holds 9 to 28."""
-    middle = [f"{_text(lo)}–{_text(hi - 1 if integral and hi - 1 > lo else hi)}" for lo, hi in zip(edges, edges[1:])]
+    middle = [fmt.span(_text(lo), _text(hi - 1 if integral and hi - 1 > lo else hi)) for lo, hi in zip(edges, edges[1:])]
     return [f"< {_text(edges[0])}", *middle, f"≥ {_text(edges[-1])}"]
 
 

@@ -87,14 +87,14 @@ def alerts_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -
             unit = REGISTRY[alert.metric].unit
             if check is None:
                 rows.append(AlertRow(alert, None, OFF, describe(alert), None, "–", "", 0, None,
-                                     f"Switched off: not checked. It needs at least {fmt.count(alert.min_n)} answers "
-                                     "in a month."))
+                                     f"Switched off: not checked. It needs at least {fmt.count(alert.min_n)} "
+                                     f"answer{'s' * (alert.min_n != 1)} in a month."))
                 continue
             rows.append(AlertRow(
                 alert, check, check.status, describe(alert), check.month, fmt.number(check.value, unit, settings.symbol),
                 fmt.interval(check.low, check.high, unit, settings.symbol), check.n,
                 check.message.removeprefix(f"{alert.name} — "),
-                f"Judged only with at least {fmt.count(alert.min_n)} answers in a month"
+                f"Judged only with at least {fmt.count(alert.min_n)} answer{'s' * (alert.min_n != 1)} in a month"
                 + ("; it fires only on a significant change (its 95% interval excludes 0)."
                    if alert.requires_significance else ".")))
     return AlertsScreen(

@@ -6,7 +6,7 @@ caller (money in the workspace currency), so the engine does not format money fo
 
 - :func:`waterfall_frame`: from the investment through the benefit components to the net value at a
   horizon, every step in present value at month 0 (docs/method/planner.md), so the last bar is NPV_H.
-- :func:`band_frame`: base estimates with their P10–P90 band (docs/method/planner.md).
+- :func:`band_frame`: base estimates with their P10 to P90 band (docs/method/planner.md).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def waterfall_frame(value_per_month: float, savings_per_month: float, *, investm
     investment −I; customer value retained Σ r_t·V·δ_t; cost-to-serve savings Σ r_t·S·δ_t; running costs
     −Σ R·δ_t; net = their sum = NPV_H of docs/method/planner.md. Columns: ``step`` (order), ``name``, ``amount``
     (signed), ``start`` and ``end`` (the running total before and after), ``kind`` (gain, loss, net), and
-    ``p10``/``p90``: the ``band`` of the net value (its P10–P90), null on the other steps.
+    ``p10``/``p90``: the ``band`` of the net value (its P10 to P90), null on the other steps.
     """
     d = monthly_rate(annual_discount_rate)
     r = ramp(horizon, ramp_months)
@@ -63,7 +63,7 @@ def waterfall_frame(value_per_month: float, savings_per_month: float, *, investm
 
 def scenario_waterfall(result: ScenarioResult, horizon: int = 36) -> pl.DataFrame:
     """:func:`waterfall_frame` of a scenario's base case; its net equals ``result.npv[horizon].base`` and
-    carries the P10–P90 of that NPV."""
+    carries the P10 to P90 of that NPV."""
     econ = result.scenario.economics
     npv = result.npv[horizon]
     return waterfall_frame(result.value_per_month.base, result.savings_per_month.base,
@@ -94,7 +94,7 @@ def money_axis(symbol: str) -> str:
 
 def waterfall_chart(frame: pl.DataFrame, symbol: str, height: int = 320) -> alt.LayerChart:
     """Floating bars from ``start`` to ``end`` per step, coloured by kind, with the ``label`` text on each,
-    and the net value's P10–P90 as an error bar.
+    and the net value's P10 to P90 as an error bar.
 
     ``frame`` is :func:`waterfall_frame` plus a ``label`` column (the amount as shown to the reader).
     """
@@ -125,16 +125,16 @@ def waterfall_chart(frame: pl.DataFrame, symbol: str, height: int = 320) -> alt.
 
 
 def band_chart(frame: pl.DataFrame, symbol: str, height: int | None = None) -> alt.LayerChart:
-    """Horizontal P10–P90 ranges with the base estimate as a dot and a rule at zero.
+    """Horizontal P10 to P90 ranges with the base estimate as a dot and a rule at zero.
 
     ``frame`` is :func:`band_frame` plus ``label`` (the base as shown) and ``range`` (the band as shown).
     """
     data = frame
     y = alt.Y("name:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=220))
     tooltip = [alt.Tooltip("name:N", title="estimate"), alt.Tooltip("label:N", title="base case"),
-               alt.Tooltip("range:N", title="P10–P90")]
+               alt.Tooltip("range:N", title="P10 to P90")]
     rule = alt.Chart(data).mark_rule(strokeWidth=8, opacity=0.35, color="#2f5d8a").encode(
-        y=y, x=alt.X("p10:Q", title=f"{symbol.strip()} · dot = base case, bar = P10–P90",
+        y=y, x=alt.X("p10:Q", title=f"{symbol.strip()} · dot = base case, bar = P10 to P90",
                      axis=alt.Axis(labelExpr=money_axis(symbol))),
         x2="p90:Q", tooltip=tooltip)
     dot = alt.Chart(data).mark_point(filled=True, size=90, color="#2f5d8a").encode(y=y, x="base:Q", tooltip=tooltip)
@@ -235,6 +235,11 @@ def small_cells_note(cells: pl.DataFrame) -> str:
             else "n<30 = fewer than 30 answers, hidden")
 
 
+#: The narrowest heat-map cell that shows its value as text ("65.8%°" at 12 px): narrower cells — a phone draws the
+#: chart across its width — show it in the tooltip alone, as the texts would run into each other.
+LABELLED_CELL_PX = 44
+
+
 @functools.lru_cache(maxsize=64)
 def _heatmap_template(x: str, y: str, value_title: str, higher_is_better: bool, selection: str,
                       x_title: str, y_title: str, label_angle: int) -> dict:
@@ -255,7 +260,7 @@ def _heatmap_template(x: str, y: str, value_title: str, higher_is_better: bool, 
         tooltip=tooltip,
     ).add_params(pick)
     outline = base.transform_filter("datum.selected").mark_rect(fill=None, stroke="#1f2933", strokeWidth=3)
-    text = base.mark_text(fontSize=12).encode(
+    text = base.mark_text(fontSize=12, opacity=alt.ExprRef(f"bandwidth('x') < {LABELLED_CELL_PX} ? 0 : 1")).encode(
         text="label:N", color=alt.condition("datum.shown == null", alt.value("#52606d"), alt.value("#1f2933")),
         tooltip=tooltip)
     return alt.layer(cells, outline, text).to_dict()

@@ -104,7 +104,7 @@ def _by_negatives_note(figure: Figure | None) -> str:
                         + (" (too few to show)" if r["n"] < MIN_ANSWERS else "")
                         for r in figure.table.iter_rows(named=True))
     return (f"Negative experiences = the expected number from the experience model (Σ of each contact's probability "
-            f"of a CSAT of 1–2, surveyed or not), rounded. {counts}. A crude view: customers who contact more have "
+            f"of a CSAT of 1 or 2, surveyed or not), rounded. {counts}. A crude view: customers who contact more have "
             "more of both; the churn model below compares customers alike.")
 
 
@@ -113,32 +113,37 @@ def model_view(c: ChurnEffect) -> ModelView:
     E-value, and how γ moves without each safeguard."""
     controls = c.controls_text
     odds, naive, ame = c.odds_ratio, c.naive_odds_ratio, c.ame_pp
+    times = [fmt.decimal(x, 2, "×") for x in odds]
+    naive_times = [fmt.decimal(x, 2, "×") for x in naive]
+    pts = [fmt.decimal(x, 2, " pts", plus=i == 0) for i, x in enumerate(ame)]
     stats = (
-        Tile("Odds ratio, adjusted", f"{odds[0]:.2f}×",
-             f"Odds ratio per expected negative experience last month, from the discrete-time hazard model adjusted "
-             f"for {controls}. 95% CI {odds[1]:.2f}–{odds[2]:.2f}×.", f"95% CI {odds[1]:.2f}–{odds[2]:.2f}×"),
-        Tile("Odds ratio, naive", f"{naive[0]:.2f}×",
-             f"The same model without controls. 95% CI {naive[1]:.2f}–{naive[2]:.2f}×. The gap to the adjusted "
-             "figure is what the controls explain.", f"95% CI {naive[1]:.2f}–{naive[2]:.2f}×"),
-        Tile("Churn per negative", f"{ame[0]:+.2f} pts",
-             f"Average marginal effect: percentage points of monthly churn per extra negative experience, 95% CI "
-             f"{ame[1]:.2f}–{ame[2]:.2f}; the base rate is {c.base_churn:.2%} a month.",
-             f"95% CI {ame[1]:.2f}–{ame[2]:.2f} pts"),
-        Tile("E-value", f"{c.e_value:.2f}",
-             f"How strong an unmeasured confounder would have to be — associated with both negative experiences and "
-             f"churn by a risk ratio of {c.e_value:.2f} each — to explain the association away ({c.e_value_ci:.2f} "
-             "for the interval's limit).", f"{c.e_value_ci:.2f} for the interval's limit"),
+        Tile("Odds of leaving per bad experience", times[0],
+             f"How many times as high a customer's odds of leaving in a month are for each expected negative "
+             f"experience the month before, comparing customers alike in {controls}. Technical term: odds ratio "
+             f"from the discrete-time hazard model, adjusted. {fmt.ci(*times[1:])}.", fmt.ci(*times[1:])),
+        Tile("The same, before comparing like with like", naive_times[0],
+             f"The same model without controls. {fmt.ci(*naive_times[1:])}. The gap to the figure beside it is what "
+             "the controls explain. Technical term: naive (unadjusted) odds ratio.", fmt.ci(*naive_times[1:])),
+        Tile("Churn per bad experience", pts[0],
+             f"Percentage points of monthly churn per extra negative experience, {fmt.ci(*pts[1:])}; the base rate is "
+             f"{c.base_churn:.2%} a month. Technical term: "
+             "average marginal effect.", fmt.ci(*pts[1:])),
+        Tile("Could something else explain it?", fmt.decimal(c.e_value, 2),
+             f"How strong a factor we did not measure would have to be — linked to both negative experiences and "
+             f"churn by a risk ratio of {fmt.decimal(c.e_value, 2)} each — to explain the link away "
+             f"({fmt.decimal(c.e_value_ci, 2)} for the interval's limit); the higher, the harder. Technical term: "
+             "E-value (VanderWeele & Ding 2017).", f"{fmt.decimal(c.e_value_ci, 2)} for the interval's limit"),
     )
     if c.evident:
-        finding = (f"a customer's odds of churning in a month are {odds[0]:.2f} times as high (95% CI {odds[1]:.2f}–"
-                   f"{odds[2]:.2f}) for each negative experience in the month before — about {ame[0]:.2f} percentage "
+        finding = (f"a customer's odds of churning in a month are {odds[0]:.2f} times as high ({fmt.ci(*times[1:])}) "
+                   f"for each negative experience in the month before — about {fmt.decimal(ame[0], 2)} percentage "
                    f"points of monthly churn on a base of {c.base_churn:.2%}. Without the controls the odds ratio "
                    f"would read {naive[0]:.2f}. This is an association in this company's data, not proof of cause: an "
                    f"unmeasured factor would need a risk ratio of {c.e_value:.2f} with both to explain it away.")
     else:
         finding = (f"**No evidence that the experience drives churn in this data.** Once {controls} are taken into "
                    f"account, the odds ratio per negative experience is {odds[0]:.2f} with a 95% interval of "
-                   f"{odds[1]:.2f}–{odds[2]:.2f}, which includes 1 (no effect). No revenue at risk is put down to the "
+                   f"{fmt.span(*times[1:])}, which includes 1× (no effect). No revenue at risk is put down to the "
                    "experience and no moment of service is ranked by money.")
     rows = [("As reported: adjusted, volume-controlled, exclusions applied", c.gamma),
             ("Without the contact-volume control", c.gamma_without_volume),
@@ -148,7 +153,7 @@ def model_view(c: ChurnEffect) -> ModelView:
     sensitivity = pl.DataFrame({
         "Estimate": [label for label, _ in shown],
         "Odds ratio per negative experience": [f"{math.exp(g[0]):.2f}×" for _, g in shown],
-        "95% CI": [f"{math.exp(g[1]):.2f}–{math.exp(g[2]):.2f}×" for _, g in shown],
+        "95% CI": [fmt.span(fmt.decimal(math.exp(g[1]), 2, "×"), fmt.decimal(math.exp(g[2]), 2, "×")) for _, g in shown],
         "Evidence of an effect": ["yes" if g[1] > 0 else "no" for _, g in shown],
     })
     excluded = ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(c.excluded.items())) or "none"
@@ -168,15 +173,15 @@ def _effects(a: Analysis) -> tuple[pl.DataFrame | None, str]:
     if effects is None or not effects.height or a.experience is None:
         return None, ""
     table = pl.DataFrame({
-        "driver": [fmt.driver_label(t, per_unit=True) for t in effects.get_column("term")],
-        "P(negative)": [f"{v * 100:+.1f} pts" for v in effects.get_column("ame")],
-        "95% CI": [f"{lo * 100:+.1f}…{hi * 100:+.1f}" for lo, hi in
+        "Driver": [fmt.driver_label(t, per_unit=True) for t in effects.get_column("term")],
+        "Change in the chance of a bad experience": [fmt.points(v * 100) for v in effects.get_column("ame")],
+        "95% CI": [fmt.span(fmt.points(lo * 100), fmt.points(hi * 100)) for lo, hi in
                    zip(effects.get_column("low"), effects.get_column("high"))],
     })
     design = a.experience.fit.design
     terms = [*design.levels] + (["tenure"] if "tenure_years" in design.numeric else [])
     adjusted = f"adjusted for {', '.join(terms)}" if terms else "no other attribute of this data varies"
-    return table, (f"Average marginal effects on the probability of a CSAT of 1–2, from the experience model "
+    return table, (f"Average marginal effects on the probability of a CSAT of 1 or 2, from the experience model "
                    f"(logistic, {adjusted}; weighted for survey response). Associations, not proof of cause.")
 
 
@@ -202,8 +207,8 @@ def _risk(a: Analysis, scope: Scope, settings: Settings) -> tuple[Figure | None,
                " Its interval includes zero: not distinguishable from no loss at all.")
     symbol = settings.symbol
     return Figure(table, chart), (
-        f"Total {fmt.money(total['revenue_at_risk'], symbol)} (95% CI {fmt.money(total['low'], symbol)}–"
-        f"{fmt.money(total['high'], symbol)}): what the churn model expects to lose because of negative experiences, "
+        f"Total {fmt.money(total['revenue_at_risk'], symbol)} ({fmt.interval(total['low'], total['high'], 'money', symbol)}"
+        f"): what the churn model expects to lose because of negative experiences, "
         f"against a world with none.{verdict}")
 
 
@@ -222,12 +227,18 @@ def _expansion(a: Analysis, settings: Settings) -> tuple[Figure | None, str]:
                                         + ". Expansion after a churn counts as zero. Association, not proof of cause.")
 
 
+#: The columns of a churn-by table as the page lists them, after the attribute's own.
+LISTED = ("Customers", "Who left", "Share who left", "95% CI")
+
+
 def _listed(table: pl.DataFrame, label: str) -> pl.DataFrame:
-    """A churn-by table as the page lists it: the group under the attribute's name, rates to one decimal."""
-    return table.select(
-        pl.col("value").alias(label), "customers", pl.col("churned").alias("left"),
-        pl.col("rate").round(1).alias("left (%)"),
-        pl.format("{}–{}", pl.col("low").round(1), pl.col("high").round(1)).alias("95% CI (%)"))
+    """A churn-by table as the page lists it, every figure written by :mod:`cxdata.format`: the group under the
+    attribute's name, then :data:`LISTED` — customers, those who left, their share (left / customers, %) and its
+    95% interval (``30.9% to 33.6%``)."""
+    rows = [(str(r["value"]), fmt.count(r["customers"]), fmt.count(r["churned"]), fmt.number(r["rate"], "%"),
+             fmt.span(fmt.number(r["low"], "%"), fmt.number(r["high"], "%")))
+            for r in table.iter_rows(named=True)]
+    return pl.DataFrame(rows, schema=[label, *LISTED], orient="row")
 
 
 def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[CustomersLeft | None, str]:
@@ -241,7 +252,7 @@ def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[Cust
         return None, NO_DATA
     lost = summary["lost_monthly_revenue"]
     stat = Tile("Monthly revenue of those who left", fmt.money(lost, symbol) if lost is not None else "–",
-                "Σ monthly revenue of the customers who left, over customers with both churned and monthly_revenue "
+                "Σ monthly revenue of the customers who left, over customers whose churn and monthly revenue are "
                 "known.",
                 f"of {fmt.money(summary['monthly_revenue'], symbol)} a month in all" if lost is not None
                 else "Needs monthly_revenue on customers.")

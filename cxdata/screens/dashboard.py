@@ -39,7 +39,7 @@ CUSTOMER_TILES = ("customer_churn", "lost_revenue_share")
 OVERVIEW_TILES = EXPERIENCE_TILES + OPERATIONS_TILES + MONEY_TILES + CUSTOMER_TILES
 #: The tiles that are registry KPIs (all but revenue at risk).
 TILE_KEYS = tuple(k for k in OVERVIEW_TILES if k in REGISTRY)
-BUCKETS = ("0", "1", "2–3", "4+")
+BUCKETS = ("0", "1", "2 or 3", "4+")
 #: Groups a breakdown bar chart shows at most (the ones with the most answers).
 MAX_BARS = 25
 
@@ -68,6 +68,10 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
     return tiles
 
 
+#: The status of a model-based number while the models are being fitted (``Analysis.pending``).
+PENDING = "The models are being fitted: shown when they are ready"
+
+
 def risk_tile(a: Analysis, filters: Filters) -> dict:
     """CX-attributable revenue at risk of the moments inside the filters' channel/touchpoint/segment.
     When its interval reaches zero, ``note`` says that it is not distinguishable from zero."""
@@ -76,6 +80,8 @@ def risk_tile(a: Analysis, filters: Filters) -> dict:
                           "(model-based: as is minus no negative experiences), customers active at the end of the data.",
             "higher_is_better": False, "value": None, "low": None, "high": None, "n": 0,
             "delta": None, "delta_low": None, "delta_high": None}
+    if a.risk is None and a.pending:
+        return tile | {"status": PENDING}
     if a.risk is None:
         return tile | {"status": "needs the churn model (csat answers and a customers table with churn dates)"}
     row = a.risk.in_scope(moment_where(filters.where)).row(0, named=True)
@@ -190,11 +196,11 @@ def churn_headline(c: ChurnEffect) -> Headline:
     if c.evident:
         return Headline(
             f"Each negative experience in a month goes with {odds - 1:.0%} higher odds that the customer leaves "
-            f"the next month (95% CI {low - 1:.0%} to {high - 1:.0%}; about {c.ame_pp[0]:.2f} points of monthly "
+            f"the next month ({fmt.ci(fmt.share(low - 1), fmt.share(high - 1))}; about {fmt.decimal(c.ame_pp[0])} points of monthly "
             f"churn on a base of {c.base_churn:.2%}), for customers alike in {controls}.", odds, low, high)
     return Headline(
         f"This data shows no evidence that the experience drives churn: for customers alike in {controls}, "
-        f"a negative experience goes with odds of leaving {odds:.2f} times as high (95% CI {low:.2f}–{high:.2f}), "
+        f"a negative experience goes with odds of leaving {odds:.2f} times as high ({fmt.ci(fmt.decimal(low), fmt.decimal(high))}), "
         "an interval that includes no effect at all.", odds, low, high)
 
 
@@ -214,7 +220,7 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
             out.append(Headline(
                 f"The costliest moment of service is {top['channel']} contacts about {top['touchpoint']} from "
                 f"{top['segment']} customers: {fmt.money(top['revenue_at_risk'], symbol)} of revenue at risk over "
-                f"{a.risk.horizon} months (95% CI {fmt.money(top['low'], symbol)}–{fmt.money(top['high'], symbol)}), "
+                f"{a.risk.horizon} months ({fmt.interval(top['low'], top['high'], 'money', symbol)}), "
                 f"with {top['negative_rate']:.0f}% of its contacts negative.",
                 top["revenue_at_risk"], top["low"], top["high"]))
     if not out:
@@ -228,12 +234,12 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
     elif a.drivers is not None and a.drivers.height:
         d = a.drivers.row(0, named=True)
         text = (f"{fmt.driver_label(d['driver'])} explains {d['share']:.0f}% of what is explained about "
-                f"negative experiences (95% CI {d['low']:.0f}–{d['high']:.0f}%)")
+                f"negative experiences ({fmt.ci(fmt.decimal(d['low'], 0, '%'), fmt.decimal(d['high'], 0, '%'))})")
         effects = {r["term"]: r for r in (a.experience_effects.iter_rows(named=True) if a.experience_effects is not None else [])}
         if d["driver"] == "wait_minutes" and "wait_minutes" in effects:
             e = effects["wait_minutes"]
-            text += (f"; each extra minute of wait adds {e['ame'] * 100:.1f} points to the chance of a negative "
-                     f"experience ({e['low'] * 100:.1f}–{e['high'] * 100:.1f})")
+            text += (f"; each extra minute of wait adds {fmt.decimal(e['ame'] * 100, 1)} points to the chance of a "
+                     f"negative experience ({fmt.ci(fmt.decimal(e['low'] * 100, 1), fmt.decimal(e['high'] * 100, 1))})")
         out.append(Headline(text + " — across all contacts.", d["share"], d["low"], d["high"]))
     return out
 
@@ -247,11 +253,11 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
     if a.customers is None or summary is None or not summary["customers"]:
         return []
     out = [Headline(
-        f"{summary['rate_pct']:.1f}% of customers left (95% CI {summary['low_pct']:.1f}–{summary['high_pct']:.1f}%; "
+        f"{summary['rate_pct']:.1f}% of customers left ({fmt.interval(summary['low_pct'], summary['high_pct'], '%')}; "
         f"{summary['churned']:,} of {summary['customers']:,})"
         + (f"; they paid {fmt.money(summary['lost_monthly_revenue'], symbol)} a month, "
-           f"{summary['lost_revenue_share_pct']:.1f}% of all monthly revenue (95% CI "
-           f"{summary['lost_revenue_share_low_pct']:.1f}–{summary['lost_revenue_share_high_pct']:.1f}%)."
+           f"{summary['lost_revenue_share_pct']:.1f}% of all monthly revenue "
+           f"({fmt.interval(summary['lost_revenue_share_low_pct'], summary['lost_revenue_share_high_pct'], '%')})."
            if summary["lost_monthly_revenue"] is not None else "."),
         summary["rate_pct"], summary["low_pct"], summary["high_pct"])]
     tables = churn_by(a.customers, filters)
@@ -261,13 +267,13 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
         groups = tables[name].filter(~pl.col("small")).sort("rate", descending=True)
         if groups.height >= 2:
             top, bottom = groups.row(0, named=True), groups.row(-1, named=True)
-            label = name.replace("_", " ")
+            label = fmt.dimension_label(name).lower()
             gap = delta(*(Estimate(g["rate"], g["low"], g["high"], g["customers"]) for g in (top, bottom)))
             if distinguishable(gap.low, gap.high):
                 out.append(Headline(
                     f"Churn differs most by {label}: {top['rate']:.1f}% of customers with {label} {top['value']} "
-                    f"left (95% CI {top['low']:.1f}–{top['high']:.1f}%) against {bottom['rate']:.1f}% of those with "
-                    f"{bottom['value']} ({bottom['low']:.1f}–{bottom['high']:.1f}%).",
+                    f"left ({fmt.interval(top['low'], top['high'], '%')}) against {bottom['rate']:.1f}% of those with "
+                    f"{bottom['value']} ({fmt.interval(bottom['low'], bottom['high'], '%')}).",
                     top["rate"], top["low"], top["high"]))
             else:
                 out.append(Headline(

@@ -29,6 +29,7 @@ from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
 from cxdata.screens.charts import interval_bars, labelled, trend_chart
 from cxdata.screens.dashboard import MAX_BARS, kpi_tiles, metric_by
+from cxdata.screens.export import text_table
 from cxdata.screens.figures import Figure, heat_map_figure
 from cxdata.settings import Settings
 
@@ -91,6 +92,11 @@ class DrilldownScreen:
     def page_rows(self, page: int) -> pl.DataFrame:
         """The interactions of page ``page`` (1: the newest :data:`ROWS_PER_PAGE`)."""
         return self.rows.slice((page - 1) * ROWS_PER_PAGE, ROWS_PER_PAGE)
+
+    def page_table(self, page: int) -> pl.DataFrame:
+        """:meth:`page_rows` as the table shows them (:func:`cxdata.screens.export.text_table`): each column under
+        its one name, seconds as ``1,204``, a dash when missing."""
+        return text_table(self.page_rows(page), units={"wait_seconds": "count", "handle_seconds": "count"})
 
 
 def _heat_map(a: Analysis, metric: Metric, scope: Scope, channel: str | None, touchpoint: str | None,

@@ -165,6 +165,18 @@ def shown(value: object, unit: str | None = None, symbol: str = "€", number_fo
     return str(value)
 
 
+def text_table(frame: pl.DataFrame, titles: Mapping[str, str] | None = None, units: Mapping[str, str] | None = None,
+               symbol: str = "€") -> pl.DataFrame:
+    """``frame`` as a page's table shows it, all text: each column under ``titles[column]``, else its one name
+    (:func:`cxdata.format.dimension_label`); each value by :func:`shown` in ``units[column]`` when given — a time as
+    ``31 Oct 2026 22:56``, yes or no, a dash when missing (a grid would print ``None``)."""
+    titles, units = titles or {}, units or {}
+    heads = {c: titles.get(c, fmt.dimension_label(c)) for c in frame.columns}
+    return pl.DataFrame({heads[c]: [fmt.when(v) if isinstance(v, date) else shown(v, units.get(c), symbol)
+                                    for v in frame.get_column(c).to_list()] for c in frame.columns},
+                        schema={heads[c]: pl.String for c in frame.columns})
+
+
 def _cell(ws, value):
     if isinstance(value, str):
         return text_cell(ws, value)
@@ -385,13 +397,13 @@ def scenario_workbook(result: ScenarioResult, *, currency: str, dataset: str, ve
                                          "P10": pl.Float64, "P50": pl.Float64, "P90": pl.Float64})
     extra = pl.DataFrame({
         "check": [f"P(ROI > 0) at {h} months" for h in HORIZONS]
-        + [f"half effect: NPV {h} months" for h in HORIZONS] + ["break-even verified containment κ*"],
+        + [f"half effect: NPV {h} months" for h in HORIZONS] + ["containment needed to break even (κ*)"],
         "value": [result.p_roi_positive[h] for h in HORIZONS] + [result.half_effect.npv[h] for h in HORIZONS]
         + [result.break_even_containment],
     })
-    cover = [("Scenario", s.name), ("Verdict", result.verdict(currency)), ("Dataset", f"{dataset} (version {version})"),
+    cover = [("Scenario", s.name), ("Verdict", result.verdict(currency).text), ("Dataset", f"{dataset} (version {version})"),
              ("Created", (created or datetime.now()).strftime("%Y-%m-%d %H:%M")),
-             ("Method", "docs/method/planner.md: g-computation with the experience and churn models; P10–P90 from "
+             ("Method", "docs/method/planner.md: g-computation with the experience and churn models; P10 to P90 from "
                         "coefficient draws and business-input ranges."),
              ("Caution", "Associations adjusted for segment, plan, region, tenure and month — not proof of cause.")]
     return workbook(f"Momento — ROI scenario: {s.name}", cover, [

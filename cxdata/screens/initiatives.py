@@ -58,7 +58,7 @@ def _delta(value: float | None, unit: str, symbol: str = "€") -> str:
 
 def ci_text(e: Estimate, unit: str, symbol: str = "€") -> str:
     """The 95% interval of a change: ``95% CI −6.3 to +3.3 pts``."""
-    return f"95% CI {_delta(e.low, unit, symbol)} to {_delta(e.high, unit, symbol)}".replace(" pts to ", " to ")
+    return fmt.ci(_delta(e.low, unit, symbol), _delta(e.high, unit, symbol)).replace(" pts to ", " to ")
 
 
 def change_text(e: Estimate | None, unit: str, symbol: str = "€") -> str:
@@ -81,11 +81,11 @@ def short_change(e: Estimate | None, unit: str, symbol: str = "€") -> str:
         return text
     bounds = [_delta(b, unit, symbol).removesuffix(" pts").removesuffix(" s") for b in (e.low, e.high)]
     text = text.removesuffix(" pts") if unit == "%" else text
-    return f"{text} ({bounds[0]} to {bounds[1]})"
+    return f"{text} ({fmt.span(*bounds)})"
 
 
 def value_caption(e: Estimate | None, unit: str, symbol: str, window: str | None = None) -> str:
-    """``Mar–Jun 2026 · 95% CI 27.7–34.3% · n = 744`` (what a value tile says under its number)."""
+    """``Mar–Jun 2026 · 95% CI 27.7% to 34.3% · n = 744`` (what a value tile says under its number)."""
     if e is None or e.value is None:
         return "No data." if window is None else f"{window} · no data"
     parts = [window] if window else []
@@ -216,7 +216,8 @@ def list_table(tracked: Sequence[Tracked], numbers: pl.DataFrame, symbol: str) -
                         f"({fmt.signed_percent(r['planned ROI to date'])})")
         else:
             realised = "no plan" if plan_of(t.initiative) is None else "–"
-        method = {"difference-in-differences": "DiD", "before/after": "before/after"}.get(r["method"])
+        method = {"difference-in-differences": "against a comparison group",
+                  "before/after": "before/after"}.get(r["method"])
         rows.append({
             "status": f"{STATUS_LABELS.get(r['status'], r['status'])} · {r['start']:%b %Y}",
             "initiative": r["title"] + (f" ({r['owner']})" if r["owner"] else ""),
@@ -255,6 +256,10 @@ def initiative_detail(t: Tracked, symbol: str) -> InitiativeDetail:
         measurement=ms)
 
 
+#: The difference-in-differences tile, in plain words (the technical term is in its help).
+DID_LABEL = "Change beyond what moved elsewhere"
+
+
 def measurement_tiles(ms: Measurement, symbol: str) -> tuple[Tile, Tile, Tile]:
     """Before, after (with the change against before) and the difference-in-differences, each with interval and n."""
     m, unit = ms.metric, ms.metric.unit
@@ -269,7 +274,7 @@ def measurement_tiles(ms: Measurement, symbol: str) -> tuple[Tile, Tile, Tile]:
              f"{m.label} in the scope from the start on (at most 6 months). The change against before, "
              f"with its 95% interval: {change_text(change, unit, symbol)}.",
              value_caption(after, unit, symbol, window_text(ms.after_window)),
-             delta=None if shown is None else shown.replace(fmt.MINUS, "-"),
+             delta=shown,
              delta_color="off" if word == "no clear change" else "normal" if m.higher_is_better else "inverse"),
     )
     if did is not None:
@@ -277,12 +282,13 @@ def measurement_tiles(ms: Measurement, symbol: str) -> tuple[Tile, Tile, Tile]:
         caption = (f"{ci_text(did, unit, symbol)} · the comparison group changed by "
                    f"{_delta(control.value, unit, symbol) if control else '–'}")
         return (*tiles, Tile(
-            "Difference-in-differences", _delta(did.value, unit, symbol),
+            DID_LABEL, _delta(did.value, unit, symbol),
             "(Scope after − before) − (comparison group after − before): the change in the scope beyond what "
-            "moved the rest of the data too (seasonality, prices). Assumes both would have moved in parallel.",
+            "moved the rest of the data too (seasonality, prices). Assumes both would have moved in parallel. "
+            "Technical term: difference-in-differences (DiD).",
             caption))
     return (*tiles, Tile(
-        "Difference-in-differences", "–",
+        DID_LABEL, "–",
         "Needs rows outside the scope, before and after the start.",
         "No comparison group: the scope covers every row." if change is not None
         else "Needs data before and after the start."))
@@ -336,7 +342,7 @@ def monthly_chart(i: Initiative, ms: Measurement, symbol: str) -> dict | None:
 
 
 def plan_block(i: Initiative, ms: Measurement, symbol: str) -> tuple[str | None, tuple[Tile, ...]]:
-    """Realised value and ROI against the ROI scenario's plan — predicted P50 (P10–P90) against the observed
+    """Realised value and ROI against the ROI scenario's plan — predicted P50 (P10 to P90) against the observed
     effect — as four tiles; without a plan, the sentence saying so (and no tile)."""
     m, unit, plan, r = ms.metric, ms.metric.unit, plan_of(i), ms.realised
     if plan is None:
@@ -349,7 +355,7 @@ def plan_block(i: Initiative, ms: Measurement, symbol: str) -> tuple[str | None,
         p10, p50, p90 = plan.effect
         predicted = Tile("Predicted effect (P50)", _delta(p50, unit, symbol),
                          f"What the ROI scenario predicted for {m.label} in the scope.",
-                         f"P10–P90 {_delta(p10, unit, symbol)} to {_delta(p90, unit, symbol)} · scenario "
+                         f"P10 to P90 {_delta(p10, unit, symbol)} to {_delta(p90, unit, symbol)} · scenario "
                          f"“{plan.scenario}”")
     else:
         predicted = Tile("Predicted effect", "–",
@@ -374,7 +380,7 @@ def plan_block(i: Initiative, ms: Measurement, symbol: str) -> tuple[str | None,
                   Tile("Realised value a month", fmt.money(v.value, symbol),
                        "Planned value a month × observed effect / predicted effect (customer value retained and "
                        "cost-to-serve savings).",
-                       f"95% CI {fmt.money(v.low, symbol)} to {fmt.money(v.high, symbol)} · "
+                       f"{fmt.interval(v.low, v.high, 'money', symbol)} · "
                        f"plan {fmt.money(plan.value_per_month, symbol)}"),
                   Tile("ROI to date", fmt.signed_percent(r.roi_to_date),
                        "(Value to date − cost to date) / cost to date; cost = investment + running cost × months since "

@@ -26,6 +26,7 @@ from cxdata.measures import journeys
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
 from cxdata.screens.charts import BAD, GOOD, MUTED, PRIMARY
+from cxdata.screens.export import text_table
 from cxdata.screens.figures import Tile
 from cxdata.settings import Settings
 
@@ -36,6 +37,10 @@ LISTED = ("path", "issues", "share", "csat", "answers", "churn", "churn_interval
 #: The columns of a customer's history table, in order (those the data has).
 HISTORY_COLUMNS = ("at", "event", "channel", "touchpoint", "reason", "comment", "csat", "nps", "ces", "wait_seconds",
                    "transfers", "resolved", "amount")
+#: The history table's column titles where a field's own name would not say enough (:meth:`CustomerHistory.shown`).
+HISTORY_TITLES = {"at": "When", "event": "Event", "reason": "Reason", "csat": "CSAT answer (1 to 5)",
+                  "nps": "NPS answer (0 to 10)", "ces": "CES answer (1 to 7)", "wait_seconds": "Wait (s)",
+                  "amount": "Revenue"}
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ class Accounts:
 @dataclass(frozen=True)
 class PathCustomers:
     """The customers behind one channel path: ``table`` (customer_id in the path's order, with the segment, plan,
-    region and churn date the customers table has) and ``caption`` (how many customers and issues)."""
+    region and churn date the customers table has, as text: ``3 Mar 2026``, a dash when unknown or not left) and
+    ``caption`` (how many customers and issues)."""
 
     path: str
     table: pl.DataFrame
@@ -62,7 +68,7 @@ class CustomerHistory:
     """One customer's whole history, whatever the filters.
 
     ``about``: who they are (segment · plan · region · since when · active or churned when); ``tiles``: contacts,
-    last contact, negative experiences (contacts answered with CSAT 1–2) and the issues that needed 2+ contacts;
+    last contact, negative experiences (contacts answered with CSAT 1 or 2) and the issues that needed 2+ contacts;
     ``chart``: the timeline (Vega-Lite, :func:`timeline_chart`); ``note``: what the chart shows and what an import
     would add; ``events``: every event newest first (:data:`HISTORY_COLUMNS`); ``has_revenue``: the data has
     monthly revenue rows (:meth:`table` can leave them out)."""
@@ -78,6 +84,12 @@ class CustomerHistory:
     def table(self, revenue_rows: bool) -> pl.DataFrame:
         """The history table: every event, or all but the monthly revenue rows."""
         return self.events if revenue_rows else self.events.filter(pl.col("event") != "revenue")
+
+    def shown(self, revenue_rows: bool, symbol: str) -> pl.DataFrame:
+        """:meth:`table` as the page shows it, all text (:func:`cxdata.screens.export.text_table`): the answers
+        with their scales, revenue in money, a dash where an event has no such value."""
+        return text_table(self.table(revenue_rows), HISTORY_TITLES, {"wait_seconds": "count", "amount": "money"},
+                          symbol)
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,9 @@ def _path_customers(paths: pl.DataFrame, chosen: str, customers: pl.DataFrame | 
     if customers is not None:
         keep = [c for c in ("segment", "plan", "region", "churned_at") if c in customers.columns]
         table = table.join(customers.select("customer_id", *keep), on="customer_id", how="left", maintain_order="left")
+        table = table.with_columns(pl.col(c).cast(pl.String).fill_null("–") for c in keep if c != "churned_at")
+        if "churned_at" in keep:  # a date as the pages write it, a dash for a customer who has not left
+            table = table.with_columns(pl.Series("churned_at", [fmt.when(d) for d in table["churned_at"]], pl.String))
     more = " (the first 200)" if len(ids) == 200 else ""
     return PathCustomers(chosen, table,
                          f"{fmt.count(len(ids))} customers{more} with {fmt.count(row['issues'])} issues on this path.")
@@ -148,7 +163,7 @@ def _path_customers(paths: pl.DataFrame, chosen: str, customers: pl.DataFrame | 
 
 # ---------------------------------------------------------------- the timeline chart
 
-NEGATIVE, NEUTRAL, POSITIVE = "negative (CSAT 1–2)", "neutral (CSAT 3)", "positive (CSAT 4–5)"
+NEGATIVE, NEUTRAL, POSITIVE = "negative (CSAT 1 or 2)", "neutral (CSAT 3)", "positive (CSAT 4 or 5)"
 UNRATED = "no CSAT answer"
 EXPERIENCES = (NEGATIVE, NEUTRAL, POSITIVE, UNRATED)
 _EXPERIENCE_COLOURS = (BAD, "#d9a441", GOOD, MUTED)
@@ -190,7 +205,7 @@ def timeline_chart(frame: pl.DataFrame, symbol: str, period: tuple | None = None
     tooltip = [alt.Tooltip("at:T", title="when", format="%-d %b %Y %H:%M"), alt.Tooltip("event:N", title="event")]
     optional = [("channel", "channel", "N"), ("touchpoint", "touchpoint", "N"), ("reason", "reason", "N"),
                 ("wait_seconds", "wait (s)", "Q"), ("transfers", "transfers", "Q"), ("resolved_text", "resolved", "N"),
-                ("csat", "CSAT", "Q"), ("nps", "NPS answer", "Q"), ("ces", "CES", "Q"), ("comment", "comment", "N"),
+                ("csat", "CSAT answer (1 to 5)", "Q"), ("nps", "NPS answer (0 to 10)", "Q"), ("ces", "CES answer (1 to 7)", "Q"), ("comment", "comment", "N"),
                 ("amount", f"revenue ({symbol.strip()})", "Q")]
     tooltip += [alt.Tooltip(f"{c}:{t}", title=title, format=",.2f") if c == "amount" else
                 alt.Tooltip(f"{c}:{t}", title=title) for c, title, t in optional if c in frame.columns]
@@ -299,7 +314,7 @@ def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Acc
     paths = journeys.channel_paths(scoped, top=TOP_PATHS)
     has_churn = "churn" in paths.columns
     listed = paths.with_columns(
-        churn_interval=pl.format("{}–{}%", pl.col("churn_low").round(1), pl.col("churn_high").round(1))
+        churn_interval=pl.format("{}% to {}%", pl.col("churn_low").round(1), pl.col("churn_high").round(1))
     ) if has_churn else paths
     chosen = path if path is not None and path in paths.get_column("path").to_list() else None
     return JourneysScreen(
@@ -312,10 +327,11 @@ def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Acc
         censored=journeys.censored_note(summary, end, window),
         has_channel="channel" in contacts.columns,
         paths=listed.select(c for c in LISTED if c in listed.columns),
-        paths_note="CSAT: mean answer on the path's contacts. " + (
+        paths_note="Mean CSAT (1 to 5): the mean answer on the path's contacts. " + (
             "Churn after: share of the issues whose customer left within 90 days of its last contact, with its 95% "
             "interval (an association, not proof of cause)." if has_churn else
-            "Churn after an issue needs a customers table with churned_at: import it on the Data page."),
+            "Churn after an issue needs a customers table with the date each customer left: import it on the "
+            "Data page."),
         path=None if chosen is None else _path_customers(paths, chosen, accounts.customers),
         history=None if customer is None else _history(contacts, accounts, every, customer, (scope.start, scope.end),
                                                        settings.symbol),

@@ -35,8 +35,8 @@ TOP_MOMENTS = 5
 
 HEADLINES_NOTE = ("Associations in this company's own data{model} — not proof of cause. The moment of service follows "
                   "the filters in force; the churn model and the drivers cover all the data.")
-MOMENTS_LEGEND = ("Money: expected revenue lost over the horizon, with its 95% interval in brackets. Negative: the "
-                  "experience model's share of the moment's contacts with a CSAT of 1–2.")
+MOMENTS_LEGEND = ("Money: expected revenue lost over the horizon, with its 95% interval (low to high) in brackets. "
+                  "Negative: the experience model's share of the moment's contacts with a CSAT of 1 or 2.")
 
 
 @dataclass(frozen=True)

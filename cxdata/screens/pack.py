@@ -132,7 +132,7 @@ def moments_sheet(overview: OverviewScreen, scope: Scope, settings: Settings) ->
             value_title=f"Revenue at risk ({settings.currency})"))
     return Sheet("Moments of service", frame, note=(
         f"{overview.moments_note} A moment is ranked only when its own 95% interval is above zero. Negative: the "
-        "experience model's share of the moment's contacts with a CSAT of 1–2 (%)."
+        "experience model's share of the moment's contacts with a CSAT of 1 or 2 (%)."
         + (f" {overview.unranked}" if overview.unranked else "")),
         units={"rank": "count", frame.columns[4]: "amount", "95% low": "amount", "95% high": "amount",
                "contacts a month": "count", "negative": "whole %"}, charts=charts)
@@ -171,7 +171,7 @@ def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
                                 pl.col("events").alias("churned"))
     return Sheet("Churn by negatives", frame, note=(
         "Monthly churn (%) by the expected number of negative experiences in the previous month (Σ of each "
-        "contact's probability of a CSAT of 1–2, rounded), with a Wilson 95% interval; the chart leaves out buckets "
+        "contact's probability of a CSAT of 1 or 2, rounded), with a Wilson 95% interval; the chart leaves out buckets "
         f"with fewer than {MIN_ANSWERS} customer-months."),
         units={"monthly churn": "%", "95% low": "%", "95% high": "%", "customer-months": "count", "churned": "count"},
         charts=figure.charts)
@@ -226,7 +226,7 @@ def drivers_sheet(a: Analysis) -> Sheet | None:
                                 pl.col("low").alias("95% low"), pl.col("high").alias("95% high"),
                                 pl.col("r2").alias("R²"))
     return Sheet("Key drivers", frame, {"R²": "0.00"}, note=(
-        "Where the explained variance of a CSAT of 1–2 is shared among correlated drivers (relative weights, "
+        "Where the explained variance of a CSAT of 1 or 2 is shared among correlated drivers (relative weights, "
         "bootstrap 95% intervals), over all contacts — not the effect of changing one driver."),
         units={"share of explained variance": "%", "95% low": "%", "95% high": "%"}, charts=figure.charts)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from cxdata import format as fmt
 from cxdata.measures.metrics import METRICS, REGISTRY, Base, Metric, by_month
 from cxdata.models.analysis import Analysis, experience_gap, hazard_gap
 from cxdata.schema import TABLES
@@ -65,7 +66,7 @@ def action(status: str, tables: Collection[str], fields: Sequence[str] = ()) -> 
     need = status.removeprefix("needs").strip()
     names = [n.strip() for n in need.replace(" and ", ",").split(",") if n.strip()]
     if not all(n in TABLES or n in FIELD_TABLE for n in names):
-        return f"Needs {need}"
+        return fmt.fields_in_words(f"Needs {need}")
     uploads = [n for n in names if n in TABLES]
     uploads += [t for n in names if n not in TABLES and (t := FIELD_TABLE[n]) not in tables and t not in uploads]
     maps = [n for n in names if n not in TABLES and FIELD_TABLE[n] in tables]
@@ -78,7 +79,7 @@ def action(status: str, tables: Collection[str], fields: Sequence[str] = ()) -> 
         parts.append("map a column of the interactions to customer_id")
     elif maps:
         parts.append(f"map {'a column' if len(maps) == 1 else 'columns'} to {_listed(maps)}")
-    text = " and ".join(parts)
+    text = fmt.fields_in_words(" and ".join(parts))
     return text[0].upper() + text[1:]
 
 

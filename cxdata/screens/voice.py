@@ -4,7 +4,7 @@ channel, the themes that set negative comments apart, and one theme's comments a
 
 Where each number comes from (:mod:`cxdata.measures.text`, method in ``docs/method/text.md``):
 
-- a comment's tone: negative when its CSAT is 1–2, positive when 4–5; without a score, the sentiment model's label
+- a comment's tone: negative when its CSAT is 1 or 2, positive when 4 or 5; without a score, the sentiment model's label
   (:func:`~cxdata.measures.text.fit_sentiment`, :func:`~cxdata.measures.text.labelled_comments`);
 - share of negative comments = negative comments / comments × 100 with a 95% Wilson interval
   (:func:`~cxdata.measures.text.negative_share`);
@@ -46,7 +46,7 @@ LEXICON_NOTE = ("With at least 200 comments scored with CSAT (30 of them negativ
                 "your own customers, in whatever languages they write: import interactions with comments and csat "
                 "answers on the Data page.")
 COMMENTS_HELP = "Contacts with a non-empty comment in the filters."
-NEGATIVE_HELP = ("A comment is negative when its CSAT is 1–2; comments without a score take the sentiment model's label "
+NEGATIVE_HELP = ("A comment is negative when its CSAT is 1 or 2; comments without a score take the sentiment model's label "
                  "(probability of negative ≥ 0.5).")
 
 
@@ -165,7 +165,8 @@ def _share_figure(scoped: pl.DataFrame, column: str, chosen: str | None) -> Figu
     chart = interval_bars(
         labelled(table, "%", ""), category=column, title=f"Negative comments by {column}",
         subtitle="Share of comments, with its 95% interval · click a bar for its themes",
-        value_title="negative comments (%)", highlight=chosen, selection=PICK, category_title=column)
+        value_title="Negative comments (%)", highlight=chosen, selection=PICK,
+        category_title=fmt.dimension_label(column))
     return Figure(table, chart)
 
 

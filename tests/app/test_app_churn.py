@@ -13,7 +13,7 @@ from apptest_helpers import run_app
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.screens.dashboard import churn_by_negatives
-from dashboard_helpers import CHURN_PAGE, chart_data, chart_titles, last_months, tiles
+from dashboard_helpers import CHURN_PAGE, captions, chart_data, chart_titles, last_months, tiles
 
 
 def by_category(frames, column: str):
@@ -39,10 +39,11 @@ def test_the_churn_model_adjusted_beside_naive_with_its_e_value(analysed_store: 
     c = a.churn
     at = run_app(CHURN_PAGE)
     shown = tiles(at)
-    assert shown["Odds ratio, adjusted"][0] == f"{c.odds_ratio[0]:.2f}×"
-    assert shown["Odds ratio, naive"][0] == f"{c.naive_odds_ratio[0]:.2f}×"
-    assert shown["Churn per negative"][0] == f"{c.ame_pp[0]:+.2f} pts"
-    assert shown["E-value"][0] == f"{c.e_value:.2f}"
+    assert shown["Odds of leaving per bad experience"][0] == f"{c.odds_ratio[0]:.2f}×"
+    assert shown["The same, before comparing like with like"][0] == f"{c.naive_odds_ratio[0]:.2f}×"
+    assert shown["Churn per bad experience"][0] == f"{c.ame_pp[0]:+.2f} pts".replace("-", "\u2212")
+    assert shown["Could something else explain it?"][0] == f"{c.e_value:.2f}"
+    assert f"95% CI {c.odds_ratio[1]:.2f}× to {c.odds_ratio[2]:.2f}×" in captions(at)  # under the tile
     assert any(m.value.startswith("**Association, adjusted for contact volume, segment") for m in at.markdown)
     # the safeguards' table: γ as reported, without the volume control, counting every contact, naive
     table = at.dataframe[0].value

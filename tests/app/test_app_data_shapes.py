@@ -34,9 +34,9 @@ def test_the_overview_of_a_customers_only_file_shows_who_left_and_the_revenue_th
     shown_tiles = tiles(at)
     # 6 of 20 left; 487.90 of 1,397.40 a month
     assert shown_tiles == {"Customers who left": ("30.0%", ""), "Monthly revenue lost": ("34.9%", "")}
-    assert "95% CI 14.5–51.9%  \nn = 20" in captions(at)
+    assert "95% CI 14.5% to 51.9%  \nn = 20" in captions(at)
     lines = [shown(m.value).removeprefix("- ") for m in at.markdown if m.value.startswith("- ")]
-    assert lines[0].startswith("30.0% of customers left (95% CI 14.5–51.9%; 6 of 20); they paid €488 a month, "
+    assert lines[0].startswith("30.0% of customers left (95% CI 14.5% to 51.9%; 6 of 20); they paid €488 a month, "
                                "34.9% of all monthly revenue")
     assert any("need an interactions table" in c for c in captions(at))
     assert any("a customers table has no months" in i.value for i in at.info)
@@ -47,11 +47,12 @@ def test_the_churn_page_breaks_churn_down_by_any_customer_attribute(empty_store:
     import_file(Store(empty_store), telco_times(5), "telco.csv", "customers", dataset="telco")
     at = run_app(CHURN_PAGE, churn_by="Contract")
     assert tiles(at)["Customers who left"] == ("30.0%", "")
-    assert tiles(at)["Monthly revenue of those who left"] == ("€2.44k", "")  # 5 × 487.90
+    assert tiles(at)["Monthly revenue of those who left"] == ("€2.4k", "")  # 5 × 487.90 = 2,439.50
     assert by_label(at.selectbox, "Churn by").value == "contract"
-    table = table_with(at, "left (%)")
+    table = table_with(at, "Share who left")
     assert table["Contract"].tolist() == ["Month-to-month", "One year", "Two year"]
-    assert table["customers"].tolist() == [60, 25, 15] and table["left"].tolist() == [30, 0, 0]
+    assert table["Customers"].tolist() == ["60", "25", "15"] and table["Who left"].tolist() == ["30", "0", "0"]
+    assert table["Share who left"].tolist() == ["50.0%", "0.0%", "0.0%"]  # 30 of 60, 0 of 25, 0 of 15
     # only month-to-month has 30 customers and 10 who left: the other groups are too few to draw
     bars = next(f for f in chart_data(at, "bars") if "group" in f.columns)
     assert bars["group"].to_list() == ["Month-to-month"] and bars["value"].to_list() == pytest.approx([50.0])
@@ -65,7 +66,7 @@ def test_the_data_page_says_what_the_data_can_show_and_how_to_unlock_the_rest(te
     pages = table_with(at, "shows on this data").set_index("page")
     assert pages.loc["Churn & Revenue", "status"] == "🟡 partly ready"
     assert pages.loc["Journeys", "status"] == "🔒 not ready"
-    assert "Upload an interactions table with a customer_id column to see journeys" in pages.loc["Journeys",
+    assert "Upload an interactions table with a customer id column to see journeys" in pages.loc["Journeys",
                                                                                                   "to unlock more"]
     kpis = table_with(at, "to unlock").set_index("KPI")
     assert bool(kpis.loc["Customers who left", "ready"]) and not bool(kpis.loc["Resolved in contact", "ready"])
@@ -105,7 +106,7 @@ def test_a_contact_log_without_customer_ids_on_every_page(calls) -> None:
     assert any("need a customers table" in i.value for i in churn.info)
 
     journeys = run_app(JOURNEYS_PAGE)
-    assert any("customer_id" in i.value for i in journeys.info)
+    assert any("a customer id column" in i.value for i in journeys.info)
     run_app(VOICE_PAGE)
 
 

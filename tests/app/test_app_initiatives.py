@@ -76,7 +76,7 @@ def test_a_moment_link_fills_the_form_and_the_saved_initiative_shows_its_measure
     shown_tiles = metrics(at)
     assert shown_tiles["Before the start"] == fmt.number(want.before.value, "%")
     assert shown_tiles["After the start"] == fmt.number(want.after.value, "%")
-    assert shown_tiles["Difference-in-differences"] == fmt.delta(want.did.value, "%")
+    assert shown_tiles["Change beyond what moved elsewhere"] == fmt.delta(want.did.value, "%")
     texts = captions(at)
     assert any(f"{fmt.interval(want.before.low, want.before.high, '%')} · n = {want.before.n:,}" in c for c in texts)
     assert any(f"{fmt.interval(want.after.low, want.after.high, '%')} · n = {want.after.n:,}" in c for c in texts)
@@ -85,7 +85,7 @@ def test_a_moment_link_fills_the_form_and_the_saved_initiative_shows_its_measure
     row = table_with(at, "effect").iloc[0]
     assert row["initiative"] == "Fewer negatives on billing calls (Giulia)"
     lo, hi = (fmt.delta(b, "%").removesuffix(" pts") for b in (want.did.low, want.did.high))
-    assert row["effect"] == f"{fmt.delta(want.did.value, '%').removesuffix(' pts')} ({lo} to {hi}) DiD"
+    assert row["effect"] == f"{fmt.delta(want.did.value, '%').removesuffix(' pts')} ({lo} to {hi}) against a comparison group"
     # the form is closed (its inputs emptied) and the new initiative selected
     assert at.selectbox(key="initiative").value == saved.id
     assert not [w for w in at.text_input if w.key == "new_title"]

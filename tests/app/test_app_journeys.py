@@ -110,7 +110,7 @@ def assert_paths_shown(at: AppTest, issues: pl.DataFrame) -> pl.DataFrame:
     for column in ("share", "csat", "churn"):
         assert shown.get_column(column).to_list() == pytest.approx(expected.get_column(column).to_list())
     first = expected.row(0, named=True)
-    assert shown.get_column("churn_interval")[0] == f"{round(first['churn_low'], 1)}–{round(first['churn_high'], 1)}%"
+    assert shown.get_column("churn_interval")[0] == f"{round(first['churn_low'], 1)}% to {round(first['churn_high'], 1)}%"
     return expected
 
 
@@ -173,18 +173,20 @@ def test_a_customer_link_opens_their_whole_history(analysed_store: Path, engine:
     profile = engine.customers.filter(pl.col("customer_id") == CUSTOMER).row(0, named=True)
     assert any(m.value.startswith(f"**{CUSTOMER}** · {profile['segment']}") for m in at.markdown)
 
-    table = frame_with(at, "event")
+    table = frame_with(at, "Event")
     without_revenue = timeline.filter(pl.col("event") != "revenue").sort("at", descending=True)
     assert table.height == without_revenue.height
-    assert table.get_column("event").to_list() == without_revenue.get_column("event").to_list()
-    assert table.get_column("channel").to_list() == without_revenue.get_column("channel").to_list()
+    assert table.get_column("Event").to_list() == without_revenue.get_column("event").to_list()
+    assert table.get_column("Channel").to_list() == without_revenue.get_column("channel").fill_null("–").to_list()
+    assert table.get_column("CSAT answer (1 to 5)").to_list() == [
+        "–" if v is None else str(v) for v in without_revenue.get_column("csat")]  # a dash, never None
 
     drawn = chart_rows(at).filter(pl.col("event") == "contact")
     assert drawn.height == contacts.height, "every contact is on the timeline chart"
     assert set(drawn.get_column("lane")) == set(contacts.get_column("channel")), "one lane per channel"
 
     at.toggle(key="revenue_rows").set_value(True).run()
-    assert frame_with(at, "event").height == timeline.height, "monthly revenue rows on request"
+    assert frame_with(at, "Event").height == timeline.height, "monthly revenue rows on request"
 
 
 def test_searching_offers_the_matching_customers(analysed_store: Path, engine: Engine) -> None:
@@ -217,7 +219,7 @@ def test_interactions_without_customer_ids_say_which_upload_unlocks_the_page(ana
     csv = b"started_at,channel\n2026-03-01 09:00,phone\n2026-03-02 10:30,chat\n"
     import_file(Store(analysed_store), csv, "anonymous.csv", "interactions", dataset="anonymous")
     at = run_app(PAGE, dataset="anonymous")
-    assert "customer_id column" in at.info[0].value
+    assert "customer id column" in at.info[0].value
     assert not at.tabs and not at.metric
 
 
@@ -230,10 +232,10 @@ def test_interactions_only_still_show_journeys_and_say_what_customers_would_add(
     at = run_app(PAGE, dataset="small", period="All data")
     assert metrics(at)["Issues"] == "2"
     assert frame_with(at, "path").get_column("path").to_list() == ["chatbot → phone"]
-    assert any("needs a customers table with churned_at" in c for c in tile_captions(at))
+    assert any("needs a customers table with the date each customer left" in c for c in tile_captions(at))
 
     at = run_app(PAGE, dataset="small", customer="A1")
-    comments = frame_with(at, "comment").get_column("comment").to_list()
+    comments = frame_with(at, "Comment").get_column("Comment").to_list()
     assert comments == ["**markdown** stays text", "<b>html</b> stays text"], "comments verbatim, newest first"
     assert any("Import a customers table" in c for c in tile_captions(at))
     assert not any("<b>" in m.value or "**markdown**" in m.value for m in at.markdown)

@@ -15,7 +15,7 @@ from ui.links import address, drilldown_params, roi_params
 
 @pytest.mark.parametrize(("value", "unit", "shown"), [
     (49.9049, "%", "49.9%"), (-1.57, "points", "−1.6"), (5.0186, "score", "5.02"), (38.4, "seconds", "38 s"),
-    (152.4536, "money", "€152.45"), (303060.5, "money", "€303k"), (8212.0, "money", "€8.21k"),
+    (152.4536, "money", "€152.45"), (303060.5, "money", "€303.1k"), (8212.0, "money", "€8.2k"),
     (2_080_765.3, "money", "€2.08M"), (None, "%", "–"),
 ])
 def test_numbers_in_their_unit(value, unit, shown) -> None:
@@ -25,8 +25,9 @@ def test_numbers_in_their_unit(value, unit, shown) -> None:
 def test_deltas_and_intervals() -> None:
     assert fmt.delta(-0.722, "%") == "−0.7 pts" and fmt.delta(1.74, "money", "$") == "+$1.74"
     assert fmt.delta(None, "%") is None
-    assert fmt.interval(48.0, 51.8, "%") == "95% CI 48.0–51.8%"
-    assert fmt.interval(-3.0, 2.0, "points") == "95% CI −3.0 – 2.0"
+    assert fmt.interval(48.0, 51.8, "%") == "95% CI 48.0% to 51.8%"
+    assert fmt.interval(-3.0, 2.0, "points") == "95% CI \u22123.0 to 2.0"
+    assert fmt.interval(-79_700, -67_000, "money", "€") == "95% CI \u2212€79.7k to \u2212€67.0k"
     assert fmt.month_span(date(2026, 8, 1), date(2026, 10, 31)) == "Aug–Oct 2026"
     assert fmt.month_span(date(2025, 11, 1), date(2026, 10, 31)) == "Nov 2025 – Oct 2026"
     assert fmt.month_span(date(2026, 1, 5), date(2026, 3, 31)) == "5 Jan – 31 Mar 2026"
@@ -46,7 +47,7 @@ def test_the_links_of_a_moment_of_service() -> None:
 
 
 def test_hints_name_the_upload_that_unlocks_a_number() -> None:
-    assert unlock_hint("needs csat") == "Needs csat: import interactions with the csat column on the Data page."
+    assert unlock_hint("needs csat") == "Needs CSAT: import interactions with the CSAT column on the Data page."
     assert unlock_hint("needs customers") == "Import a customers table on the Data page to see this."
     assert unlock_hint("needs automated, escalated") == ("Needs automated and escalated: import interactions with the "
                                                          "automated and escalated columns on the Data page.")

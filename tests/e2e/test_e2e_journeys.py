@@ -113,7 +113,7 @@ def test_voice_of_the_customer_selects_a_theme_from_its_row(page: Page, app_url:
 
     bars = page.get_by_test_id("stVegaLiteChart").first  # negative comments by touchpoint
     with rerun(page):
-        bars.locator("[aria-roledescription='bar'][aria-label*='touchpoint: billing;']").click()
+        bars.locator("[aria-roledescription='bar'][aria-label*='Touchpoint: billing;']").click()
     assert selectbox_value(page, "Themes in touchpoint") == "billing"
     assert params(page)["theme_touchpoint"] == ["billing"], "a bar click is a link"
     expect(page.get_by_text("apart from positive ones in touchpoint billing", exact=False)).to_be_visible()

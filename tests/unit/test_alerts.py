@@ -139,7 +139,7 @@ def test_a_rise_within_noise_does_not_fire_unless_the_option_is_off(loaded):
                     significant_only=False)
     assert loud.check.status == FIRED and loud.as_dict()["significant_only"] is False
     assert loud.alert.name.endswith("rises by at least 5 points (even within noise)")
-    assert loud.check.message.endswith("; crossed: rises by at least 5.")
+    assert loud.check.message.endswith("; crossed: rises by at least 5 points.")
 
 
 def _bot_sessions(months: dict[str, tuple[int, int, int]]) -> pl.DataFrame:
@@ -162,7 +162,7 @@ def test_a_clear_rise_fires():
     check = check_alert(RISE, _bot_sessions({"2026-09": (200, 20, 30), "2026-10": (200, 60, 31)}), None)
     assert (check.status, check.month, check.value, check.previous) == (
         FIRED, date(2026, 10, 1), pytest.approx(30.0), pytest.approx(10.0))
-    assert check.message.endswith("crossed: rises by at least 10 (rose by 20.0 points; the 95% interval 12.4 to "
+    assert check.message.endswith("crossed: rises by at least 10 points (rose by 20.0 points; the 95% interval 12.4 to "
                                   "27.6 points excludes no change).")
 
 
@@ -183,7 +183,7 @@ def test_a_partial_newest_month_is_not_judged_the_complete_one_before_is():
     # one day short is partial: sessions up to 30 October leave October out, September has no month before
     short = check_alert(RISE, _bot_sessions({"2026-09": (200, 20, 30), "2026-10": (200, 60, 30)}), None)
     assert (short.status, short.month, short.value) == (NO_DATA, date(2026, 9, 1), pytest.approx(10.0))
-    assert short.message == ("bot — Escalation rate 10.0% in Sep 2026 (95% CI 6.6–14.9%, n = 200); no data in the "
+    assert short.message == ("bot — Escalation rate 10.0% in Sep 2026 (95% CI 6.6% to 14.9%, n = 200); no data in the "
                              "month before, not judged. Oct 2026 is left out: the data ends on 30 Oct 2026, before "
                              "the month's last day, so Sep 2026 is the last complete month.")
 
@@ -253,7 +253,7 @@ def test_checks_are_stored_per_version_and_a_new_import_evaluates_them(loaded):
     # and an import that crosses it again says so
     again = import_file(loaded, INTERACTIONS, "again.csv", "interactions", dataset="d", force=True)
     fired = after_import(loaded, again.version)
-    assert len(fired) == 1 and "crossed: above 25" in fired[0]
+    assert len(fired) == 1 and "crossed: above 25%." in fired[0]
     assert fired_sentence(fired) == " 1 alert fired on it." and fired_sentence(fired * 2) == " 2 alerts fired on it."
     set_enabled(loaded, alert_id, False)
     assert evaluate(loaded, "d") == [] and triggered([]) == []

@@ -82,10 +82,10 @@ def test_churn_by_negative_experiences_buckets_and_intervals():
     })
     table = churn_by_negatives(panel)  # January is the first month: left out
     rows = {r["bucket"]: r for r in table.iter_rows(named=True)}
-    assert list(table.get_column("bucket")) == ["0", "1", "2–3", "4+"]
+    assert list(table.get_column("bucket")) == ["0", "1", "2 or 3", "4+"]
     assert (rows["0"]["n"], rows["0"]["events"]) == (4, 1)  # 0.2, 0.4, 0.1, 0.3
     assert (rows["1"]["n"], rows["1"]["events"]) == (2, 1)  # 0.6, 1.4
-    assert (rows["2–3"]["n"], rows["2–3"]["events"]) == (2, 1)  # 1.6, 3.2
+    assert (rows["2 or 3"]["n"], rows["2 or 3"]["events"]) == (2, 1)  # 1.6, 3.2
     assert (rows["4+"]["n"], rows["4+"]["events"]) == (2, 2)  # 3.6, 5.0
     lo, hi = pl.select(*(e.alias(f"x{i}") for i, e in enumerate(stats.wilson(pl.lit(1), pl.lit(4.0))))).row(0)
     assert rows["0"]["churn"] == pytest.approx(25.0)

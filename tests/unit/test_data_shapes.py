@@ -72,7 +72,7 @@ def test_a_customers_only_churn_file_gives_churn_lost_revenue_and_churn_by_attri
         wilson_pct(6, 12))
     # tenure, 20 whole values: quartiles 10, 23.5, 49.75 → edges 10, 24, 50 (two significant digits)
     tenure = {r["value"]: (r["customers"], r["churned"]) for r in left["by"]["tenure"]}
-    assert tenure == {"< 10": (4, 3), "10–23": (6, 1), "24–49": (5, 2), "≥ 50": (5, 0)}
+    assert tenure == {"< 10": (4, 3), "10 to 23": (6, 1), "24 to 49": (5, 2), "≥ 50": (5, 0)}
     assert {r["value"] for r in left["by"]["gender"]} == {"Female", "Male"}
     assert [r["value"] for r in left["by"]["seniorcitizen"]] == ["0", "1"]
     kpis = {k["key"]: k for k in out["kpis"]}

@@ -147,15 +147,15 @@ def test_churn_by_text_numeric_and_banded_attributes():
     assert tables["senior"].get_column("churned").to_list() == [1, 3]
     # tenure, 12 whole values 1…72: quartiles 4.5, 25, 52.5 → edges 5, 25, 52 (2 significant digits, whole)
     tenure = tables["tenure"]
-    assert tenure.get_column("value").to_list() == ["< 5", "5–24", "25–51", "≥ 52"]
+    assert tenure.get_column("value").to_list() == ["< 5", "5 to 24", "25 to 51", "≥ 52"]
     assert tenure.get_column("customers").to_list() == [3, 3, 3, 2]  # 1,2,3 | 5,10,20 | 30,40,50 | 70,72 (60: unknown)
     assert tenure.get_column("churned").to_list() == [2, 1, 1, 0]
     assert all(tenure.get_column("small"))  # under 30 customers
 
 
 def test_band_labels_read_as_whole_numbers_on_whole_numbers():
-    assert band_labels([9.0, 29.0, 55.0], integral=True) == ["< 9", "9–28", "29–54", "≥ 55"]
-    assert band_labels([43.0, 73.5], integral=False) == ["< 43", "43–73.5", "≥ 73.5"]
+    assert band_labels([9.0, 29.0, 55.0], integral=True) == ["< 9", "9 to 28", "29 to 54", "≥ 55"]
+    assert band_labels([43.0, 73.5], integral=False) == ["< 43", "43 to 73.5", "≥ 73.5"]
 
 
 def test_churn_summary_and_attributes_ranked_by_spread():
@@ -188,7 +188,7 @@ def test_readiness_says_what_unlocks_each_kpi_in_plain_words():
     kpis = {k.key: k for k in kpi_readiness(a, tables)}
     assert kpis["customer_churn"].ready and kpis["lost_revenue_share"].ready
     assert kpis["resolution_rate"].unlock == "Upload an interactions table with a resolved column."
-    assert kpis["logo_churn"].unlock == "Upload an interactions table with a customer_id column."
+    assert kpis["logo_churn"].unlock == "Upload an interactions table with a customer id column."
     contacts = CALLS.drop("resolved")
     b = Analysis(contacts, None, None)
     kpis = {k.key: k for k in kpi_readiness(b, {"interactions"})}
@@ -197,11 +197,11 @@ def test_readiness_says_what_unlocks_each_kpi_in_plain_words():
     assert kpis["aht"].ready and kpis["contacts"].ready
     assert kpis["containment"].unlock == "Map columns to automated and escalated."
     assert kpis["logo_churn"].unlock == ("Upload a customers table with a churned column and map a column of the "
-                                         "interactions to customer_id.")
+                                         "interactions to customer id.")
     pages = {p.page: p for p in page_readiness(b, {"interactions"})}
-    assert pages["Journeys"].unlock == ("Map a column of the interactions to customer_id to see journeys and "
+    assert pages["Journeys"].unlock == ("Map a column of the interactions to customer id to see journeys and "
                                         "customer histories.",)
-    assert ("Upload a customers table with churned and monthly_revenue columns to see customers who left, by "
+    assert ("Upload a customers table with churned and monthly revenue columns to see customers who left, by "
             "customer attribute, and the monthly revenue they took.") in pages["Churn & Revenue"].unlock
     assert [p.page for p in page_readiness(b, {"interactions"})] == [
         "Overview", "Drill-down", "Journeys", "Voice of the customer", "Churn & Revenue", "ROI planner",

@@ -3,6 +3,7 @@ locked when the data cannot show them, and the meeting pack writing the same fig
 
 import dataclasses
 import math
+import re
 from datetime import date
 
 import polars as pl
@@ -63,8 +64,12 @@ def test_customers_who_left_by_segment(sample_analysis, screen) -> None:
     want = customers.group_by("segment").agg(left=pl.col("churned").mean() * 100)
     left = screen.customers
     assert screen.customers_status == "ok" and "segment" in left.ranked
-    listed = dict(left.listed["segment"].select("Segment", "left (%)").iter_rows())
-    assert listed == {s: round(v, 1) for s, v in want.iter_rows()}
+    listed = left.listed["segment"]
+    assert listed.columns == ["Segment", "Customers", "Who left", "Share who left", "95% CI"]
+    assert dict(listed.select("Segment", "Share who left").iter_rows()) == {s: f"{v:.1f}%" for s, v in want.iter_rows()}
+    counts = customers.group_by("segment").agg(pl.len(), pl.col("churned").sum())
+    assert {r[0]: r[1:3] for r in listed.iter_rows()} == {s: (f"{n:,}", f"{k:,}") for s, n, k in counts.iter_rows()}
+    assert all(re.fullmatch(r"\d+\.\d% to \d+\.\d%", ci) for ci in listed.get_column("95% CI"))
     assert left.chart("segment") is not None and left.where == "Channel: phone"
 
 

@@ -134,6 +134,13 @@ def test_the_sample_selection_against_plain_polars(sample_analysis, scope) -> No
     assert screen.rows.height == behind.height and screen.pages == math.ceil(behind.height / ROWS_PER_PAGE) > 2
     assert screen.page_rows(3).get_column("interaction_id").to_list() == \
         behind.get_column("interaction_id").slice(2 * ROWS_PER_PAGE, ROWS_PER_PAGE).to_list()
+    shown, raw = screen.page_table(3), behind.slice(2 * ROWS_PER_PAGE, ROWS_PER_PAGE)
+    assert shown.columns[:4] == ["Contact start", "Channel", "Touchpoint", "Contact reason"]
+    assert "Contact id" in shown.columns and "Wait (seconds)" in shown.columns
+    assert shown.get_column("Contact start").to_list() == [t.strftime("%-d %b %Y %H:%M") for t in raw["started_at"]]
+    assert shown.get_column("CSAT").to_list() == ["–" if v is None else str(v) for v in raw["csat"]]
+    assert shown.get_column("Resolved").to_list() == [{True: "yes", False: "no", None: "–"}[v] for v in raw["resolved"]]
+    assert shown.get_column("Wait (seconds)").to_list() == [f"{v:,.0f}" for v in raw["wait_seconds"]]
 
 
 def test_a_follow_up_metric_says_which_newest_days_it_leaves_out(sample_analysis, scope) -> None:

@@ -71,7 +71,7 @@ def test_the_detail_of_an_initiative_with_a_comparison_group_and_a_plan_by_hand(
     assert did.caption.endswith("the comparison group changed by +10.0 pts")
     # placebo: phone 2 of 5 in each half of Jan–Mar, chat 3 of 5 then 2 of 5 → (40 − 40) − (40 − 60) = +20
     assert any(n.startswith("Pre-trend check passed") and "difference-in-differences +20.0 pts" in n for n in d.notes)
-    assert d.target == (Fact("Baseline at creation ", "40.0%", " (95% CI 20.0–60.0%, n = 10)"),
+    assert d.target == (Fact("Baseline at creation ", "40.0%", " (95% CI 20.0% to 60.0%, n = 10)"),
                         Fact("target ", "90.0%", " (higher is better)"),
                         Fact("since the start ", "80.0%", " (Apr–Jun 2026, the After tile)"))
     assert d.chart is not None
@@ -93,7 +93,7 @@ def test_the_list_and_an_initiative_without_a_comparison_group_or_a_plan(tracked
     assert numbers["effect low"] < 0 < numbers["effect high"]  # 10 answers a group: no clear change
     low, high = (fmt.delta(numbers[c], "%").removesuffix(" pts") for c in ("effect low", "effect high"))
     assert screen.table.rows() == [
-        ("● active · Apr 2026", "Phone fix (Giulia)", "CSAT · phone", f"+30.0 ({low} to {high}) DiD", "unclear",
+        ("● active · Apr 2026", "Phone fix (Giulia)", "CSAT · phone", f"+30.0 ({low} to {high}) against a comparison group", "unclear",
          f"{fmt.signed_percent(numbers['realised ROI to date'])} ({fmt.signed_percent(numbers['planned ROI to date'])})"),
         ("○ planned · Apr 2026", "Everybody", "CSAT · all", screen.table.item(1, "effect"), "unclear", "no plan")]
     # everybody: 9 of 20 good before, 14 of 20 after

@@ -73,7 +73,7 @@ def test_tiles_and_paths_of_a_small_table(small) -> None:
         ("chatbot → phone", 2, pytest.approx(200 / 3), 5.0, 1, 0.0),
         ("chatbot → phone → email", 1, pytest.approx(100 / 3), 2.0, 2, 100.0)]
     low, high = screen.paths.get_column("churn_interval").to_list()
-    assert low.startswith("0.0–") and high.endswith("–100.0%") and "within 90 days" in screen.paths_note
+    assert low.startswith("0.0% to ") and high.endswith(" to 100.0%") and "within 90 days" in screen.paths_note
 
 
 def test_a_channel_filter_keeps_whole_issues(small) -> None:
@@ -88,7 +88,10 @@ def test_a_path_lists_its_customers(small) -> None:
     a, accounts = small
     behind = journeys_screen(a, EVERYTHING, Settings(), accounts, path="chatbot → phone").path
     assert behind is not None and behind.path == "chatbot → phone"
-    assert behind.table.select("customer_id", "segment").rows() == [("B", "Enterprise"), ("D", None)]
+    assert behind.table.select("customer_id", "segment", "churned_at").rows() == [("B", "Enterprise", "–"),
+                                                                                  ("D", "–", "–")]  # none left
+    chained = journeys_screen(a, EVERYTHING, Settings(), accounts, path="chatbot → phone → email").path
+    assert chained is not None and chained.table.select("customer_id", "churned_at").rows() == [("A", "22 Mar 2026")]
     assert behind.caption == "2 customers with 2 issues on this path."
     assert journeys_screen(a, EVERYTHING, Settings(), accounts, path="fax → phone").path is None
 
@@ -108,6 +111,14 @@ def test_a_customers_history(small) -> None:
     assert history.table(True).get_column("event").to_list() == [
         "churned", "contact", "contact", "contact", "contact", "revenue", "joined"]  # newest first
     assert "revenue" not in history.table(False).get_column("event").to_list()
+    shown = history.shown(True, "€")  # A's rows: CSAT 1, none, 3, none (newest first: 12 d, 2 d, 1 d, 0 d)
+    assert shown.columns[:3] == ["When", "Event", "Channel"] and shown.columns[-1] == "Revenue"
+    contacts = shown.filter(pl.col("Event") == "contact")
+    assert contacts.get_column("When").to_list() == ["14 Mar 2026 09:00", "4 Mar 2026 09:00", "3 Mar 2026 09:00",
+                                                     "2 Mar 2026 09:00"]
+    assert contacts.get_column("CSAT answer (1 to 5)").to_list() == ["–", "3", "–", "1"]
+    assert contacts.get_column("Resolved").to_list() == ["yes", "yes", "no", "no"]
+    assert shown.filter(pl.col("Event") == "revenue").get_column("Revenue").to_list() == ["€50.00"]
 
     stranger = journeys_screen(a, EVERYTHING, Settings(), accounts, customer="C").history
     assert stranger is not None and stranger.about == "not in the customers table"
@@ -117,7 +128,7 @@ def test_a_customers_history(small) -> None:
 def test_without_customers_and_revenue_it_says_what_to_import(small) -> None:
     a, _ = small
     screen = journeys_screen(a, EVERYTHING, Settings(), Accounts(None, None), customer="A")
-    assert "churn" not in screen.paths.columns and "needs a customers table with churned_at" in screen.paths_note
+    assert "churn" not in screen.paths.columns and "needs a customers table with the date each customer left" in screen.paths_note
     assert screen.history is not None and not screen.history.has_revenue
     assert screen.history.note.endswith("Import a customers table (joining and churn dates) and a revenue table "
                                         "(monthly revenue) on the Data page to see them here.")

@@ -60,7 +60,7 @@ def test_each_alert_with_its_check_by_hand(store: Store) -> None:
     assert phone.rule == "CSAT (phone) above 50%"
     assert phone.message == (f"CSAT 75.0% in Oct 2026 ({interval}, n = 4), +50.0 pts against the month before "
                              "(25.0%); crossed: above 50%.")
-    assert phone.note == "Judged only with at least 1 answers in a month."
+    assert phone.note == "Judged only with at least 1 answer in a month."
     # chat: 2 of 4 → 3 of 4, a rise of 25 points on 4 answers a month: inside the noise
     assert (chat.status, chat.value, chat.rule) == ("ok", "75.0%", "CSAT (chat) rises by at least 10 points")
     assert chat.message is not None and chat.message.startswith("75.0% in Oct 2026 (")  # the name is left out

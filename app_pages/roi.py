@@ -2,16 +2,14 @@
 a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
 Numbers: cxdata.screens.roi.roi_screen (over the planner of ``ui.analysis``, built once per dataset version,
-and its cached ``evaluate``). The inputs and the drawing are ``ui.planner``'s.
+and its cached ``evaluate``), cached per view by ``ui.planner.view_roi``. The inputs and the drawing are
+``ui.planner``'s.
 """
-
-from functools import partial
 
 import streamlit as st
 
 from cxdata.actions.planner import merge_scope, scope_options
-from cxdata.screens.roi import roi_screen
-from ui.analysis import Unavailable, evaluate, planner
+from ui.analysis import Unavailable, planner
 from ui.filters import current_scope
 from ui.initiatives import track_scenario
 from ui.planner import (
@@ -24,6 +22,7 @@ from ui.planner import (
     scope_note,
     side_by_side,
     summary_card,
+    view_roi,
 )
 from ui.settings import current_settings
 from ui.store import get_store
@@ -62,8 +61,7 @@ for letter, tab in zip(shown, tabs):
     with tab:
         scenarios[letter] = scenario_inputs(letter, lever_scope, settings)
 
-screen = roi_screen(base, scope, settings, chosen, scenarios,
-                    partial(evaluate, store, version, settings.params(), settings.churn_horizon_months))
+screen = view_roi(store, version, settings, scope, chosen, scenarios, base)
 intro.caption(plain(screen.caption))
 with in_scope:
     scope_note(screen)

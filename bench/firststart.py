@@ -64,10 +64,10 @@ def first_start(browser, data_dir: Path) -> dict[str, float]:
             "  server CPU s to first content": content_cpu, "models ready (model tiles)": ready}
 
 
-def first_renders(browser, data_dir: Path) -> dict[str, float]:
+def first_renders(browser, data_dir: Path, pages: dict[str, str] = PAGES) -> dict[str, float]:
     """Seconds from navigation to settled content of each page, each opened first on a new server of ``data_dir``."""
     out = {}
-    for name, path in PAGES.items():
+    for name, path in pages.items():
         with server(data_dir) as (url, _pid):
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
@@ -87,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.firststart", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh stores; figures are medians over them")
     parser.add_argument("--no-pages", action="store_true", help="time the first start only")
+    parser.add_argument("--pages", help="only these pages' first renders: addresses, comma-separated (overview is '')")
+    parser.add_argument("--store", type=Path,
+                        help="first renders only, on this already fitted data directory (no first start)")
     args = parser.parse_args(argv)
+    pages = PAGES if args.pages is None else {n: p for n, p in PAGES.items() if p in args.pages.split(",")}
     if not CHROMIUM.exists():
         raise SystemExit(f"the first-start benchmark needs Chromium at {CHROMIUM} (apt-get install chromium)")
     print(machine(), flush=True)
@@ -95,10 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for i in range(args.runs):
-            with tempfile.TemporaryDirectory(prefix="momento-firststart-") as name:
-                figures = first_start(browser, Path(name))
-                if not args.no_pages:
-                    figures |= first_renders(browser, Path(name))
+            if args.store is not None:
+                figures = first_renders(browser, args.store, pages)
+            else:
+                with tempfile.TemporaryDirectory(prefix="momento-firststart-") as name:
+                    figures = first_start(browser, Path(name))
+                    if not args.no_pages:
+                        figures |= first_renders(browser, Path(name), pages)
             runs.append(figures)
             print(f"run {i + 1}/{args.runs}: " + ", ".join(f"{k} {v:.1f} s" for k, v in figures.items()), flush=True)
         browser.close()

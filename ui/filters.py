@@ -26,7 +26,7 @@ from datetime import date
 
 import streamlit as st
 
-from cxdata.catalog.store import Store
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.format import dimension_label, month_span
 from cxdata.measures.periods import (
     COMPARISONS,
@@ -146,6 +146,17 @@ def _dimensions(shape: DataShape, owned: Sequence[str]) -> dict[str, tuple[str, 
         st.sidebar.button("Clear filters", icon=":material/filter_alt_off:", type="tertiary", on_click=_clear,
                           args=(keys,), key="_clear_filters")
     return where
+
+
+def default_scope(store: Store, version: VersionInfo) -> Scope:
+    """The scope of a link without filters: the default period against the default comparison, no dimension
+    filter (what :func:`global_filters` draws before any choice; all dates when the version has none)."""
+    shape = data_shape(store, version)
+    if shape.first is None:
+        return Scope(version.dataset, version, None, None, None)
+    start, end = preset_period(DEFAULT_PERIOD, shape.first, shape.last)
+    return Scope(version.dataset, version, start, end, comparison_of(start, end, COMPARISONS[0]),
+                 period_name=DEFAULT_PERIOD)
 
 
 def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ()) -> Scope | None:

@@ -18,17 +18,20 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
 from cxdata.actions.planner import make_scope
-from cxdata.actions.roi import CUSTOM_DRIVERS, LEVER_KINDS, Lever, Scenario, scenario_to_dict
+from cxdata.actions.roi import CUSTOM_DRIVERS, LEVER_KINDS, Lever, PlannerBase, Scenario, scenario_to_dict
+from cxdata.catalog.store import Store, VersionInfo
 from cxdata.format import driver_label
 from cxdata.schema import CHANNELS
-from cxdata.scope import Where
+from cxdata.scope import Scope, Where
 from cxdata.screens.export import scenario_workbook
-from cxdata.screens.roi import Alert, RoiScreen, ScenarioView, Tile
+from cxdata.screens.roi import Alert, RoiScreen, ScenarioView, Tile, roi_screen
 from cxdata.settings import Settings
+from ui.analysis import CACHE_KEYS, evaluate
 from ui.charts import draw
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input
@@ -99,6 +102,16 @@ def scenario_params(scenario: Scenario, letter: str = "a") -> dict[str, list[str
         else:
             params |= {key(letter, "driver"): [str(lv.driver)], key(letter, "factor"): [f"{lv.amount:g}"]}
     return params
+
+
+@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)
+def view_roi(store: Store, version: VersionInfo, settings: Settings, scope: Scope, chosen: Where,
+             scenarios: Mapping[str, Scenario | None], _base: PlannerBase) -> RoiScreen:
+    """The page's screen (:func:`cxdata.screens.roi.roi_screen`) with the cached ``evaluate``, computed once for
+    every session: keyed by store, version, settings, the sidebar's scope, the page's own scope and the scenarios,
+    which also determine ``_base`` (the version's planner; not hashed)."""
+    return roi_screen(_base, scope, settings, chosen, scenarios,
+                      partial(evaluate, store, version, settings.params(), settings.churn_horizon_months))
 
 
 # ---------------------------------------------------------------- inputs
@@ -218,10 +231,36 @@ def scenario_inputs(letter: str, scope: Where, settings: Settings) -> Scenario |
             help="The effect grows linearly to full over these months (0: full from the first month).")
     if not levers:
         return None
+    return _scenario(name, levers, tau, investment, running_cost, ramp, settings)
+
+
+def _scenario(name: str, levers: Sequence[Lever], tau: float | None, investment: float, running_cost: float,
+              ramp: float, settings: Settings) -> Scenario:
     overrides = {"investment": float(investment), "running_cost": float(running_cost), "ramp_months": float(ramp)}
     if tau is not None:
         overrides["reexplain_overhead"] = tau
     return Scenario(name, tuple(levers), settings.economics(**overrides))
+
+
+def default_lever(kind: str, scope: Where) -> tuple[Lever, float | None]:
+    """The lever ``kind`` as its inputs start (:data:`AMOUNTS`, the widgets' defaults), and τ for a channel shift."""
+    if kind in ("wait_cut", "transfer_cut"):
+        return Lever(kind, AMOUNTS[kind] / 100, scope), None
+    if kind in ("wait_cap", "fcr_raise"):
+        return Lever(kind, float(AMOUNTS[kind]), scope), None
+    if kind == "channel_shift":
+        return Lever("channel_shift", float(AMOUNTS["shift"]), scope, from_channel=SHIFT_FROM, to_channel=SHIFT_TO,
+                     containment=AMOUNTS["kappa"] / 100), AMOUNTS["tau"] / 100
+    return Lever("custom", float(AMOUNTS["factor"]), scope, driver=DRIVER), None
+
+
+def default_scenario(letter: str, scope: Where, settings: Settings) -> Scenario:
+    """Scenario ``letter`` as a first visit to the page makes it (:data:`DEFAULTS`; what :func:`scenario_inputs`
+    returns before any input is changed), its levers on ``scope``."""
+    d = DEFAULTS[letter]
+    made = [default_lever(kind, scope) for kind in LEVER_KINDS if kind in d.levers]
+    tau = next((t for _, t in made if t is not None), None)
+    return _scenario(d.name, [lever for lever, _ in made], tau, d.investment, d.running_cost, d.ramp_months, settings)
 
 
 def tile(slot, t: Tile, border: bool = True) -> None:

@@ -7,7 +7,8 @@ Streamlit runs every session's script in the server process, where a module is i
 first visit to a page after start-up pays for those imports (about 1.5 s of CPU on a quiet machine, several
 seconds under load: bench/RESULTS.md "First start"); with it, the server pays once before it listens, and a first
 visit runs only its page's script (docs/architecture.md "Speed"). The fitted models of the datasets are read back
-before the server listens too (:func:`ui.analysis.warm`).
+before the server listens too, and the default views of the pages that need the models computed
+(:func:`ui.warmup.warm`).
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def loopback_command(port: int) -> list[str]:
 
 def main(options: list[str]) -> None:
     """``streamlit run app.py`` with ``options`` (``--server.port 8501``…), after :func:`preload` and after the fitted
-    models of the datasets are read back (:func:`ui.analysis.warm`)."""
+    models of the datasets are read back (:func:`ui.warmup.warm`)."""
     preload()
     from cxdata.settings import load_settings
-    from ui.analysis import warm
     from ui.store import get_store
+    from ui.warmup import warm
 
     store = get_store()
     warm(store, load_settings(store))

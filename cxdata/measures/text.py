@@ -217,6 +217,26 @@ def terms(text: str) -> list[str]:
     return _with_pairs(tokens(text))
 
 
+def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts, in order of first appearance, and which of them each text is: comments are worked out
+    once per distinct text (exports repeat stock phrases)."""
+    index: dict[str, int] = {}
+    which = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+    return list(index), which
+
+
+def with_terms(comments: pl.DataFrame) -> pl.DataFrame:
+    """``comments`` with ``terms``: the :func:`terms` of each comment as a list (what :func:`themes`,
+    :func:`comments_with` and :func:`theme_trend` read)."""
+    distinct, which = _distinct(comments.get_column("comment").to_list())
+    found = pl.Series([terms(t) for t in distinct], dtype=pl.List(pl.String))
+    return comments.with_columns(terms=found.gather(which))
+
+
+def _mentions(term: str) -> pl.Expr:
+    return pl.col("terms").list.contains(term)
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """Area under the ROC curve by the rank (Mann–Whitney) formula, ties averaged."""
     pos = labels.astype(bool)
@@ -307,7 +327,9 @@ def fit_sentiment(contacts: pl.DataFrame, seed: int = 7) -> Sentiment:
     """See the module docstring: learned when enough scored comments, lexicon otherwise. The held-back
     share is drawn over distinct texts (" ".join of :func:`tokens`), so no text is on both sides."""
     comments = comment_frame(contacts)
-    words = [tokens(c) for c in comments.get_column("comment").to_list()]
+    distinct, which = _distinct(comments.get_column("comment").to_list())
+    distinct_words = [tokens(t) for t in distinct]
+    words = [distinct_words[k] for k in which]
     has_csat = "csat" in comments.columns
     scored = comments.get_column("csat").is_not_null().to_numpy() if has_csat else np.zeros(len(words), bool)
     negative = (comments.get_column("csat") <= 2).fill_null(False).to_numpy() if has_csat else np.zeros(len(words), bool)
@@ -318,9 +340,9 @@ def fit_sentiment(contacts: pl.DataFrame, seed: int = 7) -> Sentiment:
         held_texts = np.random.default_rng(seed).random(len(texts)) < HELD_OUT_SHARE
         test = held_texts[text_of]
         train_idx, test_idx = idx[~test], idx[test]
-        docs = [_with_pairs(w) for w in words]
-        vec = Vectoriser.fit([docs[i] for i in train_idx])
-        x = vec.transform(docs)
+        distinct_docs = [_with_pairs(w) for w in distinct_words]
+        vec = Vectoriser.fit([distinct_docs[which[i]] for i in train_idx])
+        x = vec.transform(distinct_docs)[which]
         theta = fit_logistic(x[train_idx], negative[train_idx].astype(float))
         p = 1 / (1 + np.exp(-(theta[0] + x @ theta[1:])))
         held_out[train_idx], held_out[test_idx] = False, True
@@ -353,8 +375,10 @@ def lexicon_score(words: list[str]) -> float:
 
 
 def labelled_comments(contacts: pl.DataFrame, sentiment: Sentiment) -> pl.DataFrame:
-    """Comments with ``tone``: "negative" / "positive" from the score, else from the model; others "neutral"."""
-    comments = comment_frame(contacts).join(sentiment.scores, on="interaction_id", how="left")
+    """Comments with ``tone``: "negative" / "positive" from the score, else from the model; others "neutral";
+    and their ``terms`` (:func:`with_terms`)."""
+    comments = with_terms(comment_frame(contacts).join(sentiment.scores, on="interaction_id", how="left",
+                                                       maintain_order="left"))
     csat = pl.col("csat") if "csat" in comments.columns else pl.lit(None, pl.Int64)
     p = pl.col("p_negative_text")
     tone = (pl.when(csat <= 2).then(pl.lit("negative")).when(csat >= 4).then(pl.lit("positive"))
@@ -364,41 +388,36 @@ def labelled_comments(contacts: pl.DataFrame, sentiment: Sentiment) -> pl.DataFr
 
 
 def themes(labelled: pl.DataFrame, top: int = 15, min_count: int = 5) -> pl.DataFrame:
-    """Terms that distinguish negative from positive comments (module docstring).
+    """Terms that distinguish negative from positive comments (module docstring), from the ``terms`` of
+    :func:`labelled_comments`.
 
     Columns: term, negative (comments mentioning it), positive, log_odds (δ), z. Only terms leaning
     negative (z > 0), largest z first.
     """
-    neg = labelled.filter(pl.col("tone") == "negative").get_column("comment").to_list()
-    pos = labelled.filter(pl.col("tone") == "positive").get_column("comment").to_list()
-    if not neg or not pos:
-        return pl.DataFrame(schema={"term": pl.String, "negative": pl.Int64, "positive": pl.Int64,
-                                    "log_odds": pl.Float64, "z": pl.Float64})
-
-    docs_of: dict[str, list[int]] = {}  # term → the comments (negative first, then positive) it is in
-    for k, d in enumerate(neg + pos):
-        for t in set(terms(d)):
-            docs_of.setdefault(t, []).append(k)
-    yi = {t: sum(k < len(neg) for k in ks) for t, ks in docs_of.items()}
-    yj = {t: len(ks) - yi[t] for t, ks in docs_of.items()}
-    vocab = [t for t in set(yi) | set(yj) if yi.get(t, 0) + yj.get(t, 0) >= min_count]
-    if not vocab:
-        return themes(labelled.head(0))
-    ci = np.array([yi.get(t, 0) for t in vocab], float)
-    cj = np.array([yj.get(t, 0) for t in vocab], float)
+    empty = pl.DataFrame(schema={"term": pl.String, "negative": pl.Int64, "positive": pl.Int64,
+                                 "log_odds": pl.Float64, "z": pl.Float64})
+    toned = labelled.filter(pl.col("tone").is_in(["negative", "positive"])).with_row_index("_row")
+    if toned.get_column("tone").n_unique() < 2:
+        return empty
+    counts = (toned.select("_row", "tone", term=pl.col("terms").list.unique()).explode("term").drop_nulls("term")
+              .group_by("term").agg(negative=(pl.col("tone") == "negative").sum().cast(pl.Int64),
+                                    positive=(pl.col("tone") == "positive").sum().cast(pl.Int64),
+                                    _docs=pl.col("_row").sort())
+              .filter(pl.col("negative") + pl.col("positive") >= min_count))
+    if not counts.height:
+        return empty
+    ci, cj = (counts.get_column(c).to_numpy().astype(float) for c in ("negative", "positive"))
     background = (ci + cj) / (ci + cj).sum()
     alpha = PRIOR_STRENGTH * background
     ni, nj, a0 = ci.sum(), cj.sum(), PRIOR_STRENGTH
     delta = np.log((ci + alpha) / (ni + a0 - ci - alpha)) - np.log((cj + alpha) / (nj + a0 - cj - alpha))
     z = delta / np.sqrt(1 / (ci + alpha) + 1 / (cj + alpha))
-    ranked = pl.DataFrame({
-        "term": vocab, "negative": ci.astype(int), "positive": cj.astype(int), "log_odds": delta, "z": z,
-        "_docs": [hash(tuple(docs_of[t])) for t in vocab], "_len": [len(t) for t in vocab],
-    })
+    ranked = counts.with_columns(log_odds=pl.Series(delta), z=pl.Series(z), _len=pl.col("term").str.len_chars())
     # terms found in exactly the same comments are one theme (words of one stock phrase): keep the longest
-    one_each = ranked.sort("_len", "term", descending=[True, False]).unique("_docs", keep="first")
+    one_each = ranked.sort("_len", "term", descending=[True, False]).unique("_docs", keep="first", maintain_order=True)
     negative_leaning = one_each.filter(pl.col("z") > 0)
-    return negative_leaning.sort("z", "term", descending=[True, False]).drop("_docs", "_len").head(top)
+    return (negative_leaning.sort("z", "term", descending=[True, False])
+            .select("term", "negative", "positive", "log_odds", "z").head(top))
 
 
 def negative_share(labelled: pl.DataFrame, by: str | None = None) -> pl.DataFrame:
@@ -416,16 +435,13 @@ def negative_share(labelled: pl.DataFrame, by: str | None = None) -> pl.DataFram
 
 def comments_with(labelled: pl.DataFrame, term: str, limit: int = 50) -> pl.DataFrame:
     """The comments behind a theme: those whose terms include ``term``, negative first, newest first."""
-    mask = [term in terms(c) for c in labelled.get_column("comment").to_list()]
-    hits = labelled.filter(pl.Series(mask, dtype=pl.Boolean))
+    hits = labelled.filter(_mentions(term))
     return hits.sort(pl.col("tone") != "negative", pl.col("started_at"), descending=[False, True]).head(limit)
 
 
 def theme_trend(labelled: pl.DataFrame, term: str) -> pl.DataFrame:
     """By month: negative comments, those mentioning ``term``, and the share (%) with a Wilson interval."""
-    neg = labelled.filter(pl.col("tone") == "negative").with_columns(
-        hit=pl.Series([term in terms(c) for c in labelled.filter(pl.col("tone") == "negative").get_column("comment").to_list()],
-                      dtype=pl.Boolean))
+    neg = labelled.filter(pl.col("tone") == "negative").with_columns(hit=_mentions(term))
     agg = neg.group_by(pl.col("started_at").dt.truncate("1mo").dt.date().alias("month")).agg(
         negative=pl.len(), mentioning=pl.col("hit").sum()).sort("month")
     lo, hi = stats.wilson(pl.col("mentioning"), pl.col("negative").cast(pl.Float64))

@@ -41,6 +41,7 @@ PAGES = [
     st.Page("app_pages/roi.py", title="ROI planner", icon=":material/savings:", url_path="roi"),
     st.Page("app_pages/initiatives.py", title="Initiatives", icon=":material/flag:", url_path="initiatives"),
     st.Page("app_pages/alerts.py", title="Alerts", icon=":material/notifications:", url_path="alerts"),
+    st.Page("app_pages/deliveries.py", title="Deliveries", icon=":material/schedule_send:", url_path="deliveries"),
     st.Page("app_pages/data.py", title="Data", icon=":material/upload_file:"),
     st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
 ]

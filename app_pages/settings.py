@@ -7,14 +7,14 @@ run of any page uses the new values. Validation sentences come from ``cxdata.set
 import polars as pl
 import streamlit as st
 
-from cxdata.settings import CURRENCIES, Settings, settings_problems
+from cxdata.settings import CURRENCIES, PAPER_SIZES, Settings, settings_problems
 from ui.settings import current_settings, store_settings
 from ui.store import get_store
 from ui.text import plain
 
 SAVED = "_settings_saved"  # the confirmation, shown on the run after a save
 FORM_KEYS = ("set_currency", "set_margin", "set_wacc", "set_costs", "set_agent", "set_transfer", "set_window",
-             "set_service", "set_horizon", "set_cancel_terms", "set_exclusion_window")
+             "set_service", "set_horizon", "set_cancel_terms", "set_exclusion_window", "set_paper")
 
 
 def restore_defaults() -> None:
@@ -97,6 +97,10 @@ with st.form("settings", border=False):
         "Window before churn (days)", value=int(current.exclusion_window_days), step=1, key="set_exclusion_window",
         help="Contacts in this many days before a customer's churn date are left out of the churn model's "
              "exposures too, whatever their reason. 0 switches the window off.")
+    st.subheader("Meeting packs", divider="gray")
+    paper = st.columns(3)[0].selectbox(
+        "PDF paper size", PAPER_SIZES, index=PAPER_SIZES.index(current.paper) if current.paper in PAPER_SIZES else 0,
+        key="set_paper", help="The page size of the meeting pack's PDF, downloaded or delivered on a schedule.")
     st.caption("Saving changed margin, discount rate, costs per contact or definitions makes the models refit once "
                "per dataset version (about 10 to 20 seconds) the next time a page needs them.")
     submitted = st.form_submit_button("Save settings", type="primary", icon=":material/save:")
@@ -116,6 +120,7 @@ if submitted:
         churn_horizon_months=horizon,
         cancellation_terms=tuple(t.strip() for t in terms.split(",") if t.strip()),
         exclusion_window_days=exclusion,
+        paper=paper,
     )
     problems = settings_problems(edited)
     if problems:

@@ -1,9 +1,11 @@
-"""Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export``.
+"""Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export | deliver |
+schedule-add | schedules | schedule-delete``.
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments
 (for ``import`` also a new dataset name that cannot be used, :mod:`cxdata.ingest.names`; for ``export`` also a
 filter on a field the data does not have, or filters that leave no data), 3 ``alerts --exit-code``
-found an alert that fired. Every ``--json`` output is strict JSON (:func:`json_text`).
+found an alert that fired, 4 ``deliver`` could not deliver to a target after its retries. Every ``--json`` output
+is strict JSON (:func:`json_text`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -316,21 +318,20 @@ class BadInput(Exception):
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from cxdata.delivery.packs import scope_analysis, scope_pack
     from cxdata.format import period_text, where_text
     from cxdata.measures.metrics import REGISTRY
     from cxdata.measures.periods import PREVIOUS, comparison_of, data_span, default_period
-    from cxdata.models.analysis import load_or_analyse
     from cxdata.scope import Scope, where_of
-    from cxdata.screens.pack import action_sheets, meeting_pack, pack_html, pack_workbook
+    from cxdata.screens.pack import PACK_FORMATS, pack_file
     from cxdata.settings import load_settings
 
-    outputs: dict[str, Path | None] = {"xlsx": None, "html": None}
-    for path in (args.out, args.html):
-        if path is None:
-            continue
+    outputs: dict[str, Path] = {}
+    for path in [*args.out, *([args.html] if args.html else [])]:
         kind = Path(path).suffix.lower().lstrip(".")
-        if kind not in outputs:
-            raise BadInput(f"'{path}': the meeting pack is written as .xlsx or .html.")
+        if kind not in PACK_FORMATS:
+            *others, final = ("." + k for k in PACK_FORMATS)
+            raise BadInput(f"'{path}': the meeting pack is written as {', '.join(others)} or {final}.")
         outputs[kind] = Path(path)
     if (args.start is None) != (args.end is None):
         raise BadInput("Give both --start and --end, or neither (the default is the last 3 whole months of the data).")
@@ -346,18 +347,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise BadInput(str(exc)) from None
     version = _active_version(store, dataset)
     settings = load_settings(store)
-    a = load_or_analyse(store, version.version_id, settings.params(), settings.churn_horizon_months)
-    frames = [(frame, time) for frame, time in ((a.contacts, "started_at"), (a.panel, "month"), (a.customers, None))
-              if frame is not None]
-    for field, values in where.items():
-        having = [frame for frame, _ in frames if field in frame.columns]
-        if not having:
-            raise BadInput(f"'{dataset}' has no field '{field}' to filter on: use one of its columns, e.g. "
-                           "--where channel=phone --where segment=Enterprise.")
-        known = sorted({str(v) for frame in having for v in frame.get_column(field).drop_nulls().unique().to_list()})
-        if missing := [v for v in values if v not in known]:
-            shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-            raise BadInput(f"{field} has no value {', '.join(map(repr, missing))} in '{dataset}'; its values: {shown}.")
     if args.start is not None:
         period, comparison = (args.start, args.end), comparison_of(args.start, args.end, PREVIOUS)
     else:  # a customers table alone has no dates: its pack covers all of it
@@ -365,21 +354,133 @@ def cmd_export(args: argparse.Namespace) -> int:
         period, comparison = default_period(first, last) if first is not None and last is not None else \
             ((None, None), None)
     scope = Scope(dataset, version, *period, comparison, where_of(where.items()))
-    filters = scope.filters
-    dated = [(frame, time) for frame, time in frames if time is not None] or frames  # the period applies to them
-    matched = [filters.apply(frame, time) for frame, time in dated]
-    if not any(rows.height for rows, ignored in matched if not ignored):  # a frame the filters fully apply to
-        raise BadInput(f"No data matches these filters ({period_text(*period)} · {where_text(filters.where)}): "
-                       "widen the period or check the values.")
-    pack = meeting_pack(a, scope, settings, drill_metric=args.metric, extra=action_sheets(a, scope, settings, store))
-    if outputs["xlsx"] is not None:
-        outputs["xlsx"].write_bytes(pack_workbook(pack))
-    if outputs["html"] is not None:
-        outputs["html"].write_text(pack_html(pack), encoding="utf-8")
-    for path in outputs.values():
-        if path is not None:
-            print(f"{path}  {path.stat().st_size / 1e6:.1f} MB")
-    print(f"{dataset} v{version.number} · {period_text(*period, comparison)} · {where_text(filters.where)}")
+    try:
+        a = scope_analysis(store, scope, settings)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    pack = scope_pack(store, a, scope, settings, drill_metric=args.metric)
+    for kind, path in outputs.items():
+        path.write_bytes(pack_file(pack, kind))
+        print(f"{path}  {path.stat().st_size / 1e6:.1f} MB")
+    print(f"{dataset} v{version.number} · {period_text(*period, comparison)} · {where_text(scope.filters.where)}")
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    """``--now``: an ISO time; without an offset it is UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO time, e.g. 2026-11-01T07:30+01:00") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _clock(text: str) -> time:
+    """``--at``: ``HH:MM``."""
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a time of day, e.g. 07:30") from None
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    """Send the due schedules' packs (exit 4 when a target failed after its retries)."""
+    from cxdata.delivery.deliver import deliver_due, due_targets
+    from cxdata.delivery.schedules import size_text
+
+    store = Store()
+    now = args.now or datetime.now(UTC)
+    if args.dry_run:
+        due = due_targets(store, now)
+        if args.json:
+            print(json_text([{"schedule": d.schedule.id, "name": d.schedule.name, "target": d.target,
+                              "due_at": d.slot.isoformat()} for d in due]))
+        for d in due if not args.json else ():
+            print(f"due     #{d.schedule.id} {d.schedule.name} → {d.target} (scheduled {d.slot:%Y-%m-%d %H:%M} UTC)")
+        if not due and not args.json:
+            print("Nothing is due.")
+        return 0
+    outcomes = deliver_due(store, now)
+    failed = [o for o in outcomes if not o.ok]
+    if args.json:
+        print(json_text([{"schedule": o.due.schedule.id, "name": o.due.schedule.name, "target": o.due.target,
+                          "due_at": o.due.slot.isoformat(), "outcome": "ok" if o.ok else "failed", "error": o.error,
+                          "attempts": o.attempts, "files": list(o.files), "bytes": o.size} for o in outcomes]))
+    else:
+        for o in outcomes:
+            if o.ok:
+                files = f"{len(o.files)} file{'s' * (len(o.files) != 1)}, " if o.files else ""
+                print(f"sent    #{o.due.schedule.id} {o.due.schedule.name} → {o.due.target} ({files}{size_text(o.size)})")
+        if not outcomes:
+            print("Nothing is due.")
+    for o in failed:
+        tries = f"{o.attempts} attempt{'s' * (o.attempts != 1)}"
+        print(f"error: #{o.due.schedule.id} {o.due.schedule.name} → {o.due.target} failed after {tries}: {o.error}",
+              file=sys.stderr)
+    return 4 if failed else 0
+
+
+def _weekday(text: str | None, cadence: str) -> int | None:
+    """``--day``: a weekday (name, or 0 Monday … 6 Sunday) for weekly, a day of the month for monthly."""
+    from cxdata.delivery.schedules import WEEKDAYS
+
+    if text is None:
+        return None
+    names = [w.lower() for w in WEEKDAYS]
+    if cadence == "weekly" and len(text) >= 3 and any(n.startswith(text.lower()) for n in names):
+        return next(i for i, n in enumerate(names) if n.startswith(text.lower()))
+    if not text.isdigit():
+        raise BadInput(f"--day '{text}': give a weekday (monday…sunday) for weekly, a day 1–31 for monthly.")
+    return int(text)
+
+
+def cmd_schedule_add(args: argparse.Namespace) -> int:
+    from cxdata.delivery.schedules import add_schedule, cadence_text, list_schedules, next_run
+
+    store = Store()
+    try:
+        schedule_id = add_schedule(store, view_id=args.view, formats=args.format or ["xlsx"], targets=args.to,
+                                   cadence=args.cadence, day=_weekday(args.day, args.cadence), at=args.at,
+                                   timezone=args.timezone, name=args.name)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    schedule = next(s for s in list_schedules(store) if s.id == schedule_id)
+    print(f"Schedule #{schedule_id} “{schedule.name}”: {cadence_text(schedule)}, first run "
+          f"{next_run(schedule, datetime.now(UTC)):%Y-%m-%d %H:%M} UTC; `python -m cxdata deliver` sends it when due.")
+    return 0
+
+
+def cmd_schedules(args: argparse.Namespace) -> int:
+    from cxdata.delivery.schedules import cadence_text, last_outcomes, list_schedules, next_run
+
+    store = Store()
+    now = datetime.now(UTC)
+    last = last_outcomes(store)
+    rows: list[dict[str, Any]] = [{"id": s.id, "name": s.name, "view": s.view_id, "formats": s.formats, "targets": s.targets,
+             "cadence": cadence_text(s), "enabled": s.enabled, "next_run": next_run(s, now),
+             "last_outcome": last[s.id].outcome if s.id in last else None,
+             "last_error": last[s.id].error if s.id in last else None} for s in list_schedules(store)]
+    if args.json:
+        print(json_text(rows))
+        return 0
+    if not rows:
+        print("No schedules. Add one with: python -m cxdata schedule-add --view ID --to ana@example.com --cadence monthly --day 1")
+    for r in rows:
+        state = "" if r["enabled"] else " (disabled)"
+        print(f"#{r['id']} {r['name']}{state}: view {r['view']}, {', '.join(r['formats'])} → {', '.join(r['targets'])}; "
+              f"{r['cadence']}; next {r['next_run']:%Y-%m-%d %H:%M} UTC; last {r['last_outcome'] or 'never sent'}"
+              + (f" ({r['last_error']})" if r["last_error"] else ""))
+    return 0
+
+
+def cmd_schedule_delete(args: argparse.Namespace) -> int:
+    from cxdata.delivery.schedules import delete_schedule, list_schedules
+
+    store = Store()
+    if args.id not in {s.id for s in list_schedules(store)}:
+        raise BadInput(f"There is no schedule #{args.id}: `python -m cxdata schedules` lists them.")
+    delete_schedule(store, args.id)
+    print(f"Schedule #{args.id} and its delivery log deleted.")
     return 0
 
 
@@ -479,8 +580,10 @@ def build_parser() -> argparse.ArgumentParser:
     _dataset_option(p)
     p.set_defaults(run=cmd_alert_add)
 
-    p = sub.add_parser("export", help="write the meeting pack: an Excel workbook and/or a standalone HTML report")
-    p.add_argument("--out", required=True, help="file to write: FILE.xlsx or FILE.html")
+    p = sub.add_parser("export", help="write the meeting pack: Excel workbook, PDF report, PowerPoint deck and/or "
+                                      "standalone HTML report")
+    p.add_argument("--out", required=True, action="append", help="file to write, its extension the format: "
+                   "FILE.xlsx, FILE.pdf (paper size from the settings), FILE.pptx or FILE.html; repeatable")
     p.add_argument("--html", help="also write the HTML report to this file")
     _dataset_option(p)
     _where_option(p)
@@ -489,6 +592,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=date.fromisoformat, help="last day of the period (YYYY-MM-DD)")
     p.add_argument("--metric", help="KPI of the drill-down sheet (channel × touchpoint), e.g. nps (default: csat)")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("deliver", help="send the scheduled meeting packs that are due (run it from cron or a timer)")
+    p.add_argument("--now", type=_moment, help="act as if it were this ISO time (default: now; without an offset, UTC)")
+    p.add_argument("--dry-run", action="store_true", help="list what is due without making or sending anything")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_deliver)
+
+    p = sub.add_parser("schedule-add", help="send a saved view's meeting pack on a cadence")
+    p.add_argument("--view", required=True, help="the saved view's id (the Share control's short link: ?view=ID)")
+    p.add_argument("--format", action="append", help="a format of the meeting pack: xlsx, html… (repeatable; default "
+                   "xlsx)")
+    p.add_argument("--to", action="append", required=True, metavar="TARGET",
+                   help="an e-mail address, an absolute folder path or a webhook URL (repeatable)")
+    p.add_argument("--cadence", required=True, choices=["daily", "weekly", "monthly"])
+    p.add_argument("--day", help="weekly: a weekday (monday…sunday); monthly: a day 1–31 (a shorter month: its last)")
+    p.add_argument("--at", type=_clock, default=time(7, 0), help="local time of day, HH:MM (default 07:00)")
+    p.add_argument("--timezone", default="UTC", help="IANA time zone of --at, e.g. Europe/Rome (default UTC)")
+    p.add_argument("--name", default="", help="default: the view's name")
+    p.set_defaults(run=cmd_schedule_add)
+
+    p = sub.add_parser("schedules", help="list the delivery schedules with their next run and last outcome")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_schedules)
+
+    p = sub.add_parser("schedule-delete", help="delete a delivery schedule and its log")
+    p.add_argument("id", type=int)
+    p.set_defaults(run=cmd_schedule_delete)
     return parser
 
 

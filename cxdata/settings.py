@@ -39,6 +39,10 @@ class Economics:
 
 
 
+#: Paper sizes of the meeting pack's PDF.
+PAPER_SIZES = ("A4", "Letter")
+
+
 @dataclass(frozen=True)
 class Settings:
     currency: str = "EUR"
@@ -54,6 +58,7 @@ class Settings:
     # these terms, and contacts in the last ``exclusion_window_days`` before a customer's churn date.
     cancellation_terms: tuple[str, ...] = CANCELLATION_TERMS
     exclusion_window_days: int = EXCLUSION_WINDOW_DAYS
+    paper: str = "A4"  # the meeting pack's PDF: one of PAPER_SIZES
 
     @property
     def symbol(self) -> str:
@@ -99,6 +104,8 @@ def settings_problems(settings: Settings) -> list[str]:
     s, out = settings, []
     if s.currency not in CURRENCIES:
         out.append(f"The currency must be one of {', '.join(CURRENCIES)}.")
+    if s.paper not in PAPER_SIZES:
+        out.append(f"The paper size must be {' or '.join(PAPER_SIZES)}.")
 
     def share(value: float | None, what: str) -> None:
         if value is None or not 0 <= value <= 1:

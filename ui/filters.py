@@ -19,7 +19,6 @@ Pages read the result, a :class:`cxdata.scope.Scope`, with :func:`current_scope`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -28,6 +27,7 @@ import streamlit as st
 
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.format import dimension_label, month_span
+from cxdata.links import dimension_key, scope_of  # dimension_key re-exported: the filters' URL parameters
 from cxdata.measures.periods import (
     COMPARISONS,
     CUSTOM,
@@ -46,14 +46,6 @@ BIND = "query-params"
 PERIOD, DATES, COMPARE, COMPARE_DATES = "period", "dates", "compare_to", "compare_dates"
 MAIN_SHOWN = 4  # dimensions outside the "More filters" expander
 _SCOPE = "_scope"
-_SAFE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-
-
-def dimension_key(column: str) -> str:
-    """The URL parameter of a dimension: its name, or ``x_<name>`` when that is taken or unsafe."""
-    if _SAFE_KEY.match(column) and column not in state.RESERVED and not column.startswith(("a_", "b_", "c_", "x_")):
-        return column
-    return "x_" + re.sub(r"[^a-z0-9_]+", "_", column.lower()).strip("_")[:40]
 
 
 def _sanitise(key: str, valid: Sequence[object]) -> None:
@@ -150,13 +142,10 @@ def _dimensions(shape: DataShape, owned: Sequence[str]) -> dict[str, tuple[str, 
 
 def default_scope(store: Store, version: VersionInfo) -> Scope:
     """The scope of a link without filters: the default period against the default comparison, no dimension
-    filter (what :func:`global_filters` draws before any choice; all dates when the version has none)."""
+    filter (what :func:`global_filters` draws before any choice, :func:`cxdata.links.scope_of` of no parameter;
+    all dates when the version has none)."""
     shape = data_shape(store, version)
-    if shape.first is None:
-        return Scope(version.dataset, version, None, None, None)
-    start, end = preset_period(DEFAULT_PERIOD, shape.first, shape.last)
-    return Scope(version.dataset, version, start, end, comparison_of(start, end, COMPARISONS[0]),
-                 period_name=DEFAULT_PERIOD)
+    return scope_of({}, version, (shape.first, shape.last), {})
 
 
 def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ()) -> Scope | None:

@@ -34,41 +34,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitAPIException
 
+# The URL's parameters are the engine's (cxdata.links: a saved view is read without the app); RESERVED re-exported.
+from cxdata.links import GLOBAL_KINDS, PAGE_KINDS, RESERVED, Kind  # noqa: F401
 from ui.text import plain
-
-Kind = Literal["one", "many", "dates", "int"]
-
-#: Parameters of the sidebar (entry script) with the kind of their widget; filter dimensions
-#: (``channel``, ``segment``, extra columns…) are multiselects, recorded per run.
-GLOBAL_KINDS: dict[str, Kind] = {
-    "dataset": "one",
-    "period": "one",
-    "dates": "dates",
-    "compare_to": "one",
-    "compare_dates": "dates",
-}
-#: The dashboard pages' own parameters (reset when a saved view is opened).
-PAGE_KINDS: dict[str, Kind] = {
-    "trend": "one",
-    "metric": "one",
-    "drill_channel": "one",
-    "drill_touchpoint": "one",
-    "drill_segment": "one",
-    "rows_page": "int",
-    "drill_by": "one",
-    "churn_by": "one",
-}
-#: Keys a data column may not take as its filter parameter (they mean something else in the URL):
-#: the sidebar's, the dashboard pages', the ROI planner's (``compare``), Journeys', Voice's and the
-#: Initiatives page's (``initiative``, ``new``; its form's ``new_…`` keys avoid the filters' own).
-RESERVED = frozenset({*GLOBAL_KINDS, *PAGE_KINDS, "view", "compare", "tab", "find", "customer", "path", "theme",
-                      "theme_touchpoint", "theme_channel", "initiative", "new"})
 
 #: The largest magnitude a link may give a number input that has no bound of its own on that side
 #: (money, seconds, contacts a month): beyond it a value is a crafted link or a typo, not a plan.

@@ -144,20 +144,12 @@ def list_alerts(store: Store, dataset: str) -> list[Alert]:
 
 
 def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
-    with Session(store.engine) as s:
-        alert = s.get(Alert, alert_id)
-        if alert is not None:
-            alert.enabled = enabled
-            s.add(alert)
-            s.commit()
+    store.update_row(Alert, alert_id, enabled=enabled)
 
 
 def delete_alert(store: Store, alert_id: int) -> None:
     """Remove an alert and its evaluations."""
-    with Session(store.engine) as s:
-        s.exec(delete(AlertCheck).where(col(AlertCheck.alert_id) == alert_id))
-        s.commit()
-    store.delete_row(Alert, alert_id)
+    store.delete_row(Alert, alert_id, children=(AlertCheck, "alert_id"))
 
 
 # ---------------------------------------------------------------- evaluation

@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, create_engine, func, select
+from sqlmodel import Session, SQLModel, col, create_engine, delete, func, select
 
 from cxdata.catalog import migrations
 from cxdata.catalog.tables import ColumnMapping, Dataset, DatasetVersion, ImportAudit, Setting, TableFile, utcnow
@@ -145,12 +145,28 @@ class Store:
                 s.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield s
 
-    def delete_row(self, table: type[SQLModel], key: object) -> None:
-        """Delete the row of a catalog table (saved view, initiative, alert) by its primary key, if it exists."""
+    def delete_row(self, table: type[SQLModel], key: object,
+                   children: tuple[type[SQLModel], str] | None = None) -> None:
+        """Delete the row of a catalog table (saved view, initiative, alert, schedule) by its primary key, if it
+        exists, with the rows of ``children`` (a table and its column that holds the key: an alert's checks, a
+        schedule's deliveries) in the same transaction."""
         with self._writing() as s:
+            if children is not None:
+                child, column = children
+                s.exec(delete(child).where(col(getattr(child, column)) == key))
             row = s.get(table, key)
             if row is not None:
                 s.delete(row)
+            s.commit()
+
+    def update_row(self, table: type[SQLModel], key: object, **values: object) -> None:
+        """Set ``values`` (column → value) on the row of a catalog table by its primary key, if it exists."""
+        with self._writing() as s:
+            row = s.get(table, key)
+            if row is not None:
+                for column, value in values.items():
+                    setattr(row, column, value)
+                s.add(row)
                 s.commit()
 
     # -------------------------------------------------------------- reading

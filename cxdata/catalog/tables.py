@@ -1,13 +1,13 @@
 """The catalog's tables (SQLModel, ``table=True``), all in one place: what each row holds, no behaviour beyond
 reading its JSON columns. The services that write and read them live beside their feature
-(:mod:`cxdata.catalog.store`, :mod:`cxdata.catalog.views`, :mod:`cxdata.actions.alerts`,
+(:mod:`cxdata.catalog.store`, :mod:`cxdata.catalog.views`, :mod:`cxdata.actions.alerts`, :mod:`cxdata.delivery`,
 :mod:`cxdata.actions.initiatives`); changing a table takes a migration (:mod:`cxdata.catalog.migrations`).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -168,3 +168,50 @@ class Initiative(SQLModel, table=True):
     @property
     def where(self) -> dict[str, list[str]]:
         return json.loads(self.where_json)
+
+
+# Scheduled deliveries (cxdata.delivery)
+
+class Schedule(SQLModel, table=True):
+    """A saved view sent as the meeting pack's files to targets on a cadence (:mod:`cxdata.delivery.schedules`)."""
+
+    __table_args__ = _NEVER_REUSE_IDS
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    view_id: str = Field(index=True)  # a SavedView's id
+    formats_json: str  # ["xlsx", "html", …]: keys of cxdata.screens.pack.PACK_FORMATS
+    targets_json: str  # ["ana@example.com", "/srv/packs", "https://hooks.slack.com/…"]
+    cadence: str  # daily, weekly, monthly
+    day: int | None = None  # weekly: 0 Monday … 6 Sunday; monthly: 1–31 (a shorter month: its last day)
+    at: time  # local time of day in ``timezone``
+    timezone: str  # IANA, e.g. Europe/Rome
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def formats(self) -> list[str]:
+        return json.loads(self.formats_json)
+
+    @property
+    def targets(self) -> list[str]:
+        return json.loads(self.targets_json)
+
+
+class Delivery(SQLModel, table=True):
+    """One attempt series at sending one schedule's files to one target: its outcome after the retries."""
+
+    __table_args__ = _NEVER_REUSE_IDS
+    id: int | None = Field(default=None, primary_key=True)
+    schedule_id: int = Field(index=True)
+    at: datetime = Field(default_factory=utcnow)  # when the run happened (UTC)
+    due_at: datetime  # the scheduled time it served (UTC)
+    target: str
+    outcome: str  # ok, failed
+    error: str = ""  # one sentence when failed
+    attempts: int
+    files_json: str = "[]"  # file names
+    bytes: int = 0
+
+    @property
+    def files(self) -> list[str]:
+        return json.loads(self.files_json)

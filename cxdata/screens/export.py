@@ -3,7 +3,9 @@
 One writer per format serves every export:
 
 - :func:`workbook` (openpyxl): a cover sheet (title, filters, data version, notes) and one sheet per
-  table, with header styling, number formats by column (or by cell, from the cells' units), fitted
+  table — headed, when given a context line (what the numbers are of), by its title, that line, its
+  finding and its note — with header styling and panes frozen below it, number formats by column (or by
+  cell, from the cells' units: :func:`number_format`, money with the workspace's symbol), fitted
   column widths, and the table's charts as PNG images beside it (Vega-Lite specs rendered by
   ``vl-convert``, Altair's own image engine, with a fixed width and no network access). Every text is
   written as a string cell (:func:`text_cell`), never a formula, and one that begins with ``=``, ``+``,
@@ -21,7 +23,9 @@ One writer per format serves every export:
 A :class:`Sheet`'s ``units`` name how its numbers read: a unit of :mod:`cxdata.format` (``%``,
 ``points``, ``score``, ``seconds``, ``money``, ``money/customer-month``) or ``amount`` (money without
 cents, as the moments of service show it), ``count``, ``whole %``, ``ratio``; ``±`` before a unit marks
-a change (printed with its sign). A column's unit is one string, or one unit per row.
+a change (printed with its sign). A column's unit is one string, or one unit per row. A workbook keeps
+each number as the screen shows it (a percentage is 48.4, not 0.484) under a format that writes its unit,
+so no column needs to say the unit.
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ from cxdata.actions.roi import HORIZONS, ScenarioResult, Spread, lever_summary, 
 
 _HEADER_FILL = PatternFill("solid", fgColor="2F5D8A")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
+_TITLE_FONT = Font(bold=True, size=14)
+_CONTEXT_FONT = Font(color="52606D")
+_FINDING_FONT = Font(bold=True, size=12)
+_NOTE_FONT = Font(italic=True)
 _RISKY_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Width of a chart drawn as an image (CSS pixels); rendered at twice that for sharp text.
 CHART_WIDTH = 720
@@ -56,9 +64,10 @@ _CHART_SCALE = 2
 _ROW_PX = 20  # default row height of a sheet, in pixels
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
-#: Excel number formats of the units (money: cents below a thousand, as the pages print it).
-UNIT_FORMATS = {"%": "0.0", "points": "0.0", "score": "0.00", "seconds": "#,##0", "contacts": "#,##0",
-                "amount": "#,##0", "count": "#,##0", "whole %": "0", "ratio": "0.00"}
+#: The Excel number pattern and the text after it of each unit that is not money (the pages' precision,
+#: :func:`cxdata.format.number`); a change of a percentage is in points, as the pages write it (``+1.2 pts``).
+UNIT_FORMATS = {"%": ("0.0", "%"), "points": ("0.0", ""), "score": ("0.00", ""), "seconds": ("#,##0", " s"),
+                "contacts": ("#,##0", ""), "count": ("#,##0", ""), "whole %": ("0", "%"), "ratio": ("0.00", "×")}
 
 
 def text_cell(ws, value: str) -> Cell:
@@ -84,6 +93,8 @@ class Sheet:
     note: str = ""
     units: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
     charts: Sequence[dict] = ()
+    finding: str = ""  # one sentence stating what the table shows (a slide's title); "" → the title
+    chart_findings: Sequence[str] = ()  # one sentence per chart, when a sheet has several (each chart slide's title)
 
     def unit_of(self, column: str, row: int) -> str | None:
         unit = self.units.get(column)
@@ -117,20 +128,33 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + formula_safe(frame).write_csv().encode("utf-8")
 
 
-def number_format(unit: str | None, value: object = None) -> str | None:
-    """The Excel number format of a value in ``unit`` (None: leave the cell's default)."""
+def _quoted(text: str) -> str:
+    """``text`` as a literal of an Excel number format (``"€"``), nothing when empty."""
+    return f'"{text}"' if text else ""
+
+
+def number_format(unit: str | None, value: object = None, symbol: str = "€") -> str | None:
+    """The Excel number format of a value in ``unit`` as the pages print it (None: leave the cell's default):
+    money with ``symbol`` (``"€"#,##0``; cents below a thousand for a money KPI, ``"€"#,##0.00``; ``amount`` always
+    whole), a percentage as shown on screen (48.4 under ``0.0"%"``), seconds with ``s``, counts with thousands
+    separators; a negative number with a true minus (``"−"0.0"%"``), a change (``±``) with its sign
+    (``+0.0" pts";"−"0.0" pts";0.0" pts"``)."""
     if unit is None:
         return None
     change = unit.startswith("±")
     base = unit.removeprefix("±")
-    plain: str | None
-    if base in fmt.MONEY_UNITS:
-        plain = "#,##0.00" if isinstance(value, (int, float)) and abs(value) < 1000 else "#,##0"
+    if base in fmt.MONEY_UNITS or base == "amount":
+        cents = base != "amount" and isinstance(value, (int, float)) and abs(value) < 1000
+        digits, suffix, lead = "#,##0.00" if cents else "#,##0", "", symbol
+    elif base in UNIT_FORMATS:
+        (digits, suffix), lead = UNIT_FORMATS[base], ""
     else:
-        plain = UNIT_FORMATS.get(base)
-    if plain is None or not change:
-        return plain
-    return f"+{plain};-{plain};{plain}"
+        return None
+    if change and suffix == "%":
+        suffix = " pts"
+    positive = _quoted(lead) + digits + _quoted(suffix)
+    negative = _quoted(fmt.MINUS + lead) + digits + _quoted(suffix)
+    return f"+{positive};{negative};{positive}" if change else f"{positive};{negative}"
 
 
 def shown(value: object, unit: str | None = None, symbol: str = "€", number_format: str | None = None) -> str:
@@ -196,13 +220,15 @@ def _sheet_title(title: str, taken: set[str]) -> str:
     return name
 
 
-def workbook(title: str, cover: Sequence[tuple[str, object]], sheets: Sequence[Sheet]) -> bytes:
-    """An .xlsx with a cover sheet (label/value rows) and one sheet per table."""
+def workbook(title: str, cover: Sequence[tuple[str, object]], sheets: Sequence[Sheet], *, context: str = "",
+             symbol: str = "€") -> bytes:
+    """An .xlsx with a cover sheet (label/value rows) and one sheet per table (:func:`_write_sheet`); money in
+    ``symbol``. ``context`` (what the numbers are of: dataset, period, filters, export time) heads every sheet."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Cover"
     ws.append([_cell(ws, title)])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = _TITLE_FONT
     ws.append([])
     for label, value in cover:
         ws.append([_cell(ws, str(label)), _cell(ws, value if not isinstance(value, (list, tuple, dict)) else str(value))])
@@ -212,19 +238,31 @@ def workbook(title: str, cover: Sequence[tuple[str, object]], sheets: Sequence[S
     ws.column_dimensions["B"].width = 100
     taken = {"cover"}
     for sheet in sheets:
-        _write_sheet(wb.create_sheet(_sheet_title(sheet.title, taken)), sheet)
+        _write_sheet(wb.create_sheet(_sheet_title(sheet.title, taken)), sheet, context, symbol)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _write_sheet(ws, sheet: Sheet) -> None:
-    row0 = 1
-    if sheet.note:
-        ws.append([_cell(ws, sheet.note)])
-        ws["A1"].font = Font(italic=True)
-        row0 = 3
+def _banner(sheet: Sheet, context: str) -> list[tuple[str, Font]]:
+    """The rows above a table: with a ``context``, always four (title, context, finding, note; a missing one left
+    blank, so every table's header is on the same row); without, the finding and the note it has."""
+    rows = [(sheet.title, _TITLE_FONT), (context, _CONTEXT_FONT)] if context else []
+    rows += [(sheet.finding, _FINDING_FONT), (sheet.note, _NOTE_FONT)]
+    return rows if context else [r for r in rows if r[0]]
+
+
+def _write_sheet(ws, sheet: Sheet, context: str = "", symbol: str = "€") -> None:
+    """The banner (:func:`_banner`) and a blank row, the header (frozen with the rows above it), the rows with
+    each cell's number format (the column's ``formats``, else its unit's :func:`number_format`, dates as dates),
+    widths fitted to the values as printed, and the charts as images to the right of the table."""
+    banner = _banner(sheet, context)
+    for r, (text, font) in enumerate(banner, 1):
+        ws.append([_cell(ws, text) if text else None])
+        ws.cell(r, 1).font = font
+    if banner:
         ws.append([])
+    row0 = len(banner) + 1 + bool(banner)
     columns = sheet.frame.columns
     ws.append([_cell(ws, c) for c in columns])
     for j in range(1, len(columns) + 1):
@@ -244,11 +282,13 @@ def _write_sheet(ws, sheet: Sheet) -> None:
                 ws.cell(r, j).number_format = fmt_
         elif name in sheet.units:
             for i, value in enumerate(sheet.frame.get_column(name).to_list()):
-                if (cell_format := number_format(sheet.unit_of(name, i), value)) is not None:
+                if (cell_format := number_format(sheet.unit_of(name, i), value, symbol)) is not None:
                     ws.cell(row0 + 1 + i, j).number_format = cell_format
         head = sheet.frame.get_column(name).head(500)
-        texts = [shown(v, sheet.unit_of(name, i), "€", fmt_) for i, v in enumerate(head)]
-        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, len(str(name)), *map(len, texts)) + 2)
+        texts = [shown(v, sheet.unit_of(name, i), symbol, fmt_) for i, v in enumerate(head)]
+        words = max(map(len, str(name).split()), default=0)  # the header wraps between words
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(10, words, min(len(str(name)), 24),
+                                                                       *map(len, texts)) + 2)
     ws.freeze_panes = ws.cell(row0 + 1, 1)
     row = row0
     for spec in sheet.charts:

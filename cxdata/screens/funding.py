@@ -101,3 +101,15 @@ def funding_screen(a: Analysis, base: PlannerBase, where: Where, settings: Setti
         finding = "No fix pays at these costs." + best
     return FundingScreen(tuple(_row(f, settings.symbol) for f in paying), finding,
                          {moment_key(f.moment): f.scenario for f in fixes}, note)
+
+
+def funding_of(a: Analysis, where: Where, settings: Settings) -> FundingScreen | None:
+    """:func:`funding_screen` with the version's planner built here (the meeting pack and the command line; the app
+    keeps one per version): None when the data cannot support the planner (no churn model)."""
+    if a.risk is None:
+        return None
+    try:
+        base = PlannerBase.build(a, window_days=settings.repeat_window_days)
+    except ValueError:
+        return None
+    return funding_screen(a, base, where, settings)

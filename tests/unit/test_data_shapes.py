@@ -90,14 +90,14 @@ def test_the_meeting_pack_of_a_customers_only_file_carries_its_churn(data_dir: P
     assert out.strip().endswith("telco v1 · all dates · Gender: Female")
     book = load_workbook(tmp_path / "pack.xlsx")
     assert "Customers who left" in book.sheetnames and "Trend by month" not in book.sheetnames
-    rows = list(book["KPIs"].iter_rows(min_row=4, values_only=True))
+    rows = list(book["KPIs"].iter_rows(min_row=7, values_only=True))
     churn = next(r for r in rows if r[0] == "Customers who left")
     # women: 0001, 0005, 0006, 0008, 0009, 0019, 0020 (month-to-month), 0017 (one year), 0012, 0016 (two year):
     # 10, of whom 4 left (0005, 0006, 0009, 0019)
-    assert churn[2] == pytest.approx(40.0) and churn[5] == 10
-    left = [r for r in book["Customers who left"].iter_rows(min_row=4, values_only=True) if r[0] == "Contract"]
+    assert churn[1] == pytest.approx(40.0) and churn[4] == 10
+    left = [r for r in book["Customers who left"].iter_rows(min_row=7, values_only=True) if r[0] == "Contract"]
     assert [(r[1], r[2], r[3]) for r in left] == [("Month-to-month", 7, 4), ("One year", 1, 0), ("Two year", 2, 0)]
-    assert [r[0] for r in book["Headlines"].iter_rows(min_row=4, values_only=True)][0].startswith(
+    assert [r[0] for r in book["Headlines"].iter_rows(min_row=7, values_only=True)][0].startswith(
         "40.0% of customers left (95% CI")
 
 

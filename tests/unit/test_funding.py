@@ -12,9 +12,11 @@ from cxdata import format as fmt
 from cxdata.actions.funding import FIXES, TOP_FIXES, sized_scenario
 from cxdata.actions.roi import PlannerBase
 from cxdata.models.analysis import Analysis
+from cxdata.scope import Scope
 from cxdata.screens.dashboard import moments_in_scope
-from cxdata.screens.funding import funding_screen
+from cxdata.screens.funding import funding_of, funding_screen
 from cxdata.screens.overview import TOP_MOMENTS
+from cxdata.screens.pack import meeting_pack
 from cxdata.settings import Settings
 
 MOMENT = ("channel", "touchpoint", "segment")
@@ -89,3 +91,18 @@ def test_a_world_with_no_link_from_experience_to_churn_recommends_nothing(
     screen = funding_screen(null, planner, (), Settings())
     assert screen.rows == () and not screen.fixes
     assert screen.finding is not None and "this data shows no evidence that the experience drives churn" in screen.finding
+
+
+def test_the_meeting_pack_carries_what_to_fund_as_the_overview_shows_it(
+        sample_store, sample_analysis: Analysis, planner: PlannerBase) -> None:
+    screen = funding_screen(sample_analysis, planner, (), Settings())
+    assert funding_of(sample_analysis, (), Settings()) == screen  # the pack's own planner gives the same fixes
+    version = sample_store.active_version("sample")
+    pack = meeting_pack(sample_analysis, Scope("sample", version, None, None, None), Settings(), funding=screen)
+    sheet = next(s for s in pack.sheets if s.title == "What to fund")
+    assert sheet.frame.rows() == [(r.title, r.net_value.value, r.net_value.band, r.cost, r.verdict.text)
+                                  for r in screen.rows]
+    best = screen.rows[0]
+    assert sheet.finding.startswith(f"Fund first: {best.title}, {best.net_value.value} net over 36 months.")
+    titles = [s.title for s in pack.sheets]
+    assert titles.index("What to fund") == titles.index("Moments of service") + 1

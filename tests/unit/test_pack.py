@@ -66,17 +66,21 @@ def same(got, expected) -> bool:
     return got == expected
 
 
+#: The row of a pack sheet's header: title, context, finding, note and a blank row come first.
+HEADER_ROW = 6
+
+
 def table(ws) -> list[dict]:
-    """The rows of a pack sheet under its header (a note and a blank row come first)."""
-    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    """The rows of a pack sheet under its header."""
+    rows = list(ws.iter_rows(min_row=HEADER_ROW, values_only=True))
     header = [c for c in rows[0] if c is not None]
     return [dict(zip(header, r)) for r in rows[1:]]
 
 
 def cells_of(ws, column: str) -> list:
-    header = [c.value for c in ws[3]]
+    header = [c.value for c in ws[HEADER_ROW]]
     j = header.index(column)
-    return [row[j] for row in ws.iter_rows(min_row=4)]
+    return [row[j] for row in ws.iter_rows(min_row=HEADER_ROW + 1)]
 
 
 def test_the_cover_states_dataset_version_period_comparison_filters_and_settings(case) -> None:
@@ -102,37 +106,41 @@ def test_kpi_tiles_round_trip_with_their_formats(case) -> None:
     assert set(rows) == set(expected)
     for label, t in expected.items():
         r = rows[label]
-        assert same((r["value"], r["95% low"], r["95% high"], r["n"]), (t["value"], t["low"], t["high"], t["n"])), label
-        assert same((r["change"], r["change 95% low"], r["change 95% high"]),
+        assert same((r["Value"], r["95% CI low"], r["95% CI high"], r["n"]), (t["value"], t["low"], t["high"], t["n"])), label
+        assert same((r["Change"], r["Change 95% CI low"], r["Change 95% CI high"]),
                     (t["delta"], t["delta_low"], t["delta_high"]))
-        assert r["status"] == t["status"] == "ok"
+        assert r["Status"] == t["status"] == "ok"
     ws = case.book["KPIs"]
-    formats = dict(zip((c.value for c in cells_of(ws, "KPI")), (c.number_format for c in cells_of(ws, "value"))))
-    assert (formats["CSAT"], formats["CES"], formats["Revenue per customer"]) == ("0.0", "0.00", "#,##0.00")
-    assert formats["Revenue at risk from CX"] == "#,##0"
-    assert cells_of(ws, "change")[1].number_format == "+0.0;-0.0;0.0"
-    assert all(c.number_format == "#,##0" for c in cells_of(ws, "n"))
+    formats = dict(zip((c.value for c in cells_of(ws, "KPI")), (c.number_format for c in cells_of(ws, "Value"))))
+    assert (formats["CSAT"], formats["CES"], formats["Revenue per customer"]) == (
+        '0.0"%";"−"0.0"%"', '0.00;"−"0.00', '"€"#,##0.00;"−€"#,##0.00')
+    assert formats["Revenue at risk from CX"] == '"€"#,##0;"−€"#,##0'
+    assert cells_of(ws, "Change")[0].number_format == '+0.0;"−"0.0;0.0'  # NPS points
+    assert cells_of(ws, "Change")[1].number_format == '+0.0" pts";"−"0.0" pts";0.0" pts"'  # CSAT %
+    assert all(c.number_format == '#,##0;"−"#,##0' for c in cells_of(ws, "n"))
 
 
 def test_headlines_moments_churn_and_drivers_round_trip(case) -> None:
     lines = headlines(case.a, case.filters, "€")
-    assert same([(r["headline"], r["estimate"], r["95% low"], r["95% high"]) for r in table(case.book["Headlines"])],
+    assert same([(r["Headline"], r["Estimate"], r["95% CI low"], r["95% CI high"]) for r in table(case.book["Headlines"])],
                 [(h.text, h.value, h.low, h.high) for h in lines])
     top = moments_in_scope(case.a, case.filters.where, TOP_MOMENTS)
     rows = table(case.book["Moments of service"])
     assert 0 < len(rows) == top.height <= TOP_MOMENTS
-    assert {r["channel"] for r in rows} <= {"phone", "chat"}
+    assert {r["Channel"] for r in rows} <= {"phone", "chat"}
     for r, m in zip(rows, top.iter_rows(named=True)):
-        assert (r["channel"], r["touchpoint"]) == (m["channel"], m["touchpoint"])
-        got = (r["revenue at risk, 12 months"], r["95% low"], r["95% high"], r["contacts a month"], r["negative"])
+        assert (r["Channel"], r["Touchpoint"]) == (m["channel"], m["touchpoint"])
+        got = (r["Revenue at risk, 12 months"], r["95% CI low"], r["95% CI high"], r["Contacts a month"],
+               r["Share negative"])
         assert same(got, (m["revenue_at_risk"], m["low"], m["high"], m["contacts_per_month"], m["negative_rate"]))
     churn = churn_by_negatives(case.a.panel, case.filters)
     assert same([tuple(r.values()) for r in table(case.book["Churn by negatives"])],
                 list(churn.select("bucket", "churn", "low", "high", "n", "events").iter_rows()))
     drivers = case.a.drivers
-    got = [(r["share of explained variance"], r["95% low"], r["95% high"], r["R²"]) for r in table(case.book["Key drivers"])]
+    got = [(r["Share of explained variance"], r["95% CI low"], r["95% CI high"], r["R²"])
+           for r in table(case.book["Key drivers"])]
     assert same(got, list(drivers.select("share", "low", "high", "r2").iter_rows()))
-    assert [r["driver"] for r in table(case.book["Key drivers"])] == [fmt.driver_label(d) for d in drivers["driver"]]
+    assert [r["Driver"] for r in table(case.book["Key drivers"])] == [fmt.driver_label(d) for d in drivers["driver"]]
 
 
 def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(case) -> None:
@@ -144,8 +152,8 @@ def test_the_trend_is_every_month_of_every_tile_kpi_with_the_dimension_filters(c
                            filters=dimensions, params=Settings().params())
         assert len(expected), key
         got = [r for r in rows if r["KPI"] == m.label]
-        assert [r["month"].date() for r in got] == expected["month"].to_list()
-        assert same([(r["value"], r["95% low"], r["95% high"], r["n"], r["fewer than 30 answers"]) for r in got],
+        assert [r["Month"].date() for r in got] == expected["month"].to_list()
+        assert same([(r["Value"], r["95% CI low"], r["95% CI high"], r["n"], r["Fewer than 30 answers"]) for r in got],
                     list(expected.select("value", "low", "high", "n", "small").iter_rows())), key
 
 
@@ -156,17 +164,12 @@ def test_charts_are_images_and_extra_sheets_follow(case) -> None:
                       "Alerts": 0}
     image = case.book["Trend by month"]._images[0]
     assert image.format == "png" and image.width >= 700
-    assert [tuple(r.values()) for r in table_without_note(case.book["Alerts"])] == [("+1 escalations", 12.5)]
-
-
-def table_without_note(ws) -> list[dict]:
-    rows = list(ws.iter_rows(values_only=True))
-    return [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert [tuple(r.values()) for r in table(case.book["Alerts"])] == [("+1 escalations", 12.5)]
 
 
 def test_formula_looking_text_arrives_as_text_and_no_cell_is_a_formula(case) -> None:
     ws = case.book["Moments of service"]
-    segment = cells_of(ws, "segment")
+    segment = cells_of(ws, "Segment")
     injected = [c for c in segment if INJECTED in str(c.value)]
     assert len(injected) == 1 and injected[0].data_type == "s" and injected[0].value == INJECTED
     assert injected[0].quotePrefix  # Excel keeps it text when the cell is edited
@@ -175,15 +178,16 @@ def test_formula_looking_text_arrives_as_text_and_no_cell_is_a_formula(case) -> 
 
 def test_html_prints_the_numbers_as_the_pages_do_escapes_text_and_needs_no_network(case) -> None:
     page = case.html
-    tiles = table(case.book["KPIs"])
-    for r in tiles:
-        unit = {"EUR": "money"}.get(r["unit"], r["unit"])
-        assert f">{fmt.number(r['value'], unit, '€')}<" in page, r["KPI"]
-        if r["change"] is not None:
-            assert f">{fmt.delta(r['change'], unit, '€')}<" in page
+    units = {s.frame.get_column("KPI")[i]: s.units["Value"][i] for s in case.pack.sheets if s.title == "KPIs"
+             for i in range(s.frame.height)}
+    for r in table(case.book["KPIs"]):
+        unit = units[r["KPI"]]
+        assert f">{fmt.number(r['Value'], unit, '€')}<" in page, r["KPI"]
+        if r["Change"] is not None:
+            assert f">{fmt.delta(r['Change'], unit, '€')}<" in page
     for r in table(case.book["Moments of service"]):
-        assert f">{fmt.money(r['revenue at risk, 12 months'], '€')}<" in page
-        assert f">{r['negative']:.0f}%<" in page
+        assert f">{fmt.money(r['Revenue at risk, 12 months'], '€')}<" in page
+        assert f">{r['Share negative']:.0f}%<" in page
     assert "=HYPERLINK(&quot;http://x&quot;,&quot;&lt;b&gt;y&lt;/b&gt;&quot;)" in page
     assert "<b>y</b>" not in page
     assert not re.search(r"<script[^>]+src", page, re.IGNORECASE) and "<link" not in page
@@ -238,7 +242,7 @@ def test_cli_bad_input_exits_2_with_one_sentence(sample_store, tmp_path, args, e
 def test_cli_refuses_other_file_types(tmp_path) -> None:
     run = export(tmp_path / "empty", "--out", str(tmp_path / "pack.csv"))
     assert run.returncode == 2
-    assert run.stderr == f"error: '{tmp_path / 'pack.csv'}': the meeting pack is written as .xlsx or .html.\n"
+    assert run.stderr == f"error: '{tmp_path / 'pack.csv'}': the meeting pack is written as .xlsx, .pdf, .pptx or .html.\n"
 
 
 def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sample_analysis) -> None:
@@ -248,6 +252,7 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
 
     from cxdata.actions.alerts import FIRED, OK, Alert, check_alert, create_alert, delete_alert
     from cxdata.actions.initiatives import create_initiative, delete_initiative, measure
+    from cxdata.screens.initiatives import change_text
     from cxdata.screens.pack import action_sheets
 
     version = sample_store.active_version("sample")
@@ -272,18 +277,23 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     row = table(book["Initiatives"])[0]
     m = measure("negative_rate", a.contacts, a.panel, scope, date(2026, 7, 1), params=settings.params(),
                 investment=50_000, running_cost=2_000)
-    assert row["title"] == "=Billing staffing" and book["Initiatives"]["A4"].data_type == "s"
-    assert same([row["before"], row["after"], row["effect"], row["effect low"], row["effect high"]],
+    assert row["Title"] == "=Billing staffing" and book["Initiatives"]["A7"].data_type == "s"
+    assert same([row["Before"], row["After"], row["Effect"], row["Effect 95% CI low"], row["Effect 95% CI high"]],
                 [m.before.value, m.after.value, m.did.value, m.did.low, m.did.high])
-    assert row["method"] == "difference-in-differences" and same(row["cost to date"], m.realised.cost_to_date)
+    assert row["Method"] == "difference-in-differences" and same(row["Cost to date"], m.realised.cost_to_date)
+    assert sheets["Initiatives"].finding == (
+        f"1 initiative tracked; =Billing staffing (active) moved {REGISTRY['negative_rate'].label} by "
+        f"{change_text(m.effect, REGISTRY['negative_rate'].unit)}.")  # the Initiatives page's text
     alerts = table(book["Alerts"])
-    assert [r["status"] for r in alerts] == [FIRED, OK]
+    assert [r["Status"] for r in alerts] == [FIRED, OK]
     expected = check_alert(Alert(dataset="sample", name="x", metric="escalation_rate", rule="above", threshold=1,
                                  min_n=MIN_ANSWERS, where_json=json.dumps({"channel": ["chatbot"]})), a.contacts, a.panel, settings.params())
     fired = alerts[0]
-    assert same([fired["value"], fired["95% low"], fired["95% high"], fired["n"], fired["month before"]],
+    assert same([fired["Value"], fired["95% CI low"], fired["95% CI high"], fired["n"], fired["Month before"]],
                 [expected.value, expected.low, expected.high, expected.n, expected.previous])
-    assert fired["month"].date() == expected.month and fired["alert"].startswith("Escalation rate (chatbot)")
+    assert fired["Month"].date() == expected.month and fired["Alert"].startswith("Escalation rate (chatbot)")
+    assert sheets["Alerts"].finding == f"1 of 2 alerts fired: {fired['Message']}"
+    assert f"{fmt.number(expected.value, '%')} in {expected.month:%b %Y} (" in fired["Message"]
 
 
 def test_the_drilldown_sheet_is_the_heat_map_of_the_pages_kpi(sample_store, sample_analysis) -> None:
@@ -297,7 +307,7 @@ def test_the_drilldown_sheet_is_the_heat_map_of_the_pages_kpi(sample_store, samp
         book = load_workbook(io.BytesIO(pack_workbook(pack)))
         rows = table(book[title])
         want = compute(key or "csat", sample_analysis.contacts, by=["channel", "touchpoint"], filters=filters)
-        assert {r["channel"] for r in rows} == set(WHERE["channel"])
-        got = [(r["channel"], r["touchpoint"], r["value"], r["95% low"], r["95% high"], r["n"]) for r in rows]
+        assert {r["Channel"] for r in rows} == set(WHERE["channel"])
+        got = [(r["Channel"], r["Touchpoint"], r["Value"], r["95% CI low"], r["95% CI high"], r["n"]) for r in rows]
         assert same(got, [tuple(r) for r in want.select("channel", "touchpoint", "value", "low", "high", "n").rows()])
         assert len(book[title]._images) == 1

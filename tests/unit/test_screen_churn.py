@@ -86,7 +86,7 @@ def test_sections_say_what_they_need_and_when_the_filters_leave_no_customer(samp
 def test_the_pack_writes_the_screens_figures(sample_analysis, screen, version) -> None:
     scope = Scope("sample", version, *PERIOD, None, (("channel", ("phone",)),))
     sheet = churn_sheet(sample_analysis, scope.filters)
-    assert sheet.frame.get_column("customer-months").to_list() == screen.by_negatives.table.get_column("n").to_list()
+    assert sheet.frame.get_column("Customer-months").to_list() == screen.by_negatives.table.get_column("n").to_list()
     assert drivers_sheet(sample_analysis).charts == screen.drivers.charts
     with pytest.raises(dataclasses.FrozenInstanceError):
         screen.notes = ()  # type: ignore[misc]

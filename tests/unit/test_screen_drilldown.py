@@ -155,6 +155,6 @@ def test_the_pack_writes_the_heat_map_the_page_draws(sample_analysis, scope) -> 
     sheet = next(s for s in meeting_pack(sample_analysis, scope, settings, drill_metric="csat").sheets
                  if s.title == "Drill-down CSAT")
     assert screen.heat_map is not None
-    assert sheet.frame.select("channel", "touchpoint", "value", "95% low", "95% high", "n").rows() == \
+    assert sheet.frame.select("Channel", "Touchpoint", "Value", "95% CI low", "95% CI high", "n").rows() == \
         screen.heat_map.figure.table.select("channel", "touchpoint", "value", "low", "high", "n").rows()
     assert len(sheet.charts) == 1 and screen.heat_map.figure.chart is not None  # the page's adds "click a cell"

@@ -78,9 +78,9 @@ def test_the_pack_and_the_report_write_the_same_screen(sample_analysis, scope) -
     settings = Settings()
     screen = overview_screen(sample_analysis, scope, settings, moments=PACK_MOMENTS)
     book = load_workbook(io.BytesIO(pack_workbook(meeting_pack(sample_analysis, scope, settings))))
-    kpis = {row[0]: row[2] for row in book["KPIs"].iter_rows(min_row=4, values_only=True) if row[0]}
+    kpis = {row[0]: row[1] for row in book["KPIs"].iter_rows(min_row=7, values_only=True) if row[0]}
     assert kpis["CSAT"] == pytest.approx(screen.tiles["csat"]["value"], rel=1e-12)
-    headlines = [row[0] for row in book["Headlines"].iter_rows(min_row=4, values_only=True) if row[0]]
+    headlines = [row[0] for row in book["Headlines"].iter_rows(min_row=7, values_only=True) if row[0]]
     assert headlines == [h.text for h in screen.headlines]
     report = report_dict(sample_analysis, scope, settings, top=PACK_MOMENTS)
     assert [h["text"] for h in report["headlines"]] == headlines

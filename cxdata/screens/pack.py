@@ -345,12 +345,12 @@ def drivers_sheet(a: Analysis) -> Sheet | None:
                                 pl.col("low").alias(LOW), pl.col("high").alias(HIGH), pl.col("r2").alias("R²"))
     top = frame.row(0, named=True)
     if top["R²"] < MIN_EXPLAINED:
-        finding = (f"The service drivers explain almost none of the negative experiences (R² {top['R²']:.1%}): no "
+        finding = (f"The service drivers explain almost none of the negative experiences (R² {fmt.number(top['R²'] * 100, '%')}): no "
                    "lever here stands out.")
     else:
         finding = (f"{top['Driver']} is the strongest driver of negative experiences: "
                    f"{_estimate(top[share], top[LOW], top[HIGH], '%', '')} of what the drivers explain "
-                   f"(R² {top['R²']:.1%}).")
+                   f"(R² {fmt.number(top['R²'] * 100, '%')}).")
     return Sheet("Key drivers", frame, {"R²": "0.00"}, note=(
         "Where the explained variance of a CSAT of 1 or 2 is shared among correlated drivers (relative weights, "
         "bootstrap 95% intervals), over all contacts — not the effect of changing one driver."),

@@ -55,7 +55,9 @@ shown = SCENARIOS[:compare_input()]
 cards = st.columns(len(SCENARIOS))
 
 st.subheader("Scenarios: inputs and details", divider="gray")
-tabs = st.tabs([f"Scenario {letter.upper()}" for letter in shown])
+# Every tab keeps its inputs (a widget not drawn in a run loses its value); only the open tab draws its details
+# and charts, so a first visit sends one scenario's charts, not three.
+tabs = st.tabs([f"Scenario {letter.upper()}" for letter in shown], key="scenario_tab", on_change="rerun")
 scenarios = {}
 for letter, tab in zip(shown, tabs):
     with tab:
@@ -68,6 +70,8 @@ with in_scope:
 
 for letter, tab in zip(shown, tabs):
     view = screen.scenarios[letter]
+    if not tab.open:
+        continue
     with tab:
         if view is None:
             st.info("Pick at least one lever to see what this scenario returns.")

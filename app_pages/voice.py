@@ -45,6 +45,7 @@ def _on_theme_row(key: str, terms: list[str]) -> None:
 
 def sentiment_block(s: VoiceScreen) -> None:
     st.info(plain(s.sentiment), icon=":material/fact_check:")
+    st.caption("How is the tone of a comment found?", help=s.sentiment_method)
     if s.sentiment_note is not None:
         st.caption(s.sentiment_note)
 
@@ -90,8 +91,10 @@ def themes_table(table: pl.DataFrame, wanted: str | None, where: str) -> None:
             "positive": st.column_config.NumberColumn("Positive", format="localized",
                                                       help="Positive comments that mention it."),
             "z": st.column_config.NumberColumn(
-                "z", format="%.1f", help="Weighted log-odds of appearing in a negative rather than a positive "
-                                         "comment, in standard errors (Monroe et al. 2008); above 2 is clear."),
+                "How clearly negative", format="%.1f",
+                help="How much more often the theme appears in negative than in positive comments, in standard "
+                     "errors: above 2 is clear, above 4 very clear. Technically the z-score of the weighted "
+                     "log-odds ratio with an informative prior (Monroe et al. 2008)."),
         })
 
 

@@ -304,18 +304,31 @@ class Sentiment:
 
     @property
     def description(self) -> str:
+        """How sure we are of the tones, in a plain sentence: the AUC read as "ranks a negative comment above a
+        positive one N times in 100" (the probability it estimates)."""
+        how = ("learned from this dataset's scored comments" if self.method == "learned" else
+               "a small word list (too few scored comments to learn from)")
         if self.auc is None:
-            check = ("not validated (fewer than 20 scored comments)" if self.method == "lexicon" else
-                     "not validated (too few distinct comments to hold back both negative and positive ones)")
-        elif self.method == "learned":
-            check = (f"AUC {self.auc:.2f} on {self.n_test:,} held-back scored comments ({self.n_test_texts:,} "
-                     "distinct texts, none of them seen in training)")
+            check = ("not checked yet: fewer than 20 scored comments" if self.method == "lexicon" else
+                     "not checked: too few distinct comments to hold back both negative and positive ones")
         else:
-            check = f"AUC {self.auc:.2f} against the {self.n_test:,} scored comments (nothing learned from them)"
-        how = ("learned from this dataset's scored comments (TF-IDF + regularised logistic regression)"
-               if self.method == "learned" else "a small word list in English, Italian, Portuguese, Spanish, French "
-                                                "and German (too few scored comments to learn)")
-        return f"Sentiment {how}; {check}."
+            tested = (f"tested on {self.n_test:,} scored comments it never saw ({self.n_test_texts:,} distinct texts)"
+                      if self.method == "learned" else f"tested on the {self.n_test:,} scored comments")
+            check = (f"{tested}, it ranks a negative comment above a positive one "
+                     f"{round(100 * self.auc)} times in 100")
+        return f"Tone of comments: {how}; {check}."
+
+    @property
+    def technical(self) -> str:
+        """The method and its validation in technical terms (the help behind :attr:`description`)."""
+        how = ("TF-IDF of words and word pairs + L2-regularised logistic regression, trained on 80% of the distinct "
+               "scored texts" if self.method == "learned" else
+               "a lexicon in English, Italian, Portuguese, Spanish, French and German, with negation")
+        check = ("not validated" if self.auc is None else
+                 f"AUC {self.auc:.2f} on {self.n_test:,} comments" + (" held back (texts never seen in training)"
+                                                                       if self.method == "learned" else ""))
+        return (f"{how}; {check}. A comment with a CSAT keeps the tone of its score (1–2 negative, 4–5 positive); "
+                "the model labels the others.")
 
 
 def comment_frame(contacts: pl.DataFrame) -> pl.DataFrame:

@@ -93,6 +93,7 @@ class VoiceScreen:
     """What the Voice of the customer shows for one scope and the page's touchpoint, channel and theme.
 
     ``sentiment``: how tones are found and validated (:attr:`cxdata.measures.text.Sentiment.description`);
+    ``sentiment_method``: the same in technical terms (:attr:`cxdata.measures.text.Sentiment.technical`);
     ``sentiment_note``: how to get a learned model (None when the sentiment is learned).
     ``tiles``: the comments in scope and the share of them that is negative (:func:`text.negative_share`);
     ``n``: the comments in scope; ``ignored_note``: the sidebar filters comments do not have (None when all apply).
@@ -106,6 +107,7 @@ class VoiceScreen:
 
     sentiment: str
     sentiment_note: str | None
+    sentiment_method: str
     tiles: tuple[Tile, Tile]
     n: int
     ignored_note: str | None
@@ -209,6 +211,7 @@ def voice_screen(a: Analysis, scope: Scope, settings: Settings, touchpoint: str 
     terms = tuple(themes.get_column("term"))
     return VoiceScreen(
         sentiment=fit.sentiment.description,
+        sentiment_method=fit.sentiment.technical,
         sentiment_note=LEXICON_NOTE if fit.sentiment.method == "lexicon" else None,
         tiles=_tiles(overall), n=overall["n"],
         ignored_note=f"The {', '.join(ignored)} filter does not apply to comments." if ignored else None,

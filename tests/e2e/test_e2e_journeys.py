@@ -100,7 +100,7 @@ def test_a_path_lists_its_customers_and_a_customer_opens_their_history(page: Pag
 
 def test_voice_of_the_customer_selects_a_theme_from_its_row(page: Page, app_url: str) -> None:
     open_page(page, f"{app_url}/voice")
-    expect(page.get_by_text("Sentiment learned from this dataset's scored comments", exact=False)).to_be_visible()
+    expect(page.get_by_text("Tone of comments: learned from this dataset's scored comments", exact=False)).to_be_visible()
     screenshot(page, "voice")
     themes = page.get_by_test_id("stDataFrame").first
     first_theme = selectbox_value(page, "Theme")

@@ -3,6 +3,8 @@
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# Without sign-in Momento serves this computer only: another HOST needs [auth] in .streamlit/secrets.toml
+# (README "Sign-in") or MOMENTO_ALLOW_ANONYMOUS=1, else ui.serve refuses to start (exit code 2).
 HOST ?= 127.0.0.1
 PORT ?= 8501
 

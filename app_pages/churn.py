@@ -36,15 +36,17 @@ BIND = "query-params"
 CHURN_BY = "churn_by"
 
 
-def locked(section: str) -> None:
-    st.info(plain(unlock_hint(NEEDS[section])), icon=LOCKED)
+def locked(section: str, withheld: str = "") -> None:
+    """Why a section has no figure: ``withheld``, the screen's sentence when the user's access withholds it, else
+    the upload that would unlock it."""
+    st.info(plain(withheld or unlock_hint(NEEDS[section])), icon=LOCKED)
 
 
 def churn_by_experience(screen: ChurnScreen, scope: Scope) -> None:
     st.subheader("Churn by negative experiences last month", divider="gray")
     figure = screen.by_negatives
     if figure is None:
-        locked("by_negatives")
+        locked("by_negatives", screen.by_negatives_note)
         return
     if figure.chart is None:
         st.info(no_data_message(scope))
@@ -92,7 +94,7 @@ def key_drivers(screen: ChurnScreen) -> None:
 def expansion(screen: ChurnScreen) -> None:
     st.subheader("Expansion revenue by NPS category", divider="gray")
     if screen.expansion is None or screen.expansion.chart is None:
-        locked("expansion")
+        locked("expansion", screen.expansion_note)
         return
     draw(screen.expansion.chart)
     st.caption(plain(screen.expansion_note))
@@ -101,7 +103,7 @@ def expansion(screen: ChurnScreen) -> None:
 def risk_by_segment(screen: ChurnScreen) -> None:
     st.subheader("Revenue at risk from CX, by segment", divider="gray")
     if screen.risk is None:
-        locked("risk")
+        locked("risk", screen.risk_note)
         return
     if screen.risk.chart is None:
         st.info(screen.risk_note)

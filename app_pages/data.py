@@ -1,9 +1,13 @@
 """Data: import exports (mapping, validation report), manage datasets and their versions, and see what
-the active data can show (its readiness, page by page and KPI by KPI)."""
+the active data can show (its readiness, page by page and KPI by KPI).
+
+Everyone sees the datasets, their versions and the readiness; importing needs the analyst role, making a version
+active or deleting one the admin role (the page says so instead of offering the control)."""
 
 import streamlit as st
 
 from cxdata.actions.alerts import fired_sentence
+from ui.auth import offered
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
 from ui.readiness import readiness_section
@@ -20,7 +24,8 @@ st.caption("Import exports from your CRM, contact-centre or billing system. Ever
            "version of a dataset; rejected rows are listed with their reason, and nothing is lost.")
 
 st.subheader("Import a file", divider="gray")
-import_form(store, current)
+if offered("data.import"):
+    import_form(store, current)
 
 last = st.session_state.get(LAST_IMPORT)
 if last is not None:

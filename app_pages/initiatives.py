@@ -12,6 +12,7 @@ Numbers: cxdata.screens.initiatives.initiatives_screen (through ``ui.initiatives
 
 import streamlit as st
 
+from ui.auth import offered
 from ui.dashboard import data_page_link, page_analysis
 from ui.filters import current_scope
 from ui.initiatives import (
@@ -54,7 +55,8 @@ if not metrics:
 shape = data_shape(store, scope.version)
 keys = scope_keys(shape)
 after_save(form_defaults(metrics, keys))
-new_initiative_form(store, scope.dataset, a, settings, shape, metrics, keys, expanded=not screen.details)
+if offered("initiative.create"):
+    new_initiative_form(store, scope.dataset, a, settings, shape, metrics, keys, expanded=not screen.details)
 
 st.subheader("By status and impact", divider="gray")
 if not screen.details:

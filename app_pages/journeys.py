@@ -18,6 +18,7 @@ Numbers: cxdata.screens.journeys.journeys_screen (drawn here through :func:`ui.j
 import polars as pl
 import streamlit as st
 
+from cxdata.scope import Scope
 from cxdata.screens.journeys import CustomerHistory, JourneysScreen, PathCustomers
 from ui.charts import draw
 from ui.dashboard import data_page_link, header, page_analysis, value_tiles
@@ -47,9 +48,9 @@ def _open_customer(customer_id: str) -> None:
     st.session_state[TAB] = HISTORY_TAB
 
 
-def _on_search(store, version, contacts: pl.DataFrame) -> None:
+def _on_search(store, scope: Scope, contacts: pl.DataFrame) -> None:
     """A new search shows its best match (the customer with the most contacts among the matches)."""
-    matches = matching_customers(store, version, st.session_state.get(FIND) or "", contacts)
+    matches = matching_customers(store, scope, st.session_state.get(FIND) or "", contacts)
     st.session_state[CUSTOMER] = matches[0] if matches else None
 
 
@@ -140,14 +141,14 @@ def paths_tab(screen: JourneysScreen, chosen: str | None) -> None:
 # ---------------------------------------------------------------- customer history
 
 
-def customer_picker(store, version, contacts: pl.DataFrame) -> str | None:
+def customer_picker(store, scope: Scope, contacts: pl.DataFrame) -> str | None:
     search, pick = st.columns([1, 1], vertical_alignment="bottom")
     query = search.text_input("Find a customer", key=FIND, bind=BIND, placeholder="Part of a customer id",
-                              on_change=_on_search, args=(store, version, contacts),
+                              on_change=_on_search, args=(store, scope, contacts),
                               help="Customers whose id contains this text, those with the most contacts first.")
-    options = matching_customers(store, version, query or "", contacts)
+    options = matching_customers(store, scope, query or "", contacts)
     wanted = _chosen_customer()
-    if wanted and wanted not in options and known_customer(store, version, wanted, contacts):
+    if wanted and wanted not in options and known_customer(store, scope, wanted, contacts):
         options = [*options, wanted]
     return pick.selectbox("Customer", options, index=None, key=CUSTOMER, bind=BIND,
                           placeholder=f"Choose one of {len(options)} matches" if query else
@@ -209,11 +210,11 @@ def main() -> None:
         data_page_link()
         return
     chosen = _chosen_customer()
-    known = bool(chosen) and known_customer(store, scope.version, chosen, a.contacts)
+    known = bool(chosen) and known_customer(store, scope, chosen, a.contacts)
     default = HISTORY_TAB if known else PATHS_TAB
     paths, history = st.tabs([PATHS_TAB, HISTORY_TAB], key=TAB, bind=BIND, default=default)
     with history:  # the customer is chosen before the screen is built; the tabs keep their order
-        customer = customer_picker(store, scope.version, a.contacts)
+        customer = customer_picker(store, scope, a.contacts)
     path = st.session_state.get(PATH, st.query_params.get(PATH))
     screen = journeys_view(store, settings, scope, path, customer, a)
     with paths:

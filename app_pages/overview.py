@@ -157,7 +157,7 @@ def main() -> None:
     if screen.filtered_out:
         st.warning(no_data_message(scope), icon=":material/filter_alt_off:")
     headline_block(screen)
-    funding = view_funding(store, scope.version, settings, scope.where, a)
+    funding = view_funding(store, scope.version, settings, scope.where, a, scope.restricted)
     funding_block(funding)
     moments_block(screen, settings, funding, a.pending)
     trend_block(screen, a, scope, settings)

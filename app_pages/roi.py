@@ -8,7 +8,7 @@ and its cached ``evaluate``), cached per view by ``ui.planner.view_roi``. The in
 
 import streamlit as st
 
-from cxdata.actions.planner import merge_scope, scope_options
+from cxdata.screens.roi import planner_scope, scope_choices
 from ui.analysis import Unavailable, planner
 from ui.filters import current_scope
 from ui.initiatives import track_scenario
@@ -48,8 +48,8 @@ if isinstance(base, Unavailable):
     st.stop()
 
 intro = st.empty()
-chosen = scope_inputs(scope_options(base))
-lever_scope, _ = merge_scope(base, chosen, scope.where)
+chosen = scope_inputs(scope_choices(base, scope))
+lever_scope = planner_scope(base, chosen, scope)[0]
 in_scope = st.container()
 shown = SCENARIOS[:compare_input()]
 cards = st.columns(len(SCENARIOS))

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 
@@ -22,7 +23,7 @@ def main(path: str, table: str) -> None:
     with tempfile.TemporaryDirectory(prefix="momento-bench-") as tmp:
         store = Store(Path(tmp))
         start = time.perf_counter()
-        result = import_file(store, data, file.name, table)
+        result = import_file(store, data, file.name, table, actor=LOCAL)
         seconds = time.perf_counter() - start
         report = result.report
         print(json.dumps({"seconds": seconds, "rows_in": report.rows_in, "accepted": report.accepted,

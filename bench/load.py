@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,8 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the browser tests' launch flags and waits, not copies of them
 
-from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT  # noqa: E402
-from ui.serve import loopback_command  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, ServerFailed, streamlit_server  # noqa: E402
 from waits import ADDRESS_IS, SETTLED  # noqa: E402
 
 SEGMENTS = ["Consumer", "Small Business", "Mid-Market", "Enterprise"]
@@ -54,20 +51,6 @@ TIMEOUT_MS = 600_000  # a bound for a stuck server, far above any figure measure
 CONTENT = f"""() => ({SETTLED})() && !!document.querySelector("[data-testid='stMain'] [data-testid='stMetric']")
     && !!document.querySelector("[data-testid='stMain'] [data-testid='stVegaLiteChart']")"""
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read() == b"ok"
-    except OSError:
-        return False
 
 
 def _stat(pid: int | str) -> list[str]:
@@ -102,33 +85,14 @@ def cpu_used(before: dict[int, int], after: dict[int, int]) -> float:
 
 @contextmanager
 def server(data_dir: Path) -> Iterator[tuple[str, int]]:
-    """(URL, pid) of ``python -m ui.serve`` (``streamlit run app.py`` with the code imported first) serving
-    ``data_dir`` on a free loopback port; stopped after."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir)}
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            loopback_command(port),
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    """(URL, pid) of the app server (:func:`browser.streamlit_server`) serving ``data_dir`` on a free loopback
+    port; stopped after."""
+    with tempfile.TemporaryDirectory() as logs:
         try:
-            deadline = time.monotonic() + 60
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise SystemExit(f"streamlit did not start on {url}:\n{log.read().decode()[-3000:]}")
-                time.sleep(0.2)
-            yield url, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.returncode not in (0, -15):
-                log.seek(0)
-                print(f"server log:\n{log.read().decode()[-3000:]}", file=sys.stderr)
+            with streamlit_server(data_dir, Path(logs) / "streamlit.log") as served:
+                yield served.url, served.pid
+        except ServerFailed as failed:
+            raise SystemExit(str(failed)) from None
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """Command line: ``python -m cxdata sample | import | info | report | roi | alerts | alert-add | export | deliver |
-schedule-add | schedules | schedule-delete``.
+schedule-add | schedules | schedule-delete | users | user-set | user-delete | audit``.
+
+The command line acts as :data:`cxdata.access.LOCAL`, an admin: whoever can run it can read and write the data
+directory anyway. Its changes are in the audit log under "Local user".
 
 Exit codes: 0 done, 1 the file or request cannot be used (one sentence on stderr), 2 bad arguments
 (for ``import`` also a new dataset name that cannot be used, :mod:`cxdata.ingest.names`; for ``export`` also a
@@ -20,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
+from cxdata.access import ACTIONS, LOCAL
 from cxdata.bootstrap import SAMPLE_DIR
 from cxdata.catalog.housekeeping import sweep
 from cxdata.catalog.store import Store, VersionInfo
@@ -84,7 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UnusableFile(f"There is no file at '{path}': check the path.")
     result = import_file(
-        store, path.read_bytes(), path.name, args.table,
+        store, path.read_bytes(), path.name, args.table, actor=LOCAL,
         dataset=dataset, sheet=args.sheet, overrides=_parse_map(args.map),
         choices=parse_cli(args.values, args.unit, args.scale, args.dates),
         mode=args.mode, force=args.force,
@@ -304,7 +309,8 @@ def cmd_alert_add(args: argparse.Namespace) -> int:
     store = Store()
     dataset = _dataset_name(store, args.dataset)
     try:
-        alert_id = create_alert(store, dataset=dataset, metric=args.metric, rule=args.rule, threshold=args.threshold,
+        alert_id = create_alert(store, actor=LOCAL, dataset=dataset, metric=args.metric, rule=args.rule,
+                                threshold=args.threshold,
                                 where=_parse_where(args.where), name=args.name, min_n=args.min_n,
                                 significant_only=False if args.any_change else None)
     except ValueError as exc:
@@ -439,7 +445,8 @@ def cmd_schedule_add(args: argparse.Namespace) -> int:
 
     store = Store()
     try:
-        schedule_id = add_schedule(store, view_id=args.view, formats=args.format or ["xlsx"], targets=args.to,
+        schedule_id = add_schedule(store, actor=LOCAL, view_id=args.view, formats=args.format or ["xlsx"],
+                                   targets=args.to,
                                    cadence=args.cadence, day=_weekday(args.day, args.cadence), at=args.at,
                                    timezone=args.timezone, name=args.name)
     except ValueError as exc:
@@ -479,9 +486,110 @@ def cmd_schedule_delete(args: argparse.Namespace) -> int:
     store = Store()
     if args.id not in {s.id for s in list_schedules(store)}:
         raise BadInput(f"There is no schedule #{args.id}: `python -m cxdata schedules` lists them.")
-    delete_schedule(store, args.id)
+    delete_schedule(store, args.id, actor=LOCAL)
     print(f"Schedule #{args.id} and its delivery log deleted.")
     return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """The accounts: who signed in or was added, their role, restrictions and when they were last seen."""
+    from cxdata.catalog.users import list_users
+
+    accounts = list_users(Store())
+    if not accounts:
+        print("No users yet. Add one with: python -m cxdata user-set ana@example.com --role analyst")
+    for a in accounts:
+        limits = "; ".join(f"{column} = {', '.join(values)}" for column, values in a.restrictions.items())
+        seen = f"last seen {a.last_seen:%Y-%m-%d %H:%M} UTC" if a.last_seen else "never signed in"
+        print(f"{a.email}  {a.name or a.email}  {a.role or 'from sign-in'}  "
+              f"{limits or 'every row'}  {seen}")
+    return 0
+
+
+def _restrictions(items: list[str]) -> dict[str, list[str]]:
+    """``--restrict dimension=v1,v2`` pairs (``dimension=`` lifts that dimension's restriction)."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        column, sep, values = item.partition("=")
+        if not sep or not column.strip():
+            raise BadInput(f"--restrict expects dimension=value1,value2, got '{item}'.")
+        out[column.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    return out
+
+
+def cmd_user_set(args: argparse.Namespace) -> int:
+    """Add a user or change one's role, name or restrictions (those not given are kept)."""
+    from cxdata.catalog.users import list_users, set_user
+
+    role = args.role.strip().lower()
+    if role not in ("viewer", "analyst", "admin", "claims"):
+        raise BadInput(f"--role '{args.role}': choose viewer, analyst, admin or claims (the role the sign-in gives).")
+    store = Store()
+    email = args.email.strip().lower()
+    current = next((a.restrictions for a in list_users(store) if a.email == email), {})
+    try:
+        set_user(store, LOCAL, email, role="" if role == "claims" else role, name=args.name,
+                 restrictions=current | _restrictions(args.restrict))
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    print(f"{email} is now {'a ' + role if role != 'claims' else 'given the role of the sign-in claims'}.")
+    return 0
+
+
+def cmd_user_delete(args: argparse.Namespace) -> int:
+    from cxdata.catalog.users import delete_user, list_users
+
+    store = Store()
+    email = args.email.strip().lower()
+    if email not in {a.email for a in list_users(store)}:
+        raise BadInput(f"There is no user {email}: `python -m cxdata users` lists them.")
+    delete_user(store, LOCAL, email)
+    print(f"{email} removed; a next sign-in gets the role the sign-in claims give, if any.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The audit log, newest first: printed, as JSON, or written to a CSV or Excel file."""
+    from cxdata.catalog.audit import audit_log, detail_words
+
+    try:
+        since = None if args.since is None else datetime.combine(date.fromisoformat(args.since), time(), UTC)
+    except ValueError:
+        raise BadInput(f"--since '{args.since}' is not a date: write it as YYYY-MM-DD.") from None
+    if args.action is not None and args.action not in ACTIONS:
+        raise BadInput(f"--action '{args.action}' is not an action: use one of {', '.join(ACTIONS)}.")
+    if args.limit is not None and args.limit < 1:
+        raise BadInput("--limit must be a whole number of at least 1.")
+    kind = None if args.out is None else Path(args.out).suffix.lower()
+    if kind not in (None, ".csv", ".xlsx"):
+        raise BadInput(f"--out '{args.out}': the audit log is written as FILE.csv or FILE.xlsx.")
+    log = audit_log(Store(), LOCAL, since=since, user=args.user.strip().lower() if args.user else None,
+                    action=args.action, limit=args.limit)
+    if args.out is not None:
+        Path(args.out).write_bytes(_audit_file(log, kind == ".xlsx"))
+        print(f"{args.out}  {log.height:,} entr{'ies' if log.height != 1 else 'y'}")
+    elif args.json:
+        print(json_text([row | {"at": row["at"].isoformat(), "detail": json.loads(row["detail"])}
+                         for row in log.iter_rows(named=True)]))
+    else:
+        if log.is_empty():
+            print("No changes recorded" + (" that match." if since or args.user or args.action else " yet."))
+        for row in log.iter_rows(named=True):
+            said = detail_words(row["detail"])
+            print(f"{row['at']:%Y-%m-%d %H:%M} UTC  {row['user']} ({row['role']})  {row['what']}  {row['target']}"
+                  + (f"  ({said})" if said else ""))
+    return 0
+
+
+def _audit_file(log: pl.DataFrame, excel: bool) -> bytes:
+    """The audit log as a CSV or an Excel workbook (:mod:`cxdata.screens.export`: no cell runs as a formula), its
+    times in UTC."""
+    from cxdata.screens.export import Sheet, csv_bytes, workbook
+
+    plain = log.with_columns(pl.col("at").dt.replace_time_zone(None)).rename({"at": "at (UTC)"})
+    if not excel:
+        return csv_bytes(plain)
+    return workbook("Audit log", [("Entries", plain.height)], [Sheet("Audit log", plain)])
 
 
 def _dataset_name(store: Store, requested: str | None) -> str:
@@ -619,6 +727,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schedule-delete", help="delete a delivery schedule and its log")
     p.add_argument("id", type=int)
     p.set_defaults(run=cmd_schedule_delete)
+
+    p = sub.add_parser("users", help="list the users: role, restrictions, last sign-in")
+    p.set_defaults(run=cmd_users)
+
+    p = sub.add_parser("user-set", help="add a user or change a user's role, name or restrictions")
+    p.add_argument("email")
+    p.add_argument("--role", required=True, help="viewer, analyst, admin, or claims (the role the sign-in gives)")
+    p.add_argument("--name", default="", help="the name shown (default: the one the sign-in gives)")
+    p.add_argument("--restrict", action="extend", nargs="+", default=[], metavar="dimension=v1,v2",
+                   help="show the user only these values of a dimension, e.g. region=North,South (repeatable; "
+                        "dimension= lifts it; dimensions not given keep their restriction)")
+    p.set_defaults(run=cmd_user_set)
+
+    p = sub.add_parser("user-delete", help="remove a user (a next sign-in gets the role the claims give)")
+    p.add_argument("email")
+    p.set_defaults(run=cmd_user_delete)
+
+    p = sub.add_parser("audit", help="the audit log: who changed what, and when")
+    p.add_argument("--since", help="only changes on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--user", help="only changes by this user (e-mail; local for the command line)")
+    p.add_argument("--action", help="only this action, e.g. settings.change, data.import")
+    p.add_argument("--limit", type=int, help="at most this many entries, the newest")
+    p.add_argument("--out", help="write the entries to FILE.csv or FILE.xlsx")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_audit)
     return parser
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cxdata.access import SYSTEM
 from cxdata.catalog.store import Store
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -30,7 +31,8 @@ def ensure_sample(store: Store, directory: Path = SAMPLE_DIR) -> bool:
 
     Only a store that has never held the sample and has no dataset gets it, so a team that
     deletes the sample does not see it come back at the next restart. Missing sample files mean
-    no sample, not an error.
+    no sample, not an error. Momento itself makes these changes (:data:`cxdata.access.SYSTEM`), as it does the
+    examples of :func:`seed_examples`.
 
     The three files are read at the same time (each :func:`cxdata.ingest.pipeline.prepare` reads in a worker
     process of its own), then validated and stored one after the other (:func:`cxdata.ingest.pipeline.run_import`):
@@ -47,8 +49,8 @@ def ensure_sample(store: Store, directory: Path = SAMPLE_DIR) -> bool:
     with ThreadPoolExecutor(len(paths)) as pool:
         read = {table: pool.submit(prepare, store, path.read_bytes(), path.name, table) for table, path in paths.items()}
         for prepared in read.values():
-            run_import(store, prepared.result(), dataset=SAMPLE_DATASET)
-    store.set_setting(_LOADED, True)
+            run_import(store, prepared.result(), actor=SYSTEM, dataset=SAMPLE_DATASET)
+    store.set_settings({_LOADED: True}, actor=SYSTEM, defaults={_LOADED: False})
     return True
 
 
@@ -72,12 +74,12 @@ def seed_examples(store: Store, frames: tuple[pl.DataFrame | None, pl.DataFrame 
     scope = {"channel": [planted.initiative_channel], "touchpoint": [planted.initiative_touchpoint]}
     contacts, panel = frames if frames is not None else load_frames(store, version.version_id)
     before = baseline("negative_rate", contacts, panel, scope, start)
-    create_initiative(store, dataset=SAMPLE_DATASET, title="Staff up the billing phone lines", owner="Customer Operations",
-                      metric="negative_rate", start=start, where=scope, investment=60_000,
+    create_initiative(store, actor=SYSTEM, dataset=SAMPLE_DATASET, title="Staff up the billing phone lines",
+                      owner="Customer Operations", metric="negative_rate", start=start, where=scope, investment=60_000,
                       running_cost=8_000, status="active", baseline=before,
                       target=None if before.value is None else round(before.value - 8, 1),
                       source="Example: the sample's planted initiative (described in the sample's README)")
-    create_alert(store, dataset=SAMPLE_DATASET, metric="escalation_rate", rule="above", threshold=30,
+    create_alert(store, actor=SYSTEM, dataset=SAMPLE_DATASET, metric="escalation_rate", rule="above", threshold=30,
                  where={"channel": ["chatbot"], "touchpoint": ["billing"]})
-    create_alert(store, dataset=SAMPLE_DATASET, metric="nps", rule="falls_by", threshold=5,
+    create_alert(store, actor=SYSTEM, dataset=SAMPLE_DATASET, metric="nps", rule="falls_by", threshold=5,
                  where={"segment": ["Small Business"]})

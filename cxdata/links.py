@@ -18,6 +18,7 @@ from typing import Literal
 
 import polars as pl
 
+from cxdata.access import Restrictions
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.periods import (
     COMPARISONS,
@@ -29,7 +30,7 @@ from cxdata.measures.periods import (
     data_span,
     preset_period,
 )
-from cxdata.scope import Scope, where_of
+from cxdata.scope import Scope, Where, where_of
 
 Kind = Literal["one", "many", "dates", "int"]
 
@@ -110,15 +111,21 @@ def dimension_columns(store: Store, version: VersionInfo) -> dict[str, str]:
     return columns
 
 
+def link_where(params: Params, dimensions: Mapping[str, str]) -> Where:
+    """The dimension filters ``params`` ask for, of ``dimensions`` (``{URL parameter: column}``)."""
+    return where_of((column, [str(v) for v in params.get(key) or []]) for key, column in dimensions.items())
+
+
 def scope_of(params: Params, version: VersionInfo, span: tuple[date | None, date | None],
-             dimensions: Mapping[str, str]) -> Scope:
+             dimensions: Mapping[str, str], restrictions: Restrictions = ()) -> Scope:
     """The scope a page showed for ``params`` on ``version`` (data from ``span[0]`` to ``span[1]``), with the
-    filters of ``dimensions`` (``{URL parameter: column}``); ValueError in one sentence for a period, a
-    comparison or dates the sidebar would not offer."""
-    where = where_of((column, [str(v) for v in params.get(key) or []]) for key, column in dimensions.items())
+    filters of ``dimensions`` (``{URL parameter: column}``), within the acting user's ``restrictions`` (a link
+    never shows a restricted user more: :func:`cxdata.scope.beyond_sentence` says when it asked for more);
+    ValueError in one sentence for a period, a comparison or dates the sidebar would not offer."""
+    where = link_where(params, dimensions)
     first, last = span
     if first is None or last is None:  # a customers table alone: no dates, every row
-        return Scope(version.dataset, version, None, None, None, where)
+        return Scope(version.dataset, version, None, None, None, where, restrictions=restrictions)
     name = _one(params, "period", DEFAULT_PERIOD)
     if name not in PERIODS:
         raise ValueError(f"The view's period '{name}' is not one of {', '.join(PERIODS)}.")
@@ -127,13 +134,15 @@ def scope_of(params: Params, version: VersionInfo, span: tuple[date | None, date
     if mode not in COMPARISONS:
         raise ValueError(f"The view's comparison '{mode}' is not one of {', '.join(COMPARISONS)}.")
     comparison = _dates(params, "compare_dates") if mode == CUSTOM else comparison_of(start, end, mode)
-    return Scope(version.dataset, version, start, end, comparison, where, period_name=name)
+    return Scope(version.dataset, version, start, end, comparison, where, period_name=name, restrictions=restrictions)
 
 
-def view_scope(store: Store, params: Params) -> Scope:
-    """The scope of a saved view's parameters on its dataset's active version now (:func:`scope_of`)."""
+def view_scope(store: Store, params: Params, restrictions: Restrictions = ()) -> Scope:
+    """The scope of a saved view's parameters on its dataset's active version now (:func:`scope_of`), within the
+    ``restrictions`` of the user it is read for (a scheduled delivery: its owner's)."""
     dataset = view_dataset(store, params)
     version = store.active_version(dataset)
     if version is None:
         raise ValueError(f"Dataset '{dataset}' has no version to use; import its data again.")
-    return scope_of(params, version, data_span(store, version.version_id), dimension_columns(store, version))
+    return scope_of(params, version, data_span(store, version.version_id), dimension_columns(store, version),
+                    restrictions)

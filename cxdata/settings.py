@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 
+from cxdata.access import Actor
 from cxdata.catalog.store import Store
 from cxdata.measures.metrics import DEFAULT_COST_PER_CONTACT, Params
 from cxdata.measures.panel import CANCELLATION_TERMS, EXCLUSION_WINDOW_DAYS
@@ -89,9 +90,11 @@ def load_settings(store: Store) -> Settings:
     return Settings(**values)
 
 
-def save_settings(store: Store, settings: Settings) -> None:
-    for f in fields(Settings):
-        store.set_setting(f.name, getattr(settings, f.name))
+def save_settings(store: Store, settings: Settings, *, actor: Actor) -> None:
+    """Store every setting: the change "settings.change" by ``actor`` (admins only), audited with
+    ``{field: [old, new]}`` for the fields it changes (old: the default for a field never saved)."""
+    store.set_settings({f.name: getattr(settings, f.name) for f in fields(Settings)}, actor=actor,
+                       defaults=asdict(Settings()))
 
 
 REPEAT_WINDOW_DAYS = (1, 90)

@@ -7,7 +7,8 @@ read again). An alert is checked once per data version and read back afterwards,
 costs two catalog queries. "Open the view" is :mod:`ui.state` navigation: the alert's scope becomes the
 global filters, the period the month the rule judged (the data's last complete month; "Last month" when
 the alert has no check) and the KPI is selected on the Drill-down (contact KPIs) or the Overview's trend
-(customer KPIs).
+(customer KPIs). Creating, switching and deleting alerts needs the analyst role: a viewer sees the list and the
+checks, with the switches disabled and no Delete.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date
 import streamlit as st
 
 from cxdata import format as fmt
+from cxdata.access import Forbidden
 from cxdata.actions.alerts import (
     FIRED,
     OK,
@@ -41,6 +43,7 @@ from cxdata.models.analysis import Analysis
 from cxdata.screens.alerts import OFF, AlertsScreen
 from cxdata.settings import Settings
 from ui import state
+from ui.auth import current_actor, refusal, refusals_shown
 from ui.filters import dimension_key
 from ui.links import address
 from ui.loaders import DataShape
@@ -185,9 +188,10 @@ def new_alert_form(store: Store, dataset: str, a: Analysis, settings: Settings, 
                 st.error("Enter a threshold.", icon=":material/error:")
                 return
             try:
-                new_id = create_alert(store, dataset=dataset, metric=metric, rule=rule, threshold=float(threshold),
-                                      where=where, name=name, min_n=int(min_n), significant_only=significant)
-            except ValueError as exc:
+                new_id = create_alert(store, actor=current_actor(), dataset=dataset, metric=metric, rule=rule,
+                                      threshold=float(threshold), where=where, name=name, min_n=int(min_n),
+                                      significant_only=significant)
+            except (ValueError, Forbidden) as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
                 st.session_state[_CREATED] = new_id
@@ -202,12 +206,16 @@ def _where_json(where: Mapping[str, Sequence[str]]) -> str:
 
 
 def _toggled(store: Store, alert_id: int, key: str) -> None:
-    set_enabled(store, alert_id, bool(st.session_state[key]))
+    with refusals_shown():
+        set_enabled(store, alert_id, bool(st.session_state[key]), actor=current_actor())
+        return
+    st.session_state[key] = not st.session_state[key]  # refused: the switch shows the alert as it still is
 
 
 def _deleted(store: Store, alert_id: int) -> None:
-    delete_alert(store, alert_id)
-    st.toast(f"Alert #{alert_id} deleted.", icon=":material/delete:")
+    with refusals_shown():
+        delete_alert(store, alert_id, actor=current_actor())
+        st.toast(f"Alert #{alert_id} deleted.", icon=":material/delete:")
 
 
 def _checked_again(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> None:
@@ -224,7 +232,8 @@ def check_now(store: Store, version: VersionInfo, a: Analysis, settings: Setting
 
 def alerts_list(store: Store, dataset: str, screen: AlertsScreen) -> None:
     """Each alert of :func:`cxdata.screens.alerts.alerts_screen`: status, name and rule, the latest check's
-    message and what it needs, on/off, its view and delete."""
+    message and what it needs, on/off, its view and delete (on/off and delete for analysts and admins)."""
+    locked = refusal("alert.update")
     for row in screen.rows:
         alert = row.alert
         assert alert.id is not None  # read back from the catalog, so numbered
@@ -239,9 +248,12 @@ def alerts_list(store: Store, dataset: str, screen: AlertsScreen) -> None:
                 st.caption(row.note)
             key = f"_alert_on_{alert.id}"
             cols[1].toggle("On", value=alert.enabled, key=key, on_change=_toggled, args=(store, alert.id, key),
-                           help="An alert that is off is not checked and never fires.")
+                           disabled=locked is not None,
+                           help=locked or "An alert that is off is not checked and never fires.")
             with cols[2]:
                 view_button(alert, dataset, key=f"_alert_open_{alert.id}", month=row.month)
+            if locked is not None:
+                continue
             with cols[3].popover("Delete", icon=":material/delete:", type="tertiary"):
                 st.markdown(f"Delete **{plain(alert.name)}** and its checks?")
                 st.button("Yes, delete it", type="primary", key=f"_alert_delete_{alert.id}", on_click=_deleted,

@@ -2,7 +2,8 @@
 run (on/off, delete), and the delivery log.
 
 Everything is :mod:`cxdata.delivery.schedules` (validation, cadence, next run, the log); ``python -m cxdata
-deliver`` sends (:mod:`cxdata.delivery.deliver`), from cron or a systemd timer, not the app.
+deliver`` sends (:mod:`cxdata.delivery.deliver`), from cron or a systemd timer, not the app. Adding, switching and
+deleting schedules needs the analyst role: a viewer sees the schedules and the log, the switches disabled.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from cxdata import format as fmt
+from cxdata.access import Forbidden
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Delivery, Schedule
 from cxdata.catalog.views import View
@@ -34,6 +36,7 @@ from cxdata.delivery.schedules import (
     zone,
 )
 from cxdata.screens.pack import PACK_FORMATS
+from ui.auth import current_actor, refusal, refusals_shown
 from ui.text import plain
 
 HOW_IT_RUNS = ("`python -m cxdata deliver` sends the schedules that are due — run it every few minutes from cron or a "
@@ -100,10 +103,10 @@ def new_schedule_form(store: Store, views: list[View], expanded: bool) -> None:
                              placeholder="e.g. Monthly board pack; empty: the view's name")
         if st.button("Add schedule", type="primary", icon=":material/add:", key="_sched_add"):
             try:
-                new_id = add_schedule(store, view_id=view_id or "", formats=formats, targets=targets.splitlines(),
-                                      cadence=cadence, day=None if day is None else int(day), at=at,
-                                      timezone=timezone, name=name)
-            except ValueError as exc:
+                new_id = add_schedule(store, actor=current_actor(), view_id=view_id or "", formats=formats,
+                                      targets=targets.splitlines(), cadence=cadence,
+                                      day=None if day is None else int(day), at=at, timezone=timezone, name=name)
+            except (ValueError, Forbidden) as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
                 added = next(s for s in list_schedules(store) if s.id == new_id)
@@ -118,12 +121,16 @@ def _local(schedule: Schedule) -> str:
 
 
 def _toggled(store: Store, schedule_id: int, key: str) -> None:
-    set_enabled(store, schedule_id, bool(st.session_state[key]))
+    with refusals_shown():
+        set_enabled(store, schedule_id, bool(st.session_state[key]), actor=current_actor())
+        return
+    st.session_state[key] = not st.session_state[key]  # refused: the switch shows the schedule as it still is
 
 
 def _deleted(store: Store, schedule_id: int) -> None:
-    delete_schedule(store, schedule_id)
-    st.toast(f"Schedule #{schedule_id} deleted.", icon=":material/delete:")
+    with refusals_shown():
+        delete_schedule(store, schedule_id, actor=current_actor())
+        st.toast(f"Schedule #{schedule_id} deleted.", icon=":material/delete:")
 
 
 def _last_line(last: Delivery | None) -> str:
@@ -134,7 +141,9 @@ def _last_line(last: Delivery | None) -> str:
 
 
 def schedules_list(store: Store, schedules: list[Schedule], views: list[View]) -> None:
-    """Each schedule: name, view, formats and targets, cadence and next run, last outcome; on/off and delete."""
+    """Each schedule: name, view, formats and targets, cadence and next run, last outcome; on/off and delete (for
+    analysts and admins)."""
+    locked = refusal("schedule.update")
     names = {v.id: v.name for v in views}
     last = last_outcomes(store)
     for schedule in schedules:
@@ -150,7 +159,9 @@ def schedules_list(store: Store, schedules: list[Schedule], views: list[View]) -
                             f"{plain(_local(schedule)) if schedule.enabled else 'off'}")
             key = f"_sched_on_{schedule.id}"
             cols[1].toggle("On", value=schedule.enabled, key=key, on_change=_toggled, args=(store, schedule.id, key),
-                           help="A schedule that is off is never sent.")
+                           disabled=locked is not None, help=locked or "A schedule that is off is never sent.")
+            if locked is not None:
+                continue
             with cols[2].popover("Delete", icon=":material/delete:", type="tertiary"):
                 st.markdown(f"Delete **{plain(schedule.name)}** and its delivery log?")
                 st.button("Yes, delete it", type="primary", key=f"_sched_delete_{schedule.id}", on_click=_deleted,

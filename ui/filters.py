@@ -15,6 +15,10 @@ Periods named in months end on the last day of the data's last month. "Previous 
 number of whole months just before (any other period: the same number of days); "same period last
 year" shifts both ends by a year (the date logic is :mod:`cxdata.measures.periods`).
 Pages read the result, a :class:`cxdata.scope.Scope`, with :func:`current_scope`.
+
+A user restricted to values of a dimension (:attr:`cxdata.access.Actor.restrictions`, e.g. ``region = North``)
+is offered only those values, and the scope is always within them: a link or saved view asking for more
+shows the restricted view and says so in one sentence (:func:`cxdata.scope.beyond_sentence`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from datetime import date
 
 import streamlit as st
 
+from cxdata.access import Restrictions
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.format import dimension_label, month_span
 from cxdata.links import dimension_key, scope_of  # dimension_key re-exported: the filters' URL parameters
@@ -38,9 +43,11 @@ from cxdata.measures.periods import (
     month_end,
     preset_period,
 )
-from cxdata.scope import Scope, where_of
+from cxdata.scope import Scope, beyond_sentence, where_of
 from ui import state
+from ui.auth import current_actor
 from ui.loaders import DataShape, data_shape
+from ui.text import plain
 
 BIND = "query-params"
 PERIOD, DATES, COMPARE, COMPARE_DATES = "period", "dates", "compare_to", "compare_dates"
@@ -114,10 +121,26 @@ def _clear(keys: Sequence[str]) -> None:
         st.session_state[key] = []
 
 
-def _dimensions(shape: DataShape, owned: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def _asked(key: str) -> list[str]:
+    """The values a dimension's widget is about to show: set by a saved view or an in-app link, else the URL's."""
+    chosen = st.session_state.get(key)
+    return [str(v) for v in chosen] if isinstance(chosen, list) else st.query_params.get_all(key)
+
+
+def _allowed(dimensions: Sequence[tuple[str, Sequence[str]]], restrictions: Restrictions
+             ) -> list[tuple[str, list[str]]]:
+    """Each dimension with the values the user may see (a restricted one: only its allowed values)."""
+    limits = dict(restrictions)
+    return [(c, [v for v in values if c not in limits or str(v) in limits[c]]) for c, values in dimensions]
+
+
+def _dimensions(shape: DataShape, owned: Sequence[str], restrictions: Restrictions) -> dict[str, tuple[str, ...]]:
     where: dict[str, tuple[str, ...]] = {}
-    drawn = [(c, v) for c, v in shape.dimensions if dimension_key(c) not in owned]
+    drawn = [(c, v) for c, v in _allowed(shape.dimensions, restrictions) if dimension_key(c) not in owned]
     keys = [dimension_key(c) for c, _ in drawn]
+    beyond = beyond_sentence([(c, _asked(dimension_key(c))) for c, _ in drawn], restrictions)
+    if beyond:
+        st.sidebar.warning(plain(beyond), icon=":material/lock:")
     where_to = st.sidebar
     for i, (column, values) in enumerate(drawn):
         key = dimension_key(column)
@@ -150,7 +173,8 @@ def default_scope(store: Store, version: VersionInfo) -> Scope:
 
 def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ()) -> Scope | None:
     """Draw the period and dimension filters of ``dataset`` in the sidebar; return (and keep for the
-    pages) the scope they define. ``owned``: parameters the current page draws itself."""
+    pages) the scope they define, within the acting user's restrictions. ``owned``: parameters the current page
+    draws itself."""
     st.session_state.pop(_SCOPE, None)
     version = store.active_version(dataset) if dataset is not None else None
     if version is None:
@@ -163,11 +187,12 @@ def global_filters(store: Store, dataset: str | None, owned: Sequence[str] = ())
         name, start, end, comparison = _period(shape, drawn)
         st.sidebar.caption(f"{month_span(start, end)}" + (f" vs {month_span(*comparison)}" if comparison else ""))
         scope = Scope(dataset, version, start, end, comparison, period_name=name)
-    where = _dimensions(shape, owned)
+    restrictions = current_actor().restrictions  # none in the single-user local mode
+    where = _dimensions(shape, owned, restrictions)
     every = [dimension_key(c) for c, _ in shape.dimensions]  # drawn here, or by the page (owned): bound
     state.remember_sidebar(every, drawn + every,
                            {PERIOD: DEFAULT_PERIOD, COMPARE: COMPARISONS[0], **{k: [] for k in every}})
-    scope = replace(scope, where=where_of(where.items()))
+    scope = replace(scope, where=where_of(where.items()), restrictions=restrictions)
     st.session_state[_SCOPE] = scope
     return scope
 

@@ -18,6 +18,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from cxdata import format as fmt
+from cxdata.access import Forbidden
 from cxdata.actions.alerts import after_import
 from cxdata.catalog.store import Store
 from cxdata.ingest import ImportResult, Prepared, UnusableFile, prepare, run_import
@@ -28,6 +29,7 @@ from cxdata.ingest.pipeline import Mode, max_upload_bytes, megabytes
 from cxdata.ingest.read import RawTable, is_excel, sheet_names
 from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
+from ui.auth import current_actor
 from ui.dataset import select_dataset
 from ui.text import plain
 
@@ -235,9 +237,9 @@ def import_controls(store: Store, prepared: Prepared, mapping: Mapping, choices:
 def _run(store: Store, prepared: Prepared, target: Target, force: bool) -> None:
     bar = st.progress(0.0, text="Starting the import")
     try:
-        result = run_import(store, prepared, dataset=target.dataset, mode=target.mode, force=force,
-                            progress=lambda fraction, message: bar.progress(fraction, text=message))
-    except UnusableFile as exc:
+        result = run_import(store, prepared, actor=current_actor(), dataset=target.dataset, mode=target.mode,
+                            force=force, progress=lambda fraction, message: bar.progress(fraction, text=message))
+    except (UnusableFile, Forbidden) as exc:
         bar.empty()
         st.error(plain(str(exc)))
         return

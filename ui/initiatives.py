@@ -15,6 +15,8 @@ URL parameters of the page (docs/architecture.md "Links"; values equal to the de
 Every number and sentence of the list and the detail comes from
 :func:`cxdata.screens.initiatives.initiatives_screen` (cached here by version, settings and the initiatives'
 update times); this module draws it. The forms compute their preview with :mod:`cxdata.actions.initiatives`.
+Creating, changing and deleting initiatives (and "Track as an initiative") needs the analyst role: a viewer
+sees the list and the detail, and a line saying why there is no form.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from cxdata import format as fmt
+from cxdata.access import Forbidden
 from cxdata.actions.initiatives import (
     PLANNED_KPIS,
     STATUSES,
@@ -58,6 +61,7 @@ from cxdata.screens.initiatives import (
 )
 from cxdata.settings import Settings
 from ui.analysis import CACHE_KEYS
+from ui.auth import current_actor, offered, refusals_shown
 from ui.charts import draw
 from ui.dashboard import value_tiles
 from ui.filters import dimension_key
@@ -207,18 +211,19 @@ def edit_controls(store: Store, i: Initiative, m: Metric, settings: Settings) ->
             saved = st.form_submit_button("Save changes", icon=":material/save:")
         if saved:
             try:
-                update_initiative(store, i.id, status=status, owner=owner.strip(), target=target,
-                                  investment=investment, running_cost=running)
-            except ValueError as exc:
+                update_initiative(store, i.id, actor=current_actor(), status=status, owner=owner.strip(),
+                                  target=target, investment=investment, running_cost=running)
+            except (ValueError, Forbidden) as exc:
                 st.error(plain(str(exc)))
             else:
                 st.rerun()
         with st.popover("Delete this initiative", icon=":material/delete:"):
             st.warning(plain(f"Delete “{i.title}” and its plan for good? The data is not touched."))
             if st.button("Yes, delete it", type="primary", key=f"_delete_{i.id}"):
-                delete_initiative(store, i.id)
-                st.session_state[_DELETED] = i.id
-                st.rerun()
+                with refusals_shown():
+                    delete_initiative(store, i.id, actor=current_actor())
+                    st.session_state[_DELETED] = i.id
+                    st.rerun()
 
 
 def initiative_detail(store: Store, d: InitiativeDetail, settings: Settings) -> None:
@@ -238,7 +243,8 @@ def initiative_detail(store: Store, d: InitiativeDetail, settings: Settings) -> 
         st.caption(plain(d.plan_note))
     else:
         value_tiles(d.plan_tiles)
-    edit_controls(store, d.initiative, d.measurement.metric, settings)
+    if offered("initiative.update"):
+        edit_controls(store, d.initiative, d.measurement.metric, settings)
 
 
 # ---------------------------------------------------------------- the New initiative form
@@ -330,10 +336,11 @@ def new_initiative_form(store: Store, dataset: str, a: Analysis, settings: Setti
         if st.button("Save initiative", type="primary", icon=":material/save:", key="_save_initiative"):
             try:
                 new_id = create_initiative(
-                    store, dataset=dataset, title=title, metric=metric, start=start, where=where, owner=owner,
-                    target=target, investment=investment, running_cost=running, status=status, source=source.strip(),
+                    store, actor=current_actor(), dataset=dataset, title=title, metric=metric, start=start,
+                    where=where, owner=owner, target=target, investment=investment, running_cost=running,
+                    status=status, source=source.strip(),
                     baseline=baseline(metric, a.contacts, a.panel, where, start, settings.params()))
-            except ValueError as exc:
+            except (ValueError, Forbidden) as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
                 st.session_state[_CREATED] = new_id
@@ -366,14 +373,20 @@ def attach_to_existing(store: Store, dataset: str, letter: str, result: Scenario
                                "scenario's predicted effect on its KPI and value a month.")
     if st.button("Attach the plan", key=f"_{letter}_attach"):
         i = existing[chosen]
-        attach_plan(store, chosen, plan_from(result, i.metric, scenario_to_dict(result.scenario)))
-        st.session_state[f"_{letter}_tracked"] = (chosen, i.title, f"The plan is attached to initiative #{chosen}.")
+        with refusals_shown():
+            attach_plan(store, chosen, plan_from(result, i.metric, scenario_to_dict(result.scenario)),
+                        actor=current_actor())
+            st.session_state[f"_{letter}_tracked"] = (chosen, i.title,
+                                                      f"The plan is attached to initiative #{chosen}.")
 
 
 def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResult, a: Analysis,
                    settings: Settings) -> None:
     """"Track as an initiative": the scenario's name, scope and economics become an initiative whose plan
-    is the scenario's prediction (:func:`cxdata.actions.initiatives.plan_from`); then a link to it."""
+    is the scenario's prediction (:func:`cxdata.actions.initiatives.plan_from`); then a link to it (analysts and
+    admins; anyone else is told why)."""
+    if not offered("initiative.create"):
+        return
     econ, symbol = result.scenario.economics, settings.symbol
     where = scenario_scope(result)
     with st.popover("Track as an initiative", icon=":material/flag:", width="stretch",
@@ -396,10 +409,11 @@ def track_scenario(store: Store, dataset: str, letter: str, result: ScenarioResu
             target = planned_target(base, plan)
             try:
                 new_id = create_initiative(
-                    store, dataset=dataset, title=title, metric=metric, start=start, where=where, owner=owner,
-                    target=target, investment=econ.investment, running_cost=econ.running_cost, status=status,
-                    source=f"ROI scenario: {result.scenario.name}", baseline=base, plan=plan)
-            except ValueError as exc:
+                    store, actor=current_actor(), dataset=dataset, title=title, metric=metric, start=start,
+                    where=where, owner=owner, target=target, investment=econ.investment,
+                    running_cost=econ.running_cost, status=status, source=f"ROI scenario: {result.scenario.name}",
+                    baseline=base, plan=plan)
+            except (ValueError, Forbidden) as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             else:
                 st.session_state[f"_{letter}_tracked"] = (new_id, title, f"Tracked as initiative #{new_id}.")

@@ -8,6 +8,8 @@ choices, never by a frame (docs/architecture.md "Speed"): the issue table of a v
 
 from __future__ import annotations
 
+from typing import cast
+
 import polars as pl
 import streamlit as st
 
@@ -48,15 +50,19 @@ def journeys_view(store: Store, settings: Settings, scope: Scope, path: str | No
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def matching_customers(store: Store, version: VersionInfo, query: str, _contacts: pl.DataFrame) -> list[str]:
-    """:func:`cxdata.measures.journeys.find_customers`: ids containing ``query``, most contacts first."""
-    return journeys.find_customers(account_tables(store, version).customers, _contacts, query, MATCHES)
+def matching_customers(store: Store, scope: Scope, query: str, _contacts: pl.DataFrame) -> list[str]:
+    """:func:`cxdata.measures.journeys.find_customers`: ids containing ``query``, most contacts first, among the
+    customers and contacts within the scope's restrictions (keyed by the scope, which determines ``_contacts``, the
+    contacts of its version)."""
+    customers = scope.within(account_tables(store, scope.version).customers)
+    return journeys.find_customers(customers, cast(pl.DataFrame, scope.within(_contacts)), query, MATCHES)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def known_customer(store: Store, version: VersionInfo, customer_id: str, _contacts: pl.DataFrame) -> bool:
-    """Whether ``customer_id`` is in the customers table or made contact (a link may name anyone)."""
-    customers = account_tables(store, version).customers
+def known_customer(store: Store, scope: Scope, customer_id: str, _contacts: pl.DataFrame) -> bool:
+    """Whether ``customer_id`` is in the customers table or made contact, within the scope's restrictions (a link
+    may name anyone)."""
+    customers = scope.within(account_tables(store, scope.version).customers)
     if customers is not None and customers.get_column("customer_id").eq(customer_id).any():
         return True
-    return bool(_contacts.get_column("customer_id").eq(customer_id).any())
+    return bool(cast(pl.DataFrame, scope.within(_contacts)).get_column("customer_id").eq(customer_id).any())

@@ -21,6 +21,7 @@ from cxdata import format as fmt
 from cxdata.catalog.store import Store
 from cxdata.catalog.views import View, list_views, load_view, save_view
 from ui import state
+from ui.auth import current_actor, refusals_shown
 from ui.text import plain
 
 _NOTICE = "_share_notice"
@@ -90,9 +91,10 @@ def _navigation(view: View) -> state.Navigation:
 
 def _save(store: Store, page: StreamlitPage, params: dict[str, list[str]]) -> None:
     name = st.session_state.get("_view_name", "").strip()
-    view_id = save_view(store, name or "Untitled view", page.url_path, params)
-    st.session_state[_SAVED] = view_id
-    st.session_state["_view_name"] = ""
+    with refusals_shown():
+        view_id = save_view(store, name or "Untitled view", page.url_path, params, actor=current_actor())
+        st.session_state[_SAVED] = view_id
+        st.session_state["_view_name"] = ""
 
 
 def share_control(store: Store, page: StreamlitPage) -> None:

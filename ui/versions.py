@@ -1,5 +1,5 @@
-"""Datasets and their versions on the Data page: the version table, activate, delete (confirmed),
-and the problems of the active version's imports."""
+"""Datasets and their versions on the Data page: the version table, activate, delete (confirmed; both for admins
+only), and the problems of the active version's imports."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import streamlit as st
 
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.schema import TABLES
+from ui.auth import current_actor, offered, refusals_shown
 from ui.downloads import download_buttons
 from ui.loaders import problem_counts
 from ui.text import plain, slug
@@ -30,14 +31,16 @@ def versions_frame(versions: list[VersionInfo]) -> pl.DataFrame:
 
 
 def _activate(store: Store, dataset: str, number: int) -> None:
-    store.activate(dataset, number)
-    st.toast(f"Version {number} is now the active one.")
+    with refusals_shown():
+        store.activate(dataset, number, actor=current_actor())
+        st.toast(f"Version {number} is now the active one.")
 
 
 def _delete(store: Store, dataset: str, number: int) -> None:
-    store.delete_version(dataset, number)
     st.session_state.pop(_CONFIRM, None)
-    st.toast(f"Version {number} deleted.")
+    with refusals_shown():
+        store.delete_version(dataset, number, actor=current_actor())
+        st.toast(f"Version {number} deleted.")
 
 
 def _ask(dataset: str, number: int | None) -> None:
@@ -45,7 +48,9 @@ def _ask(dataset: str, number: int | None) -> None:
 
 
 def version_actions(store: Store, dataset: str, versions: list[VersionInfo]) -> None:
-    """Pick a version; activate it, or delete it after a confirmation."""
+    """Pick a version; activate it, or delete it after a confirmation (admins only; others are told why)."""
+    if not offered("version.activate"):
+        return
     numbers = [v.number for v in versions]
     active = next((v.number for v in versions if v.active), numbers[0])
     row = st.container(horizontal=True, vertical_alignment="bottom")

@@ -40,6 +40,7 @@ import polars as pl
 from sqlmodel import Session, col, delete, select
 
 from cxdata import format as fmt
+from cxdata.access import Actor
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.catalog.tables import CHANGE_RULES, Alert, AlertCheck
 from cxdata.measures.metrics import (
@@ -107,11 +108,8 @@ class Outcome:
                 "n": c.n, "previous": c.previous, "message": c.message, "version_id": c.version_id}
 
 
-def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshold: float,
-                 where: Mapping[str, Sequence[str]] | None = None, name: str = "", min_n: int = MIN_ANSWERS,
-                 significant_only: bool | None = None) -> int:
-    """Store an alert and return its id. ``significant_only`` (change rules only; default on): fire only
-    when the change's 95% interval excludes 0. Raises ValueError with a sentence for bad input."""
+def _check(metric: str, rule: str, threshold: float, min_n: int, significant_only: bool | None) -> None:
+    """Raise ValueError with a sentence for an alert that cannot be watched."""
     if metric not in REGISTRY:
         raise ValueError(f"Unknown KPI “{metric}”: choose one of {', '.join(REGISTRY)}.")
     if not by_month(REGISTRY[metric]):
@@ -126,16 +124,22 @@ def create_alert(store: Store, *, dataset: str, metric: str, rule: str, threshol
                          "compare a level with the threshold.")
     if min_n < 1:
         raise ValueError("The minimum number of answers must be at least 1.")
-    scope = {k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}
-    alert = Alert(dataset=dataset, name="", metric=metric, rule=rule, threshold=float(threshold), min_n=int(min_n),
-                  where_json=json.dumps(scope, sort_keys=True),
-                  significant_only=(significant_only is not False) if rule in CHANGE_RULES else None)
-    alert.name = name.strip() or describe(alert)
-    with Session(store.engine) as s:
-        s.add(alert)
-        s.commit()
-        assert alert.id is not None  # numbered by the commit
-        return int(alert.id)
+
+
+def create_alert(store: Store, *, actor: Actor, dataset: str, metric: str, rule: str, threshold: float,
+                 where: Mapping[str, Sequence[str]] | None = None, name: str = "", min_n: int = MIN_ANSWERS,
+                 significant_only: bool | None = None) -> int:
+    """Store an alert and return its id: the change "alert.create" by ``actor``, target "alert <id>".
+    ``significant_only`` (change rules only; default on): fire only when the change's 95% interval excludes 0.
+    Raises ValueError with a sentence for bad input (after the role is checked)."""
+    with store.change(actor, "alert.create", dataset=dataset) as change:
+        _check(metric, rule, threshold, min_n, significant_only)
+        scope = {k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}
+        alert = Alert(dataset=dataset, name="", metric=metric, rule=rule, threshold=float(threshold), min_n=int(min_n),
+                      where_json=json.dumps(scope, sort_keys=True),
+                      significant_only=(significant_only is not False) if rule in CHANGE_RULES else None)
+        alert.name = name.strip() or describe(alert)
+        return change.add(alert, "alert", name=alert.name)
 
 
 def list_alerts(store: Store, dataset: str) -> list[Alert]:
@@ -143,13 +147,15 @@ def list_alerts(store: Store, dataset: str) -> list[Alert]:
         return list(s.exec(select(Alert).where(Alert.dataset == dataset).order_by(col(Alert.id))))
 
 
-def set_enabled(store: Store, alert_id: int, enabled: bool) -> None:
-    store.update_row(Alert, alert_id, enabled=enabled)
+def set_enabled(store: Store, alert_id: int, enabled: bool, *, actor: Actor) -> None:
+    """Switch an alert on or off: the change "alert.update" by ``actor``."""
+    store.update_row(Alert, alert_id, actor=actor, action="alert.update", target=f"alert {alert_id}", enabled=enabled)
 
 
-def delete_alert(store: Store, alert_id: int) -> None:
-    """Remove an alert and its evaluations."""
-    store.delete_row(Alert, alert_id, children=(AlertCheck, "alert_id"))
+def delete_alert(store: Store, alert_id: int, *, actor: Actor) -> None:
+    """Remove an alert and its evaluations: the change "alert.delete" by ``actor``."""
+    store.delete_row(Alert, alert_id, actor=actor, action="alert.delete", target=f"alert {alert_id}",
+                     children=(AlertCheck, "alert_id"))
 
 
 # ---------------------------------------------------------------- evaluation

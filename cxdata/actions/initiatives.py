@@ -36,6 +36,7 @@ import polars as pl
 from sqlmodel import Session, col, select
 
 from cxdata import format as fmt
+from cxdata.access import Actor
 from cxdata.actions.roi import ScenarioResult
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Initiative
@@ -126,61 +127,60 @@ def _check(title: str, metric: str, status: str, investment: float, running_cost
         raise ValueError("Investment and running cost cannot be negative.")
 
 
-def create_initiative(store: Store, *, dataset: str, title: str, metric: str, start: date,
+def create_initiative(store: Store, *, actor: Actor, dataset: str, title: str, metric: str, start: date,
                       where: Mapping[str, Sequence[str]] | None = None, owner: str = "", target: float | None = None,
                       investment: float = 0.0, running_cost: float = 0.0, status: str = "planned",
                       source: str = "", baseline: Estimate | None = None, plan: Plan | None = None) -> int:
-    """Store a new initiative and return its id. Raises ValueError with a sentence for bad input."""
-    _check(title, metric, status, investment, running_cost)
-    scope = {k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}
-    row = Initiative(dataset=dataset, title=title.strip(), owner=owner.strip(), metric=metric,
-                     where_json=json.dumps(scope, sort_keys=True), start=start, target=target,
-                     investment=float(investment), running_cost=float(running_cost), status=status, source=source,
-                     baseline_json=json.dumps(asdict(baseline)) if baseline else "{}",
-                     plan_json=None if plan is None else json.dumps(asdict(plan)))
-    with Session(store.engine) as s:
-        s.add(row)
-        s.commit()
-        assert row.id is not None  # the database numbered the row on commit
-        return int(row.id)
+    """Store a new initiative and return its id: the change "initiative.create" by ``actor``, target
+    "initiative <id>". Raises ValueError with a sentence for bad input (after the role is checked)."""
+    with store.change(actor, "initiative.create", dataset=dataset) as change:
+        _check(title, metric, status, investment, running_cost)
+        scope = {k: [str(v) for v in vs] for k, vs in (where or {}).items() if vs}
+        row = Initiative(dataset=dataset, title=title.strip(), owner=owner.strip(), metric=metric,
+                         where_json=json.dumps(scope, sort_keys=True), start=start, target=target,
+                         investment=float(investment), running_cost=float(running_cost), status=status,
+                         source=source, baseline_json=json.dumps(asdict(baseline)) if baseline else "{}",
+                         plan_json=None if plan is None else json.dumps(asdict(plan)))
+        return change.add(row, "initiative", title=row.title)
 
 
-def update_initiative(store: Store, initiative_id: int, **changes) -> Initiative:
-    """Change fields of an initiative (status, owner, target, investment, running_cost, title, start)."""
+def update_initiative(store: Store, initiative_id: int, *, actor: Actor, **changes) -> Initiative:
+    """Change fields of an initiative (status, owner, target, investment, running_cost, title, start): the change
+    "initiative.update" by ``actor``, audited with each changed field's ``[old, new]``."""
     allowed = {"status", "owner", "target", "investment", "running_cost", "title", "start"}
     if unknown := set(changes) - allowed:
         raise ValueError(f"Cannot change {', '.join(sorted(unknown))}.")
-    with Session(store.engine) as s:
-        row = s.get(Initiative, initiative_id)
+    return _update(store, actor, initiative_id, changes)
+
+
+def attach_plan(store: Store, initiative_id: int, plan: Plan, *, actor: Actor) -> Initiative:
+    """Give an initiative the plan of an ROI scenario (one launched before it was planned here, or a
+    revised business case); its realised value is then read against this plan. The change "initiative.update"
+    by ``actor``, audited with the scenario's name."""
+    return _update(store, actor, initiative_id, {"plan_json": json.dumps(asdict(plan))}, plan=plan.scenario)
+
+
+def _update(store: Store, actor: Actor, initiative_id: int, values: Mapping[str, object],
+            **detail: object) -> Initiative:
+    """Set ``values`` (field → value) on an initiative in the change "initiative.update", audited with ``detail``
+    and each changed field's old and new value (but a plan's JSON: ``detail`` names it); the row as stored."""
+    with store.change(actor, "initiative.update", f"initiative {initiative_id}", **detail) as change:
+        row = change.session.get(Initiative, initiative_id)
         if row is None:
             raise ValueError(f"There is no initiative {initiative_id}.")
-        for k, v in changes.items():
-            setattr(row, k, v)
+        change.set(row, values, unaudited=("plan_json",))
         _check(row.title, row.metric, row.status, row.investment, row.running_cost)
         row.updated_at = datetime.now(UTC)
-        s.add(row)
-        s.commit()
-        s.refresh(row)
-        return row
+        change.session.add(row)
+        change.session.flush()
+        change.session.expunge(row)  # its values as written, readable after the session ends
+    return row
 
 
-def attach_plan(store: Store, initiative_id: int, plan: Plan) -> Initiative:
-    """Give an initiative the plan of an ROI scenario (one launched before it was planned here, or a
-    revised business case); its realised value is then read against this plan."""
-    with Session(store.engine) as s:
-        row = s.get(Initiative, initiative_id)
-        if row is None:
-            raise ValueError(f"There is no initiative {initiative_id}.")
-        row.plan_json = json.dumps(asdict(plan))
-        row.updated_at = datetime.now(UTC)
-        s.add(row)
-        s.commit()
-        s.refresh(row)
-        return row
-
-
-def delete_initiative(store: Store, initiative_id: int) -> None:
-    store.delete_row(Initiative, initiative_id)
+def delete_initiative(store: Store, initiative_id: int, *, actor: Actor) -> None:
+    """Delete an initiative: the change "initiative.delete" by ``actor``."""
+    store.delete_row(Initiative, initiative_id, actor=actor, action="initiative.delete",
+                     target=f"initiative {initiative_id}")
 
 
 def list_initiatives(store: Store, dataset: str) -> list[Initiative]:

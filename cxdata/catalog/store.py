@@ -22,7 +22,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +33,18 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, create_engine, delete, func, select
 
+from cxdata.access import Actor, require
 from cxdata.catalog import migrations
-from cxdata.catalog.tables import ColumnMapping, Dataset, DatasetVersion, ImportAudit, Setting, TableFile, utcnow
+from cxdata.catalog.tables import (
+    AuditEntry,
+    ColumnMapping,
+    Dataset,
+    DatasetVersion,
+    ImportAudit,
+    Setting,
+    TableFile,
+    utcnow,
+)
 
 DEFAULT_DATA_DIR = ".momento"
 WORKSPACE = "default"
@@ -53,6 +63,39 @@ class SavedMapping:
 
     mapping: dict[str, str | None]
     choices: dict
+
+
+@dataclass
+class Change:
+    """A state change being written (:meth:`Store.change`): its session, and the audit entry's target and detail."""
+
+    session: Session
+    target: str
+    detail: dict[str, object]
+
+    def add(self, row: SQLModel, kind: str, **detail: object) -> int:
+        """Add ``row`` (of a table numbered by an integer ``id``) and return its id, given by a flush; the entry's
+        target becomes "<kind> <id>" and its detail gains ``detail``."""
+        self.session.add(row)
+        self.session.flush()  # numbers the row
+        row_id = int(row.id)
+        self.target = f"{kind} {row_id}"
+        self.detail |= detail
+        return row_id
+
+    def set(self, row: SQLModel, values: Mapping[str, object], *, unaudited: Collection[str] = ()) -> None:
+        """Set ``values`` (column → value) on ``row`` and record each changed column as ``{"old": …, "new": …}``
+        in the detail, but those in ``unaudited`` (a long JSON the detail names otherwise)."""
+        for column, value in values.items():
+            if column not in unaudited:
+                self.changed(column, getattr(row, column), value)
+            setattr(row, column, value)
+
+    def changed(self, key: str, old: object, new: object) -> None:
+        """Record ``key``'s change from ``old`` to ``new`` in the detail, as ``{"old": …, "new": …}`` (the form the
+        audit log reads: :func:`cxdata.catalog.audit.detail_words`); nothing when they are equal."""
+        if old != new:
+            self.detail[key] = {"old": old, "new": new}
 
 
 @dataclass(frozen=True)
@@ -145,29 +188,45 @@ class Store:
                 s.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield s
 
-    def delete_row(self, table: type[SQLModel], key: object,
+    @contextmanager
+    def change(self, actor: Actor, action: str, target: str = "", **detail: object) -> Iterator[Change]:
+        """The one way a state change is written: refused (:class:`cxdata.access.Forbidden`, with a sentence) unless
+        ``actor``'s role may make ``action`` (:data:`cxdata.access.ACTIONS`), then a write transaction
+        (:meth:`_writing`) whose audit entry — who, when, the action, the target and the detail (JSON) — is
+        committed with it when the block ends: no change without its entry, no entry without its change. The
+        block writes through ``change.session`` (without committing) and may set ``change.target`` and add to
+        ``change.detail`` once it knows them (a new row's id, an old value)."""
+        require(actor, action)
+        with self._writing() as s:
+            change = Change(s, target, dict(detail))
+            yield change
+            s.add(AuditEntry(actor_id=actor.id, actor_name=actor.name, role=actor.role.label, action=action,
+                             target=change.target, detail_json=json.dumps(change.detail, default=str, sort_keys=True)))
+            s.commit()
+
+    def delete_row(self, table: type[SQLModel], key: object, *, actor: Actor, action: str, target: str,
                    children: tuple[type[SQLModel], str] | None = None) -> None:
         """Delete the row of a catalog table (saved view, initiative, alert, schedule) by its primary key, if it
         exists, with the rows of ``children`` (a table and its column that holds the key: an alert's checks, a
-        schedule's deliveries) in the same transaction."""
-        with self._writing() as s:
+        schedule's deliveries), as the change ``action`` on ``target`` by ``actor`` (:meth:`change`)."""
+        with self.change(actor, action, target) as change:
             if children is not None:
                 child, column = children
-                s.exec(delete(child).where(col(getattr(child, column)) == key))
-            row = s.get(table, key)
+                change.session.exec(delete(child).where(col(getattr(child, column)) == key))
+            row = change.session.get(table, key)
             if row is not None:
-                s.delete(row)
-            s.commit()
+                change.session.delete(row)
 
-    def update_row(self, table: type[SQLModel], key: object, **values: object) -> None:
-        """Set ``values`` (column → value) on the row of a catalog table by its primary key, if it exists."""
-        with self._writing() as s:
-            row = s.get(table, key)
+    def update_row(self, table: type[SQLModel], key: object, *, actor: Actor, action: str, target: str,
+                   **values: object) -> None:
+        """Set ``values`` (column → value) on the row of a catalog table by its primary key, if it exists, as the
+        change ``action`` on ``target`` by ``actor`` (:meth:`change`), audited with each changed column's old and
+        new value (:meth:`Change.set`)."""
+        with self.change(actor, action, target) as change:
+            row = change.session.get(table, key)
             if row is not None:
-                for column, value in values.items():
-                    setattr(row, column, value)
-                s.add(row)
-                s.commit()
+                change.set(row, values)
+                change.session.add(row)
 
     # -------------------------------------------------------------- reading
 
@@ -229,20 +288,23 @@ class Store:
         frame: pl.DataFrame,
         problems: pl.DataFrame,
         *,
+        actor: Actor,
         source_name: str,
         source_sha256: str,
         audit: dict,
         note: str = "",
     ) -> VersionInfo:
-        """Create a new active version of ``dataset`` whose ``table`` is ``frame``.
+        """Create a new active version of ``dataset`` whose ``table`` is ``frame``: the change "data.import" by
+        ``actor``, refused before anything is written.
 
-        Parquet first (atomic), then one catalog transaction; on any failure the new files are
-        removed and the catalog is unchanged. The transaction takes the version's number (and creates
-        the dataset); when another import took that number or created the dataset first, the unique
-        indexes refuse it and it is tried again on the catalog as it is then, up to
+        Parquet first (atomic), then one catalog transaction, which also holds the audit entry; on any
+        failure the new files are removed and the catalog is unchanged. The transaction takes the version's
+        number (and creates the dataset); when another import took that number or created the dataset first,
+        the unique indexes refuse it and it is tried again on the catalog as it is then, up to
         :data:`COMMIT_ATTEMPTS` times. It carries the other tables over from the active version it
         reads: an import that read that version earlier holds :meth:`dataset_lock`.
         """
+        require(actor, "data.import")
         stem = f"{table}-{source_sha256[:12]}-{uuid.uuid4().hex[:8]}"
         rel = Path("datasets") / _safe(dataset) / f"{stem}.parquet"
         rel_problems = rel.with_name(f"{stem}.problems.parquet")
@@ -258,7 +320,8 @@ class Store:
                          "rejected": audit["rejected"], "report_json": json.dumps(audit, default=str)}
             for attempt in range(1, COMMIT_ATTEMPTS + 1):
                 try:
-                    return self._record_version(dataset, new_file, audit_row, note or f"{table} from {source_name}")
+                    return self._record_version(actor, dataset, new_file, audit_row,
+                                                note or f"{table} from {source_name}")
                 except IntegrityError:
                     if attempt == COMMIT_ATTEMPTS:
                         raise
@@ -268,11 +331,15 @@ class Store:
                 path.unlink(missing_ok=True)
             raise
 
-    def _record_version(self, dataset: str, new_file: dict, audit_row: dict, note: str) -> VersionInfo:
-        """One catalog transaction: the dataset (created if new), its next version holding the table file
-        ``new_file`` and the active version's other tables, that version made active, and the audit row
-        (fields of :class:`TableFile` and :class:`ImportAudit` but the version's)."""
-        with self._writing() as s:
+    def _record_version(self, actor: Actor, dataset: str, new_file: dict, audit_row: dict, note: str) -> VersionInfo:
+        """One catalog transaction (:meth:`change` "data.import", target "<dataset> v<number>", detail the table,
+        the source and its rows in, accepted and rejected): the dataset (created if new), its next version
+        holding the table file ``new_file`` and the active version's other tables, that version made active,
+        and the import's audit row (fields of :class:`TableFile` and :class:`ImportAudit` but the version's)."""
+        with self.change(actor, "data.import", table=new_file["table_name"], source=new_file["source_name"],
+                         rows_in=audit_row["rows_in"], accepted=audit_row["accepted"],
+                         rejected=audit_row["rejected"]) as change:
+            s = change.session
             ds = self._dataset(s, dataset) or Dataset(name=dataset)
             s.add(ds)
             s.flush()
@@ -288,24 +355,27 @@ class Store:
             s.add(TableFile(**new_file, version_id=version.id))
             ds.active_version_id = version.id
             s.add(ImportAudit(**audit_row, version_number=version.number))
-            s.commit()
+            change.target = f"{dataset} v{version.number}"
             return self._info(s, ds, version)
 
-    def activate(self, dataset: str, number: int) -> VersionInfo:
-        """Make version ``number`` the one the app shows."""
-        with self._writing() as s:
-            ds, version = self._version(s, dataset, number)
+    def activate(self, dataset: str, number: int, *, actor: Actor) -> VersionInfo:
+        """Make version ``number`` the one the app shows (the change "version.activate" by ``actor``)."""
+        with self.change(actor, "version.activate", f"{dataset} v{number}") as change:
+            ds, version = self._version(change.session, dataset, number)
             ds.active_version_id = version.id
-            s.add(ds)
-            s.commit()
-            return self._info(s, ds, version)
+            change.session.add(ds)
+            return self._info(change.session, ds, version)
 
-    def delete_version(self, dataset: str, number: int) -> None:
-        """Delete a version; files no other version uses are removed; the newest left becomes active.
+    def delete_version(self, dataset: str, number: int, *, actor: Actor) -> None:
+        """Delete a version (the change "version.delete" by ``actor``); files no other version uses are removed;
+        the newest left becomes active.
 
-        Deleting the last version deletes the dataset.
+        Deleting the last version deletes the dataset: the change "dataset.delete".
         """
-        with self._writing() as s:
+        last = [v.number for v in self.versions(dataset)] == [number]
+        action, target = ("dataset.delete", dataset) if last else ("version.delete", f"{dataset} v{number}")
+        with self.change(actor, action, target, version=number) as change:
+            s = change.session
             ds, version = self._version(s, dataset, number)
             files = s.exec(select(TableFile).where(TableFile.version_id == version.id)).all()
             paths = {p for tf in files for p in (tf.path, tf.problems_path) if p}
@@ -322,7 +392,6 @@ class Store:
             elif ds.active_version_id == version.id:
                 ds.active_version_id = newest.id
                 s.add(ds)
-            s.commit()
         for p in paths - still_used:
             (self.data_dir / p).unlink(missing_ok=True)
 
@@ -339,26 +408,42 @@ class Store:
             return SavedMapping(saved["columns"], saved.get("choices", {}))
         return SavedMapping(saved, {})
 
-    def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None], choices: dict | None = None) -> None:
-        """Save the column mapping and the analyst's choices (value maps, units, scales, date orders)."""
+    def save_mapping(self, signature: str, table: str, mapping: dict[str, str | None], choices: dict | None = None,
+                     *, actor: Actor) -> None:
+        """Save the column mapping and the analyst's choices (value maps, units, scales, date orders): the change
+        "mapping.save" by ``actor``, target the table. The same mapping saved again changes nothing and writes
+        no audit entry (every import of a known export format saves its mapping)."""
+        require(actor, "mapping.save")
         payload = {"__format": 2, "columns": mapping, "choices": choices or {}}
-        with self._writing() as s:
-            row = s.get(ColumnMapping, signature) or ColumnMapping(signature=signature, table_name=table, mapping_json="")
-            row.mapping_json, row.updated_at = json.dumps(payload), utcnow()
-            s.add(row)
-            s.commit()
+        text = json.dumps(payload)
+        with Session(self.engine) as s:
+            row = s.get(ColumnMapping, signature)
+            if row is not None and json.loads(row.mapping_json) == json.loads(text):
+                return
+        with self.change(actor, "mapping.save", table, columns=len(mapping)) as change:
+            row = change.session.get(ColumnMapping, signature) or ColumnMapping(signature=signature, table_name=table,
+                                                                                 mapping_json="")
+            row.mapping_json, row.updated_at = text, utcnow()
+            change.session.add(row)
 
     def get_setting(self, key: str, default=None, workspace: str = WORKSPACE):
         with Session(self.engine) as s:
             row = s.get(Setting, (workspace, key))
             return default if row is None else json.loads(row.value_json)
 
-    def set_setting(self, key: str, value, workspace: str = WORKSPACE) -> None:
-        with self._writing() as s:
-            row = s.get(Setting, (workspace, key)) or Setting(workspace=workspace, key=key, value_json="")
-            row.value_json = json.dumps(value)
-            s.add(row)
-            s.commit()
+    def set_settings(self, values: Mapping[str, object], *, actor: Actor, defaults: Mapping[str, object] | None = None,
+                     workspace: str = WORKSPACE) -> None:
+        """Set settings (key → a JSON value) in one change, "settings.change" by ``actor``, audited with
+        the old and new value of each key whose value changes (:meth:`Change.changed`; old: the stored value, else
+        ``defaults``')."""
+        with self.change(actor, "settings.change", "settings") as change:
+            for key, value in values.items():
+                row = change.session.get(Setting, (workspace, key)) or Setting(workspace=workspace, key=key,
+                                                                               value_json="")
+                old = json.loads(row.value_json if row.value_json else json.dumps((defaults or {}).get(key)))
+                row.value_json = json.dumps(value)
+                change.changed(key, old, json.loads(row.value_json))
+                change.session.add(row)
 
     def audit(self, dataset: str | None = None) -> list[ImportAudit]:
         with Session(self.engine) as s:

@@ -187,6 +187,8 @@ class Schedule(SQLModel, table=True):
     timezone: str  # IANA, e.g. Europe/Rome
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # the restrictions of the user who created it, {dimension: [values…]}: its packs show no other rows
+    restrictions_json: str = "{}"
 
     @property
     def formats(self) -> list[str]:
@@ -195,6 +197,10 @@ class Schedule(SQLModel, table=True):
     @property
     def targets(self) -> list[str]:
         return json.loads(self.targets_json)
+
+    @property
+    def restrictions(self) -> dict[str, list[str]]:
+        return json.loads(self.restrictions_json)
 
 
 class Delivery(SQLModel, table=True):
@@ -215,3 +221,40 @@ class Delivery(SQLModel, table=True):
     @property
     def files(self) -> list[str]:
         return json.loads(self.files_json)
+
+
+# Users and the audit log (cxdata.access, cxdata.catalog.users, cxdata.catalog.audit)
+
+class UserAccount(SQLModel, table=True):
+    """A user an admin added or changed on the Users page: the role and the restrictions that hold at sign-in."""
+
+    email: str = Field(primary_key=True)  # lower case
+    name: str = ""
+    role: str  # viewer, analyst, admin
+    restrictions_json: str = "{}"  # {dimension: [values…]}
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    last_seen: datetime | None = None
+
+    @property
+    def restrictions(self) -> dict[str, list[str]]:
+        return json.loads(self.restrictions_json)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One state change: who made it, when, what (an action of :data:`cxdata.access.ACTIONS`), on what, and with
+    what (for a setting, old → new)."""
+
+    __table_args__ = _NEVER_REUSE_IDS
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: str = Field(index=True)
+    actor_name: str
+    role: str
+    action: str = Field(index=True)
+    target: str = ""  # e.g. "sample v3", "alert 12", "gross_margin"
+    detail_json: str = "{}"
+
+    @property
+    def detail(self) -> dict:
+        return json.loads(self.detail_json)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from cxdata.access import Actor
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import SavedView
 
@@ -33,16 +34,18 @@ def _view(row: SavedView) -> View:
     return View(row.id, row.name, row.page, json.loads(row.params_json), row.created_at)
 
 
-def save_view(store: Store, name: str, page: str, params: dict[str, list[str]]) -> str:
-    """Store a view and return its new short id (8 characters, unambiguous letters and digits)."""
+def save_view(store: Store, name: str, page: str, params: dict[str, list[str]], *, actor: Actor) -> str:
+    """Store a view and return its new short id (8 characters, unambiguous letters and digits): the change
+    "view.save" by ``actor``, target "view <id>"."""
     clean = {str(k): [str(v) for v in vs] for k, vs in params.items() if k != "view"}
-    with Session(store.engine) as s:
+    with store.change(actor, "view.save", page=page) as change:
         while True:
             view_id = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-            if s.get(SavedView, view_id) is None:
+            if change.session.get(SavedView, view_id) is None:
                 break
-        s.add(SavedView(id=view_id, name=name.strip() or "Untitled view", page=page, params_json=json.dumps(clean)))
-        s.commit()
+        view = SavedView(id=view_id, name=name.strip() or "Untitled view", page=page, params_json=json.dumps(clean))
+        change.session.add(view)
+        change.target, change.detail["name"] = f"view {view_id}", view.name
     return view_id
 
 
@@ -61,5 +64,6 @@ def list_views(store: Store) -> list[View]:
         return [_view(r) for r in s.exec(select(SavedView).order_by(col(SavedView.created_at).desc()))]
 
 
-def delete_view(store: Store, view_id: str) -> None:
-    store.delete_row(SavedView, view_id)
+def delete_view(store: Store, view_id: str, *, actor: Actor) -> None:
+    """Delete a saved view: the change "view.delete" by ``actor``."""
+    store.delete_row(SavedView, view_id, actor=actor, action="view.delete", target=f"view {view_id}")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cxdata import format as fmt
+from cxdata.access import restrictions_of
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Delivery, Schedule
 from cxdata.catalog.views import View, load_view
@@ -109,7 +110,7 @@ def outgoing(store: Store, schedule: Schedule, now: datetime, env: Mapping[str, 
     view: View | None = load_view(store, schedule.view_id)
     if view is None:
         raise ValueError(f"The saved view '{schedule.view_id}' was deleted: pick another view for this schedule.")
-    scope = view_scope(store, view.params)
+    scope = view_scope(store, view.params, restrictions_of(schedule.restrictions.items()))
     settings = load_settings(store)
     a = scope_analysis(store, scope, settings)
     local = now.astimezone(zone(schedule.timezone))

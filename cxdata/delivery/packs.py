@@ -58,5 +58,6 @@ def scope_pack(store: Store, a: Analysis, scope: Scope, settings: Settings, *, d
                generated_at: datetime | None = None) -> Pack:
     """The meeting pack of ``scope`` with What to fund under its filters and the Initiatives and Alerts sheets of its
     version."""
-    return meeting_pack(a, scope, settings, drill_metric=drill_metric, funding=funding_of(a, scope.where, settings),
+    funding = funding_of(a, scope.where, settings, scope.restricted)
+    return meeting_pack(a, scope, settings, drill_metric=drill_metric, funding=funding,
                         extra=action_sheets(a, scope, settings, store), generated_at=generated_at)

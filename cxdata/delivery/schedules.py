@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, func, select
 
+from cxdata.access import Actor
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Delivery, Schedule
 from cxdata.catalog.views import load_view
@@ -127,14 +128,13 @@ def new_schedule(store: Store, *, view_id: str, formats: Sequence[str], targets:
                     timezone=timezone)
 
 
-def add_schedule(store: Store, **fields) -> int:
-    """Store a schedule (:func:`new_schedule`'s arguments) and return its id."""
-    schedule = new_schedule(store, **fields)
-    with Session(store.engine) as s:
-        s.add(schedule)
-        s.commit()
-        assert schedule.id is not None
-        return schedule.id
+def add_schedule(store: Store, *, actor: Actor, **fields) -> int:
+    """Store a schedule (:func:`new_schedule`'s arguments) and return its id: the change "schedule.create" by
+    ``actor``, target "schedule <id>". Its packs keep to ``actor``'s restrictions."""
+    with store.change(actor, "schedule.create") as change:
+        schedule = new_schedule(store, **fields)
+        schedule.restrictions_json = json.dumps({c: list(v) for c, v in actor.restrictions})
+        return change.add(schedule, "schedule", name=schedule.name, view=schedule.view_id, targets=schedule.targets)
 
 
 def list_schedules(store: Store) -> list[Schedule]:
@@ -143,13 +143,16 @@ def list_schedules(store: Store) -> list[Schedule]:
         return list(s.exec(select(Schedule).order_by(col(Schedule.id))))
 
 
-def set_enabled(store: Store, schedule_id: int, enabled: bool) -> None:
-    store.update_row(Schedule, schedule_id, enabled=enabled)
+def set_enabled(store: Store, schedule_id: int, enabled: bool, *, actor: Actor) -> None:
+    """Switch a schedule on or off: the change "schedule.update" by ``actor``."""
+    store.update_row(Schedule, schedule_id, actor=actor, action="schedule.update", target=f"schedule {schedule_id}",
+                     enabled=enabled)
 
 
-def delete_schedule(store: Store, schedule_id: int) -> None:
-    """Delete a schedule and its delivery log."""
-    store.delete_row(Schedule, schedule_id, children=(Delivery, "schedule_id"))
+def delete_schedule(store: Store, schedule_id: int, *, actor: Actor) -> None:
+    """Delete a schedule and its delivery log: the change "schedule.delete" by ``actor``."""
+    store.delete_row(Schedule, schedule_id, actor=actor, action="schedule.delete", target=f"schedule {schedule_id}",
+                     children=(Delivery, "schedule_id"))
 
 
 def log_delivery(store: Store, delivery: Delivery) -> None:

@@ -16,6 +16,7 @@ from typing import Literal
 
 import polars as pl
 
+from cxdata.access import Actor, require
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.ingest.choices import Choices
 from cxdata.ingest.errors import UnusableFile
@@ -115,6 +116,7 @@ def run_import(
     store: Store,
     prepared: Prepared,
     *,
+    actor: Actor,
     dataset: str = "default",
     overrides: Mapping | None = None,
     choices: Choices | None = None,
@@ -134,7 +136,11 @@ def run_import(
     Imports into one dataset at the same moment (two analysts, two app replicas) take turns: each holds
     :meth:`Store.dataset_lock` from looking for an identical file and reading the active version until
     its version is committed, so an append builds on every version committed before it.
+
+    ``actor`` makes the changes "data.import" and "mapping.save" (:mod:`cxdata.access`): a role below them is
+    refused (:class:`cxdata.access.Forbidden`) before anything is done.
     """
+    require(actor, "data.import")
     t = prepared.table
     with store.dataset_lock(dataset):
         same = None if force else store.find_identical(dataset, t.name, prepared.sha256)
@@ -166,10 +172,10 @@ def run_import(
         progress(0.8, "Saving the new version")
         version = store.commit_table(
             dataset, t.name, frame, report.problems,
-            source_name=prepared.filename, source_sha256=prepared.sha256,
+            actor=actor, source_name=prepared.filename, source_sha256=prepared.sha256,
             audit=report.to_dict() | {"mode": mode},
         )
-    store.save_mapping(prepared.signature, t.name, mapping, decided.to_json())
+    store.save_mapping(prepared.signature, t.name, mapping, decided.to_json(), actor=actor)
     progress(1.0, "Done")
     message = f"Imported '{prepared.filename}' as version {version.number} of '{dataset}': {report.summary()}"
     return ImportResult("imported", version, report, message)
@@ -197,6 +203,7 @@ def import_file(
     filename: str,
     table: str,
     *,
+    actor: Actor,
     dataset: str = "default",
     sheet: str | None = None,
     overrides: Mapping | None = None,
@@ -205,10 +212,12 @@ def import_file(
     force: bool = False,
     progress: Progress = _no_progress,
 ) -> ImportResult:
-    """Read, map, validate and store one file. Raises :class:`UnusableFile` with one sentence."""
+    """Read, map, validate and store one file as ``actor`` (:func:`run_import`; refused before the file is read).
+    Raises :class:`UnusableFile` with one sentence."""
+    require(actor, "data.import")
     progress(0.0, f"Reading {filename}")
     prepared = prepare(store, data, filename, table, sheet)
-    return run_import(store, prepared, dataset=dataset, overrides=overrides, choices=choices, mode=mode,
+    return run_import(store, prepared, actor=actor, dataset=dataset, overrides=overrides, choices=choices, mode=mode,
                       force=force, progress=progress)
 
 

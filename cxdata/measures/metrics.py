@@ -333,21 +333,40 @@ REGISTRY: dict[str, Metric] = {m.key: m for m in METRICS}
 
 @dataclass(frozen=True)
 class Filters:
-    """Period (inclusive months or dates) and ``{column: allowed values}``; hashable for caches."""
+    """Period (inclusive months or dates) and ``{column: allowed values}``; hashable for caches.
+
+    ``restricted``: the columns of ``where`` that are the acting user's restrictions (:mod:`cxdata.access`). A
+    frame without such a column cannot be limited to the user's rows, so it yields no row (withheld), where any
+    other filter on a column the frame lacks is ignored."""
 
     start: date | None = None
     end: date | None = None
     where: tuple[tuple[str, tuple], ...] = ()
+    restricted: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, start: date | None = None, end: date | None = None, /, **where: Sequence) -> Filters:
         """The period (positional only) and the dimension filters as ``column=values`` keywords; empty ones left out."""
         return cls(start, end, tuple(sorted((k, tuple(v)) for k, v in where.items() if v)))
 
+    def withheld(self, columns: Iterable[str]) -> list[str]:
+        """The restricted columns a frame with these ``columns`` lacks: its rows cannot be limited to the user's."""
+        have = set(columns)
+        return [c for c in self.restricted if c not in have]
+
+    def within(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame``'s rows within the restrictions alone (every period, no other filter): what a number whose own
+        scope replaces the filters may read; no row when the frame lacks a restricted column."""
+        if not self.restricted:
+            return frame
+        where = tuple((c, v) for c, v in self.where if c in self.restricted)
+        return Filters(where=where, restricted=self.restricted).apply(frame, None)[0]
+
     def predicate(self, schema: pl.Schema, time_column: str | None) -> tuple[pl.Expr | None, list[str]]:
         """The filters as one expression over a frame with this schema (None when nothing filters),
-        and the filter columns the frame does not have (ignored). Without a ``time_column`` (a
-        snapshot such as the customer frame) the period does not apply."""
+        and the filter columns the frame does not have (ignored; a restricted column it lacks is not ignored: the
+        expression then keeps no row). Without a ``time_column`` (a snapshot such as the customer frame) the
+        period does not apply."""
         conditions: list[pl.Expr] = []
         t = pl.col(time_column or "")
         if self.start is not None and time_column is not None:
@@ -355,7 +374,7 @@ class Filters:
         if self.end is not None and time_column is not None:
             end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
             conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
-        where, ignored = where_condition(schema, self.where)
+        where, ignored = where_condition(schema, self.where, self.restricted)
         if where is not None:
             conditions.append(where)
         return (pl.all_horizontal(conditions) if conditions else None), ignored
@@ -366,14 +385,18 @@ class Filters:
         return (frame if condition is None else frame.filter(condition)), ignored
 
 
-def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]]) -> tuple[pl.Expr | None, list[str]]:
+def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]], restricted: Sequence[str] = ()
+                    ) -> tuple[pl.Expr | None, list[str]]:
     """``column ∈ values`` for every (column, values) the frame has, joined with AND (None when none
-    applies), and the columns the frame does not have (ignored)."""
+    applies), and the columns the frame does not have (ignored) — except the ``restricted`` ones (a user's
+    restrictions): a frame without one of those keeps no row."""
     conditions: list[pl.Expr] = []
     ignored: list[str] = []
     for column, values in where:
         if column in schema:
             conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
+        elif column in restricted:
+            conditions.append(pl.lit(False))
         else:
             ignored.append(column)
     return (pl.all_horizontal(conditions) if conditions else None), ignored
@@ -585,17 +608,23 @@ class Estimate:
     n: int
 
 
-#: A KPI's status when it has a value, and when the filters leave it no row; otherwise it is ``"needs …"``.
+#: A KPI's status when it has a value, and when the filters leave it no row; otherwise it is ``"needs …"`` or
+#: :data:`WITHHELD`.
 OK, NO_DATA = "ok", "no data"
+#: The status of a number the acting user's restrictions cannot apply to (its frame lacks a restricted column).
+WITHHELD = "not shown under your access: these figures cannot be limited to the rows your account may see"
 
 
 def kpi_status(frames: Frames, metric: Metric, filters: Filters = Filters(),
                params: Params = Params()) -> tuple[Estimate | None, str]:
     """A KPI on a version's frames and its status, the one rule of every tile, report row, alert and
     initiative: ``"needs …"`` (:meth:`Frames.needs`) with no estimate, else the estimate with ``"ok"`` when
-    it has rows and ``"no data"`` when the filters leave none."""
+    it has rows and ``"no data"`` when the filters leave none — or :data:`WITHHELD` when the filters hold a
+    restriction its frame cannot apply (no number over every row instead)."""
     if (reason := frames.needs(metric)) is not None:
         return None, reason
+    if filters.withheld(frames.for_metric(metric).columns):
+        return None, WITHHELD
     e = estimate(metric, frames.for_metric(metric), filters=filters, params=params)
     return e, OK if e.n else NO_DATA
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cxdata import format as fmt
-from cxdata.actions.alerts import FIRED, describe, evaluate, list_alerts
+from cxdata.actions.alerts import FIRED, check_alert, describe, evaluate, list_alerts
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Alert, AlertCheck
 from cxdata.measures.metrics import REGISTRY, Metric
@@ -72,6 +72,20 @@ class AlertsScreen:
         return tuple(r for r in self.rows if r.fired)
 
 
+def _checks(a: Analysis, scope: Scope, settings: Settings, store: Store) -> dict[int | None, AlertCheck]:
+    """Each enabled alert's check on the version: the stored one (:func:`cxdata.actions.alerts.evaluate`), or for a
+    restricted user one made now on the rows the user may see alone (:func:`cxdata.actions.alerts.check_alert`;
+    not stored: it is that user's)."""
+    params = settings.params()
+    if scope.restrictions:
+        contacts, panel = scope.within(a.contacts), scope.within(a.panel)
+        return {alert.id: check_alert(alert, contacts, panel, params, scope.version.version_id)
+                for alert in list_alerts(store, scope.dataset) if alert.enabled}
+    outcomes = evaluate(store, scope.dataset, scope.version.version_id, params=params,
+                        horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel))
+    return {o.alert.id: o.check for o in outcomes}
+
+
 def alerts_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -> AlertsScreen:
     """The Alerts page of ``scope``'s dataset version: the alerts of ``store``, the enabled ones checked on ``a``'s
     frames under ``settings``' definitions (a check already stored for the version is read back), values written in
@@ -79,9 +93,7 @@ def alerts_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -
     metrics = initiative_metrics(a)
     rows: list[AlertRow] = []
     if metrics:
-        outcomes = evaluate(store, scope.dataset, scope.version.version_id, params=settings.params(),
-                            horizon=settings.churn_horizon_months, frames=(a.contacts, a.panel))
-        checks = {o.alert.id: o.check for o in outcomes}
+        checks = _checks(a, scope, settings, store)
         for alert in list_alerts(store, scope.dataset):
             check = checks.get(alert.id) if alert.enabled else None
             unit = REGISTRY[alert.metric].unit
@@ -97,7 +109,8 @@ def alerts_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -
                 f"Judged only with at least {fmt.count(alert.min_n)} answer{'s' * (alert.min_n != 1)} in a month"
                 + ("; it fires only on a significant change (its 95% interval excludes 0)."
                    if alert.requires_significance else ".")))
+    within = f" Checked on the rows your account may see alone ({scope.where_text()})." if scope.restrictions else ""
     return AlertsScreen(
         intro=(f"Thresholds on any KPI and scope, checked on every new data version. Dataset {scope.dataset}, "
-               f"version {scope.version.number}; the sidebar's filters do not apply here."),
+               f"version {scope.version.number}; the sidebar's filters do not apply here.{within}"),
         metrics=tuple(metrics), rows=tuple(rows))

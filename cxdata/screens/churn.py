@@ -22,12 +22,12 @@ import polars as pl
 
 from cxdata import format as fmt
 from cxdata.measures.customers import churn_by, churn_summary, ranked_attributes
-from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, NO_DATA, OK, REGISTRY
+from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, NO_DATA, OK, REGISTRY, WITHHELD
 from cxdata.models.analysis import Analysis
 from cxdata.models.fit import ChurnEffect
-from cxdata.scope import Scope
+from cxdata.scope import Scope, withheld_sentence
 from cxdata.screens.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
-from cxdata.screens.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles
+from cxdata.screens.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles, moments_withheld
 from cxdata.screens.figures import Figure, Tile, churn_by_negatives_figure, key_drivers_figure
 from cxdata.settings import Settings
 
@@ -108,10 +108,13 @@ def _by_negatives_note(figure: Figure | None) -> str:
             "more of both; the churn model below compares customers alike.")
 
 
-def model_view(c: ChurnEffect) -> ModelView:
+def model_view(c: ChurnEffect, restricted: bool = False) -> ModelView:
     """The churn model's numbers and sentences: odds ratios adjusted and naive, the average marginal effect, the
-    E-value, and how γ moves without each safeguard."""
+    E-value, and how γ moves without each safeguard. ``restricted``: for a user restricted to part of the data,
+    the model's coefficients without the counts and the base rate of every customer it was fitted on."""
     controls = c.controls_text
+    base_rate = "" if restricted else f"; the base rate is {c.base_churn:.2%} a month"
+    on_base = "" if restricted else f" on a base of {c.base_churn:.2%}"
     odds, naive, ame = c.odds_ratio, c.naive_odds_ratio, c.ame_pp
     times = [fmt.decimal(x, 2, "×") for x in odds]
     naive_times = [fmt.decimal(x, 2, "×") for x in naive]
@@ -125,9 +128,8 @@ def model_view(c: ChurnEffect) -> ModelView:
              f"The same model without controls. {fmt.ci(*naive_times[1:])}. The gap to the figure beside it is what "
              "the controls explain. Technical term: naive (unadjusted) odds ratio.", fmt.ci(*naive_times[1:])),
         Tile("Churn per bad experience", pts[0],
-             f"Percentage points of monthly churn per extra negative experience, {fmt.ci(*pts[1:])}; the base rate is "
-             f"{c.base_churn:.2%} a month. Technical term: "
-             "average marginal effect.", fmt.ci(*pts[1:])),
+             f"Percentage points of monthly churn per extra negative experience, {fmt.ci(*pts[1:])}{base_rate}. "
+             "Technical term: average marginal effect.", fmt.ci(*pts[1:])),
         Tile("Could something else explain it?", fmt.decimal(c.e_value, 2),
              f"How strong a factor we did not measure would have to be — linked to both negative experiences and "
              f"churn by a risk ratio of {fmt.decimal(c.e_value, 2)} each — to explain the link away "
@@ -137,7 +139,7 @@ def model_view(c: ChurnEffect) -> ModelView:
     if c.evident:
         finding = (f"a customer's odds of churning in a month are {odds[0]:.2f} times as high ({fmt.ci(*times[1:])}) "
                    f"for each negative experience in the month before — about {fmt.decimal(ame[0], 2)} percentage "
-                   f"points of monthly churn on a base of {c.base_churn:.2%}. Without the controls the odds ratio "
+                   f"points of monthly churn{on_base}. Without the controls the odds ratio "
                    f"would read {naive[0]:.2f}. This is an association in this company's data, not proof of cause: an "
                    f"unmeasured factor would need a risk ratio of {c.e_value:.2f} with both to explain it away.")
     else:
@@ -156,14 +158,17 @@ def model_view(c: ChurnEffect) -> ModelView:
         "95% CI": [fmt.span(fmt.decimal(math.exp(g[1]), 2, "×"), fmt.decimal(math.exp(g[2]), 2, "×")) for _, g in shown],
         "Evidence of an effect": ["yes" if g[1] > 0 else "no" for _, g in shown],
     })
-    excluded = ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(c.excluded.items())) or "none"
+    excluded = (", ".join(why for why in sorted(c.excluded)) if restricted else
+                ", ".join(f"{fmt.count(n)} {why}" for why, n in sorted(c.excluded.items()))) or "none"
     return ModelView(
         c, stats, c.evident, finding, sensitivity,
         exclusions_note=(f"Contacts left out of the exposures — {excluded}: a customer who calls to cancel, or "
                          "contacts in the last days before leaving, would put the churn itself into the month before "
                          "it. Heavy users contact more and may leave more whatever the experience, so the model "
                          "compares customers with as many contacts. The vocabulary and the window are in Settings."),
-        fit_note=(f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
+        fit_note=("Fitted once on all the data of this version (its counts are not shown under your access); the "
+                  "filters do not apply." if restricted else
+                  f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
                   f"{fmt.count(c.n_customers)} customers, {fmt.count(c.events)} churn events; the filters do not "
                   "apply."))
 
@@ -189,6 +194,8 @@ def _risk(a: Analysis, scope: Scope, settings: Settings) -> tuple[Figure | None,
     """Revenue at risk by segment of the moments the filters allow, with the total's sentence."""
     if a.risk is None:
         return None, ""
+    if withheld := moments_withheld(a, scope.restricted):
+        return None, withheld_sentence(withheld, "Revenue at risk is")
     where = scope.moment_where
     table = a.risk.in_scope(where, by="segment") if "segment" in a.risk.moments.columns else a.risk.in_scope(where)
     if "segment" not in table.columns:
@@ -212,9 +219,12 @@ def _risk(a: Analysis, scope: Scope, settings: Settings) -> tuple[Figure | None,
         f"against a world with none.{verdict}")
 
 
-def _expansion(a: Analysis, settings: Settings) -> tuple[Figure | None, str]:
+def _expansion(a: Analysis, scope: Scope, settings: Settings) -> tuple[Figure | None, str]:
+    """Expansion revenue by NPS category, over every customer: not shown to a user restricted to part of them."""
     if a.expansion is None or not a.expansion.height:
         return None, ""
+    if scope.restrictions:
+        return None, withheld_sentence(scope.restricted, "Expansion revenue by NPS category is")
     frame = labelled(a.expansion.rename({"mean": "value"}), "money", settings.symbol)
     chart = interval_bars(frame, category="category", order=["detractor", "passive", "promoter"], colour=GOOD,
                           category_title="NPS category",
@@ -243,9 +253,11 @@ def _listed(table: pl.DataFrame, label: str) -> pl.DataFrame:
 
 def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[CustomersLeft | None, str]:
     """The customers table's churn in scope with its status (``ok``, ``needs …``, ``no data``)."""
-    customers = a.customers
-    if (status := a.needs(REGISTRY["customer_churn"])) is not None or customers is None:
+    if (status := a.needs(REGISTRY["customer_churn"])) is not None or a.customers is None:
         return None, status or "needs customers"
+    if scope.withheld_by(a.customers):
+        return None, WITHHELD
+    customers = scope.filters.within(a.customers)  # the attributes and their bands of the user's customers alone
     params, symbol = settings.params(), settings.symbol
     summary = churn_summary(customers, scope.filters, params)
     if summary is None or not summary["customers"]:
@@ -274,15 +286,18 @@ def _customers_left(a: Analysis, scope: Scope, settings: Settings) -> tuple[Cust
 
 def churn_screen(a: Analysis, scope: Scope, settings: Settings) -> ChurnScreen:
     """Churn & Revenue of ``a`` for ``scope`` in ``settings``' currency and definitions."""
-    by_negatives = churn_by_negatives_figure(a, scope.filters)
+    withheld = scope.withheld_by(a.panel)
+    by_negatives = None if withheld else churn_by_negatives_figure(a, scope.filters)
     effects, effects_note = _effects(a)
     risk, risk_note = _risk(a, scope, settings)
-    expansion, expansion_note = _expansion(a, settings)
+    expansion, expansion_note = _expansion(a, scope, settings)
     customers, customers_status = _customers_left(a, scope, settings)
     drivers = key_drivers_figure(a)
     return ChurnScreen(
-        by_negatives=by_negatives, by_negatives_note=_by_negatives_note(by_negatives),
-        model=None if a.churn is None else model_view(a.churn),
+        by_negatives=by_negatives,
+        by_negatives_note=withheld_sentence(withheld, "Churn by negative experiences is") if withheld
+        else _by_negatives_note(by_negatives),
+        model=None if a.churn is None else model_view(a.churn, bool(scope.restrictions)),
         drivers=drivers if drivers is not None and drivers.chart is not None else None,
         effects=effects, effects_note=effects_note, risk=risk, risk_note=risk_note,
         expansion=expansion, expansion_note=expansion_note, customers=customers, customers_status=customers_status,

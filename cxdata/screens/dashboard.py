@@ -15,6 +15,7 @@ from cxdata.measures import stats
 from cxdata.measures.customers import churn_by, churn_summary, ranked_attributes
 from cxdata.measures.metrics import (
     REGISTRY,
+    WITHHELD,
     Base,
     Estimate,
     Filters,
@@ -27,7 +28,7 @@ from cxdata.measures.metrics import (
 )
 from cxdata.models.analysis import Analysis
 from cxdata.models.fit import ChurnEffect
-from cxdata.scope import moment_where
+from cxdata.scope import MOMENT_FILTERS, moment_where, withheld_sentence
 
 #: The Overview's tile rows: the experience, the contact centre, the money (revenue at risk comes from
 #: the risk model) and the customers table's snapshot of who left.
@@ -72,9 +73,17 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
 PENDING = "The models are being fitted: shown when they are ready"
 
 
+def moments_withheld(a: Analysis, restricted: Sequence[str]) -> list[str]:
+    """The restricted dimensions the moments of service (channel × touchpoint × segment of the risk model)
+    cannot be limited to: their revenue at risk, over every customer, is then not shown."""
+    columns = a.risk.moments.columns if a.risk is not None else MOMENT_FILTERS
+    return [c for c in restricted if c not in MOMENT_FILTERS or c not in columns]
+
+
 def risk_tile(a: Analysis, filters: Filters) -> dict:
     """CX-attributable revenue at risk of the moments inside the filters' channel/touchpoint/segment.
-    When its interval reaches zero, ``note`` says that it is not distinguishable from zero."""
+    When its interval reaches zero, ``note`` says that it is not distinguishable from zero; not shown (status
+    :data:`cxdata.measures.metrics.WITHHELD`) under a restriction the moments cannot apply."""
     tile = {"key": "revenue_at_risk", "label": "Revenue at risk from CX", "unit": "money",
             "definition": "Expected revenue lost over the horizon to churn caused by negative experiences "
                           "(model-based: as is minus no negative experiences), customers active at the end of the data.",
@@ -84,6 +93,8 @@ def risk_tile(a: Analysis, filters: Filters) -> dict:
         return tile | {"status": PENDING}
     if a.risk is None:
         return tile | {"status": "needs the churn model (csat answers and a customers table with churn dates)"}
+    if moments_withheld(a, filters.restricted):
+        return tile | {"status": WITHHELD}
     row = a.risk.in_scope(moment_where(filters.where)).row(0, named=True)
     tile |= {"value": row["revenue_at_risk"], "low": row["low"], "high": row["high"], "n": a.risk.customers,
              "status": "ok"}
@@ -99,15 +110,16 @@ def distinguishable(low: float | None, high: float | None) -> bool:
 
 
 def moments_in_scope(a: Analysis, where: Iterable[tuple[str, Sequence[str]]] = (),
-                     n: int | None = None) -> pl.DataFrame:
+                     n: int | None = None, restricted: Sequence[str] = ()) -> pl.DataFrame:
     """The moments of service that can be ranked, most revenue at risk first, the first ``n``: those
     (channel × touchpoint × segment) the channel, touchpoint and segment filters in ``where`` allow (other
     filters do not apply) whose own revenue-at-risk interval is above zero — and none when the churn
-    effect's interval includes zero (:attr:`ChurnEffect.evident`)."""
+    effect's interval includes zero (:attr:`ChurnEffect.evident`) or a ``restricted`` dimension (the user's
+    restrictions) cannot apply to them (:func:`moments_withheld`)."""
     if a.risk is None:
         return pl.DataFrame()
     moments = a.risk.moments.filter(pl.col("low") > 0)
-    if a.churn is None or not a.churn.evident:
+    if a.churn is None or not a.churn.evident or moments_withheld(a, restricted):
         moments = moments.clear()
     for column, values in moment_where(where).items():
         if column in moments.columns:
@@ -115,8 +127,10 @@ def moments_in_scope(a: Analysis, where: Iterable[tuple[str, Sequence[str]]] = (
     return moments if n is None else moments.head(n)
 
 
-def unranked_moments(a: Analysis) -> str:
+def unranked_moments(a: Analysis, restricted: Sequence[str] = ()) -> str:
     """Why no moment of service is ranked (:func:`moments_in_scope` returned none), in plain words."""
+    if withheld := moments_withheld(a, restricted):
+        return withheld_sentence(withheld, "The moments of service and their revenue at risk are")
     if a.churn is not None and not a.churn.evident:
         return ("No moment of service is ranked: this data shows no evidence that the experience drives churn, "
                 "so no revenue at risk can be put down to any moment of service.")
@@ -187,17 +201,20 @@ class Headline:
 MIN_EXPLAINED = 0.01
 
 
-def churn_headline(c: ChurnEffect) -> Headline:
+def churn_headline(c: ChurnEffect, restricted: bool = False) -> Headline:
     """The churn model's finding in one sentence, from the adjusted estimate (never a crude ratio): the
     odds ratio per negative experience last month when its interval is above 1, else that this data
-    shows no evidence that the experience drives churn."""
+    shows no evidence that the experience drives churn. ``restricted``: for a user restricted to part of the
+    data, without the base churn rate of every customer (the model's coefficients are shown, no rate of rows
+    outside the restriction)."""
     controls = c.controls_text
     odds, low, high = c.odds_ratio
     if c.evident:
+        base = "" if restricted else f" on a base of {c.base_churn:.2%}"
         return Headline(
             f"Each negative experience in a month goes with {odds - 1:.0%} higher odds that the customer leaves "
             f"the next month ({fmt.ci(fmt.share(low - 1), fmt.share(high - 1))}; about {fmt.decimal(c.ame_pp[0])} points of monthly "
-            f"churn on a base of {c.base_churn:.2%}), for customers alike in {controls}.", odds, low, high)
+            f"churn{base}), for customers alike in {controls}.", odds, low, high)
     return Headline(
         f"This data shows no evidence that the experience drives churn: for customers alike in {controls}, "
         f"a negative experience goes with odds of leaving {odds:.2f} times as high ({fmt.ci(fmt.decimal(low), fmt.decimal(high))}), "
@@ -212,9 +229,9 @@ def headlines(a: Analysis, filters: Filters = Filters(), symbol: str = "€") ->
     that none stands out (their shares of almost nothing would only be noise)."""
     out: list[Headline] = []
     if a.churn is not None:
-        out.append(churn_headline(a.churn))
+        out.append(churn_headline(a.churn, bool(filters.restricted)))
     if a.risk is not None:
-        cells = moments_in_scope(a, filters.where, 1)
+        cells = moments_in_scope(a, filters.where, 1, filters.restricted)
         if cells.height:
             top = cells.row(0, named=True)
             out.append(Headline(
@@ -249,8 +266,9 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
     who left with the monthly revenue they took, and the attribute whose groups churn furthest apart (highest
     against lowest group of at least 30 customers and 10 churners) — or, when the 95% interval of that gap
     (:func:`cxdata.measures.metrics.delta`) includes zero, that no attribute clearly separates who left."""
-    summary = churn_summary(a.customers, filters)
-    if a.customers is None or summary is None or not summary["customers"]:
+    customers = None if a.customers is None else filters.within(a.customers)  # the user's customers alone
+    summary = churn_summary(customers, filters)
+    if customers is None or summary is None or not summary["customers"]:
         return []
     out = [Headline(
         f"{summary['rate_pct']:.1f}% of customers left ({fmt.interval(summary['low_pct'], summary['high_pct'], '%')}; "
@@ -260,7 +278,7 @@ def customer_headlines(a: Analysis, filters: Filters = Filters(), symbol: str = 
            f"({fmt.interval(summary['lost_revenue_share_low_pct'], summary['lost_revenue_share_high_pct'], '%')})."
            if summary["lost_monthly_revenue"] is not None else "."),
         summary["rate_pct"], summary["low_pct"], summary["high_pct"])]
-    tables = churn_by(a.customers, filters)
+    tables = churn_by(customers, filters)
     ranked = ranked_attributes(tables)
     if ranked:
         name = ranked[0]

@@ -6,7 +6,7 @@ experiences and the key drivers (Churn & Revenue).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import polars as pl
@@ -109,7 +109,7 @@ def trend_figure(a: Analysis, metric: Metric, filters: Filters, comparison: Filt
     """``metric`` by month over every month of the data with the dimension filters of ``filters`` (the period does
     not apply), with its 95% interval; the chart shades the period and the ``comparison`` period. No chart when the
     filters leave no month."""
-    by_month = compute(metric, a.frames.for_metric(metric), by=["month"], filters=Filters(where=filters.where),
+    by_month = compute(metric, a.frames.for_metric(metric), by=["month"], filters=replace(filters, start=None, end=None),
                        params=params)
     if not by_month.height:
         return Figure(by_month, None)

@@ -9,7 +9,7 @@ moment's own volume, evaluated by the ROI planner); the verdict, :meth:`cxdata.a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cxdata import format as fmt
@@ -83,15 +83,18 @@ def _row(fix: Fix, symbol: str) -> FundingRow:
 
 
 def funding_screen(a: Analysis, base: PlannerBase, where: Where, settings: Settings,
-                   evaluate: Callable[[Scenario], ScenarioResult] | None = None) -> FundingScreen:
+                   evaluate: Callable[[Scenario], ScenarioResult] | None = None,
+                   restricted: Sequence[str] = ()) -> FundingScreen:
     """What to fund under a Scope's dimension filters ``where`` (its period does not apply: moments of service are
     ranked on the customers active at the end of the data, and fixes are planned on the last 3 months): the fixes
     of the Overview's top moments of service (:data:`TOP_MOMENTS`), the first :data:`TOP_FIXES` that pay listed;
-    ``evaluate`` as in :func:`cxdata.screens.roi.roi_screen`."""
+    ``evaluate`` as in :func:`cxdata.screens.roi.roi_screen`; ``restricted``: the dimensions of ``where`` that are
+    the user's restrictions (:attr:`cxdata.scope.Scope.restricted`): none is funded when the moments cannot be
+    limited to them."""
     note = NOTE.format(fixes=", ".join(f.name.lower() for f in FIXES))
-    moments = moments_in_scope(a, where, TOP_MOMENTS)
+    moments = moments_in_scope(a, where, TOP_MOMENTS, restricted)
     if not moments.height:
-        return FundingScreen((), unranked_moments(a), {}, note)
+        return FundingScreen((), unranked_moments(a, restricted), {}, note)
     fixes = what_to_fund(base, moments.iter_rows(named=True), where, settings.economics(), evaluate)
     paying = [f for f in fixes if f.result.pays][:TOP_FIXES]
     finding = None
@@ -103,7 +106,7 @@ def funding_screen(a: Analysis, base: PlannerBase, where: Where, settings: Setti
                          {moment_key(f.moment): f.scenario for f in fixes}, note)
 
 
-def funding_of(a: Analysis, where: Where, settings: Settings) -> FundingScreen | None:
+def funding_of(a: Analysis, where: Where, settings: Settings, restricted: Sequence[str] = ()) -> FundingScreen | None:
     """:func:`funding_screen` with the version's planner built here (the meeting pack and the command line; the app
     keeps one per version): None when the data cannot support the planner (no churn model)."""
     if a.risk is None:
@@ -112,4 +115,4 @@ def funding_of(a: Analysis, where: Where, settings: Settings) -> FundingScreen |
         base = PlannerBase.build(a, window_days=settings.repeat_window_days)
     except ValueError:
         return None
-    return funding_screen(a, base, where, settings)
+    return funding_screen(a, base, where, settings, restricted=restricted)

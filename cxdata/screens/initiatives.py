@@ -194,14 +194,17 @@ class InitiativesScreen:
 
 def initiatives_screen(a: Analysis, scope: Scope, settings: Settings, store: Store) -> InitiativesScreen:
     """The Initiatives page of ``scope``'s dataset version: the initiatives of ``store`` measured on ``a``'s frames
-    under ``settings``' definitions, written in its currency. Only ``scope``'s dataset and version are read."""
+    under ``settings``' definitions, written in its currency. Only ``scope``'s dataset and version are read, and
+    its restrictions: a restricted user's initiatives are measured on the rows the user may see alone."""
     metrics = initiative_metrics(a)
-    tracked = portfolio(store, scope.dataset, a.contacts, a.panel, settings.params()) if metrics else []
+    contacts, panel = scope.within(a.contacts), scope.within(a.panel)
+    tracked = portfolio(store, scope.dataset, contacts, panel, settings.params()) if metrics else []
     numbers = portfolio_table(tracked)
+    within = f", within the rows your account may see ({scope.where_text()})" if scope.restrictions else ""
     return InitiativesScreen(
         intro=(f"Findings turned into actions with a measured result. Dataset {scope.dataset}, version "
-               f"{scope.version.number}. Each initiative is measured in its own scope, before and after its start: "
-               "the sidebar's filters do not apply on this page."),
+               f"{scope.version.number}. Each initiative is measured in its own scope{within}, before and after its "
+               "start: the sidebar's filters do not apply on this page."),
         metrics=tuple(metrics), portfolio=numbers, table=list_table(tracked, numbers, settings.symbol),
         details=tuple(initiative_detail(t, settings.symbol) for t in tracked))
 

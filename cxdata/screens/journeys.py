@@ -295,6 +295,24 @@ def _history(contacts: pl.DataFrame, accounts: Accounts, issue_table: pl.DataFra
 # ---------------------------------------------------------------- the screen
 
 
+def _customer_ids(contacts: pl.DataFrame, customers: pl.DataFrame | None) -> set[str]:
+    """The customers of these contacts and customers tables."""
+    frames = [f for f in (contacts, customers) if f is not None and "customer_id" in f.columns]
+    return {str(v) for f in frames for v in f.get_column("customer_id").drop_nulls().unique().to_list()}
+
+
+def _within(accounts: Accounts, scope: Scope, contacts: pl.DataFrame) -> Accounts:
+    """The customers table within the scope's restrictions, and the revenue of those customers and of the
+    restricted ``contacts``' customers alone."""
+    customers = scope.within(accounts.customers)
+    revenue = accounts.revenue
+    if revenue is not None:
+        ids = _customer_ids(contacts, customers)
+        revenue = revenue.filter(pl.col("customer_id").cast(pl.String).is_in(sorted(ids)))
+    return Accounts(customers, revenue)
+
+
+
 def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Accounts, *,
                     issue_table: pl.DataFrame | None = None, path: str | None = None,
                     customer: str | None = None) -> JourneysScreen:
@@ -302,11 +320,16 @@ def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Acc
 
     ``a.contacts`` must have customer_id. ``accounts``: the version's customers and revenue tables;
     ``issue_table``: :func:`~cxdata.measures.journeys.issues` of the whole version with W (computed when not
-    given: chains are cut on all the data, before any filter); ``path`` and ``customer``: the page's choices."""
+    given: chains are cut on all the data, before any filter); ``path`` and ``customer``: the page's choices.
+    Under the scope's restrictions every part is made of the rows the user may see alone (issues cut on them, the
+    issue table given is not used) and a customer outside them has no history."""
     if a.contacts is None:
         raise ValueError("Journeys need interactions")
-    contacts = a.contacts
+    contacts = cast(pl.DataFrame, scope.within(a.contacts))
     window = settings.repeat_window_days
+    if scope.restrictions:  # issues, paths and histories of the rows the user may see alone
+        accounts, issue_table = _within(accounts, scope, contacts), None
+        customer = customer if customer in _customer_ids(contacts, accounts.customers) else None
     every = journeys.issues(contacts, accounts.customers, window) if issue_table is None else issue_table
     scoped = journeys.issues_in_scope(every, contacts, scope.filters)
     end = cast(datetime | None, contacts.get_column("started_at").max())

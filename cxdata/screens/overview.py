@@ -18,11 +18,12 @@ import polars as pl
 
 from cxdata.measures.metrics import REGISTRY, Base, Metric, followup_note
 from cxdata.models.analysis import Analysis
-from cxdata.scope import Scope
+from cxdata.scope import Scope, withheld_sentence
 from cxdata.screens.dashboard import (
     Headline,
     headlines,
     moments_in_scope,
+    moments_withheld,
     overview_rows,
     overview_tiles,
     trend_metrics,
@@ -80,6 +81,12 @@ class OverviewScreen:
 
 def _tiles_note(a: Analysis, scope: Scope, horizon: int) -> str:
     contact_only = scope.ignored_by(a.panel)
+    panel, moments = scope.withheld_by(a.panel), moments_withheld(a, scope.restricted) if a.risk else []
+    if panel or moments:
+        what = " and ".join(part for part, hidden in (("churn, revenue per customer and cost to serve", panel),
+                                                      ("revenue at risk", moments)) if hidden)
+        return withheld_sentence(sorted({*panel, *moments}), f"{what[0].upper()}{what[1:]} are") + (
+            " The ? of a tile gives its definition, n and interval.")
     if a.contacts is None:
         return ("A snapshot of the customers table: the period does not apply to it. The experience and "
                 "contact-centre KPIs need an interactions table: import one on the Data page.")
@@ -104,7 +111,7 @@ def overview_screen(a: Analysis, scope: Scope, settings: Settings, moments: int 
                      and not t["status"].startswith("needs")]
     horizon = a.risk.horizon if a.risk is not None else settings.churn_horizon_months
     model = f" (the churn model is adjusted for {a.churn.controls_text})" if a.churn else ""
-    ranked = None if a.risk is None else moments_in_scope(a, scope.where, moments)
+    ranked = None if a.risk is None else moments_in_scope(a, scope.where, moments, scope.restricted)
     return OverviewScreen(
         tiles=tiles, rows=rows, tiles_note=_tiles_note(a, scope, horizon),
         followup_note=(followup_note(computed, a.contacts, scope.filters, params) or None
@@ -116,5 +123,5 @@ def overview_screen(a: Analysis, scope: Scope, settings: Settings, moments: int 
         moments_note=(f"CX-attributable revenue at risk over {horizon} months by channel × touchpoint × segment: what "
                       "the churn model expects to lose because of negative experiences, for customers active at the "
                       f"end of the data ({scope.where_text()})."),
-        unranked=unranked_moments(a) if ranked is not None and not ranked.height else None,
+        unranked=unranked_moments(a, scope.restricted) if ranked is not None and not ranked.height else None,
         horizon=horizon, trend_keys=tuple(m.key for m in trend_metrics(a)), notes=tuple(a.notes))

@@ -247,7 +247,9 @@ def trend_sheet(a: Analysis, overview: OverviewScreen, filters: Filters, compari
 
 
 def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
-    figure = churn_by_negatives_figure(a, filters)
+    """Churn by negative experiences; none when the data has no experience model or the panel cannot be limited to
+    the user's restrictions (its numbers would be over every customer)."""
+    figure = None if a.panel is None or filters.withheld(a.panel.columns) else churn_by_negatives_figure(a, filters)
     if figure is None:
         return None
     bucket, churn = "Negative experiences last month", "Monthly churn"
@@ -274,9 +276,9 @@ def churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
 def customer_churn_sheet(a: Analysis, filters: Filters) -> Sheet | None:
     """Customers who left by every customer attribute (:func:`cxdata.measures.customers.churn_by`), the attribute
     whose groups churn furthest apart first, with its chart (Churn & Revenue's default)."""
-    if a.customers is None or a.needs(REGISTRY["customer_churn"]) is not None:
+    if a.customers is None or a.needs(REGISTRY["customer_churn"]) is not None or filters.withheld(a.customers.columns):
         return None
-    tables = churn_by(a.customers, filters)
+    tables = churn_by(filters.within(a.customers), filters)  # the attributes of the user's customers alone
     ranked = ranked_attributes(tables)
     if not ranked:
         return None

@@ -29,6 +29,7 @@ import altair as alt
 import polars as pl
 
 from cxdata import format as fmt
+from cxdata.access import restrict
 from cxdata.actions.planner import (
     SCOPE_COLUMNS,
     Kpi,
@@ -38,10 +39,11 @@ from cxdata.actions.planner import (
     lever_words,
     merge_scope,
     scenario_kpis,
+    scope_options,
     shift_overreach,
 )
 from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, Spread
-from cxdata.scope import Scope, Where
+from cxdata.scope import Scope, Where, withheld_sentence
 from cxdata.screens.charts import band_chart, band_frame, scenario_waterfall, waterfall_chart
 from cxdata.settings import Settings
 
@@ -262,6 +264,23 @@ def comparison_table(frame: pl.DataFrame, symbol: str) -> pl.DataFrame:
 # ---------------------------------------------------------------- the page
 
 
+def planner_scope(base: PlannerBase, chosen: Where, scope: Scope) -> tuple[Where, list[str], list[str]]:
+    """The levers' scope: the page's choice with the sidebar's other filters the contacts carry
+    (:func:`cxdata.actions.planner.merge_scope`), always within the scope's restrictions (a choice outside them is
+    replaced by them); with the filter columns left out and the restricted ones the planner's contacts lack (then
+    nothing is planned: the contacts cannot be limited to the user's)."""
+    where, ignored = merge_scope(base, chosen, scope.where)
+    withheld = [c for c in scope.restricted if c not in base.contacts.columns]
+    return restrict(where, scope.restrictions)[0], ignored, withheld
+
+
+def scope_choices(base: PlannerBase, scope: Scope) -> dict[str, list[str]]:
+    """The values the page's own scope offers per column (:func:`cxdata.actions.planner.scope_options`), those of a
+    restricted column limited to the values the user may see."""
+    allowed = dict(scope.restrictions)
+    return {c: [v for v in values if c not in allowed or v in allowed[c]] for c, values in scope_options(base).items()}
+
+
 def scope_note(base: PlannerBase, where: Where, ignored: list[str], in_scope: float) -> Alert | str:
     """How many contacts the levers change and which filters narrow or miss them; a warning when none."""
     if in_scope == 0:
@@ -287,8 +306,10 @@ def roi_screen(base: PlannerBase, scope: Scope, settings: Settings, chosen: Wher
     """
     run = base.evaluate if evaluate is None else evaluate
     symbol = settings.symbol
-    where, ignored = merge_scope(base, chosen, scope.where)
-    in_scope = contacts_in_scope(base, where)
+    where, ignored, withheld = planner_scope(base, chosen, scope)
+    if withheld:
+        scenarios = dict.fromkeys(scenarios)
+    in_scope = 0.0 if withheld else contacts_in_scope(base, where)
     views = {letter: None if s is None else scenario_view(base, letter, run(s), symbol)
              for letter, s in scenarios.items()}
     done = {letter: v for letter, v in views.items() if v is not None}
@@ -298,7 +319,9 @@ def roi_screen(base: PlannerBase, scope: Scope, settings: Settings, chosen: Wher
     return RoiScreen(
         caption=(f"What fixing a moment of service returns, and whether it pays. Dataset {scope.dataset}, version "
                  f"{scope.version.number}; amounts in {settings.currency}, margin and costs from Settings."),
-        where=where, in_scope=in_scope, scope_note=scope_note(base, where, ignored, in_scope),
+        where=where, in_scope=in_scope,
+        scope_note=(Alert("empty_scope", withheld_sentence(withheld, "The plan is")) if withheld
+                    else scope_note(base, where, ignored, in_scope)),
         scenarios=views, bands=bands, bands_chart=None if bands is None else spec(band_chart(bands, symbol)),
         comparison=comparison,
     )

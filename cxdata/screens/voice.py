@@ -27,7 +27,7 @@ from cxdata import format as fmt
 from cxdata.measures import text
 from cxdata.measures.metrics import Filters
 from cxdata.models.analysis import Analysis
-from cxdata.scope import Scope
+from cxdata.scope import Scope, withheld_sentence
 from cxdata.screens.charts import interval_bars, labelled, trend_chart
 from cxdata.screens.figures import Figure
 from cxdata.settings import Settings
@@ -214,7 +214,8 @@ def voice_screen(a: Analysis, scope: Scope, settings: Settings, touchpoint: str 
         sentiment_method=fit.sentiment.technical,
         sentiment_note=LEXICON_NOTE if fit.sentiment.method == "lexicon" else None,
         tiles=_tiles(overall), n=overall["n"],
-        ignored_note=f"The {', '.join(ignored)} filter does not apply to comments." if ignored else None,
+        ignored_note=(withheld_sentence(withheld, "Comments are") if (withheld := scope.withheld_by(fit.labelled))
+                      else f"The {', '.join(ignored)} filter does not apply to comments." if ignored else None),
         by_touchpoint=shares["touchpoint"], by_channel=shares["channel"], choices=choices,
         touchpoint=chosen["touchpoint"], channel=chosen["channel"], themes_where=where,
         themes=themes.select("term", "negative", "positive", "z"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
@@ -12,14 +13,24 @@ from streamlit.testing.v1.element_tree import Block
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 TIMEOUT_S = 30
 DATA_PAGE = "app_pages/data.py"
+#: An ``[auth]`` section that turns sign-in on; its provider is never reached (AppTest sets ``st.user`` itself).
+SIGN_IN = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-secret",
+           "client_id": "momento", "client_secret": "not-a-secret",
+           "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 OVERVIEW_PAGE = "app_pages/overview.py"
 
 
-def run_app(page: str | None = None, **query: str | list[str]) -> AppTest:
+def run_app(page: str | None = None, *, secrets: Mapping[str, object] | None = None,
+            user: Mapping[str, object] | None = None, **query: str | list[str]) -> AppTest:
     """Run the app on ``page`` (default: the default page; e.g. ``"app_pages/data.py"``) with URL
     parameters, as a link to that page does (a list is a repeated parameter): only that page runs
-    (the Overview would fit models)."""
+    (the Overview would fit models). ``secrets``: sections of ``secrets.toml`` (``{"auth": SIGN_IN}`` turns
+    sign-in on); ``user``: what ``st.user`` holds (``{"is_logged_in": True, "email": …}``)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for section, values in (secrets or {}).items():
+        at.secrets[section] = values
+    if user is not None:
+        at.user = dict(user)
     for key, value in query.items():
         at.query_params[key] = value
     if page is not None:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from apptest_helpers import run_app, shown
+from cxdata.access import LOCAL
 from cxdata.actions.alerts import check_alert, create_alert, list_alerts
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Alert
@@ -65,9 +66,9 @@ def test_a_fired_alert_is_on_the_overview_and_opens_its_view(analysed_store: Pat
                          where=CHATBOT_BILLING).value
     store = Store(analysed_store)
     fires = create_alert(store, dataset="sample", metric="escalation_rate", rule="above", threshold=value - 5,
-                         where=CHATBOT_BILLING, name="Bot escalations in billing")
+                         where=CHATBOT_BILLING, name="Bot escalations in billing", actor=LOCAL)
     create_alert(store, dataset="sample", metric="escalation_rate", rule="above", threshold=value + 5,
-                 where=CHATBOT_BILLING, name="Quiet rule")
+                 where=CHATBOT_BILLING, name="Quiet rule", actor=LOCAL)
     fired = engine_check(a, settings, name="Bot escalations in billing", metric="escalation_rate", rule="above",
                          threshold=value - 5, where=CHATBOT_BILLING)
     assert fired.status == "fired"

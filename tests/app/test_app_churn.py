@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from apptest_helpers import run_app
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.screens.dashboard import churn_by_negatives
@@ -71,7 +72,7 @@ def test_drivers_expansion_and_revenue_at_risk_by_segment(analysed_store: Path, 
 
 def test_without_customers_the_page_says_what_to_import(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,customer_id,csat\n2026-03-01 09:00,A1,4\n", "one.csv",
-                "interactions", dataset="no-customers")
+                "interactions", dataset="no-customers", actor=LOCAL)
     at = run_app(CHURN_PAGE, dataset="no-customers")
     assert any("need a customers table" in i.value for i in at.info)
     assert not at.get("vega_lite_chart")

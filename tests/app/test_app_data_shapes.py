@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from apptest_helpers import DATA_PAGE, by_label, run_app, shown, table_with
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from dashboard_helpers import CHURN_PAGE, DRILLDOWN_PAGE, OVERVIEW_PAGE, captions, chart_data, chart_titles, tiles
@@ -25,7 +26,7 @@ def telco_times(k: int) -> bytes:
 
 @pytest.fixture
 def telco(empty_store: Path) -> Path:
-    import_file(Store(empty_store), TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco")
+    import_file(Store(empty_store), TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco", actor=LOCAL)
     return empty_store
 
 
@@ -44,7 +45,7 @@ def test_the_overview_of_a_customers_only_file_shows_who_left_and_the_revenue_th
 
 
 def test_the_churn_page_breaks_churn_down_by_any_customer_attribute(empty_store: Path) -> None:
-    import_file(Store(empty_store), telco_times(5), "telco.csv", "customers", dataset="telco")
+    import_file(Store(empty_store), telco_times(5), "telco.csv", "customers", dataset="telco", actor=LOCAL)
     at = run_app(CHURN_PAGE, churn_by="Contract")
     assert tiles(at)["Customers who left"] == ("30.0%", "")
     assert tiles(at)["Monthly revenue of those who left"] == ("€2.4k", "")  # 5 × 487.90 = 2,439.50
@@ -77,7 +78,7 @@ def test_the_data_page_says_what_the_data_can_show_and_how_to_unlock_the_rest(te
 @pytest.fixture
 def calls(empty_store: Path) -> tuple[Path, list[dict]]:
     text, rows = call_log()
-    import_file(Store(empty_store), text.encode(), "calls.csv", "interactions", dataset="calls")
+    import_file(Store(empty_store), text.encode(), "calls.csv", "interactions", dataset="calls", actor=LOCAL)
     return empty_store, rows
 
 
@@ -117,9 +118,10 @@ PAGES = (OVERVIEW_PAGE, DRILLDOWN_PAGE, CHURN_PAGE, JOURNEYS_PAGE, VOICE_PAGE, "
 @pytest.mark.parametrize("shape", ["customers only", "contacts without customer ids"])
 def test_every_page_renders_on_either_shape_and_says_what_is_missing(empty_store: Path, shape: str) -> None:
     if shape == "customers only":
-        import_file(Store(empty_store), TELCO_CSV.encode(), "telco.csv", "customers", dataset="shape")
+        import_file(Store(empty_store), TELCO_CSV.encode(), "telco.csv", "customers", dataset="shape", actor=LOCAL)
     else:
-        import_file(Store(empty_store), call_log()[0].encode(), "calls.csv", "interactions", dataset="shape")
+        import_file(Store(empty_store), call_log()[0].encode(), "calls.csv", "interactions", dataset="shape",
+                    actor=LOCAL)
     for page in PAGES:
         at = run_app(page)  # raises on any exception the page shows
         said = " ".join(m.value for m in (*at.info, *at.warning, *at.caption, *at.markdown))

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from apptest_helpers import run_app, shown
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import Delivery
 from cxdata.catalog.views import save_view
@@ -40,7 +41,8 @@ def fill(at, view_id: str, targets: str) -> None:
 
 def test_the_form_adds_a_schedule_the_list_switches_it_off_and_deletes_it(loaded_store: Path) -> None:
     store = Store(loaded_store)
-    view = save_view(store, "Enterprise phone", "drilldown", {"channel": ["phone"], "segment": ["Enterprise"]})
+    view = save_view(store, "Enterprise phone", "drilldown", {"channel": ["phone"], "segment": ["Enterprise"]},
+                     actor=LOCAL)
     at = run_app(PAGE)
     fill(at, view, "ana@example.com\n/srv/packs\n")
     at.button(key="_sched_add").click().run()
@@ -74,7 +76,7 @@ def test_the_form_adds_a_schedule_the_list_switches_it_off_and_deletes_it(loaded
 
 def test_a_target_that_cannot_be_sent_to_is_refused_in_one_sentence(loaded_store: Path) -> None:
     store = Store(loaded_store)
-    view = save_view(store, "All", "", {})
+    view = save_view(store, "All", "", {}, actor=LOCAL)
     at = run_app(PAGE)
     fill(at, view, "ana at example")
     at.button(key="_sched_add").click().run()

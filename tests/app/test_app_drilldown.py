@@ -13,6 +13,7 @@ import pytest
 
 from apptest_helpers import run_app
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.measures.metrics import compute
@@ -83,7 +84,7 @@ def test_the_breakdown_by_segment_and_the_interactions_behind_the_selection(anal
 def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
     csv = (b"started_at,customer_id,channel,touchpoint,comment\n"
            b"2026-03-01 09:00,A1,phone,billing,\"**bold** <b>x</b> =HYPERLINK(\"\"http://x\"\")\"\n")
-    import_file(Store(analysed_store), csv, "c.csv", "interactions", dataset="comments")
+    import_file(Store(analysed_store), csv, "c.csv", "interactions", dataset="comments", actor=LOCAL)
     at = run_app(DRILLDOWN_PAGE, dataset="comments")
     table = next(d.value for d in at.dataframe if "Comment" in d.value.columns)
     assert table["Comment"][0] == '**bold** <b>x</b> =HYPERLINK("http://x")'
@@ -92,7 +93,7 @@ def test_comments_are_plain_text_in_a_dataframe(analysed_store: Path) -> None:
 
 def test_interactions_without_touchpoint_or_surveys_say_what_unlocks_the_view(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n", "one.csv",
-                "interactions", dataset="bare")
+                "interactions", dataset="bare", actor=LOCAL)
     at = run_app(DRILLDOWN_PAGE, dataset="bare")
     assert at.selectbox(key="metric").options == ["First-contact resolution", "Repeat contacts (1 d)",
                                                   "Repeat contacts (7 d)", "Repeat contacts (30 d)",

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from apptest_helpers import by_label, metrics, run_app, shown, table_with
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.actions.initiatives import (
     baseline,
     baseline_of,
@@ -96,7 +97,7 @@ def test_a_link_with_the_number_opens_that_initiative(analysed_store: Path, samp
     store = Store(analysed_store)
     for title, where in (("All contacts", {}), ("Chat in billing", {"channel": ["chat"], "touchpoint": ["billing"]})):
         create_initiative(store, dataset="sample", title=title, metric="csat", start=START, where=where,
-                          status="active")
+                          status="active", actor=LOCAL)
     second = list_initiatives(store, "sample")[1]
     at = run_app(PAGE, initiative=str(second.id))
     assert at.selectbox(key="initiative").value == second.id
@@ -144,7 +145,7 @@ def test_saving_selects_the_new_initiative_when_others_exist(analysed_store: Pat
     a, settings = sample_engine
     store = Store(analysed_store)
     older = create_initiative(store, dataset="sample", title="An older one", metric="csat", start=START,
-                              status="active")
+                              status="active", actor=LOCAL)
     at = run_app(PAGE, new="true", new_channel="phone", new_touchpoint="billing",
                  new_metric="Negative experiences", new_title="The new one")
     at.button(key="_save_initiative").click().run()
@@ -161,7 +162,7 @@ def test_a_scenarios_plan_attaches_to_an_existing_initiative(analysed_store: Pat
     a, settings = sample_engine
     store = Store(analysed_store)
     where = {"channel": ["phone"], "touchpoint": ["billing"]}
-    earlier = create_initiative(store, dataset="sample", title="Staff up billing", metric="negative_rate",
+    earlier = create_initiative(store, actor=LOCAL, dataset="sample", title="Staff up billing", metric="negative_rate",
                                 start=START, where=where, investment=60_000, running_cost=8_000, status="active")
     at = run_app(ROI_PAGE)
     at.selectbox(key="_a_attach_to").set_value(earlier)

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.measures import journeys
@@ -217,7 +218,7 @@ def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
 
 def test_interactions_without_customer_ids_say_which_upload_unlocks_the_page(analysed_store: Path) -> None:
     csv = b"started_at,channel\n2026-03-01 09:00,phone\n2026-03-02 10:30,chat\n"
-    import_file(Store(analysed_store), csv, "anonymous.csv", "interactions", dataset="anonymous")
+    import_file(Store(analysed_store), csv, "anonymous.csv", "interactions", dataset="anonymous", actor=LOCAL)
     at = run_app(PAGE, dataset="anonymous")
     assert "customer id column" in at.info[0].value
     assert not at.tabs and not at.metric
@@ -228,7 +229,7 @@ def test_interactions_only_still_show_journeys_and_say_what_customers_would_add(
            b"2026-03-01 09:00,A1,chatbot,billing,<b>html</b> stays text\n"
            b"2026-03-02 10:30,A1,phone,billing,**markdown** stays text\n"
            b"2026-03-20 11:00,A2,chat,delivery,\n")
-    import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small")
+    import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small", actor=LOCAL)
     at = run_app(PAGE, dataset="small", period="All data")
     assert metrics(at)["Issues"] == "2"
     assert frame_with(at, "path").get_column("path").to_list() == ["chatbot → phone"]

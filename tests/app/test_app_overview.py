@@ -12,6 +12,7 @@ import pytest
 
 from apptest_helpers import run_app, shown
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.actions.roi import PlannerBase
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
@@ -143,7 +144,7 @@ def test_a_link_may_name_the_trend_kpi_by_its_key(analysed_store: Path) -> None:
 
 def test_money_is_in_the_currency_of_the_settings(analysed_store: Path) -> None:
     store = Store(analysed_store)
-    save_settings(store, Settings(currency="USD"))
+    save_settings(store, Settings(currency="USD"), actor=LOCAL)
     at = run_app()
     assert tiles(at)["Revenue / customer"][0].startswith("$")
     assert tiles(at)["Revenue at risk (CX)"][0].startswith("$")
@@ -163,7 +164,7 @@ def interactions_only_csv() -> bytes:
 
 def test_interactions_only_show_the_measured_kpis_and_what_unlocks_the_rest(analysed_store: Path) -> None:
     store = Store(analysed_store)
-    import_file(store, interactions_only_csv(), "contacts.csv", "interactions", dataset="contacts-only")
+    import_file(store, interactions_only_csv(), "contacts.csv", "interactions", dataset="contacts-only", actor=LOCAL)
     a, settings = engine(analysed_store, "contacts-only")
     want = last_months(analysed_store, 3, "contacts-only")
     at = run_app(dataset="contacts-only")
@@ -183,7 +184,7 @@ def test_a_filter_that_leaves_no_data_says_so(analysed_store: Path) -> None:
 
 def test_switching_dataset_drops_filters_the_new_data_does_not_have(analysed_store: Path) -> None:
     import_file(Store(analysed_store), b"started_at,channel\n2026-03-01 09:00,web\n", "one.csv", "interactions",
-                dataset="tiny")
+                dataset="tiny", actor=LOCAL)
     at = run_app(channel="phone")
     at.sidebar.selectbox[0].set_value("tiny").run()
     assert not at.exception, [e.message for e in at.exception]

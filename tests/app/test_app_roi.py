@@ -17,6 +17,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, TIMEOUT_S
+from cxdata.access import LOCAL
 from cxdata.actions.planner import UNDEFINED
 from cxdata.actions.roi import Lever, PlannerBase, Scenario, ScenarioResult
 from cxdata.catalog.store import Store
@@ -242,7 +243,7 @@ def test_a_scenario_without_levers_asks_for_one(analysed_store: Path) -> None:
 
 
 def test_data_that_cannot_support_the_planner_says_what_to_upload(analysed_store: Path) -> None:
-    import_file(Store(analysed_store), SMALL_CSV, "two.csv", "interactions", dataset="small")
+    import_file(Store(analysed_store), SMALL_CSV, "two.csv", "interactions", dataset="small", actor=LOCAL)
     at = open_roi(dataset="small")
     assert at.sidebar.selectbox[0].value == "small"
     assert at.warning[0].value.startswith("The planner needs the experience and churn models")

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, TIMEOUT_S, by_label
+from cxdata.access import LOCAL
 from cxdata.actions.roi import Lever, PlannerBase, Scenario
 from cxdata.catalog.store import Store
 from cxdata.format import money
@@ -40,7 +41,7 @@ def edit_cost(at: AppTest, row: int, cost: float | None) -> None:
 
 def test_the_page_shows_the_saved_settings(loaded_store: Path) -> None:
     save_settings(Store(loaded_store), Settings(currency="USD", gross_margin=0.45, repeat_window_days=14,
-                                                cost_per_contact={"phone": 9.0}))
+                                                cost_per_contact={"phone": 9.0}), actor=LOCAL)
     at = open_settings()
     assert at.selectbox(key="set_currency").value == "USD"
     assert at.number_input(key="set_margin").value == 45.0
@@ -97,7 +98,7 @@ def test_a_negative_cost_per_contact_is_refused(loaded_store: Path) -> None:
 
 
 def test_restore_defaults(loaded_store: Path) -> None:
-    save_settings(Store(loaded_store), Settings(currency="CHF", gross_margin=0.3))
+    save_settings(Store(loaded_store), Settings(currency="CHF", gross_margin=0.3), actor=LOCAL)
     at = open_settings()
     by_label(at.button, "Restore the defaults").click().run()
     assert load_settings(Store(loaded_store)) == Settings()

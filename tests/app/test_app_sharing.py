@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from apptest_helpers import run_app
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.catalog.views import list_views, save_view
 from dashboard_helpers import DRILLDOWN_PAGE, share_link, tiles
@@ -40,7 +41,7 @@ def test_save_a_named_view_from_the_popover(analysed_store: Path) -> None:
 
 
 def test_a_view_link_restores_page_filters_and_drill_down(analysed_store: Path) -> None:
-    view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW)
+    view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW, actor=LOCAL)
     direct = run_app(DRILLDOWN_PAGE, **VIEW)
     at = run_app(view=view_id)
     assert at.title[0].value == "Drill-down"
@@ -54,7 +55,7 @@ def test_a_view_link_restores_page_filters_and_drill_down(analysed_store: Path) 
 
 
 def test_a_saved_view_opens_from_the_list_and_resets_what_it_does_not_set(analysed_store: Path) -> None:
-    view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW)
+    view_id = save_view(Store(analysed_store), "Enterprise billing", "drilldown", VIEW, actor=LOCAL)
     at = run_app(region="North", trend="CSAT")
     at.button(key=f"_open_{view_id}").click().run()
     assert not at.exception, [e.message for e in at.exception]

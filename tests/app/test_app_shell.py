@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, DATA_PAGE, OVERVIEW_PAGE, TIMEOUT_S, metrics, run_app, table_with
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from ui.text import plain
@@ -49,7 +50,7 @@ def test_first_start_loads_the_sample(tmp_path: Path, monkeypatch: pytest.Monkey
 
 @pytest.mark.parametrize("page", PAGES)
 def test_the_url_selects_the_dataset(loaded_store: Path, page: str) -> None:
-    import_file(Store(loaded_store), SMALL_CSV, "two.csv", "interactions", dataset="second")
+    import_file(Store(loaded_store), SMALL_CSV, "two.csv", "interactions", dataset="second", actor=LOCAL)
     at = run_app(page, dataset="second")
     assert at.sidebar.selectbox[0].value == "second"
     if page == OVERVIEW_PAGE:
@@ -66,8 +67,8 @@ def test_the_overview_follows_a_new_version_after_a_delete(analysed_store: Path)
     """Cached numbers belong to one version: after a delete and a new import the page shows the new data."""
     store = Store(analysed_store)
     at = run_app()
-    store.delete_version("sample", store.active_version("sample").number)
-    import_file(store, SMALL_CSV, "two.csv", "interactions", dataset="sample")
+    store.delete_version("sample", store.active_version("sample").number, actor=LOCAL)
+    import_file(store, SMALL_CSV, "two.csv", "interactions", dataset="sample", actor=LOCAL)
     at.run()
     assert f"version {store.active_version('sample').number}" in at.caption[0].value
     assert metrics(at)["CSAT"] == "–", "the new version has no csat"
@@ -75,7 +76,7 @@ def test_the_overview_follows_a_new_version_after_a_delete(analysed_store: Path)
 
 def test_user_text_is_shown_as_text_not_markdown(loaded_store: Path) -> None:
     name = "**Q3** $x$ [click](x) <b>h</b>"
-    import_file(Store(loaded_store), SMALL_CSV, "a_**b**.csv", "interactions", dataset=name)
+    import_file(Store(loaded_store), SMALL_CSV, "a_**b**.csv", "interactions", dataset=name, actor=LOCAL)
     at = run_app(DATA_PAGE, dataset=name)
     assert at.sidebar.selectbox[0].value == name
     assert f"{plain(name)} · 1 version" in [e.label for e in at.expander]

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import APP, run_app
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from tests.shape_files import TELCO_CSV, call_log
@@ -32,16 +33,16 @@ ONE_CUSTOMER = b"customer_id,segment,joined_at,churned,monthly_revenue\nC1,Consu
 
 
 def _one_row(store: Store) -> None:
-    import_file(store, ONE_CONTACT, "one.csv", "interactions", dataset="one")
-    import_file(store, ONE_CUSTOMER, "one-customer.csv", "customers", dataset="one")
+    import_file(store, ONE_CONTACT, "one.csv", "interactions", dataset="one", actor=LOCAL)
+    import_file(store, ONE_CUSTOMER, "one-customer.csv", "customers", dataset="one", actor=LOCAL)
 
 
 def _customers_only(store: Store) -> None:
-    import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco")
+    import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco", actor=LOCAL)
 
 
 def _contacts_only(store: Store) -> None:
-    import_file(store, call_log()[0].encode(), "calls.csv", "interactions", dataset="calls")
+    import_file(store, call_log()[0].encode(), "calls.csv", "interactions", dataset="calls", actor=LOCAL)
 
 
 #: shape → (the store fixture, what is imported into it, the link's parameters). In the sample a reason belongs to

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from apptest_helpers import metrics, run_app
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.measures import stats, text
@@ -157,7 +158,7 @@ def test_an_empty_store_says_what_to_import(empty_store: Path) -> None:
 
 def test_interactions_without_comments_say_which_upload_unlocks_the_page(analysed_store: Path) -> None:
     csv = b"started_at,customer_id,channel\n2026-03-01 09:00,A1,phone\n2026-03-02 10:30,A2,chat\n"
-    import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small")
+    import_file(Store(analysed_store), csv, "two.csv", "interactions", dataset="small", actor=LOCAL)
     at = run_app(PAGE, dataset="small")
     assert "no comments" in at.info[0].value and "comment column" in at.info[0].value
     assert not at.metric
@@ -171,7 +172,8 @@ def test_comments_are_shown_verbatim(analysed_store: Path) -> None:
     for day in range(1, 29):
         rows.append(f'2026-03-{day:02d} 09:00,phone,billing,1,"{HOSTILE[day % 2]}"')
         rows.append(f"2026-03-{day:02d} 15:00,chat,billing,5,great quick helpful answer thanks")
-    import_file(Store(analysed_store), "\n".join(rows).encode(), "hostile.csv", "interactions", dataset="hostile")
+    import_file(Store(analysed_store), "\n".join(rows).encode(), "hostile.csv", "interactions", dataset="hostile",
+                actor=LOCAL)
     at = run_app(PAGE, dataset="hostile", period="All data")
     store = Store(analysed_store)
     contacts = enrich_contacts(store.scan(store.active_version("hostile").version_id, "interactions").collect())

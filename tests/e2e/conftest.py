@@ -9,33 +9,23 @@ and ``waits.py``.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from browser import CHROMIUM, CHROMIUM_ARGS, new_context
+from browser import CHROMIUM, CHROMIUM_ARGS, new_context, streamlit_server
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest.pipeline import import_file
 from cxdata.models.analysis import load_or_analyse
 from cxdata.settings import load_settings
 from tests.services import required, unavailable
 from tests.shape_files import TELCO_CSV, call_log
-from ui.serve import loopback_command
 from waits import FIRST_START_MS, open_app, screenshot
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-START_TIMEOUT_S = 60
-#: Between two asks of a starting server whether it is healthy: the pause is a wait for the process to end.
-POLL_S = 0.25
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -50,66 +40,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read() == b"ok"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def server_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The server's MOMENTO_DATA_DIR: empty at start, so the app loads the sample itself."""
     return tmp_path_factory.mktemp("e2e-momento")
 
 
-@contextmanager
-def streamlit_server(data_dir: Path, log_dir: Path) -> Iterator[str]:
-    """Base URL of a ``streamlit run app.py`` serving ``data_dir`` (MOMENTO_DATA_DIR); stopped on exit.
-
-    Started once it answers its health check. Nothing announces that a process listens, so this asks, a
-    bounded number of times: each pause between asks is ``process.wait``, which ends at once if the server
-    exits (then the test fails with its log instead of waiting out the deadline)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = log_dir / "streamlit.log"
-    env = {**os.environ, "MOMENTO_DATA_DIR": str(data_dir)}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            loopback_command(port),
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(url):
-            try:
-                process.wait(timeout=POLL_S)
-            except subprocess.TimeoutExpired:
-                if time.monotonic() < deadline:
-                    continue
-            pytest.fail(f"streamlit did not start on {url} (exit code {process.poll()}):\n"
-                        f"{log_path.read_text()[-3000:]}")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 @pytest.fixture(scope="session")
 def server(server_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the server of ``server_data_dir`` (:func:`streamlit_server`); stopped after the session."""
-    with streamlit_server(server_data_dir, tmp_path_factory.mktemp("e2e-log")) as url:
-        yield url
+    with streamlit_server(server_data_dir, tmp_path_factory.mktemp("e2e-log") / "streamlit.log") as served:
+        yield served.url
 
 
 def _one_file_server(tmp_path_factory: pytest.TempPathFactory, data: str, table: str, dataset: str) -> Iterator[str]:
@@ -117,10 +58,10 @@ def _one_file_server(tmp_path_factory: pytest.TempPathFactory, data: str, table:
     with a dataset never gets it)."""
     data_dir = tmp_path_factory.mktemp(f"e2e-{dataset}")
     store = Store(data_dir)
-    import_file(store, data.encode(), f"{dataset}.csv", table, dataset=dataset)
+    import_file(store, data.encode(), f"{dataset}.csv", table, dataset=dataset, actor=LOCAL)
     store.engine.dispose()
-    with streamlit_server(data_dir, tmp_path_factory.mktemp(f"e2e-log-{dataset}")) as url:
-        yield url
+    with streamlit_server(data_dir, tmp_path_factory.mktemp(f"e2e-log-{dataset}") / "streamlit.log") as served:
+        yield served.url
 
 
 @pytest.fixture(scope="session")
@@ -140,8 +81,8 @@ def first_start(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """(URL, data directory) of a server of its own on an empty store, not yet visited: its first visit imports the
     sample and fits the models in the background (tests/e2e/test_e2e_first_start.py)."""
     data_dir = tmp_path_factory.mktemp("e2e-first-start")
-    with streamlit_server(data_dir, tmp_path_factory.mktemp("e2e-log-first-start")) as url:
-        yield url, data_dir
+    with streamlit_server(data_dir, tmp_path_factory.mktemp("e2e-log-first-start") / "streamlit.log") as served:
+        yield served.url, data_dir
 
 
 @pytest.fixture(scope="session")

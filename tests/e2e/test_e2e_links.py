@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from waits import metric_value, open_app, rerun, screenshot, sidebar_selectbox_value, wait_for_address
@@ -20,7 +21,7 @@ def test_a_link_with_a_dataset_opens_that_dataset_on_every_page(page: Page, app_
                                                                 server_data_dir: Path) -> None:
     store = Store(server_data_dir)
     if LINKED not in store.datasets():
-        import_file(store, CSV, "linked.csv", "interactions", dataset=LINKED)
+        import_file(store, CSV, "linked.csv", "interactions", dataset=LINKED, actor=LOCAL)
     open_app(page, f"{app_url}/?dataset={LINKED}")
     assert sidebar_selectbox_value(page, "Dataset") == LINKED
     assert metric_value(page, "First-contact resolution") == "100.0%", "two complete first contacts, none repeated"

@@ -25,6 +25,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import Session, select
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import ColumnMapping
 from cxdata.ingest import ImportResult, UnusableFile, import_file
@@ -229,7 +230,7 @@ def assert_one_sentence(message: str) -> None:
 def import_ok(store: Store, data: bytes, filename: str = "export.csv", table: str = "interactions",
               **kwargs) -> tuple[pl.DataFrame, ValidationReport]:
     """Import through the real path; return the stored table as the app will read it, and the report."""
-    result: ImportResult = import_file(store, data, filename, table, **kwargs)
+    result: ImportResult = import_file(store, data, filename, table, **({"actor": LOCAL} | kwargs))
     assert result.status == "imported", result.message
     report = result.report
     assert report.accepted + report.rejected == report.rows_in
@@ -243,7 +244,7 @@ def import_fails(store: Store, data: bytes, filename: str = "export.csv", table:
     """Import must raise :class:`UnusableFile` with one sentence, and write nothing at all."""
     before = snapshot(store)
     with pytest.raises(UnusableFile) as info:
-        import_file(store, data, filename, table, **kwargs)
+        import_file(store, data, filename, table, **({"actor": LOCAL} | kwargs))
     message = str(info.value)
     assert_one_sentence(message)
     assert snapshot(store) == before

@@ -25,6 +25,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cxdata.access import LOCAL
 from cxdata.actions.alerts import (
     FIRED,
     NO_DATA,
@@ -80,15 +81,15 @@ INTERACTIONS = _csv(_contacts("2026-09", 8, 16, 8, "s") + _contacts("2026-10", 1
 
 @pytest.fixture
 def loaded(store: Store) -> Store:
-    import_file(store, CUSTOMERS, "customers.csv", "customers", dataset="d")
-    import_file(store, INTERACTIONS, "interactions.csv", "interactions", dataset="d")
+    import_file(store, CUSTOMERS, "customers.csv", "customers", dataset="d", actor=LOCAL)
+    import_file(store, INTERACTIONS, "interactions.csv", "interactions", dataset="d", actor=LOCAL)
     return store
 
 
 def _outcome(store: Store, **alert):
-    alert_id = create_alert(store, dataset="d", **alert)
+    alert_id = create_alert(store, actor=LOCAL, dataset="d", **alert)
     outcome = next(o for o in evaluate(store, "d") if o.alert.id == alert_id)
-    delete_alert(store, alert_id)
+    delete_alert(store, alert_id, actor=LOCAL)
     return outcome
 
 
@@ -217,16 +218,17 @@ def test_alerts_of_a_catalog_made_before_the_option_load_with_the_default(data_d
     assert len(list_alerts(store, "d")) == 2
     with sqlite3.connect(data_dir / "catalog.sqlite") as db:
         assert db.execute("SELECT count(*) FROM alertcheck").fetchone() == (0,)
-    import_file(store, CUSTOMERS, "customers.csv", "customers", dataset="d")
-    import_file(store, INTERACTIONS, "interactions.csv", "interactions", dataset="d")
+    import_file(store, CUSTOMERS, "customers.csv", "customers", dataset="d", actor=LOCAL)
+    import_file(store, INTERACTIONS, "interactions.csv", "interactions", dataset="d", actor=LOCAL)
     rise, level = list_alerts(store, "d")
     assert (rise.significant_only, rise.requires_significance, level.requires_significance) == (None, True, False)
     rise_check, level_check = (o.check for o in evaluate(store, "d"))
     assert rise_check.status == OK and "includes no change" in rise_check.message  # 20% → 30%, as above
     assert level_check.status == FIRED  # 30% above 25%
-    new = create_alert(store, dataset="d", metric="nps", rule="falls_by", threshold=1, significant_only=False)
+    new = create_alert(store, actor=LOCAL, dataset="d", metric="nps", rule="falls_by", threshold=1,
+                       significant_only=False)
     assert [a.significant_only for a in list_alerts(store, "d")] == [None, None, False]
-    delete_alert(store, new)
+    delete_alert(store, new, actor=LOCAL)
 
 
 def test_the_scope_is_respected_and_small_months_never_fire(loaded):
@@ -238,24 +240,25 @@ def test_the_scope_is_respected_and_small_months_never_fire(loaded):
 
 
 def test_checks_are_stored_per_version_and_a_new_import_evaluates_them(loaded):
-    alert_id = create_alert(loaded, dataset="d", metric="escalation_rate", rule="above", threshold=25, where=BILLING_BOT)
+    alert_id = create_alert(loaded, actor=LOCAL, dataset="d", metric="escalation_rate", rule="above", threshold=25,
+                            where=BILLING_BOT)
     first = evaluate(loaded, "d")
     assert [o.fired for o in first] == [True]
     assert "30.0% in Oct 2026" in first[0].check.message and "n = 40" in first[0].check.message
     assert evaluate(loaded, "d")[0].check.id == first[0].check.id  # read back, not evaluated again
     # October fixed: 4 of 40 escalated → the new version no longer fires, and the import says nothing
     fixed = _csv(_contacts("2026-09", 8, 16, 8, "s") + _contacts("2026-10", 4, 14, 8, "o"))
-    result = import_file(loaded, fixed, "fixed.csv", "interactions", dataset="d")
+    result = import_file(loaded, fixed, "fixed.csv", "interactions", dataset="d", actor=LOCAL)
     assert "alert" not in result.message  # the import knows nothing of alerts: its caller asks
     assert after_import(loaded, result.version) == ()
     after = evaluate(loaded, "d")
     assert after[0].check.version_id == result.version.version_id and after[0].check.status == OK
     # and an import that crosses it again says so
-    again = import_file(loaded, INTERACTIONS, "again.csv", "interactions", dataset="d", force=True)
+    again = import_file(loaded, INTERACTIONS, "again.csv", "interactions", dataset="d", force=True, actor=LOCAL)
     fired = after_import(loaded, again.version)
     assert len(fired) == 1 and "crossed: above 25%." in fired[0]
     assert fired_sentence(fired) == " 1 alert fired on it." and fired_sentence(fired * 2) == " 2 alerts fired on it."
-    set_enabled(loaded, alert_id, False)
+    set_enabled(loaded, alert_id, False, actor=LOCAL)
     assert evaluate(loaded, "d") == [] and triggered([]) == []
     assert [a.id for a in list_alerts(loaded, "d")] == [alert_id]
 
@@ -267,7 +270,7 @@ def test_checks_are_stored_per_version_and_a_new_import_evaluates_them(loaded):
 ])
 def test_bad_alerts_are_refused_with_a_sentence(store, bad, sentence):
     with pytest.raises(ValueError, match=sentence):
-        create_alert(store, dataset="d", **({"metric": "nps", "rule": "above", "threshold": 1} | bad))
+        create_alert(store, actor=LOCAL, dataset="d", **({"metric": "nps", "rule": "above", "threshold": 1} | bad))
     assert list_alerts(store, "d") == []
 
 

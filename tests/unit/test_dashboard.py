@@ -10,6 +10,7 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.catalog.views import delete_view, list_views, load_view, save_view
 from cxdata.measures import stats
@@ -163,13 +164,13 @@ def test_headlines_state_their_numbers(sample_analysis):
 def test_saved_views(tmp_path):
     store = Store(tmp_path)
     view_id = save_view(store, "Phones in billing", "drilldown",
-                        {"channel": ["phone", "chat"], "metric": ["csat"], "view": ["old"]})
+                        {"channel": ["phone", "chat"], "metric": ["csat"], "view": ["old"]}, actor=LOCAL)
     view = load_view(Store(tmp_path), view_id)
     assert (view.name, view.page) == ("Phones in billing", "drilldown")
     assert view.params == {"channel": ["phone", "chat"], "metric": ["csat"]}  # "view" itself is never stored
     assert [v.id for v in list_views(store)] == [view_id]
     assert load_view(store, "'; drop table --") is None and load_view(store, "zzzzzzzz") is None
-    delete_view(store, view_id)
+    delete_view(store, view_id, actor=LOCAL)
     assert load_view(store, view_id) is None
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from tests.shape_files import TELCO_CSV, call_log
@@ -50,7 +51,7 @@ def wilson_pct(x: int, n: int) -> tuple[float, float]:
 
 def test_a_customers_only_churn_file_gives_churn_lost_revenue_and_churn_by_attribute(data_dir: Path,
                                                                                    store: Store) -> None:
-    result = import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco")
+    result = import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco", actor=LOCAL)
     assert result.status == "imported"
     out = report(data_dir, "telco")
     rows = [line.split(",") for line in TELCO_CSV.strip().splitlines()[1:]]
@@ -84,7 +85,7 @@ def test_a_customers_only_churn_file_gives_churn_lost_revenue_and_churn_by_attri
 
 def test_the_meeting_pack_of_a_customers_only_file_carries_its_churn(data_dir: Path, store: Store,
                                                                      tmp_path: Path) -> None:
-    import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco")
+    import_file(store, TELCO_CSV.encode(), "telco.csv", "customers", dataset="telco", actor=LOCAL)
     out = cxdata(data_dir, "export", "--dataset", "telco", "--out", str(tmp_path / "pack.xlsx"),
                  "--where", "gender=Female")
     assert out.strip().endswith("telco v1 · all dates · Gender: Female")
@@ -106,7 +107,8 @@ def test_the_meeting_pack_of_a_customers_only_file_carries_its_churn(data_dir: P
 
 def test_a_call_centre_log_without_customer_ids_gives_its_kpis_and_key_drivers(data_dir: Path, store: Store) -> None:
     text, rows = call_log()
-    assert import_file(store, text.encode(), "calls.csv", "interactions", dataset="calls").status == "imported"
+    result = import_file(store, text.encode(), "calls.csv", "interactions", dataset="calls", actor=LOCAL)
+    assert result.status == "imported"
     out = report(data_dir, "calls")
     kpis = {k["key"]: k for k in out["kpis"]}
     assert kpis["contacts"]["value"] == len(rows) == 900

@@ -31,6 +31,7 @@ from sqlalchemy import inspect
 
 from cxdata import format as fmt
 from cxdata.__main__ import main
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.catalog.tables import Schedule
 from cxdata.catalog.views import delete_view, save_view
@@ -117,7 +118,7 @@ def test_due_means_a_slot_since_the_last_success_and_since_the_schedule_was_made
     ({"view_id": "nothere2"}, "There is no saved view 'nothere2'"),
 ])
 def test_a_schedule_that_cannot_be_sent_is_refused_in_one_sentence(store, fields, expected):
-    view = save_view(store, "Phone", "drilldown", {"channel": ["phone"]})
+    view = save_view(store, "Phone", "drilldown", {"channel": ["phone"]}, actor=LOCAL)
     good = {"view_id": view, "formats": ["xlsx"], "targets": ["ana@example.com"], "cadence": "daily",
             "at": time(7), "timezone": ROME}
     assert new_schedule(store, **good).targets == ["ana@example.com"]
@@ -169,14 +170,14 @@ def test_a_catalog_from_before_migrations_gains_schedules_and_keeps_its_view(dat
     store = Store(data_dir)
     assert {"schedule", "delivery"} <= set(inspect(store.engine).get_table_names())
     made = add_schedule(store, view_id="bfbimasn", formats=["xlsx"], targets=["/srv/packs", "ana@example.com"],
-                        cadence="weekly", day=0, at=time(8, 15), timezone=ROME)
+                        cadence="weekly", day=0, at=time(8, 15), timezone=ROME, actor=LOCAL)
     [saved] = list_schedules(store)
     assert (saved.id, saved.name, saved.targets, saved.day, saved.at, saved.enabled) == (
         made, "Phone in March", ["/srv/packs", "ana@example.com"], 0, time(8, 15), True)
-    set_enabled(store, made, False)
+    set_enabled(store, made, False, actor=LOCAL)
     assert not list_schedules(store)[0].enabled
     assert due_targets(store, datetime.now(UTC) + timedelta(days=8)) == []  # disabled
-    delete_schedule(store, made)
+    delete_schedule(store, made, actor=LOCAL)
     assert list_schedules(store) == []
 
 
@@ -316,10 +317,10 @@ def test_a_monthly_pack_arrives_by_mail_in_a_folder_and_on_a_webhook_and_failure
     monkeypatch.setattr(deliver_module, "time", SimpleNamespace(sleep=waits.append))
     view = save_view(sample_store, "Enterprise phone", "drilldown",
                      {"dataset": ["sample"], "period": ["Last month"], "channel": ["phone"], "segment": ["Enterprise"],
-                      "metric": ["NPS"]})
+                      "metric": ["NPS"]}, actor=LOCAL)
     targets = ["ana@example.com", str(folder), f"{hook}/ok", f"{hook}/broken", closed]
     made = add_schedule(sample_store, view_id=view, formats=list(PACK_FORMATS), targets=targets, cadence="monthly",
-                        day=1, at=time(7, 0), timezone=ROME, name="Board pack")
+                        day=1, at=time(7, 0), timezone=ROME, name="Board pack", actor=LOCAL)
     try:
         [monthly] = [s for s in list_schedules(sample_store) if s.id == made]
         first = next_run(monthly, monthly.created_at.replace(tzinfo=UTC))
@@ -387,17 +388,17 @@ def test_a_monthly_pack_arrives_by_mail_in_a_folder_and_on_a_webhook_and_failure
         assert [line.split(" (")[0] for line in capsys.readouterr().out.splitlines()] == [
             f"due     #{made} Board pack → {t}" for t in targets[3:]]
     finally:
-        delete_schedule(sample_store, made)
-        delete_view(sample_store, view)
+        delete_schedule(sample_store, made, actor=LOCAL)
+        delete_view(sample_store, view, actor=LOCAL)
 
 
 def test_a_view_that_cannot_be_made_fails_every_target_with_its_reason(sample_store, sample_analysis, monkeypatch,
                                                                        capsys):
     monkeypatch.setenv("MOMENTO_DATA_DIR", str(sample_store.data_dir))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    view = save_view(sample_store, "Fax", "overview", {"channel": ["fax"]})
+    view = save_view(sample_store, "Fax", "overview", {"channel": ["fax"]}, actor=LOCAL)
     made = add_schedule(sample_store, view_id=view, formats=["xlsx"], targets=["/srv/x", "bo@example.com"],
-                        cadence="daily", at=time(6), timezone="UTC")
+                        cadence="daily", at=time(6), timezone="UTC", actor=LOCAL)
     try:
         now = next_run(list_schedules(sample_store)[-1], datetime.now(UTC)) + timedelta(minutes=1)
         assert main(["deliver", "--now", now.isoformat()]) == 4
@@ -406,5 +407,5 @@ def test_a_view_that_cannot_be_made_fails_every_target_with_its_reason(sample_st
                                  "'sample'; its values: app, chat,")
         assert len(err) == 2 and not Path("/srv/x").exists()
     finally:
-        delete_schedule(sample_store, made)
-        delete_view(sample_store, view)
+        delete_schedule(sample_store, made, actor=LOCAL)
+        delete_view(sample_store, view, actor=LOCAL)

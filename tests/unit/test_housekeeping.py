@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from cxdata.access import LOCAL
 from cxdata.catalog.housekeeping import GRACE_SECONDS, leftovers, sweep
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
@@ -56,10 +57,10 @@ def _killed_import(data_dir: Path, catalog_url: str | None, point: str) -> None:
     """Run an import in a child process that SIGKILLs itself at ``point``."""
     script = (f"{KILL_POINTS[point]}\n"
               "from cxdata.ingest import import_file\nfrom cxdata.catalog.store import Store\n"
-              "import sys\n"
+              "from cxdata.access import LOCAL\nimport sys\n"
               f"import_file(Store({str(data_dir)!r}, {catalog_url!r}), sys.stdin.buffer.read(), 'more.csv', "
               "'interactions', "
-              "dataset='d', mode='append')\n")
+              "dataset='d', mode='append', actor=LOCAL)\n")
     child = subprocess.run([sys.executable, "-c", script], input=_csv(ROWS, ROWS), cwd=ROOT, capture_output=True,
                            timeout=120, env=os.environ | {"PYTHONPATH": str(ROOT)})
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
@@ -76,7 +77,7 @@ def _age(paths: list[Path], seconds: float) -> None:
 def test_an_import_killed_mid_way_leaves_the_catalog_whole_and_its_files_are_swept(tmp_path: Path, point: str,
                                                                                    catalog_url: str | None):
     store = Store(tmp_path, catalog_url)
-    import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d")
+    import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d", actor=LOCAL)
     before = store.active_version("d")
     files_before = {p for p in (tmp_path / "datasets").rglob("*") if p.is_file()}
 
@@ -93,15 +94,15 @@ def test_an_import_killed_mid_way_leaves_the_catalog_whole_and_its_files_are_swe
     swept = sweep(store)
     assert sorted(tmp_path / p for p in swept.removed) == left
     assert {p for p in (tmp_path / "datasets").rglob("*") if p.is_file()} == files_before
-    again = import_file(store, _csv(ROWS, ROWS), "more.csv", "interactions", dataset="d", mode="append")
+    again = import_file(store, _csv(ROWS, ROWS), "more.csv", "interactions", dataset="d", mode="append", actor=LOCAL)
     assert again.report.accepted == ROWS and again.report.rows_in == again.report.accepted + again.report.rejected
     assert store.scan(again.version.version_id, "interactions").collect().height == 2 * ROWS
 
 
 def test_housekeeping_keeps_every_file_a_version_references(tmp_path: Path, catalog_url: str | None):
     store = Store(tmp_path, catalog_url)
-    import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d")
-    import_file(store, _csv(ROWS, ROWS), "more.csv", "interactions", dataset="d", mode="append")
+    import_file(store, _csv(0, ROWS), "first.csv", "interactions", dataset="d", actor=LOCAL)
+    import_file(store, _csv(ROWS, ROWS), "more.csv", "interactions", dataset="d", mode="append", actor=LOCAL)
     files = [p for p in (tmp_path / "datasets").rglob("*") if p.is_file()]
     _age(files, GRACE_SECONDS + 60)
     assert sweep(store).removed == ()

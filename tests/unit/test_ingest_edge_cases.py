@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 
 from cxdata import bootstrap
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file, prepare
 from nasty_files import column, csv_bytes, import_fails, import_ok
@@ -43,7 +44,7 @@ def test_a_missing_closing_quote_is_pointed_out(store):
 
 def test_appending_a_file_already_in_the_dataset_says_so(store):
     data = csv_bytes([["interaction_id", "started_at"], ["A", "2026-01-01"]])
-    import_file(store, data, "a.csv", "interactions", dataset="d")
+    import_file(store, data, "a.csv", "interactions", dataset="d", actor=LOCAL)
     message = import_fails(store, data, "a.csv", mode="append", force=True, dataset="d")
     assert "nothing new to append" in message and "mapping" not in message
 
@@ -60,7 +61,7 @@ def test_durations_in_h_mm_ss_and_a_header_called_handle(store):
 def test_progress_is_reported_while_converting(store):
     seen = []
     import_file(store, csv_bytes([["date", "channel", "csat"], ["2026-01-01", "phone", 5]]), "p.csv",
-                "interactions", progress=lambda f, m: seen.append((f, m)))
+                "interactions", progress=lambda f, m: seen.append((f, m)), actor=LOCAL)
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert sum("Converting" in m for _, m in seen) == 3
@@ -77,7 +78,7 @@ def test_the_sample_loads_once_and_never_comes_back_after_deletion(tmp_path, mon
     store = Store(tmp_path / "store")
     assert bootstrap.ensure_sample(store, sample)
     for version in store.versions(bootstrap.SAMPLE_DATASET):
-        store.delete_version(bootstrap.SAMPLE_DATASET, version.number)
+        store.delete_version(bootstrap.SAMPLE_DATASET, version.number, actor=LOCAL)
     assert store.datasets() == []
     assert not bootstrap.ensure_sample(store, sample)  # deleted on purpose: stays deleted
     assert not bootstrap.ensure_sample(Store(tmp_path / "other"), tmp_path / "missing")  # no files: no sample

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import UnusableFile, import_file, prepare
 from nasty_files import (
@@ -677,14 +678,14 @@ def test_customers_churned_derived_from_the_date_alone(store):
 def test_identical_reupload_is_recognised(store):
     data = csv_bytes(interactions_rows(3))
     import_ok(store, data)
-    again = import_file(store, data, "export (1).csv", "interactions")
+    again = import_file(store, data, "export (1).csv", "interactions", actor=LOCAL)
     assert again.status == "identical" and again.report is None
     assert again.message == ("'export (1).csv' is identical to the file already imported as version 1 of 'default'; "
                              "nothing was imported.")
     assert [v.number for v in store.versions("default")] == [1]
-    forced = import_file(store, data, "export.csv", "interactions", force=True)
+    forced = import_file(store, data, "export.csv", "interactions", force=True, actor=LOCAL)
     assert forced.status == "imported" and forced.version.number == 2
-    other = import_file(store, data, "export.csv", "interactions", dataset="other")
+    other = import_file(store, data, "export.csv", "interactions", dataset="other", actor=LOCAL)
     assert other.status == "imported" and other.version.number == 1
 
 
@@ -748,7 +749,7 @@ def _import_or_refuse(store: Store, data: bytes, filename: str, table: str) -> N
     dataset = f"d{next(_datasets)}"
     before = snapshot(store)
     try:
-        result = import_file(store, data, filename, table, dataset=dataset)
+        result = import_file(store, data, filename, table, dataset=dataset, actor=LOCAL)
     except UnusableFile as exc:
         message = str(exc)
         assert "\n" not in message and message.endswith("."), message

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from test_cli import cxdata
 
+from cxdata.access import LOCAL
 from cxdata.ingest import UnusableFile, import_file, prepare
 from cxdata.ingest.choices import Choices
 from nasty_files import column, csv_bytes, import_fails, import_ok
@@ -188,7 +189,7 @@ def test_a_csat_column_mixing_scales_is_asked_never_rescaled_row_by_row(store):
     rows = [[f"2026-01-{1 + i % 28:02d}", a] for i, a in enumerate(answers)]
     data = _contacts(["date", "csat"], rows)
     with pytest.raises(UnusableFile, match=r"csat answers in 'csat' mix scales.*--scale csat=1-5"):
-        import_file(store, data, "mixed.csv", "interactions")
+        import_file(store, data, "mixed.csv", "interactions", actor=LOCAL)
     frame, report = import_ok(store, data, choices=Choices(scales={"csat": "1-5"}))
     assert column(frame, "csat").count(None) == 18 and report.accepted == 50
     assert warnings(report) == {("csat", "outside the 1–5 scale"): 18}

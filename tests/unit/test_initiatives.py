@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from cxdata.access import LOCAL
 from cxdata.actions.initiatives import (
     Plan,
     Window,
@@ -71,7 +72,7 @@ def company(effect: float, seed: int, per_month: int = 900) -> bytes:
 
 
 def frames(store: Store, effect: float, seed: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    result = import_file(store, company(effect, seed), "contacts.csv", "interactions", dataset=f"s{seed}")
+    result = import_file(store, company(effect, seed), "contacts.csv", "interactions", dataset=f"s{seed}", actor=LOCAL)
     return load_frames(store, result.version.version_id)
 
 
@@ -206,13 +207,14 @@ def test_catalog_round_trip_and_list_order(store, planted):
                       filters=Filters.of(FIRST, START - timedelta(days=1)))
     assert base == direct
     plan = Plan("Billing fix", (2.0, 4.0, 6.0), 10_000, 50_000, 1.5, {"name": "Billing fix"})
-    a = create_initiative(store, dataset="d", title="Billing IVR fix", metric="csat", start=START, where=SCOPE,
-                          owner="Ada", target=70, investment=30_000, status="active", baseline=base, plan=plan)
+    a = create_initiative(store, actor=LOCAL, dataset="d", title="Billing IVR fix", metric="csat", start=START,
+                          where=SCOPE, owner="Ada", target=70, investment=30_000, status="active", baseline=base,
+                          plan=plan)
     b = create_initiative(store, dataset="d", title="Bigger, planned", metric="csat", start=START, where=SCOPE,
-                          status="planned", plan=Plan("x", None, 1, 900_000, 3.0))
+                          status="planned", plan=Plan("x", None, 1, 900_000, 3.0), actor=LOCAL)
     c = create_initiative(store, dataset="d", title="Small, active", metric="csat", start=START, where=SCOPE,
-                          status="active", plan=Plan("y", (20.0, 40.0, 60.0), 10_000, 1, 0.1))
-    create_initiative(store, dataset="other", title="Elsewhere", metric="nps", start=START)
+                          status="active", plan=Plan("y", (20.0, 40.0, 60.0), 10_000, 1, 0.1), actor=LOCAL)
+    create_initiative(store, dataset="other", title="Elsewhere", metric="nps", start=START, actor=LOCAL)
     stored = {i.id: i for i in list_initiatives(store, "d")}
     assert set(stored) == {a, b, c}
     assert baseline_of(stored[a]) == base and plan_of(stored[a]) == plan and stored[a].where == SCOPE
@@ -224,13 +226,13 @@ def test_catalog_round_trip_and_list_order(store, planted):
     assert first["method"] == "difference-in-differences" and first["verdict"] == "better"  # +8 planted
     assert first["cost to date"] == pytest.approx(30_000)
 
-    attach_plan(store, c, plan)
+    attach_plan(store, c, plan, actor=LOCAL)
     assert plan_of({i.id: i for i in list_initiatives(store, "d")}[c]) == plan
     with pytest.raises(ValueError, match="no initiative 999"):
-        attach_plan(store, 999, plan)
-    update_initiative(store, a, status="done", target=72.5)
+        attach_plan(store, 999, plan, actor=LOCAL)
+    update_initiative(store, a, status="done", target=72.5, actor=LOCAL)
     assert {i.id: i for i in list_initiatives(store, "d")}[a].status == "done"
-    delete_initiative(store, b)
+    delete_initiative(store, b, actor=LOCAL)
     assert {i.id for i in list_initiatives(store, "d")} == {a, c}
 
 
@@ -241,10 +243,10 @@ def test_catalog_round_trip_and_list_order(store, planted):
 def test_bad_initiatives_are_refused_with_a_sentence(store, bad, sentence):
     args = {"dataset": "d", "title": "t", "metric": "csat", "start": START} | bad
     with pytest.raises(ValueError, match=sentence):
-        create_initiative(store, **args)
+        create_initiative(store, actor=LOCAL, **args)
     assert list_initiatives(store, "d") == []
     with pytest.raises(ValueError, match="Cannot change"):
-        update_initiative(store, 1, metric="nps")
+        update_initiative(store, 1, metric="nps", actor=LOCAL)
 
 
 def test_did_on_the_sample_recovers_its_planted_initiative(sample_store):
@@ -294,6 +296,6 @@ def test_the_apps_first_start_examples_close_the_loop_on_the_sample(sample_store
         assert all(o.check.status in ("fired", "ok") for o in evaluate(sample_store, "sample"))
     finally:
         for i in list_initiatives(sample_store, "sample"):
-            delete_initiative(sample_store, i.id)
+            delete_initiative(sample_store, i.id, actor=LOCAL)
         for a in list_alerts(sample_store, "sample"):
-            delete_alert(sample_store, a.id)
+            delete_alert(sample_store, a.id, actor=LOCAL)

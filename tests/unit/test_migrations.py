@@ -21,6 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlmodel import SQLModel
 
+from cxdata.access import LOCAL
 from cxdata.actions.alerts import create_alert, list_alerts
 from cxdata.actions.initiatives import list_initiatives
 from cxdata.catalog import migrations
@@ -69,7 +70,8 @@ def test_a_catalog_from_before_migrations_keeps_everything(data_dir):
         ("Callback button", "Ana", "csat", date(2025, 3, 1), 1000.0)]
 
     # significant_only: kept as stored (None on a level alert, on for the change alert) and usable.
-    new = create_alert(store, dataset="legacy", metric="nps", rule="rises_by", threshold=3, significant_only=False)
+    new = create_alert(store, actor=LOCAL, dataset="legacy", metric="nps", rule="rises_by", threshold=3,
+                       significant_only=False)
     assert [(a.name, a.significant_only, a.requires_significance) for a in list_alerts(store, "legacy")] == [
         ("Contact volume above 100", None, False),
         ("NPS (phone) falls by at least 5 points", True, True),

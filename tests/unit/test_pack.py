@@ -20,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Filters, compute
 from cxdata.measures.periods import data_span, default_period
 from cxdata.scope import Scope, where_of
@@ -260,10 +261,10 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
     scope = {"channel": ["phone"], "touchpoint": ["billing"]}
     initiative = create_initiative(sample_store, dataset="sample", title="=Billing staffing", metric="negative_rate",
                                    start=date(2026, 7, 1), where=scope, investment=50_000, running_cost=2_000,
-                                   status="active")
-    quiet = create_alert(sample_store, dataset="sample", metric="nps", rule="above", threshold=99)
+                                   status="active", actor=LOCAL)
+    quiet = create_alert(sample_store, dataset="sample", metric="nps", rule="above", threshold=99, actor=LOCAL)
     loud = create_alert(sample_store, dataset="sample", metric="escalation_rate", rule="above", threshold=1,
-                        where={"channel": ["chatbot"]})
+                        where={"channel": ["chatbot"]}, actor=LOCAL)
     try:
         (start, end), comparison = default_period(*data_span(sample_store, version.version_id))
         view = Scope("sample", version, start, end, comparison)
@@ -271,9 +272,9 @@ def test_initiatives_and_alerts_sheets_carry_the_pages_numbers(sample_store, sam
         pack = meeting_pack(a, view, settings, extra=list(sheets.values()))
         book = load_workbook(io.BytesIO(pack_workbook(pack)))
     finally:
-        delete_initiative(sample_store, initiative)
+        delete_initiative(sample_store, initiative, actor=LOCAL)
         for alert_id in (quiet, loud):
-            delete_alert(sample_store, alert_id)
+            delete_alert(sample_store, alert_id, actor=LOCAL)
     row = table(book["Initiatives"])[0]
     m = measure("negative_rate", a.contacts, a.panel, scope, date(2026, 7, 1), params=settings.params(),
                 investment=50_000, running_cost=2_000)

@@ -18,6 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
+from cxdata.access import LOCAL
 from cxdata.actions.roi import (
     Economics,
     Failure,
@@ -320,7 +321,7 @@ def test_settings_persist_and_feed_the_planner(tmp_path):
     store = Store(tmp_path)
     assert load_settings(store) == Settings()
     changed = Settings(currency="USD", gross_margin=0.45, cost_per_contact={"phone": 9.0})
-    save_settings(store, changed)
+    save_settings(store, changed, actor=LOCAL)
     loaded = load_settings(Store(tmp_path))
     assert loaded.currency == "USD" and loaded.symbol == "$"
     assert loaded.cost_per_contact["phone"] == 9.0 and loaded.cost_per_contact["email"] == 4.0  # defaults kept

@@ -19,6 +19,7 @@ import pytest
 from test_cli import cxdata
 
 from cxdata.__main__ import json_text, strict
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.ingest import import_file
 from cxdata.ingest.names import MAX_NAME_CHARS, NEW_DATASET_LABEL, dataset_name_problem
@@ -152,7 +153,7 @@ def test_the_command_line_refuses_a_new_name_with_exit_2_and_the_sentence(data_d
 
 def test_an_existing_dataset_keeps_taking_imports_whatever_its_name(data_dir: Path, tmp_path: Path) -> None:
     """A dataset named before the rules (by the engine here) is not a new name: the check does not apply."""
-    import_file(Store(data_dir), CONTACTS, "old.csv", "interactions", dataset="Q4 (old)")
+    import_file(Store(data_dir), CONTACTS, "old.csv", "interactions", dataset="Q4 (old)", actor=LOCAL)
     (tmp_path / "contacts.csv").write_bytes(CONTACTS.replace(b"30", b"31"))
     run = cxdata(data_dir, "import", str(tmp_path / "contacts.csv"), "--table", "interactions",
                  "--dataset", "Q4 (old)", "--json")

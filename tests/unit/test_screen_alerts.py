@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.actions.alerts import create_alert, delete_alert, set_enabled
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.contacts import enrich_contacts
@@ -42,12 +43,12 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
 
 def test_each_alert_with_its_check_by_hand(store: Store) -> None:
     fires = create_alert(store, dataset="acme", metric="csat", rule="above", threshold=50, where={"channel": ["phone"]},
-                         name="Phone satisfaction", min_n=1)
+                         name="Phone satisfaction", min_n=1, actor=LOCAL)
     noise = create_alert(store, dataset="acme", metric="csat", rule="rises_by", threshold=10,
-                         where={"channel": ["chat"]}, min_n=1)
-    few = create_alert(store, dataset="acme", metric="csat", rule="below", threshold=100)
-    off = create_alert(store, dataset="acme", metric="csat", rule="above", threshold=0)
-    set_enabled(store, off, False)
+                         where={"channel": ["chat"]}, min_n=1, actor=LOCAL)
+    few = create_alert(store, dataset="acme", metric="csat", rule="below", threshold=100, actor=LOCAL)
+    off = create_alert(store, dataset="acme", metric="csat", rule="above", threshold=0, actor=LOCAL)
+    set_enabled(store, off, False, actor=LOCAL)
     screen = alerts_screen(company(), Scope("acme", VERSION, None, None, None), Settings(), store)
     assert screen.intro.startswith("Thresholds on any KPI and scope, checked on every new data version. Dataset acme, "
                                    "version 4;")
@@ -74,7 +75,7 @@ def test_each_alert_with_its_check_by_hand(store: Store) -> None:
 
 
 def test_nothing_is_checked_without_a_kpi_and_the_screen_is_frozen(store: Store) -> None:
-    create_alert(store, dataset="acme", metric="csat", rule="above", threshold=0)
+    create_alert(store, dataset="acme", metric="csat", rule="above", threshold=0, actor=LOCAL)
     empty = alerts_screen(Analysis(None, None), Scope("acme", VERSION, None, None, None), Settings(), store)
     assert (empty.metrics, empty.rows) == ((), ())
     screen = alerts_screen(company(), Scope("acme", VERSION, None, None, None), Settings(), store)
@@ -89,11 +90,11 @@ def test_on_the_sample_the_check_is_the_kpi_of_the_last_complete_month(sample_st
     version = sample_store.active_version("sample")
     assert version is not None and sample_analysis.contacts is not None
     added = create_alert(sample_store, dataset="sample", metric="csat", rule="below", threshold=100,
-                         where={"channel": ["phone"], "touchpoint": ["billing"]}, name="Billing calls")
+                         where={"channel": ["phone"], "touchpoint": ["billing"]}, name="Billing calls", actor=LOCAL)
     try:
         screen = alerts_screen(sample_analysis, Scope("sample", version, None, None, None), Settings(), sample_store)
     finally:
-        delete_alert(sample_store, added)
+        delete_alert(sample_store, added, actor=LOCAL)
     [row] = [r for r in screen.rows if r.alert.id == added]
     day = sample_analysis.contacts.get_column("started_at").dt.date()
     end = day.max()

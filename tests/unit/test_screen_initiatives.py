@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from cxdata import format as fmt
+from cxdata.access import LOCAL
 from cxdata.actions.initiatives import Plan, create_initiative, delete_initiative
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.contacts import enrich_contacts
@@ -49,10 +50,11 @@ def company() -> Analysis:
 @pytest.fixture
 def tracked(store: Store) -> Store:
     """Two initiatives on the small company: phone (with a plan; its comparison group is chat) and everybody."""
-    create_initiative(store, dataset="acme", title="Everybody", metric="csat", start=START, status="planned")
+    create_initiative(store, actor=LOCAL, dataset="acme", title="Everybody", metric="csat", start=START,
+                      status="planned")
     create_initiative(store, dataset="acme", title="Phone fix", metric="csat", start=START, owner="Giulia",
                       where={"channel": ["phone"]}, status="active", target=90.0, investment=3_000.0, plan=PLAN,
-                      baseline=Estimate(40.0, 20.0, 60.0, 10))
+                      baseline=Estimate(40.0, 20.0, 60.0, 10), actor=LOCAL)
     return store
 
 
@@ -107,7 +109,7 @@ def test_the_list_and_an_initiative_without_a_comparison_group_or_a_plan(tracked
 
 
 def test_data_that_ends_before_the_start_says_so(store: Store) -> None:
-    create_initiative(store, dataset="acme", title="Later", metric="csat", start=date(2026, 9, 1))
+    create_initiative(store, dataset="acme", title="Later", metric="csat", start=date(2026, 9, 1), actor=LOCAL)
     [d] = initiatives_screen(company(), scope(), Settings(), store).details
     assert d.tiles[1].value == "–" and d.tiles[1].caption == "No data."
     assert d.notes[0] == "No data after the start (01 Sep 2026) yet: the data ends on 30 Jun 2026."
@@ -138,12 +140,12 @@ def test_on_the_sample_the_tiles_are_the_kpi_in_the_windows(sample_store: Store,
     assert version is not None
     where = {"channel": ["phone"], "touchpoint": ["billing"]}
     added = create_initiative(sample_store, dataset="sample", title="Phone billing", metric="csat",
-                              start=date(2026, 7, 1), where=where, status="active")
+                              start=date(2026, 7, 1), where=where, status="active", actor=LOCAL)
     try:
         screen = initiatives_screen(sample_analysis, Scope("sample", version, None, None, None), Settings(),
                                     sample_store)
     finally:
-        delete_initiative(sample_store, added)
+        delete_initiative(sample_store, added, actor=LOCAL)
     assert screen.metrics[0].key == "negative_rate"
     d = screen.detail(added)
     ms = d.measurement

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 import cxdata.catalog.store
+from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
 from cxdata.catalog.tables import ImportAudit, TableFile
 from cxdata.ingest import UnusableFile, import_file, prepare
@@ -56,21 +57,21 @@ def test_every_import_is_a_new_version_carrying_the_other_tables_by_reference(th
 
 def test_activate_an_older_version(three_versions):
     store = three_versions
-    info = store.activate("default", 2)
+    info = store.activate("default", 2, actor=LOCAL)
     assert info.active and info.number == 2
     assert store.active_version("default").number == 2
     assert [v.active for v in store.versions("default")] == [False, True, False]
     frame = store.scan(info.version_id, "interactions").collect()
     assert column(frame, "interaction_id") == ["I0", "I1", "I2"]
     with pytest.raises(KeyError):
-        store.activate("default", 9)
+        store.activate("default", 9, actor=LOCAL)
 
 
 def test_delete_the_active_version_removes_its_own_files_and_activates_the_newest_left(three_versions):
     store = three_versions
     own = table_file(store, "default", 3, "interactions")
     shared = table_file(store, "default", 3, "customers")
-    store.delete_version("default", 3)
+    store.delete_version("default", 3, actor=LOCAL)
     assert [(v.number, v.active) for v in store.versions("default")] == [(2, True), (1, False)]
     assert not (store.data_dir / own.path).exists() and not (store.data_dir / own.problems_path).exists()
     assert (store.data_dir / shared.path).exists()  # still used by versions 1 and 2
@@ -79,28 +80,28 @@ def test_delete_the_active_version_removes_its_own_files_and_activates_the_newes
 
 def test_delete_an_inactive_version_keeps_the_active_one(three_versions):
     store = three_versions
-    store.delete_version("default", 2)
+    store.delete_version("default", 2, actor=LOCAL)
     assert [(v.number, v.active) for v in store.versions("default")] == [(3, True), (1, False)]
     assert len(parquet_files(store)) == 4
-    store.delete_version("default", 1)
+    store.delete_version("default", 1, actor=LOCAL)
     assert len(parquet_files(store)) == 4  # customers file still used by version 3
     assert store.versions("default")[0].tables == {"customers": 2, "interactions": 5}
 
 
 def test_deleting_the_last_version_deletes_the_dataset(catalog_store):
     import_ok(catalog_store, INTERACTIONS)
-    catalog_store.delete_version("default", 1)
+    catalog_store.delete_version("default", 1, actor=LOCAL)
     assert catalog_store.datasets() == [] and catalog_store.versions("default") == []
     assert catalog_store.active_version("default") is None
     assert parquet_files(catalog_store) == []
     with pytest.raises(KeyError):
-        catalog_store.delete_version("default", 1)
+        catalog_store.delete_version("default", 1, actor=LOCAL)
 
 
 def test_version_numbers_keep_growing_after_a_delete(catalog_store):
     import_ok(catalog_store, INTERACTIONS)
     import_ok(catalog_store, INTERACTIONS_2)
-    catalog_store.delete_version("default", 2)
+    catalog_store.delete_version("default", 2, actor=LOCAL)
     _, _ = import_ok(catalog_store, csv_bytes(interactions_rows(2)))
     assert [v.number for v in catalog_store.versions("default")] == [3, 1]  # never reuse a number a link may hold
 
@@ -108,7 +109,7 @@ def test_version_numbers_keep_growing_after_a_delete(catalog_store):
 def test_datasets_are_independent(catalog_store):
     import_ok(catalog_store, INTERACTIONS, dataset="north")
     import_ok(catalog_store, INTERACTIONS_2, dataset="south")
-    catalog_store.delete_version("north", 1)
+    catalog_store.delete_version("north", 1, actor=LOCAL)
     assert catalog_store.datasets() == ["south"]
     assert catalog_store.versions("south")[0].tables == {"interactions": 5}
 
@@ -133,7 +134,7 @@ def fail_at_the_audit_row(patch: pytest.MonkeyPatch) -> None:
 def test_failure_inside_the_catalog_transaction_leaves_nothing(catalog_store, monkeypatch):
     with monkeypatch.context() as patch, pytest.raises(Boom):
         fail_at_the_audit_row(patch)
-        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions", actor=LOCAL)
     assert_store_untouched(catalog_store)
 
 
@@ -142,7 +143,7 @@ def test_failure_inside_the_catalog_transaction_keeps_the_previous_version(catal
     before = snapshot(catalog_store)
     with monkeypatch.context() as patch, pytest.raises(Boom):
         fail_at_the_audit_row(patch)
-        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions", actor=LOCAL)
     assert snapshot(catalog_store) == before
     assert catalog_store.active_version("default").number == 1
 
@@ -153,7 +154,7 @@ def test_failure_at_commit_leaves_nothing(catalog_store, monkeypatch):
 
     with monkeypatch.context() as patch, pytest.raises(Boom):
         patch.setattr(cxdata.catalog.store.Session, "commit", failing_commit)
-        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions", actor=LOCAL)
     assert_store_untouched(catalog_store)
 
 
@@ -169,7 +170,7 @@ def test_failure_writing_the_second_file_removes_the_first(catalog_store, monkey
 
     monkeypatch.setattr(cxdata.catalog.store, "write_parquet_atomic", second_fails)
     with pytest.raises(OSError):
-        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions")
+        import_file(catalog_store, INTERACTIONS, "contacts.csv", "interactions", actor=LOCAL)
     assert_store_untouched(catalog_store)
 
 
@@ -191,7 +192,7 @@ def test_mapping_is_saved_per_header_signature_and_reused(catalog_store):
     prepared = prepare(catalog_store, first, "crm.csv", "interactions")
     assert prepared.mapping_source == "suggested" and prepared.mapping == {}
     import_file(catalog_store, first, "crm.csv", "interactions",
-                overrides={"Quando": "started_at", "Chi": "customer_id", "Dove": "channel"})
+                overrides={"Quando": "started_at", "Chi": "customer_id", "Dove": "channel"}, actor=LOCAL)
 
     second = csv_bytes([["Quando", "Chi", "Dove"], ["2025-04-01", "C2", "email"]])
     prepared = prepare(catalog_store, second, "crm-april.csv", "interactions")
@@ -212,14 +213,13 @@ def test_mapping_is_saved_per_header_signature_and_reused(catalog_store):
 def test_a_failed_import_saves_no_mapping(catalog_store):
     data = csv_bytes([["Quando", "Chi"], ["never", "C1"]])
     with pytest.raises(UnusableFile):
-        import_file(catalog_store, data, "crm.csv", "interactions", overrides={"Quando": "started_at"})
+        import_file(catalog_store, data, "crm.csv", "interactions", overrides={"Quando": "started_at"}, actor=LOCAL)
     assert prepare(catalog_store, data, "crm.csv", "interactions").mapping_source == "suggested"
 
 
 def test_settings_round_trip(catalog_store, catalog_url):
     assert catalog_store.get_setting("currency", "EUR") == "EUR"
-    catalog_store.set_setting("currency", "GBP")
-    catalog_store.set_setting("cost_per_contact", {"phone": 5.5})
+    catalog_store.set_settings({"currency": "GBP", "cost_per_contact": {"phone": 5.5}}, actor=LOCAL)
     reopened = Store(catalog_store.data_dir, catalog_url)
     assert reopened.get_setting("currency") == "GBP"
     assert reopened.get_setting("cost_per_contact") == {"phone": 5.5}
@@ -234,6 +234,6 @@ def test_a_deleted_version_id_is_never_handed_out_again(catalog_store):
     import_ok(catalog_store, INTERACTIONS)
     import_ok(catalog_store, INTERACTIONS_2)
     deleted = catalog_store.active_version("default").version_id
-    catalog_store.delete_version("default", 2)
+    catalog_store.delete_version("default", 2, actor=LOCAL)
     import_ok(catalog_store, csv_bytes(interactions_rows(2)))
     assert catalog_store.active_version("default").version_id > deleted  # caches keyed by id stay right

@@ -12,8 +12,11 @@ import traceback
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 
+from cxdata.access import LOCAL
 from cxdata.catalog.store import COMMIT_ATTEMPTS, Store
+from cxdata.catalog.tables import AuditEntry
 from cxdata.ingest import UnusableFile, prepare, run_import
 from nasty_files import csv_bytes, import_ok, parquet_files
 from together import run_together
@@ -39,7 +42,7 @@ def _import_at_the_barrier(data_dir: str, url: str | None, data: bytes, filename
         store = Store(data_dir, url)
         prepared = prepare(store, data, filename, "interactions")
         barrier.wait()
-        result = run_import(store, prepared, dataset=dataset, mode=mode)
+        result = run_import(store, prepared, dataset=dataset, mode=mode, actor=LOCAL)
         report = result.report
         results.put({"file": filename, "status": result.status, "number": result.version.number,
                      "rows_in": report.rows_in, "accepted": report.accepted, "rejected": report.rejected})
@@ -122,6 +125,9 @@ def test_a_number_taken_meanwhile_is_taken_again(catalog_store, monkeypatch):
     assert [(v.number, v.active, v.tables) for v in catalog_store.versions("default")] == [
         (2, True, {"interactions": 2}), (1, False, {"interactions": 3})]
     assert [a.version_number for a in catalog_store.audit("default")] == [2, 1]
+    with Session(catalog_store.engine) as s:  # the retried transaction's audit entry, once
+        assert [e.target for e in s.exec(select(AuditEntry).where(AuditEntry.action == "data.import"))] == [
+            "default v1", "default v2"]
 
 
 def test_a_dataset_created_meanwhile_is_found_again(catalog_store, monkeypatch):
@@ -137,7 +143,7 @@ def test_a_dataset_created_meanwhile_is_found_again(catalog_store, monkeypatch):
     frame = catalog_store.scan(catalog_store.active_version("shop").version_id, "interactions").collect()
     monkeypatch.setattr(Store, "_dataset", staticmethod(unseen_then_real))
     catalog_store.commit_table("shop", "interactions", frame, frame.clear(), source_name="again.csv",
-                               source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0})
+                               source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0}, actor=LOCAL)
     monkeypatch.undo()
     assert tries == ["shop", "shop"]
     assert catalog_store.datasets() == ["shop"]
@@ -153,7 +159,10 @@ def test_a_number_refused_at_every_try_leaves_nothing(catalog_store, monkeypatch
     monkeypatch.setattr(Store, "_next_number", staticmethod(lambda s, ds: tries.append(1) or 1))
     with pytest.raises(IntegrityError):
         catalog_store.commit_table("default", "interactions", frame, frame.clear(), source_name="again.csv",
-                           source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0})
+                           source_sha256="0" * 64, audit={"rows_in": 3, "accepted": 3, "rejected": 0}, actor=LOCAL)
     assert len(tries) == COMMIT_ATTEMPTS
     assert parquet_files(catalog_store) == before
     assert [v.number for v in catalog_store.versions("default")] == [1] and len(catalog_store.audit()) == 1
+    with Session(catalog_store.engine) as s:
+        assert [e.target for e in s.exec(select(AuditEntry).where(AuditEntry.action == "data.import"))] == [
+            "default v1"]

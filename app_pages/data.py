@@ -1,13 +1,14 @@
 """Data: import exports (mapping, validation report), manage datasets and their versions, and see what
 the active data can show (its readiness, page by page and KPI by KPI).
 
-Everyone sees the datasets, their versions and the readiness; importing needs the analyst role, making a version
-active or deleting one the admin role (the page says so instead of offering the control)."""
+Everyone sees the datasets, their versions and the readiness (a user restricted to part of the rows without the row
+counts and rejected rows, which are every row's); importing needs the analyst role, making a version active or
+deleting one the admin role (the page says so instead of offering the control)."""
 
 import streamlit as st
 
 from cxdata.actions.alerts import fired_sentence
-from ui.auth import offered
+from ui.auth import current_actor, offered
 from ui.dataset import current_dataset
 from ui.importer import LAST_IMPORT, import_form
 from ui.readiness import readiness_section
@@ -36,6 +37,6 @@ if last is not None:
     st.button("Dismiss the report", type="tertiary", on_click=st.session_state.pop, args=(LAST_IMPORT, None))
 
 st.subheader("Datasets and versions", divider="gray")
-datasets_section(store, current)
+datasets_section(store, current, [c for c, _ in current_actor().restrictions])
 
 readiness_section(store, current)

@@ -151,7 +151,7 @@ def main() -> None:
                 "metrics, and customers with churn dates to link them to revenue.")
         data_page_link()
         return
-    fired_alerts(store, scope.version, a, settings)
+    fired_alerts(store, scope, a, settings)
     screen = view_overview(store, scope.version, settings, scope, a)
     tiles(screen, scope, settings)
     if screen.filtered_out:

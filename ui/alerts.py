@@ -33,14 +33,14 @@ from cxdata.actions.alerts import (
     describe,
     evaluate,
     set_enabled,
-    triggered,
 )
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.catalog.tables import CHANGE_RULES, Alert
 from cxdata.measures.metrics import MIN_ANSWERS, REGISTRY, Base, Metric
 from cxdata.measures.periods import CUSTOM, month_end
 from cxdata.models.analysis import Analysis
-from cxdata.screens.alerts import OFF, AlertsScreen
+from cxdata.scope import Scope
+from cxdata.screens.alerts import OFF, AlertsScreen, alerts_screen
 from cxdata.settings import Settings
 from ui import state
 from ui.auth import current_actor, refusal, refusals_shown
@@ -101,16 +101,16 @@ def view_button(alert: Alert, dataset: str, key: str, month: date | None) -> Non
                                  f"({address(view.page or '/', view.params)}).")
 
 
-def fired_alerts(store: Store, version: VersionInfo, a: Analysis, settings: Settings) -> None:
-    """The Overview's block: one short warning per fired alert, each with a link to its view (nothing
-    when no alert fired or none exists)."""
-    fired = triggered(outcomes_of(store, version, a, settings))
-    for outcome in fired:
+def fired_alerts(store: Store, scope: Scope, a: Analysis, settings: Settings) -> None:
+    """The Overview's block: one short warning per alert fired on the scope's version (checked on the rows the
+    user may see alone under restrictions: :func:`cxdata.screens.alerts.alerts_screen`), each with a link to its
+    view (nothing when no alert fired or none exists)."""
+    fired = [row for row in alerts_screen(a, scope, settings, store).fired if row.check is not None]
+    for row in fired:
         text, link = st.columns([8.4, 1.6], vertical_alignment="center")
-        text.warning(plain(outcome.check.message), icon=":material/notifications_active:")
+        text.warning(plain(row.check.message), icon=":material/notifications_active:")
         with link:
-            view_button(outcome.alert, version.dataset, key=f"_alert_view_{outcome.alert.id}",
-                        month=outcome.check.month)
+            view_button(row.alert, scope.dataset, key=f"_alert_view_{row.alert.id}", month=row.check.month)
     if fired:
         st.page_link(PAGE, label="Manage alerts", icon=":material/notifications:")
 

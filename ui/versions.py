@@ -3,11 +3,14 @@ only), and the problems of the active version's imports."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 import streamlit as st
 
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.schema import TABLES
+from cxdata.scope import withheld_sentence
 from ui.auth import current_actor, offered, refusals_shown
 from ui.downloads import download_buttons
 from ui.loaders import problem_counts
@@ -93,8 +96,9 @@ def active_problems(store: Store, version: VersionInfo) -> None:
                                  key=f"problems-{version.dataset}-{table}")
 
 
-def datasets_section(store: Store, current: str | None) -> None:
-    """One expander per dataset (the selected one open) with its versions and actions."""
+def datasets_section(store: Store, current: str | None, restricted: Sequence[str] = ()) -> None:
+    """One expander per dataset (the selected one open) with its versions and actions; the versions' row counts
+    and the rejected rows for a user not ``restricted`` to part of the rows (they count, and list, every row)."""
     names = store.datasets()
     if not names:
         st.info("No dataset yet: import a file above.")
@@ -103,8 +107,12 @@ def datasets_section(store: Store, current: str | None) -> None:
         versions = store.versions(name)
         with st.expander(f"{plain(name)} · {len(versions)} version{'s' if len(versions) != 1 else ''}",
                          expanded=name == current, icon=":material/database:"):
+            frame = versions_frame(versions)
+            if restricted:
+                frame = frame.drop(*TABLES)
+                st.caption(plain(withheld_sentence(restricted, "Row counts and rejected rows are")))
             st.dataframe(
-                versions_frame(versions), hide_index=True,
+                frame, hide_index=True,
                 column_config={
                     "created (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                     "note": st.column_config.TextColumn(width="medium"),
@@ -113,5 +121,5 @@ def datasets_section(store: Store, current: str | None) -> None:
             )
             version_actions(store, name, versions)
             active = next((v for v in versions if v.active), None)
-            if active is not None:
+            if active is not None and not restricted:
                 active_problems(store, active)

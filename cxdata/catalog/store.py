@@ -78,7 +78,7 @@ class Change:
         target becomes "<kind> <id>" and its detail gains ``detail``."""
         self.session.add(row)
         self.session.flush()  # numbers the row
-        row_id = int(row.id)
+        row_id = int(row.id)  # type: ignore[attr-defined]  # the tables added this way are numbered by an id
         self.target = f"{kind} {row_id}"
         self.detail |= detail
         return row_id

@@ -302,31 +302,33 @@ class Sentiment:
     n_test_texts: int  # distinct texts among them (none of them among the training comments)
     scores: pl.DataFrame  # interaction_id, p_negative_text, held_out (True: in the AUC, False: learned from)
 
-    @property
-    def description(self) -> str:
+    def describe(self, counts: bool = True) -> str:
         """How sure we are of the tones, in a plain sentence: the AUC read as "ranks a negative comment above a
-        positive one N times in 100" (the probability it estimates)."""
+        positive one N times in 100" (the probability it estimates); without the numbers of comments when not
+        ``counts`` (they count every row: not for a user restricted to part of them)."""
         how = ("learned from this dataset's scored comments" if self.method == "learned" else
                "a small word list (too few scored comments to learn from)")
         if self.auc is None:
             check = ("not checked yet: fewer than 20 scored comments" if self.method == "lexicon" else
                      "not checked: too few distinct comments to hold back both negative and positive ones")
         else:
-            tested = (f"tested on {self.n_test:,} scored comments it never saw ({self.n_test_texts:,} distinct texts)"
-                      if self.method == "learned" else f"tested on the {self.n_test:,} scored comments")
+            tested = ("tested on scored comments it never saw" if self.method == "learned" and not counts else
+                      f"tested on {self.n_test:,} scored comments it never saw ({self.n_test_texts:,} distinct texts)"
+                      if self.method == "learned" else
+                      f"tested on the {self.n_test:,} scored comments" if counts else "tested on the scored comments")
             check = (f"{tested}, it ranks a negative comment above a positive one "
                      f"{round(100 * self.auc)} times in 100")
         return f"Tone of comments: {how}; {check}."
 
-    @property
-    def technical(self) -> str:
-        """The method and its validation in technical terms (the help behind :attr:`description`)."""
+    def describe_technically(self, counts: bool = True) -> str:
+        """The method and its validation in technical terms (the help behind :meth:`describe`), the same ``counts``."""
         how = ("TF-IDF of words and word pairs + L2-regularised logistic regression, trained on 80% of the distinct "
                "scored texts" if self.method == "learned" else
                "a lexicon in English, Italian, Portuguese, Spanish, French and German, with negation")
+        on = f" on {self.n_test:,} comments" if counts else " on scored comments"
         check = ("not validated" if self.auc is None else
-                 f"AUC {self.auc:.2f} on {self.n_test:,} comments" + (" held back (texts never seen in training)"
-                                                                       if self.method == "learned" else ""))
+                 f"AUC {self.auc:.2f}{on}" + (" held back (texts never seen in training)"
+                                              if self.method == "learned" else ""))
         return (f"{how}; {check}. A comment with a CSAT keeps the tone of its score (1–2 negative, 4–5 positive); "
                 "the model labels the others.")
 

@@ -92,8 +92,9 @@ class ThemeView:
 class VoiceScreen:
     """What the Voice of the customer shows for one scope and the page's touchpoint, channel and theme.
 
-    ``sentiment``: how tones are found and validated (:attr:`cxdata.measures.text.Sentiment.description`);
-    ``sentiment_method``: the same in technical terms (:attr:`cxdata.measures.text.Sentiment.technical`);
+    ``sentiment``: how tones are found and validated (:meth:`cxdata.measures.text.Sentiment.describe`, without counts
+    under restrictions);
+    ``sentiment_method``: the same in technical terms (:meth:`cxdata.measures.text.Sentiment.describe_technically`);
     ``sentiment_note``: how to get a learned model (None when the sentiment is learned).
     ``tiles``: the comments in scope and the share of them that is negative (:func:`text.negative_share`);
     ``n``: the comments in scope; ``ignored_note``: the sidebar filters comments do not have (None when all apply).
@@ -210,8 +211,8 @@ def voice_screen(a: Analysis, scope: Scope, settings: Settings, touchpoint: str 
     themes = text.themes(in_scope(fit.labelled, scope.filters, chosen["touchpoint"], chosen["channel"]))
     terms = tuple(themes.get_column("term"))
     return VoiceScreen(
-        sentiment=fit.sentiment.description,
-        sentiment_method=fit.sentiment.technical,
+        sentiment=fit.sentiment.describe(counts=not scope.restrictions),
+        sentiment_method=fit.sentiment.describe_technically(counts=not scope.restrictions),
         sentiment_note=LEXICON_NOTE if fit.sentiment.method == "lexicon" else None,
         tiles=_tiles(overall), n=overall["n"],
         ignored_note=(withheld_sentence(withheld, "Comments are") if (withheld := scope.withheld_by(fit.labelled))

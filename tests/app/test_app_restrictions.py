@@ -12,9 +12,10 @@ import pytest
 from polars.testing import assert_frame_equal
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import SIGN_IN, run_app, shown
+from apptest_helpers import DATA_PAGE, SIGN_IN, run_app, shown
 from cxdata import format as fmt
 from cxdata.access import LOCAL
+from cxdata.actions.alerts import check_alert, create_alert, delete_alert, list_alerts
 from cxdata.catalog.store import Store
 from cxdata.catalog.users import set_user
 from cxdata.catalog.views import save_view
@@ -129,3 +130,32 @@ def test_the_meeting_pack_is_made_of_north_alone(north_store: Path, north, sampl
     assert_frame_equal(pack["Customers who left"].frame, alone["Customers who left"].frame)
     assert "What to fund" not in pack
     assert "not shown under your access" in pack["Moments of service"].finding
+
+
+def test_the_overview_fires_alerts_on_north_alone(north_store: Path, north, sample_engine) -> None:
+    """An alert fired on every row and on North's: the Overview under the restriction tells North's check alone."""
+    store = Store(north_store)
+    alert_id = create_alert(store, actor=LOCAL, dataset="sample", metric="csat", rule="above", threshold=1)
+    try:
+        [alert] = [a for a in list_alerts(store, "sample") if a.id == alert_id]
+        a, settings = north
+        expected = check_alert(alert, a.contacts, a.panel, settings.params()).message
+        everyone = check_alert(alert, sample_engine[0].contacts, sample_engine[0].panel, settings.params()).message
+        assert expected != everyone, "the test needs North's check to read differently from every row's"
+        at = as_north()
+        fired = [shown(w.value) for w in at.main.warning if shown(w.value).startswith(alert.name)]
+        assert fired == [shown(expected)]
+    finally:
+        delete_alert(store, alert_id, actor=LOCAL)
+        store.engine.dispose()
+
+
+def test_the_data_page_counts_no_rows_for_north(north_store: Path) -> None:
+    """The versions' row counts and the rejected rows count and list every region's rows: not shown to North."""
+    at = as_north(DATA_PAGE)
+    [versions] = [d.value for d in at.main.dataframe if "version" in d.value.columns]
+    assert "interactions" not in versions.columns and len(versions) >= 1
+    assert not [d for d in at.main.dataframe if "rows rejected" in d.value.columns]
+    assert any("Row counts and rejected rows are not shown under your access" in shown(c.value) for c in at.caption)
+    everyone = run_app(DATA_PAGE)
+    assert [d for d in everyone.main.dataframe if "rows rejected" in d.value.columns], "the local admin sees them"

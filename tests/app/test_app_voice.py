@@ -87,7 +87,7 @@ def engine(analysed_store_template: Path) -> Engine:
 def test_the_sentiment_method_and_shares_are_the_engines(analysed_store: Path, engine: Engine) -> None:
     at = run_app(PAGE)
     assert engine.sentiment.method == "learned"
-    assert at.info[0].value == plain(engine.sentiment.description)
+    assert at.info[0].value == plain(engine.sentiment.describe())
     scoped = engine.last_three_months()
     value, caption = share_text(scoped)
     assert metrics(at) == {"Comments": fmt.count(scoped.height), "Negative comments": value}
@@ -179,7 +179,7 @@ def test_comments_are_shown_verbatim(analysed_store: Path) -> None:
     contacts = enrich_contacts(store.scan(store.active_version("hostile").version_id, "interactions").collect())
     sentiment = text.fit_sentiment(contacts)
     assert sentiment.method == "lexicon"
-    assert at.info[0].value == plain(sentiment.description)
+    assert at.info[0].value == plain(sentiment.describe())
     assert frame_with(at, "term").get_column("z").min() > 0, "only the themes of negative comments"
     comments = frame_with(at, "comment").get_column("comment").to_list()
     assert set(comments) == set(HOSTILE), "the comments behind the top theme, character for character"

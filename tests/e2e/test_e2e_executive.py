@@ -19,7 +19,8 @@ from cxdata.schema import TABLES
 from waits import FIT_MS, TIMEOUT_MS, open_app, screenshot
 
 #: Every page's address (the Overview is the default page).
-PAGES = ("", "drilldown", "churn", "journeys", "voice", "roi", "initiatives", "alerts", "data", "settings")
+PAGES = ("", "drilldown", "churn", "journeys", "voice", "roi", "initiatives", "alerts", "deliveries", "data", "settings",
+         "users", "audit")
 WIDTHS = (1440, 390)
 HEIGHT = 900
 #: Text nodes in an element, one per line, hidden ones included (a table's cells are in the grid's accessible

@@ -120,7 +120,7 @@ def test_sentiment_is_learned_and_validated_on_held_back_comments():
     c = _comments(400, endings=True)
     s = text.fit_sentiment(c)
     assert s.method == "learned" and s.n_test > 40 and s.auc > 0.95
-    assert f"it ranks a negative comment above a positive one {round(100 * s.auc)} times in 100" in s.description
+    assert f"it ranks a negative comment above a positive one {round(100 * s.auc)} times in 100" in s.describe()
     scores = dict(s.scores.join(c.select("interaction_id", "csat"), on="interaction_id")
                   .group_by(pl.col("csat") <= 2).agg(pl.col("p_negative_text").mean()).iter_rows())
     assert scores[True] > 0.5 > scores[False]
@@ -128,7 +128,7 @@ def test_sentiment_is_learned_and_validated_on_held_back_comments():
 
 def test_sentiment_falls_back_to_the_lexicon_with_few_scored_comments():
     s = text.fit_sentiment(_comments(60))
-    assert s.method == "lexicon" and "word list" in s.description
+    assert s.method == "lexicon" and "word list" in s.describe()
     assert s.auc is not None and s.auc > 0.8
 
 
@@ -193,4 +193,4 @@ def test_negative_share_and_theme_details():
     t = text.themes(labelled, top=100, min_count=1)
     assert (t.get_column("z") > 0).all()
     assert "20" not in text.tokens("waited 20 minutes")
-    assert "tested on the 60 scored comments" in text.fit_sentiment(_comments(60)).description  # lexicon: nothing was held back
+    assert "tested on the 60 scored comments" in text.fit_sentiment(_comments(60)).describe()  # lexicon: nothing was held back

@@ -227,6 +227,9 @@ def test_voice_is_north_alone(sample_analysis, restricted, everything) -> None:
                          voice=north_only)
     assert screen.n == alone.n == fit.labelled.filter(IS_NORTH & pl.col("started_at").dt.date().is_between(*PERIOD)).height
     assert screen.tiles == alone.tiles and screen.themes.equals(alone.themes)
+    counted = f"{fit.sentiment.n_test:,}"  # the sentiment's check counts every region's comments: not shown
+    assert counted in alone.sentiment + alone.sentiment_method
+    assert counted not in screen.sentiment + screen.sentiment_method and "times in 100" in screen.sentiment
 
 
 def test_what_to_fund_and_the_planner_stay_within_north(sample_analysis, planner, restricted) -> None:

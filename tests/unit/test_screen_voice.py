@@ -85,7 +85,7 @@ def test_the_shares_of_negative_comments_counted_by_hand(small: Analysis) -> Non
 
 def test_the_sentiment_is_the_word_lists_with_few_scored_comments(small: Analysis) -> None:
     s = voice_screen(small, _scope(), Settings())
-    assert s.sentiment == text.fit_sentiment(_contacts()).description and s.sentiment.startswith("Tone of comments: a small word list")
+    assert s.sentiment == text.fit_sentiment(_contacts()).describe() and s.sentiment.startswith("Tone of comments: a small word list")
     assert s.sentiment_note == LEXICON_NOTE
 
 

@@ -75,7 +75,7 @@ def test_the_word_lists_keep_negation_in_six_languages() -> None:
     scored = ["great, thanks"] * 60 + ["slow, useless"] * 40  # 100 scored comments: the word lists are used
     frame = comments(probes + scored, [None] * len(probes) + [5] * 60 + [1] * 40)
     s = text.fit_sentiment(frame)
-    assert s.method == "lexicon" and "Portuguese, Spanish, French and German" in s.technical
+    assert s.method == "lexicon" and "Portuguese, Spanish, French and German" in s.describe_technically()
     p = p_negative(s, frame)
     for negated, plain, no_problem in LANGUAGES.values():
         assert (p[negated], p[plain], p[no_problem]) == pytest.approx((NEGATIVE, POSITIVE, NEUTRAL)), negated
@@ -143,8 +143,8 @@ def test_the_auc_is_measured_on_texts_never_seen_in_training() -> None:
     learned = set(roles.filter(~pl.col("held_out")).get_column("text"))
     assert not held & learned and len(held | learned) == 100
     assert s.n_test_texts == len(held) and s.n_test == 5 * len(held) and s.n_train == 500 - 5 * len(held)
-    assert f"tested on {s.n_test:,} scored comments it never saw ({len(held):,} distinct texts)" in s.description
-    assert f"AUC {s.auc:.2f} on {s.n_test:,} comments held back" in s.technical
+    assert f"tested on {s.n_test:,} scored comments it never saw ({len(held):,} distinct texts)" in s.describe()
+    assert f"AUC {s.auc:.2f} on {s.n_test:,} comments held back" in s.describe_technically()
 
     # the old split, comment by comment, puts copies of one text on both sides and reads the learnt-by-heart
     # texts as a near-perfect AUC: the fixture does discriminate

@@ -111,7 +111,7 @@ def view_overview(store: Store, version: VersionInfo, settings: Settings, scope:
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_funding(store: Store, version: VersionInfo, settings: Settings, where: Where, a: Analysis,
-                 restricted: tuple[str, ...] = ()) -> FundingScreen | None:
+                 restricted: tuple[str, ...]) -> FundingScreen | None:
     """What to fund under the dimension filters ``where`` (:func:`cxdata.screens.funding.funding_screen`; the period
     does not apply), computed once for every session and keyed as :func:`view_overview`; None when the data cannot
     support the ROI planner (no churn model); ``restricted`` as in :func:`funding_screen`."""

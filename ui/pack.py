@@ -15,7 +15,6 @@ import streamlit as st
 from cxdata.catalog.store import Store
 from cxdata.measures.metrics import REGISTRY
 from cxdata.scope import Scope
-from cxdata.screens.dashboard import moments_withheld
 from cxdata.screens.pack import PACK_FORMATS, Pack, action_sheets, meeting_pack, pack_file, pack_stem
 from cxdata.settings import Settings
 from ui.dashboard import page_analysis, view_funding
@@ -44,9 +43,7 @@ def build_pack(store: Store, scope: Scope, settings: Settings, drill_metric: str
     user's restrictions, which the scope carries), the Drill-down's KPI, What to fund (the Overview's, cached),
     and the version's initiatives and alerts."""
     a, _problem = page_analysis(store, scope.version, settings, draw=False)  # the models, without drawing
-    # Moments of service a restriction cannot apply to are not funded (the pack's moments sheet says why).
-    funding = None if moments_withheld(a, scope.restricted) else view_funding(store, scope.version, settings,
-                                                                             scope.where, a)
+    funding = view_funding(store, scope.version, settings, scope.where, a, scope.restricted)
     return meeting_pack(a, scope, settings, drill_metric=drill_metric, funding=funding,
                         extra=action_sheets(a, scope, settings, store))
 

@@ -51,6 +51,6 @@ def _default_views(store: Store, version: VersionInfo, settings: Settings) -> No
         journeys_view(store, settings, scope, None, None, a)
     base = analysis.planner(store, version, settings)
     if isinstance(base, PlannerBase):
-        view_funding(store, version, settings, (), a)
+        view_funding(store, version, settings, (), a, ())
         view_roi(store, version, settings, scope, (),
                  {letter: default_scenario(letter, (), settings) for letter in SCENARIOS}, base)

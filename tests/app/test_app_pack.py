@@ -41,7 +41,7 @@ def test_the_files_are_the_engines_pack_of_the_scope_on_screen(analysed_store: P
         "May–Oct 2026 (2026-05-01 to 2026-10-31)", "Nov 2025 – Apr 2026 (2025-11-01 to 2026-04-30)", "Channel: phone")
     assert ">Channel: phone<" in pack_html(pack)
     funding = view_funding(store, scope.version, load_settings(store), scope.where, page_analysis(
-        store, scope.version, load_settings(store), draw=False)[0])
+        store, scope.version, load_settings(store), draw=False)[0], ())
     assert funding is not None and [s.title for s in pack.sheets][2:4] == ["Moments of service", "What to fund"]
     assert next(s for s in pack.sheets if s.title == "What to fund").frame.get_column("Fix").to_list() == [
         r.title for r in funding.rows]  # the Overview's card, for the filters on screen

@@ -19,7 +19,16 @@ from oidc_provider_mock import User
 from playwright.sync_api import Page, expect
 
 from oidc import identity_provider, signin_server
-from waits import FIRST_START_MS, OVERVIEW_MEASURED, TIMEOUT_MS, metric_values, open_app, rerun, wait_for_settled
+from waits import (
+    FIRST_START_MS,
+    OVERVIEW_MEASURED,
+    TIMEOUT_MS,
+    metric_values,
+    open_app,
+    rerun,
+    screenshot,
+    wait_for_settled,
+)
 
 VIEWER = User(sub="vera@example.com",
               claims={"email": "vera@example.com", "name": "Vera Viewer", "groups": ["cx-viewers", "staff"]})
@@ -49,6 +58,7 @@ def _open_sign_in_page(page: Page, url: str) -> None:
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     assert page.get_by_role("combobox", name="Dataset").count() == 0
     assert page.get_by_test_id("stMetric").count() == 0
+    screenshot(page, "login-sign-in-page")
 
 
 def _sign_in_at_provider(page: Page, app_url: str, provider: str, user: User) -> None:
@@ -72,12 +82,14 @@ def test_a_viewer_signs_in_browses_and_signs_out(signin: tuple[str, str], page: 
     expect(sidebar.get_by_role("combobox", name="Dataset")).to_have_value("sample")
     tiles = metric_values(page)
     assert "Revenue at risk (CX)" in tiles and len(tiles) >= 4, tiles
+    screenshot(page, "login-viewer-overview")
 
     with rerun(page):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data").click()
     expect(page.get_by_role("heading", name="Datasets and versions")).to_be_visible()
     wait_for_settled(page)
     assert page.get_by_test_id("stFileUploader").count() == 0, "a viewer may not import"
+    screenshot(page, "login-viewer-data")
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
     # The provider's end-session page (Streamlit's st.logout ends the provider's session too), then back.
@@ -98,3 +110,4 @@ def test_a_user_without_a_role_gets_the_no_access_page(signin: tuple[str, str], 
     wait_for_settled(page)
     assert page.get_by_test_id("stMetric").count() == 0
     assert page.get_by_role("combobox", name="Dataset").count() == 0
+    screenshot(page, "login-no-access")

@@ -41,12 +41,17 @@ def audit_log(store: Store, actor: Actor, *, since: datetime | None = None, user
 
 
 def _value(value: object) -> str:
-    """A detail's value in words: text as it is, a list as its items, a mapping as ``key = value`` pairs, anything
-    else as JSON (a number, true); "–" for nothing (an empty text, list or mapping, null)."""
+    """A detail's value in words: text as it is, yes or no, a whole number with its thousands separated
+    (``343,862``), a list as its items, a mapping as ``key = value`` pairs, anything else as JSON (a fraction);
+    "–" for nothing (an empty text, list or mapping, null)."""
     if value is None or value == "" or value == [] or value == {}:
         return "–"
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, list):
         return ", ".join(map(_value, value))
     if isinstance(value, dict):

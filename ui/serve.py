@@ -8,7 +8,9 @@ first visit to a page after start-up pays for those imports (about 1.5 s of CPU 
 seconds under load: bench/RESULTS.md "First start"); with it, the server pays once before it listens, and a first
 visit runs only its page's script (docs/architecture.md "Speed"). The fitted models of the datasets are read back
 before the server listens too, and the default views of the pages that need the models computed
-(:func:`ui.warmup.warm`).
+(:func:`ui.warmup.warm`). On a store without data (the very first start), the sample company's import starts at
+once in a thread of the server process instead (:func:`ui.store.load_sample_once`, whose cache the first visit
+then waits on), so it runs while the server imports its code and the browser loads the front end.
 
 Without sign-in (no ``[auth]`` in ``.streamlit/secrets.toml``) Momento is a single-user local app: started on an
 address other than this computer's (``--server.address``, else ``server.address`` of Streamlit's configuration,
@@ -24,6 +26,7 @@ import logging
 import os
 import pkgutil
 import sys
+import threading
 from pathlib import Path
 
 import streamlit  # noqa: F401 — its loggers exist (and have their levels) before preload mutes one
@@ -91,13 +94,18 @@ def main(options: list[str]) -> None:
     if refusal is not None:
         print(refusal, file=sys.stderr)
         raise SystemExit(2)
-    preload()
-    from cxdata.settings import load_settings
-    from ui.store import get_store
-    from ui.warmup import warm
+    from ui.store import get_store, load_sample_once
 
     store = get_store()
-    warm(store, load_settings(store))
+    first_start = not store.datasets()
+    if first_start:
+        threading.Thread(target=load_sample_once, args=(store,), name="momento-sample", daemon=True).start()
+    preload()
+    if not first_start:
+        from cxdata.settings import load_settings
+        from ui.warmup import warm
+
+        warm(store, load_settings(store))
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *options]

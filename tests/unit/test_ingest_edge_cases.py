@@ -1,14 +1,18 @@
 """Import edge cases found while driving the app: ragged rows below a narrow header, tiny score
-columns, a missing closing quote, appends with nothing new, durations, progress, first-start sample."""
+columns, a missing closing quote, appends with nothing new, durations, progress, first-start sample, and plain
+numbers read by the quick path exactly as by the full rules."""
 
 from __future__ import annotations
 
 import gzip
 
+import polars as pl
+import pytest
+
 from cxdata import bootstrap
 from cxdata.access import LOCAL
 from cxdata.catalog.store import Store
-from cxdata.ingest import import_file, prepare
+from cxdata.ingest import convert, import_file, prepare
 from nasty_files import column, csv_bytes, import_fails, import_ok
 
 
@@ -82,3 +86,17 @@ def test_the_sample_loads_once_and_never_comes_back_after_deletion(tmp_path, mon
     assert store.datasets() == []
     assert not bootstrap.ensure_sample(store, sample)  # deleted on purpose: stays deleted
     assert not bootstrap.ensure_sample(Store(tmp_path / "other"), tmp_path / "missing")  # no files: no sample
+
+
+@pytest.mark.parametrize("decimal", [".", ","])
+@pytest.mark.parametrize("values", [
+    ["12", "-3", "007", "-0", None, "1234567", "9" * 30, "1" + "0" * 400],  # whole numbers, one that overflows
+    ["3.5", "0.000001", "12.50", None, "1.234"],  # "1.234" groups thousands under a decimal comma
+    ["1.5", "2", "12,5"],  # not all plain: the full rules
+])
+def test_plain_numbers_read_by_the_quick_path_as_by_the_full_rules(monkeypatch, decimal, values) -> None:
+    raw = pl.Series("x", values, pl.String)
+    quick = convert.read_numbers(raw, decimal)
+    monkeypatch.setattr(convert, "_plain", lambda raw, decimal: False)
+    full = convert.read_numbers(raw, decimal)
+    assert quick[0].to_list() == full[0].to_list() and quick[1].to_list() == full[1].to_list()

@@ -14,6 +14,7 @@ from cxdata.catalog.audit import audit_log, readable
 from ui.auth import page_for
 from ui.downloads import download_buttons
 from ui.store import get_store
+from ui.text import NO_VALUE
 
 actor = page_for("audit.read")
 store = get_store()
@@ -39,7 +40,7 @@ if log.is_empty():
             icon=":material/history:")
     st.stop()
 st.caption(f"{log.height:,} change{'s' * (log.height != 1)}.")
-st.dataframe(log, hide_index=True, width="stretch",
+st.dataframe(log, hide_index=True, placeholder=NO_VALUE, width="stretch",
              column_config={"When (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss"),
                             "Detail": st.column_config.TextColumn(width="large")})
 download_buttons(lambda: log, "momento-audit-log", key="audit")

@@ -29,7 +29,7 @@ from ui.dashboard import (
 from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.store import get_store
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 LOCKED = ":material/lock:"
 BIND = "query-params"
@@ -69,7 +69,7 @@ def churn_model(screen: ChurnScreen) -> None:
     else:
         st.info(plain(model.finding), icon=":material/balance:")
     st.markdown("**How the estimate moves with each safeguard**")
-    st.dataframe(model.sensitivity, hide_index=True, width="stretch")
+    st.dataframe(model.sensitivity, hide_index=True, placeholder=NO_VALUE, width="stretch")
     st.caption(plain(model.exclusions_note))
     st.caption(model.fit_note)
 
@@ -87,7 +87,7 @@ def key_drivers(screen: ChurnScreen) -> None:
     with right:
         if screen.effects is not None:
             st.markdown("**What one unit more goes with** (marginal effects, adjusted)")
-            st.dataframe(screen.effects, hide_index=True, width="stretch")
+            st.dataframe(screen.effects, hide_index=True, placeholder=NO_VALUE, width="stretch")
             st.caption(plain(screen.effects_note))
 
 
@@ -139,7 +139,7 @@ def customers_who_left(screen: ChurnScreen, scope: Scope, symbol: str) -> None:
     if (chart := left.chart(name)) is not None:
         draw(chart)
     st.caption(plain(left.notes[name]))
-    st.dataframe(left.listed[name], hide_index=True, width="stretch")
+    st.dataframe(left.listed[name], hide_index=True, placeholder=NO_VALUE, width="stretch")
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from ui.loaders import data_shape
 from ui.settings import current_settings
 from ui.state import bound_number_input, option_from_link
 from ui.store import get_store
-from ui.text import plain, slug
+from ui.text import NO_VALUE, plain, slug
 
 BIND = "query-params"
 BY = "drill_by"
@@ -177,7 +177,7 @@ def interactions(screen: DrilldownScreen, scope: Scope) -> None:
                         file_name=f"{stem}.xlsx", mime=XLSX_MIME, on_click="ignore", icon=":material/download:",
                         key="_rows_xlsx", help=f"Up to {XLSX_MAX_ROWS:,} interactions with the filters on a cover "
                                                "sheet; text that looks like a formula stays text.")
-    st.dataframe(screen.page_table(int(page)), hide_index=True, width="stretch",
+    st.dataframe(screen.page_table(int(page)), hide_index=True, placeholder=NO_VALUE, width="stretch",
                  column_config={fmt.dimension_label("comment"): st.column_config.TextColumn(width="large")})
 
 

@@ -26,7 +26,7 @@ from ui.filters import current_scope
 from ui.journeys import journeys_view, known_customer, matching_customers
 from ui.settings import current_settings
 from ui.store import get_store
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 BIND = "query-params"
 TAB, FIND, CUSTOMER, PATH, REVENUE_ROWS = "tab", "find", "customer", "path", "revenue_rows"
@@ -73,7 +73,7 @@ def paths_table(paths: pl.DataFrame, chosen: str | None) -> None:
     names = paths.get_column("path").to_list()
     key = f"_paths_table_{chosen}"
     st.dataframe(
-        paths, hide_index=True, width="stretch", key=key, on_select=lambda: _on_path_row(key, names),
+        paths, hide_index=True, placeholder=NO_VALUE, width="stretch", key=key, on_select=lambda: _on_path_row(key, names),
         selection_mode="single-row",
         selection_default={"selection": {"rows": [names.index(chosen)]}} if chosen in names else None,
         column_config={
@@ -104,7 +104,7 @@ def path_customers(names: list[str], behind: PathCustomers | None) -> None:
         return
     ids = behind.table.get_column("customer_id").to_list()
     key = f"_path_customers_{behind.path}"
-    st.dataframe(behind.table, hide_index=True, width=720, height=min(36 + 35 * len(ids), 320), key=key,
+    st.dataframe(behind.table, hide_index=True, placeholder=NO_VALUE, width=720, height=min(36 + 35 * len(ids), 320), key=key,
                  on_select=lambda: _on_customer_row(key, ids), selection_mode="single-row",
                  column_config={"customer_id": st.column_config.TextColumn("Customer"),
                                 "segment": st.column_config.TextColumn("Segment"),
@@ -166,7 +166,7 @@ def customer_tiles(history: CustomerHistory) -> None:
 def history_table(events: pl.DataFrame) -> None:
     """Every event, newest first, as text (:meth:`CustomerHistory.shown`); comments are plain text cells (never
     Markdown or HTML)."""
-    st.dataframe(events, hide_index=True, width="stretch", height=420,
+    st.dataframe(events, hide_index=True, placeholder=NO_VALUE, width="stretch", height=420,
                  column_config={"Comment": st.column_config.TextColumn(width="medium")})
 
 

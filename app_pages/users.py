@@ -14,7 +14,7 @@ from ui.auth import access_rules, page_for
 from ui.dataset import current_dataset
 from ui.loaders import data_shape
 from ui.store import get_store
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 from ui.users import after_change, user_form, users_frame
 
 actor = page_for("user.update")
@@ -30,7 +30,7 @@ if admins:
 after_change()
 accounts = list_users(store)
 if accounts:
-    st.dataframe(users_frame(accounts), hide_index=True, width="stretch")
+    st.dataframe(users_frame(accounts), hide_index=True, placeholder=NO_VALUE, width="stretch")
 else:
     st.info("No users yet: add one below, or wait for people to sign in.", icon=":material/group:")
 

@@ -21,7 +21,7 @@ from ui.dashboard import data_page_link, header, page_analysis
 from ui.filters import current_scope
 from ui.settings import current_settings
 from ui.store import get_store
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 from ui.voice import unavailable, view_voice
 
 BIND = "query-params"
@@ -80,7 +80,7 @@ def themes_table(table: pl.DataFrame, wanted: str | None, where: str) -> None:
     terms = table.get_column("term").to_list()
     key = f"_themes_{where}_{wanted}"
     st.dataframe(
-        table, hide_index=True, width="stretch", key=key,
+        table, hide_index=True, placeholder=NO_VALUE, width="stretch", key=key,
         height=35 * min(table.height, 10) + 38, on_select=lambda: _on_theme_row(key, terms),
         selection_mode="single-row",
         selection_default={"selection": {"rows": [terms.index(wanted)]}} if wanted in terms else None,
@@ -103,7 +103,7 @@ def theme_block(theme: ThemeView) -> None:
     if theme.trend.chart is not None:
         draw(theme.trend.chart)
     st.markdown(f"**{plain(theme.comments_title)}** {plain(theme.comments_note)}")
-    st.dataframe(theme.comments, hide_index=True, width="stretch", height=360, column_config={
+    st.dataframe(theme.comments, hide_index=True, placeholder=NO_VALUE, width="stretch", height=360, column_config={
         "started_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
         "comment": st.column_config.TextColumn("Comment", width="large"),
         "csat": st.column_config.NumberColumn("CSAT"),

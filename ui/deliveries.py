@@ -37,7 +37,7 @@ from cxdata.delivery.schedules import (
 )
 from cxdata.screens.pack import PACK_FORMATS
 from ui.auth import current_actor, refusal, refusals_shown
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 HOW_IT_RUNS = ("`python -m cxdata deliver` sends the schedules that are due — run it every few minutes from cron or a "
                "systemd timer (README \"Deliveries\"). Each target is sent once per scheduled time; one that fails "
@@ -184,4 +184,4 @@ def delivery_log(store: Store, schedules: list[Schedule]) -> None:
         "Files": [", ".join(d.files) for d in rows],
         "Size": [size_text(d.bytes) for d in rows],
         "Error": [d.error for d in rows],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, placeholder=NO_VALUE, width="stretch")

@@ -31,7 +31,7 @@ from cxdata.ingest.readings import NOT_READ, FieldReading, readings, value_map
 from cxdata.schema import CHANNELS, TABLES, Kind, Table
 from ui.auth import current_actor
 from ui.dataset import select_dataset
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 UPLOAD_TYPES = ["csv", "txt", "tsv", "gz", "xlsx", "xls"]
 NEW_DATASET = ""  # the "New dataset…" option of the target selector (no dataset has an empty name)
@@ -79,7 +79,7 @@ def fields_guide(table: Table) -> None:
             pl.DataFrame({"Field": [fmt.dimension_label(n) for n in table.names],
                           "Column name in a file": list(table.names), "Required": [f.required for f in table.fields],
                           "Meaning": [f.description for f in table.fields]}),
-            hide_index=True,
+            hide_index=True, placeholder=NO_VALUE,
         )
 
 

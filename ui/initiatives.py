@@ -67,7 +67,7 @@ from ui.dashboard import value_tiles
 from ui.filters import dimension_key
 from ui.loaders import DataShape
 from ui.state import bound_number_input
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 BIND = "query-params"
 PAGE = "app_pages/initiatives.py"
@@ -144,7 +144,7 @@ def initiatives_list(screen: InitiativesScreen) -> None:
     frame = screen.table
     ids = [d.id for d in screen.details]
     st.dataframe(
-        frame, hide_index=True, width="stretch", key=_ROWS, on_select=lambda: _picked(ids), selection_mode="single-row",
+        frame, hide_index=True, placeholder=NO_VALUE, width="stretch", key=_ROWS, on_select=lambda: _picked(ids), selection_mode="single-row",
         height=min(35 * (frame.height + 1) + 3, 423),
         column_config={
             "status": st.column_config.TextColumn("Status · start", width=120),

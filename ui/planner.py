@@ -35,7 +35,7 @@ from ui.analysis import CACHE_KEYS, evaluate
 from ui.charts import draw
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input
-from ui.text import plain, slug
+from ui.text import NO_VALUE, plain, slug
 
 BIND = "query-params"
 SCENARIOS = ("a", "b", "c")
@@ -370,5 +370,5 @@ def side_by_side(screen: RoiScreen) -> None:
     draw(screen.bands_chart)
     table = screen.comparison
     st.markdown("**All the numbers** (base case, with P10 to P90 in brackets)")
-    st.dataframe(table, hide_index=True, width="stretch", height=35 * (table.height + 1) + 3,
+    st.dataframe(table, hide_index=True, placeholder=NO_VALUE, width="stretch", height=35 * (table.height + 1) + 3,
                  column_config={"measure": st.column_config.TextColumn("", width="medium")})

@@ -15,6 +15,7 @@ from cxdata.models.analysis import load_unfitted
 from cxdata.screens.readiness import LOCKED, PARTLY, READY, KpiReadiness, PageReadiness, kpi_readiness, page_readiness
 from ui.analysis import CACHE_KEYS
 from ui.settings import current_settings
+from ui.text import NO_VALUE
 
 MARKS = {READY: "✅ ready", PARTLY: "🟡 partly ready", LOCKED: "🔒 not ready"}
 
@@ -45,7 +46,7 @@ def readiness_section(store: Store, dataset: str | None) -> None:
         "status": [MARKS[p.status] for p in pages],
         "shows on this data": [p.shows for p in pages],
         "to unlock more": ["\n".join(p.unlock) for p in pages],
-    }), hide_index=True, width="stretch", key="_readiness_pages", column_config={
+    }), hide_index=True, placeholder=NO_VALUE, width="stretch", key="_readiness_pages", column_config={
         "shows on this data": st.column_config.TextColumn(width="large"),
         "to unlock more": st.column_config.TextColumn(width="large"),
     })
@@ -54,5 +55,5 @@ def readiness_section(store: Store, dataset: str | None) -> None:
             "KPI": [k.label for k in kpis],
             "ready": [k.ready for k in kpis],
             "to unlock": [k.unlock or "" for k in kpis],
-        }), hide_index=True, width="stretch", key="_readiness_kpis",
+        }), hide_index=True, placeholder=NO_VALUE, width="stretch", key="_readiness_kpis",
             column_config={"to unlock": st.column_config.TextColumn(width="large")})

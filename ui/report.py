@@ -13,7 +13,7 @@ from cxdata.format import count
 from cxdata.ingest.convert import Note
 from cxdata.ingest.report import CLEARED, ValidationReport
 from ui.downloads import download_buttons
-from ui.text import plain
+from ui.text import NO_VALUE, plain
 
 #: Rejected rows listed on the page; the downloads always hold all of them.
 SHOWN_ROWS = 5_000
@@ -64,18 +64,18 @@ def show_report(report: ValidationReport, key: str) -> None:
 
     if report.conversions:
         st.markdown("**Conversions**")
-        st.dataframe(notes_frame(report.conversions, "conversion"), hide_index=True, column_config=_NOTE_COLUMNS)
+        st.dataframe(notes_frame(report.conversions, "conversion"), hide_index=True, placeholder=NO_VALUE, column_config=_NOTE_COLUMNS)
     warnings = report.warnings()
     if warnings:
         st.markdown("**Cleared values**")
-        st.dataframe(notes_frame(warnings, "problem"), hide_index=True, column_config=_NOTE_COLUMNS)
+        st.dataframe(notes_frame(warnings, "problem"), hide_index=True, placeholder=NO_VALUE, column_config=_NOTE_COLUMNS)
 
     rejected = report.rejected_rows()
     if rejected.height:
         st.markdown(f"**Rejected rows** ({count(rejected.height)})")
         if rejected.height > SHOWN_ROWS:
             st.caption(f"The first {count(SHOWN_ROWS)} are listed; the downloads hold all of them.")
-        st.dataframe(rejected.head(SHOWN_ROWS), hide_index=True,
+        st.dataframe(rejected.head(SHOWN_ROWS), hide_index=True, placeholder=NO_VALUE,
                      column_config={"row": st.column_config.NumberColumn("row in file", format="%d")})
     if report.problems.height:
         st.markdown("**Download the problems** (every rejected row and cleared value, with its column and raw value)")

@@ -7,6 +7,8 @@ import re
 #: Characters that Markdown (and Streamlit's directives and LaTeX) would interpret inline. A bare URL
 #: still becomes a link (GitHub autolinks ignore escapes); it is shown as itself.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|#])")
+#: What a table shows in a cell without a value (``st.dataframe(placeholder=…)``), as the formatter writes nothing.
+NO_VALUE = "–"
 
 
 def plain(text: str) -> str:

@@ -14,7 +14,7 @@ from cxdata.scope import withheld_sentence
 from ui.auth import current_actor, offered, refusals_shown
 from ui.downloads import download_buttons
 from ui.loaders import problem_counts
-from ui.text import plain, slug
+from ui.text import NO_VALUE, plain, slug
 
 _CONFIRM = "_confirm_delete"  # (dataset, version number) awaiting confirmation
 
@@ -82,7 +82,7 @@ def active_problems(store: Store, version: VersionInfo) -> None:
         pl.DataFrame({"table": list(counts), "rows": list(version.tables.values()),
                       "rows rejected": [r for r, _ in counts.values()],
                       "values cleared": [c for _, c in counts.values()]}),
-        hide_index=True, width=560,
+        hide_index=True, placeholder=NO_VALUE, width=560,
         column_config={c: st.column_config.NumberColumn(format="localized")
                        for c in ("rows", "rows rejected", "values cleared")},
     )
@@ -112,7 +112,7 @@ def datasets_section(store: Store, current: str | None, restricted: Sequence[str
                 frame = frame.drop(*TABLES)
                 st.caption(plain(withheld_sentence(restricted, "Row counts and rejected rows are")))
             st.dataframe(
-                frame, hide_index=True,
+                frame, hide_index=True, placeholder=NO_VALUE,
                 column_config={
                     "created (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
                     "note": st.column_config.TextColumn(width="medium"),

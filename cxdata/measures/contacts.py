@@ -51,6 +51,26 @@ def dataset_columns(columns: Collection[str]) -> dict[str, pl.Expr]:
     return out
 
 
+def _next_in_run(keys: list[str], step: int) -> pl.Expr:
+    """Seconds from a contact to the next (``step`` 1) or the previous (``step`` −1) row when that row has the
+    same ``keys`` (a null reason matches a null reason; a null customer matches nothing), else null."""
+    t = pl.col("started_at")
+    same = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(-step)) for k in keys) & pl.col(keys[0]).is_not_null()
+    gap = (t.shift(-step) - t) if step > 0 else (t - t.shift(-step))
+    return pl.when(same).then(gap.dt.total_seconds())
+
+
+def follow_up_gaps(contacts: pl.DataFrame) -> pl.DataFrame:
+    """``next_same_gap_s``, ``prev_same_gap_s`` and ``next_any_gap_s`` (module docstring) of ``contacts``, which
+    must be sorted by customer_id and started_at, in its row order. Each is a shift within runs of one
+    customer (and reason) of a narrow copy sorted that way, not a window over groups of the whole frame."""
+    same = ["customer_id", "reason"] if "reason" in contacts.columns else ["customer_id"]
+    narrow = contacts.select(*same, "started_at").with_row_index("_row")
+    by_reason = narrow.sort(*same, "started_at", "_row", nulls_last=True).select(
+        "_row", next_same_gap_s=_next_in_run(same, 1), prev_same_gap_s=_next_in_run(same, -1)).sort("_row")
+    return by_reason.drop("_row").hstack(narrow.select(next_any_gap_s=_next_in_run(["customer_id"], 1)))
+
+
 def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
     """The contact frame described in the module docstring."""
     lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
@@ -62,17 +82,8 @@ def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None =
         clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]
         lf = lf.join(attrs.drop(clash).lazy(), on="customer_id", how="left")
     if "customer_id" in interactions.columns:
-        lf = lf.sort("customer_id", "started_at", nulls_last=True)
-        same = ["customer_id", "reason"] if "reason" in interactions.columns else ["customer_id"]
-        t = pl.col("started_at")
-        lf = lf.with_columns(
-            next_same_gap_s=(t.shift(-1).over(same) - t).dt.total_seconds(),
-            prev_same_gap_s=(t - t.shift(1).over(same)).dt.total_seconds(),
-            next_any_gap_s=(t.shift(-1).over("customer_id") - t).dt.total_seconds(),
-        ).with_columns(
-            pl.when(pl.col("customer_id").is_null()).then(None).otherwise(pl.col(c)).alias(c)
-            for c in ("next_same_gap_s", "prev_same_gap_s", "next_any_gap_s")
-        )
+        sorted_frame = lf.sort("customer_id", "started_at", nulls_last=True).collect()
+        lf = sorted_frame.hstack(follow_up_gaps(sorted_frame)).lazy()
     if "csat" in interactions.columns:
         lf = lf.with_columns(negative=pl.col("csat") <= 2)
     return lf.collect()

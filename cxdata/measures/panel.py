@@ -163,13 +163,14 @@ def build_panel(
     long_wait_s: float = 300.0,
     repeat_window_days: int = 7,
 ) -> pl.DataFrame:
-    """The panel described in the module docstring, sorted by customer and month."""
+    """The panel described in the module docstring, sorted by customer and month: one lazy query, so Polars
+    plans the joins together instead of materialising the panel after each."""
     months = [f.get_column("month") for f in (contacts, revenue) if f is not None and f.height]
     if not months:
         raise ValueError("the panel needs interactions or revenue to know which months the data covers")
     # month columns are Date, and not empty
     first, last = min(cast(date, m.min()) for m in months), max(cast(date, m.max()) for m in months)
-    spans = churn_months(customers, revenue, contacts).with_columns(
+    spans = churn_months(customers, revenue, contacts).lazy().with_columns(
         start=pl.max_horizontal(pl.col("joined_month").dt.offset_by("1mo"), pl.lit(first)).fill_null(pl.lit(first)),
         end=pl.min_horizontal(pl.col("churn_month"), pl.lit(last)).fill_null(pl.lit(last)),
     ).filter(pl.col("start") <= pl.col("end"))
@@ -181,17 +182,17 @@ def build_panel(
     )
     joined = customers.select("customer_id", "joined_at") if "joined_at" in customers.columns else None
     if joined is not None:
-        panel = panel.join(joined, on="customer_id", how="left").with_columns(
+        panel = panel.join(joined.lazy(), on="customer_id", how="left").with_columns(
             tenure_years=((pl.col("month") - pl.col("joined_at")).dt.total_days() / 365.25).clip(0)
         ).drop("joined_at")
     attrs = customer_attributes(customers)
-    panel = panel.join(attrs, on="customer_id", how="left").with_columns(
+    panel = panel.join(attrs.lazy(), on="customer_id", how="left").with_columns(
         calendar_month=pl.col("month").dt.month()
     ).drop("joined_month")
 
     if contacts is not None and "customer_id" in contacts.columns:
         cols = set(contacts.columns)
-        linked = contacts.filter(pl.col("customer_id").is_not_null())
+        linked = contacts.lazy().filter(pl.col("customer_id").is_not_null())
         counted = linked.filter(pl.col("exposure_exclusion").is_null()) if "exposure_exclusion" in cols else linked
         keys = ["customer_id", "month"]
         costs = linked.group_by(keys).agg(contact_cost=contact_cost(cols, cost_per_contact).sum())
@@ -199,7 +200,7 @@ def build_panel(
         every = {"contacts_all": pl.len()} | (
             {"expected_negatives_all": pl.col("p_negative").fill_null(0).sum()} if "p_negative" in cols else {})
         per_month = per_month.join(linked.group_by(keys).agg(**every), on=keys, how="full", coalesce=True)
-        exposures = [c for c in per_month.columns if c not in keys]
+        exposures = [c for c in per_month.collect_schema().names() if c not in keys]
         panel = (
             panel.join(costs, on=keys, how="left")
             .join(per_month.select("customer_id", pl.col("month").dt.offset_by("1mo"),
@@ -211,11 +212,11 @@ def build_panel(
     if revenue is not None:
         money = [c for c in ("revenue", "expansion", "contraction", "cost_to_serve") if c in revenue.columns]
         panel = (
-            panel.join(revenue.select("customer_id", "month", *money), on=["customer_id", "month"], how="left")
-            .join(revenue.select("customer_id", pl.col("month").dt.offset_by("1mo"), revenue_prev="revenue"),
+            panel.join(revenue.lazy().select("customer_id", "month", *money), on=["customer_id", "month"], how="left")
+            .join(revenue.lazy().select("customer_id", pl.col("month").dt.offset_by("1mo"), revenue_prev="revenue"),
                   on=["customer_id", "month"], how="left")
         )
     elif "monthly_revenue" in customers.columns:
-        panel = panel.join(customers.select("customer_id", revenue="monthly_revenue"), on="customer_id", how="left") \
-            .with_columns(revenue_prev=pl.col("revenue"))
-    return panel.sort("customer_id", "month")
+        panel = panel.join(customers.lazy().select("customer_id", revenue="monthly_revenue"), on="customer_id",
+                           how="left").with_columns(revenue_prev=pl.col("revenue"))
+    return panel.sort("customer_id", "month").collect(engine="streaming")

@@ -31,7 +31,7 @@ from cxdata.models import fit as models
 from cxdata.models.fit import ChurnEffect, ExperienceModel, Fit, HazardModel
 from cxdata.models.risk import RiskResult, revenue_at_risk
 
-FITS_FORMAT = 7
+FITS_FORMAT = 8
 #: The steps of a fit (:func:`load_or_analyse`), in order. A step the data cannot support is skipped: the
 #: fit ends early and is then done, so a progress bar counts steps done of ``len(FIT_STEPS)``, never a timer.
 FIT_STEPS = ("Building the contact frame", "Fitting the experience model and the key drivers",
@@ -183,8 +183,9 @@ def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
                        f"{MIN_CSAT_ANSWERS}: this data has {answers:,}.")
         return
     features = models.contact_features(contacts)
+    sample = models.customer_sample(features)
     try:
-        a.experience = models.fit_experience_model(features)
+        a.experience = models.fit_experience_model(sample)
     except _fit_errors() as exc:
         a.notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
         return
@@ -193,10 +194,10 @@ def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
         a.notes.append("The key drivers need wait_seconds, transfers, resolved or escalated on interactions, "
                        "varying between contacts.")
         return
-    surveyed = features.filter(pl.col("csat").is_not_null())
+    surveyed = sample.filter(pl.col("csat").is_not_null())
     a.experience_effects = models.average_marginal_effects(
         a.experience.fit, surveyed, a.experience.drivers, {"unresolved", "escalated"})
-    a.drivers = models.key_drivers(features, a.experience.drivers)
+    a.drivers = models.key_drivers(sample, a.experience.drivers)
 
 
 def _sensitivity(panel: pl.DataFrame, contacts: pl.DataFrame) -> dict:

@@ -28,7 +28,6 @@ Every estimate states what it is: an association adjusted for the listed control
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -37,12 +36,15 @@ import polars as pl
 from scipy import special
 
 from cxdata.measures import stats
+from cxdata.models import logit
 
 DRIVERS = ("wait_minutes", "transfers", "unresolved", "escalated")
 CONTACT_CATEGORIES = ("channel", "touchpoint", "segment", "plan", "region")
 PANEL_CATEGORIES = ("segment", "plan", "region")
 N_DRAWS = 400
 SEED = 20261122
+#: Rows above which a model is fitted on a random sample of customers (:func:`customer_sample`).
+MODEL_ROWS = 3_000_000
 
 
 # ---------------------------------------------------------------- design matrices
@@ -75,12 +77,17 @@ class Design:
     def names(self) -> list[str]:
         return ["const", *self.numeric, *(f"{c}={v}" for c, vs in self.levels.items() for v in vs)]
 
-    def matrix(self, frame: pl.DataFrame) -> np.ndarray:
+    def matrix(self, frame: pl.DataFrame, dtype: type[np.floating] = np.float64) -> np.ndarray:
+        """The model matrix of ``frame``, built :data:`logit.CHUNK_ROWS` rows at a time into one array of
+        ``dtype`` (float32 for a fit's matrix: half the memory, :mod:`cxdata.models.logit`)."""
         exprs = [pl.lit(1.0).alias("const")]
         exprs += [pl.col(c).cast(pl.Float64).fill_null(0.0).alias(c) for c in self.numeric]
         exprs += [(pl.col(c) == v).fill_null(False).cast(pl.Float64).alias(f"{c}={v}")
                   for c, vs in self.levels.items() for v in vs]
-        return frame.select(exprs).to_numpy()
+        out = np.empty((frame.height, len(exprs)), dtype)
+        for start in range(0, frame.height, logit.CHUNK_ROWS):
+            out[start:start + logit.CHUNK_ROWS] = frame.slice(start, logit.CHUNK_ROWS).select(exprs).to_numpy()
+        return out
 
     def to_dict(self) -> dict:
         return {"numeric": self.numeric, "levels": self.levels, "reference": self.reference}
@@ -107,7 +114,10 @@ class Fit:
         return float(self.coef[i]), float(self.coef[i] - stats.Z95 * se), float(self.coef[i] + stats.Z95 * se)
 
     def predict(self, frame: pl.DataFrame, coef: np.ndarray | None = None) -> np.ndarray:
-        return _expit(self.design.matrix(frame) @ (self.coef if coef is None else coef))
+        """expit(Xβ) for every row of ``frame``, in float64 (X is built a slice at a time)."""
+        coef = self.coef if coef is None else coef
+        return _expit(np.concatenate([self.design.matrix(part) @ coef for part in frame.iter_slices(logit.CHUNK_ROWS)])
+                      if frame.height else np.empty(0))
 
     def draws(self, n: int = N_DRAWS, seed: int = SEED) -> np.ndarray:
         """Coefficient draws θ⁽ᵇ⁾ ~ N(θ̂, V̂), shape (n, p)."""
@@ -137,28 +147,44 @@ def _expit(x: np.ndarray) -> np.ndarray:
     return special.expit(x)
 
 
+def cluster_codes(frame: pl.DataFrame, cluster: str | None) -> np.ndarray:
+    """Cluster codes 0..G−1 of the rows, in the order of the ``cluster`` column's values (so a frame sorted by it
+    has non-decreasing codes); a row without a value, or every row when ``cluster`` is None, is its own cluster."""
+    if cluster is None:
+        return np.arange(frame.height)
+    rank = pl.col(cluster).rank("dense").cast(pl.Int64)
+    alone = rank.max().fill_null(0) + pl.col(cluster).is_null().cum_sum()  # after the last value, one by one
+    return frame.select(rank.fill_null(alone) - 1).to_series().to_numpy()
+
+
 def fit_logit(frame: pl.DataFrame, outcome: str, design: Design, cluster: str | None,
               weights: np.ndarray | None = None) -> Fit:
-    """Binomial GLM with customer-clustered (sandwich) errors: ``sm.GLM(...).fit(cov_type='cluster')``.
-    With ``cluster`` None every row is its own cluster: the heteroscedasticity-robust sandwich.
-
-    statsmodels is imported here, not at module level: reading persisted fits (every page view) never
-    needs it, and importing it costs 1.5 s of a cold start."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import SpecificationWarning
-
+    """Binomial GLM with customer-clustered (sandwich) errors (:func:`cxdata.models.logit.fit`, the estimator of
+    ``sm.GLM(...).fit(cov_type='cluster')``). With ``cluster`` None every row is its own cluster: the
+    heteroscedasticity-robust sandwich."""
     y = frame.get_column(outcome).cast(pl.Float64).to_numpy()
-    x = design.matrix(frame)
-    groups = (np.arange(frame.height) if cluster is None
-              else frame.get_column(cluster).cast(pl.Categorical).to_physical().to_numpy())
-    model = sm.GLM(y, x, family=sm.families.Binomial(), var_weights=weights)
-    with warnings.catch_warnings():
-        # statsmodels warns that likelihood-based statistics ignore var_weights under a robust cov_type;
-        # only the coefficients and their cluster-robust (sandwich) covariance are used here.
-        warnings.simplefilter("ignore", SpecificationWarning)
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-    return Fit(design, np.asarray(res.params), np.asarray(res.cov_params()), len(y), int(len(np.unique(groups))),
-               int(y.sum()))
+    coef, cov, n_clusters = logit.fit(design.matrix(frame, np.float32), y, cluster_codes(frame, cluster), weights)
+    return Fit(design, coef, cov, len(y), n_clusters, int(y.sum()))
+
+
+def customer_sample(frame: pl.DataFrame, rows: int = MODEL_ROWS, seed: int = SEED) -> pl.DataFrame:
+    """``frame`` itself when it has at most ``rows`` rows, else the rows of a random share
+    ``rows / frame.height`` of its customers, every row of each (rows without a customer, or a frame without
+    customer_id, are drawn one by one with that share). Customers are the clusters of the models' errors, so
+    the clustered interval of a fit on the sample is the interval of the sampled estimate: wider by about
+    √(1/share), never overstated. The same customers are drawn for every model of a version (the ids are
+    sorted before drawing)."""
+    if frame.height <= rows:
+        return frame
+    share = rows / frame.height
+    rng = np.random.default_rng(seed)
+    by_row = pl.Series(rng.random(frame.height) < share)
+    if "customer_id" not in frame.columns:
+        return frame.filter(by_row)
+    ids = frame.get_column("customer_id").drop_nulls().unique().sort()
+    drawn = ids.filter(pl.Series(rng.random(len(ids)) < share))
+    return frame.filter(pl.col("customer_id").is_in(drawn.implode()).fill_null(False)
+                        | (pl.col("customer_id").is_null() & by_row))
 
 
 # ---------------------------------------------------------------- experience model
@@ -217,22 +243,25 @@ def average_marginal_effects(fit: Fit, frame: pl.DataFrame, names: list[str], bi
     Continuous x_j: AME = mean(β_j·p̂(1 − p̂)), gradient e_j·mean(w) + β_j·Xᵀ(w(1 − 2p̂))/n with w = p̂(1 − p̂).
     Binary x_j: AME = mean(p̂(x_j = 1) − p̂(x_j = 0)), gradient (X₁ᵀw₁ − X₀ᵀw₀)/n. SE = √(gᵀV̂g).
     """
-    x = fit.design.matrix(frame)
+    x = fit.design.matrix(frame, np.float32)
     n = len(x)
+    eta = logit.linear_predictor(x, fit.coef)
     rows = []
     for name in names:
         j = fit.index(name)
-        if name in binary:
-            x1, x0 = x.copy(), x.copy()
-            x1[:, j], x0[:, j] = 1.0, 0.0
-            p1, p0 = _expit(x1 @ fit.coef), _expit(x0 @ fit.coef)
+        beta, column = fit.coef[j], x[:, j].astype(np.float64)
+        if name in binary:  # X₁, X₀: x_j set to 1, to 0; X₁ᵀw₁ is Xᵀw₁ with entry j = Σw₁ (and 0 for X₀)
+            p1, p0 = _expit(eta + beta * (1 - column)), _expit(eta - beta * column)
+            w1, w0 = p1 * (1 - p1), p0 * (1 - p0)
             ame = float((p1 - p0).mean())
-            grad = (x1.T @ (p1 * (1 - p1)) - x0.T @ (p0 * (1 - p0))) / n
+            g1, g0 = logit.transpose_times(x, w1), logit.transpose_times(x, w0)
+            g1[j], g0[j] = w1.sum(), 0.0
+            grad = (g1 - g0) / n
         else:
-            p = _expit(x @ fit.coef)
+            p = _expit(eta)
             w = p * (1 - p)
-            ame = float(fit.coef[j] * w.mean())
-            grad = fit.coef[j] * (x.T @ (w * (1 - 2 * p))) / n
+            ame = float(beta * w.mean())
+            grad = beta * logit.transpose_times(x, w * (1 - 2 * p)) / n
             grad[j] += w.mean()
         se = float(np.sqrt(grad @ fit.cov @ grad))
         rows.append({"term": name, "ame": ame, "low": ame - stats.Z95 * se, "high": ame + stats.Z95 * se})
@@ -264,9 +293,9 @@ EXPOSURE_ALL, VOLUME_ALL = "expected_negatives_all_prev", ("contacts_all_prev",)
 
 
 def fit_hazard_model(panel: pl.DataFrame, exposure: str = EXPOSURE, volume: tuple[str, ...] = VOLUME) -> HazardModel:
-    """H-model of the module docstring (adjusted and naive). A volume column the panel lacks, or that does
-    not vary, is left out (Design.fit drops constant columns)."""
-    rows = hazard_rows(panel).with_columns(pl.col("calendar_month").cast(pl.String))
+    """H-model of the module docstring (adjusted and naive), on :func:`customer_sample` of the fitted rows. A
+    volume column the panel lacks, or that does not vary, is left out (Design.fit drops constant columns)."""
+    rows = customer_sample(hazard_rows(panel)).with_columns(pl.col("calendar_month").cast(pl.String))
     categories = [c for c in PANEL_CATEGORIES if c in rows.columns] + ["calendar_month"]
     volume = tuple(v for v in volume if v in rows.columns)
     numeric = [exposure, *volume] + (["tenure_years"] if "tenure_years" in rows.columns else [])
@@ -288,7 +317,7 @@ class ChurnEffect:
     e_value: float  # for the odds ratio (≈ risk ratio, churn is rare)
     e_value_ci: float  # for the interval limit closest to 1
     base_churn: float  # observed monthly churn on the fitted rows
-    n_rows: int
+    n_rows: int  # customer-months the model was fitted on (a random sample of customers' when sampled)
     n_customers: int
     events: int
     controls: str
@@ -297,6 +326,12 @@ class ChurnEffect:
     gamma_without_volume: tuple[float, float, float] | None = None
     gamma_without_exclusions: tuple[float, float, float] | None = None
     excluded: dict[str, int] = field(default_factory=dict)  # contacts left out of the exposures, by reason
+    panel_customers: int = 0  # customers of the fitted months; more than n_customers when fitted on a sample
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the model was fitted on a random sample of the customers (:func:`customer_sample`)."""
+        return self.panel_customers > self.n_customers
 
     @property
     def evident(self) -> bool:
@@ -339,19 +374,15 @@ def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: Haz
         gamma_without_exclusions=None if without_exclusions is None
         else without_exclusions.adjusted.interval(without_exclusions.exposure),
         excluded=dict(excluded or {}),
+        panel_customers=rows.get_column("customer_id").n_unique(),
     )
 
 
 # ---------------------------------------------------------------- key drivers
 
 
-def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Johnson's relative weights: raw weights ε (summing to R²) and R².
-
-    R_xx = V diag(λ) Vᵀ; Λ = V diag(√λ) Vᵀ; β = Λ⁻¹ r_xy; ε = (Λ∘Λ)(β∘β).
-    """
-    data = np.column_stack([x, y])
-    corr = np.corrcoef(data, rowvar=False)
+def _weights_from_correlation(corr: np.ndarray) -> tuple[np.ndarray, float]:
+    """Relative weights from the correlation matrix of [x, y] (:func:`relative_weights`)."""
     rxx, rxy = corr[:-1, :-1], corr[:-1, -1]
     eigval, eigvec = np.linalg.eigh(rxx)
     lam = eigvec @ np.diag(np.sqrt(np.clip(eigval, 0, None))) @ eigvec.T
@@ -360,20 +391,42 @@ def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return eps, float(np.sum(beta**2))
 
 
+def relative_weights(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Johnson's relative weights: raw weights ε (summing to R²) and R².
+
+    R_xx = V diag(λ) Vᵀ; Λ = V diag(√λ) Vᵀ; β = Λ⁻¹ r_xy; ε = (Λ∘Λ)(β∘β).
+    """
+    return _weights_from_correlation(np.corrcoef(np.column_stack([x, y]), rowvar=False))
+
+
+def _resampled_correlation(z: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The correlation matrix of the resample that takes row i of ``z`` ``counts[i]`` times, from weighted
+    moments (no copy of the rows): with z centred on its mean, m = Σcz/n and C = Σc zzᵀ − n·m mᵀ."""
+    n = counts.sum()
+    m = counts @ z / n
+    cov = z.T @ (z * counts[:, None]) - n * np.outer(m, m)
+    sd = np.sqrt(np.diag(cov))
+    return cov / np.outer(sd, sd)
+
+
 def key_drivers(features: pl.DataFrame, drivers: list[str], n_boot: int = 200, seed: int = SEED) -> pl.DataFrame:
     """Relative weights of the drivers on CSAT bottom-2-box (surveyed contacts), with bootstrap intervals.
 
-    Columns: driver, weight (raw ε), share (% of R²), low, high (bootstrap 95% of the share), r2.
+    Columns: driver, weight (raw ε), share (% of R²), low, high (bootstrap 95% of the share), r2. Each
+    bootstrap resample (n rows drawn with replacement) is taken as how often it draws each row, and its
+    correlation matrix computed from those counts.
     """
     frame = features.filter(pl.col("csat").is_not_null())
     x = frame.select(drivers).to_numpy().astype(float)
     y = (frame.get_column("csat") <= 2).cast(pl.Float64).to_numpy()
     eps, r2 = relative_weights(x, y)
+    z = np.column_stack([x, y])
+    z -= z.mean(axis=0)
     rng = np.random.default_rng(seed)
     shares = []
     for _ in range(n_boot):
-        idx = rng.integers(0, len(y), len(y))
-        e, r = relative_weights(x[idx], y[idx])
+        counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y)).astype(np.float64)
+        e, r = _weights_from_correlation(_resampled_correlation(z, counts))
         shares.append(e / r * 100)
     boot = np.array(shares)
     return pl.DataFrame({

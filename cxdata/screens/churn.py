@@ -168,6 +168,10 @@ def model_view(c: ChurnEffect, restricted: bool = False) -> ModelView:
                          "compares customers with as many contacts. The vocabulary and the window are in Settings."),
         fit_note=("Fitted once on all the data of this version (its counts are not shown under your access); the "
                   "filters do not apply." if restricted else
+                  f"Fitted once on a random sample of {fmt.count(c.n_customers)} of this version's "
+                  f"{fmt.count(c.panel_customers)} customers ({fmt.count(c.n_rows)} customer-months, "
+                  f"{fmt.count(c.events)} churn events): a fit on every customer would not fit in this machine's "
+                  "time, and the interval is the sample's, so it is wider. The filters do not apply." if c.sampled else
                   f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
                   f"{fmt.count(c.n_customers)} customers, {fmt.count(c.events)} churn events; the filters do not "
                   "apply."))

@@ -45,7 +45,7 @@ def _frame(df: pl.DataFrame | None, limit: int | None = None) -> list[dict] | No
 
 
 #: The churn model's counts and rates of every customer it was fitted on (left out for a restricted user).
-_FIT_COUNTS = ("base_churn", "n_rows", "n_customers", "events", "excluded")
+_FIT_COUNTS = ("base_churn", "n_rows", "n_customers", "events", "excluded", "panel_customers")
 
 
 def _churn_model(c: ChurnEffect, restricted: bool) -> dict:

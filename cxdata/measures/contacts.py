@@ -72,18 +72,19 @@ def follow_up_gaps(contacts: pl.DataFrame) -> pl.DataFrame:
 
 
 def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The contact frame described in the module docstring."""
-    lf = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
-                                          **dataset_columns(interactions.columns))
+    """The contact frame described in the module docstring. The wide frame is copied once, by the sort; the
+    customers' attributes and the gaps are computed on narrow frames and put beside it."""
+    frame = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
+                                             **dataset_columns(interactions.columns))
+    linked = "customer_id" in interactions.columns
+    frame = (frame.sort("customer_id", "started_at", nulls_last=True) if linked else frame).collect()
     attrs = customer_attributes(customers)
     if attrs is not None and customers is not None and "joined_at" in customers.columns:
         attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")
-    if attrs is not None and "customer_id" in interactions.columns:
+    if attrs is not None and linked:
         clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]
-        lf = lf.join(attrs.drop(clash).lazy(), on="customer_id", how="left")
-    if "customer_id" in interactions.columns:
-        sorted_frame = lf.sort("customer_id", "started_at", nulls_last=True).collect()
-        lf = sorted_frame.hstack(follow_up_gaps(sorted_frame)).lazy()
-    if "csat" in interactions.columns:
-        lf = lf.with_columns(negative=pl.col("csat") <= 2)
-    return lf.collect()
+        frame = frame.hstack(frame.select("customer_id").join(attrs.drop(clash), on="customer_id", how="left",
+                                                              maintain_order="left").drop("customer_id"))
+    if linked:
+        frame = frame.hstack(follow_up_gaps(frame))
+    return frame.with_columns(negative=pl.col("csat") <= 2) if "csat" in interactions.columns else frame

@@ -89,10 +89,12 @@ def with_exposure_exclusion(contacts: pl.DataFrame, customers: pl.DataFrame | No
     """``contacts`` with the column ``exposure_exclusion`` (:func:`exposure_exclusion`); the customers'
     ``churned_at`` is joined for the window and not kept."""
     dates = customers is not None and "churned_at" in customers.columns and "customer_id" in contacts.columns
-    frame = contacts.join(customers.select("customer_id", "churned_at"), on="customer_id", how="left") \
-        if customers is not None and dates and "churned_at" not in contacts.columns else contacts
-    out = frame.with_columns(exposure_exclusion=exposure_exclusion(frame, terms, window_days))
-    return out.drop("churned_at") if dates and "churned_at" not in contacts.columns else out
+    if customers is None or not dates or "churned_at" in contacts.columns:
+        return contacts.with_columns(exposure_exclusion=exposure_exclusion(contacts, terms, window_days))
+    used = [c for c in ("customer_id", "started_at", "touchpoint", "reason") if c in contacts.columns]
+    narrow = contacts.select(used).join(customers.select("customer_id", "churned_at"), on="customer_id", how="left",
+                                        maintain_order="left")  # a narrow copy: the wide frame is not joined
+    return contacts.with_columns(narrow.select(exposure_exclusion=exposure_exclusion(narrow, terms, window_days)).to_series())
 
 
 #: Exposure counts per customer-month, from the contact frame (see contacts.py).

@@ -200,12 +200,13 @@ def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
     a.drivers = models.key_drivers(sample, a.experience.drivers)
 
 
-def _sensitivity(panel: pl.DataFrame, contacts: pl.DataFrame) -> dict:
-    """The churn model refitted without the volume control and without the exposure exclusions (each
-    None when it cannot be fitted), and the number of contacts excluded, by reason."""
+def _sensitivity(rows: pl.DataFrame, contacts: pl.DataFrame) -> dict:
+    """The churn model refitted on ``rows`` (:func:`cxdata.models.fit.model_rows`) without the volume control and
+    without the exposure exclusions (each None when it cannot be fitted), and the number of contacts excluded, by
+    reason."""
     def refit(**kwargs) -> models.HazardModel | None:
         try:
-            return models.fit_hazard_model(panel, **kwargs)
+            return models.fit_hazard_model(rows, **kwargs)
         except _fit_errors():
             return None
 
@@ -245,13 +246,16 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progre
         notes.append(f"The churn hazard model {gap or 'needs the experience model'}.")
         return a
     _step(progress, 4)
+    rows = models.model_rows(a.panel)
     try:
-        a.hazard = models.fit_hazard_model(a.panel)
+        a.hazard = models.fit_hazard_model(rows)
     except _fit_errors() as exc:
         notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
         return a
     _step(progress, 5)
-    a.churn = models.churn_effect(a.hazard, a.panel, **_sensitivity(a.panel, contacts))
+    a.churn = models.churn_effect(a.hazard, rows, panel_customers=models.hazard_customers(a.panel),
+                                  **_sensitivity(rows, contacts))
+    del rows  # the model rows are not needed by the simulation: free them first
     _step(progress, 6)
     a.risk = revenue_at_risk(a.experience, a.hazard, a.panel, contacts, horizon=horizon)
     return a

@@ -292,10 +292,21 @@ EXPOSURE, VOLUME = "expected_negatives_prev", ("contacts_prev",)
 EXPOSURE_ALL, VOLUME_ALL = "expected_negatives_all_prev", ("contacts_all_prev",)
 
 
-def fit_hazard_model(panel: pl.DataFrame, exposure: str = EXPOSURE, volume: tuple[str, ...] = VOLUME) -> HazardModel:
-    """H-model of the module docstring (adjusted and naive), on :func:`customer_sample` of the fitted rows. A
-    volume column the panel lacks, or that does not vary, is left out (Design.fit drops constant columns)."""
-    rows = customer_sample(hazard_rows(panel)).with_columns(pl.col("calendar_month").cast(pl.String))
+def model_rows(panel: pl.DataFrame) -> pl.DataFrame:
+    """What the H-model is fitted on: :func:`hazard_rows`, of a random share of the customers above
+    :data:`MODEL_ROWS` (:func:`customer_sample`), calendar month as text (a categorical)."""
+    return customer_sample(hazard_rows(panel)).with_columns(pl.col("calendar_month").cast(pl.String))
+
+
+def hazard_customers(panel: pl.DataFrame) -> int:
+    """The customers of :func:`hazard_rows` (counted without copying the rows)."""
+    return int(panel.lazy().filter(pl.col("month") > pl.col("month").min())
+               .select(pl.col("customer_id").n_unique()).collect().item())
+
+
+def fit_hazard_model(rows: pl.DataFrame, exposure: str = EXPOSURE, volume: tuple[str, ...] = VOLUME) -> HazardModel:
+    """H-model of the module docstring (adjusted and naive), on ``rows`` (:func:`model_rows`). A volume column
+    the rows lack, or that does not vary, is left out (Design.fit drops constant columns)."""
     categories = [c for c in PANEL_CATEGORIES if c in rows.columns] + ["calendar_month"]
     volume = tuple(v for v in volume if v in rows.columns)
     numeric = [exposure, *volume] + (["tenure_years"] if "tenure_years" in rows.columns else [])
@@ -350,10 +361,12 @@ def _exp(interval: tuple[float, float, float]) -> tuple[float, float, float]:
     return math.exp(est), math.exp(low), math.exp(high)
 
 
-def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: HazardModel | None = None,
-                 without_exclusions: HazardModel | None = None, excluded: dict[str, int] | None = None) -> ChurnEffect:
-    """Summarise γ adjusted and naive, its AME and E-values (docs/method/churn.md, §2.6), and the sensitivity fits."""
-    rows = hazard_rows(panel).with_columns(pl.col("calendar_month").cast(pl.String))
+def churn_effect(model: HazardModel, rows: pl.DataFrame, *, panel_customers: int | None = None,
+                 without_volume: HazardModel | None = None, without_exclusions: HazardModel | None = None,
+                 excluded: dict[str, int] | None = None) -> ChurnEffect:
+    """Summarise γ adjusted and naive, its AME and E-values (docs/method/churn.md, §2.6), and the sensitivity fits,
+    on the rows the model was fitted on (:func:`model_rows`); ``panel_customers`` is the customers of every
+    fitted month (:func:`hazard_customers`; those of ``rows`` when not given)."""
     g = model.adjusted.interval(model.exposure)
     ng = model.naive.interval(model.exposure)
     ame = average_marginal_effects(model.adjusted, rows, [model.exposure], set()).row(0, named=True)
@@ -374,7 +387,7 @@ def churn_effect(model: HazardModel, panel: pl.DataFrame, *, without_volume: Haz
         gamma_without_exclusions=None if without_exclusions is None
         else without_exclusions.adjusted.interval(without_exclusions.exposure),
         excluded=dict(excluded or {}),
-        panel_customers=rows.get_column("customer_id").n_unique(),
+        panel_customers=rows.get_column("customer_id").n_unique() if panel_customers is None else panel_customers,
     )
 
 

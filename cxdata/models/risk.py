@@ -28,6 +28,8 @@ import polars as pl
 from cxdata.models.fit import ExperienceModel, HazardModel, _expit, contact_features
 
 MOMENT_KEYS = ("channel", "touchpoint", "segment")
+#: Coefficient draws whose p̂ are computed together (a baseline of 1.3 M contacts × 16 draws: 170 MB).
+DRAW_BATCH = 16
 
 
 def months_lost(h: np.ndarray, horizon: int) -> np.ndarray:
@@ -133,8 +135,8 @@ def revenue_at_risk(
     mrr = active.get_column("mrr").to_numpy()
     n_customers = len(mrr)
 
-    def chain(beta_e: np.ndarray, beta_h: np.ndarray) -> tuple[float, float, float, float, np.ndarray, np.ndarray]:
-        p = _expit(x_e @ beta_e)
+    def chain(p: np.ndarray, beta_h: np.ndarray) -> tuple[float, float, float, float, np.ndarray, np.ndarray]:
+        """The chain for the baseline contacts' p̂ under one draw of the E-model and one draw of the H-model."""
         expected = np.bincount(cust, weights=p, minlength=n_customers)
         n_month = expected / baseline_months
         eta0 = x_h @ beta_h
@@ -148,14 +150,17 @@ def revenue_at_risk(
         churners_by_cell = np.bincount(cell_id, weights=(churn - churn0)[cust] * share, minlength=n_cells)
         return float(mrr @ lost), float(loss.sum()), float(churn.sum()), float((churn - churn0).sum()), by_cell, churners_by_cell
 
-    point = chain(experience.fit.coef, hazard.adjusted.coef)
+    p_hat = _expit(x_e @ experience.fit.coef)
+    point = chain(p_hat, hazard.adjusted.coef)
     draws_e = experience.fit.draws(n_draws, seed)
     draws_h = hazard.adjusted.draws(n_draws, seed + 1)
-    sims = [chain(be, bh) for be, bh in zip(draws_e, draws_h)]
+    sims = []
+    for start in range(0, n_draws, DRAW_BATCH):  # p̂ of a batch of draws in one matrix product, not one per draw
+        p_draws = _expit(draws_e[start:start + DRAW_BATCH] @ x_e.T)  # one row per draw
+        sims += [chain(p_draws[k], bh) for k, bh in enumerate(draws_h[start:start + DRAW_BATCH])]
     totals = np.array([s[:4] for s in sims])
     money = np.array([s[4] for s in sims])
 
-    p_hat = _expit(x_e @ experience.fit.coef)
     per_cell = cells.with_columns(_cell=pl.Series(cell_id), _p=pl.Series(p_hat)).group_by("_cell", *keys).agg(
         contacts_per_month=pl.len() / baseline_months, negative_rate=pl.col("_p").mean() * 100)
     draw_columns = pl.DataFrame(money.T if n_cells else np.zeros((0, len(sims))),

@@ -71,20 +71,22 @@ def follow_up_gaps(contacts: pl.DataFrame) -> pl.DataFrame:
     return by_reason.drop("_row").hstack(narrow.select(next_any_gap_s=_next_in_run(["customer_id"], 1)))
 
 
-def enrich_contacts(interactions: pl.DataFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The contact frame described in the module docstring. The wide frame is copied once, by the sort; the
-    customers' attributes and the gaps are computed on narrow frames and put beside it."""
-    frame = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
-                                             **dataset_columns(interactions.columns))
-    linked = "customer_id" in interactions.columns
-    frame = (frame.sort("customer_id", "started_at", nulls_last=True) if linked else frame).collect()
+def enrich_contacts(interactions: pl.DataFrame | pl.LazyFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The contact frame described in the module docstring. The wide frame is copied once, by the sort (from a
+    LazyFrame, e.g. a scan of the stored Parquet, the interactions are read into the sorted frame and not kept);
+    the customers' attributes and the gaps are computed on narrow frames and put beside it."""
+    columns = interactions.collect_schema().names()
+    lazy = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
+                                            **dataset_columns(columns))
+    linked = "customer_id" in columns
+    frame = (lazy.sort("customer_id", "started_at", nulls_last=True) if linked else lazy).collect()
     attrs = customer_attributes(customers)
     if attrs is not None and customers is not None and "joined_at" in customers.columns:
         attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")
     if attrs is not None and linked:
-        clash = [c for c in attrs.columns if c != "customer_id" and c in interactions.columns]
+        clash = [c for c in attrs.columns if c != "customer_id" and c in columns]
         frame = frame.hstack(frame.select("customer_id").join(attrs.drop(clash), on="customer_id", how="left",
                                                               maintain_order="left").drop("customer_id"))
     if linked:
         frame = frame.hstack(follow_up_gaps(frame))
-    return frame.with_columns(negative=pl.col("csat") <= 2) if "csat" in interactions.columns else frame
+    return frame.with_columns(negative=pl.col("csat") <= 2) if "csat" in columns else frame

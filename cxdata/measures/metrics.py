@@ -371,9 +371,10 @@ class Filters:
         t = pl.col(time_column or "")
         if self.start is not None and time_column is not None:
             conditions.append(t >= pl.lit(self.start).cast(schema[time_column]))
-        if self.end is not None and time_column is not None:
-            end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
-            conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
+        if self.end is not None and time_column == "month":
+            conditions.append(t.cast(pl.Date) <= pl.lit(self.end).cast(pl.Date).dt.month_end())
+        elif self.end is not None and time_column is not None:  # before the next day: the end day is whole
+            conditions.append(t < pl.lit(self.end + timedelta(days=1)).cast(schema[time_column]))
         where, ignored = where_condition(schema, self.where, self.restricted)
         if where is not None:
             conditions.append(where)
@@ -394,7 +395,8 @@ def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]], re
     ignored: list[str] = []
     for column, values in where:
         if column in schema:
-            conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
+            text, allowed = pl.col(column).cast(pl.String), list(map(str, values))
+            conditions.append(text == allowed[0] if len(allowed) == 1 else text.is_in(allowed))  # ==: a few times faster than is_in
         elif column in restricted:
             conditions.append(pl.lit(False))
         else:

@@ -56,9 +56,9 @@ def sample() -> Case:
 def one_by_one(metric: Metric, frame: pl.DataFrame, by: tuple[str, ...], filters: Filters) -> pl.DataFrame:
     """The old way: the frame's rows filtered to ``filters`` and to the metric's population (with a complete
     follow-up window) first, then that metric alone aggregated over them."""
-    rows = metrics._rows([metric], frame, filters, Params())
+    rows, in_filters = metrics._rows([metric], frame, filters, Params())
     population = metric.population(Params()) & metrics._complete(metric, Params())
-    return compute(metric, rows.filter(population).collect(), by=list(by))
+    return compute(metric, rows.filter(in_filters).filter(population).collect(), by=list(by))
 
 
 def assert_same(got: pl.DataFrame, want: pl.DataFrame, what: str) -> None:

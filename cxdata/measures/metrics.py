@@ -660,16 +660,20 @@ def compute_many(
 def _table(metric: Metric, done: pl.DataFrame, by: Sequence[str], prefix: str) -> pl.DataFrame:
     """One metric's table from its ``prefix``-ed columns of the shared, finished aggregation: the groups holding
     its rows, its columns in order, with ``shrunk`` (empirical-Bayes rate ×100 across the groups,
-    :func:`cxdata.measures.stats.shrink`) for a grouped proportion."""
-    own = done.filter(pl.col(prefix + "_kept")) if by else done
-    extra = [c for c in ("x", "events") if prefix + c in done.columns]
-    table = own.select(*by, *(pl.col(prefix + c).alias(c) for c in ("value", "low", "high", "n", "small", *extra)))
-    if metric.shape is Shape.PROPORTION and by:
-        prior = stats.beta_binomial_prior(table.get_column("x"), table.get_column("n"))
-        pooled = float(cast(int, table.get_column("x").sum()) / max(cast(int, table.get_column("n").sum()), 1))
-        table = table.with_columns(shrunk=stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100)
-    keep = [*by, "value", "low", "high", "n", "small"] + [c for c in ("shrunk", "events") if c in table.columns]
-    return table.select(keep)
+    :func:`cxdata.measures.stats.shrink`) for a grouped proportion. Two small queries at most: each costs more
+    than the few rows it reads."""
+    shrinks = metric.shape is Shape.PROPORTION and bool(by)
+    events = ["events"] if metric.events_metric else []
+    columns = [*by, "value", "low", "high", "n", "small"]
+    own = done.lazy().filter(pl.col(prefix + "_kept")) if by else done.lazy()
+    table = own.select(*by, *(pl.col(prefix + c).alias(c) for c in (*columns[len(by):], *(["x"] if shrinks else []),
+                                                                     *events))).collect()
+    if not shrinks:
+        return table
+    prior = stats.beta_binomial_prior(table.get_column("x"), table.get_column("n"))
+    pooled = float(cast(int, table.get_column("x").sum()) / max(cast(int, table.get_column("n").sum()), 1))
+    return table.select(*columns, (stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100).alias("shrunk"),
+                        *events)
 
 
 @dataclass(frozen=True)

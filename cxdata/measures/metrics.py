@@ -462,31 +462,40 @@ class Frames:
         return "needs customer_id" if unlinked else "needs interactions"
 
 
-def _aggregations(metric: Metric, p: Params, prefix: str) -> tuple[dict[str, pl.Expr], list[pl.Expr]]:
-    """The metric's columns and its sums over them, each named ``prefix`` + name, so metrics of different
-    populations share one scan (:func:`compute_many`).
+def _aggregations(metric: Metric, p: Params, prefix: str
+                  ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], list[pl.Expr]]:
+    """The metric's columns and its aggregations, each named ``prefix`` + name, so metrics of different
+    populations share one scan (:func:`compute_many`): (columns of every row, columns of the rows in scope,
+    aggregations).
 
-    Columns: ``keep``, whether a row is one of the metric's — in its population, with a complete follow-up
-    window — and ``v`` (``d``, a ratio's denominator), the value on those rows and null elsewhere. Every
-    aggregation skips nulls (Σ, count, quantile, the order statistics), so aggregating ``v`` is aggregating
-    ``value.filter(keep)``: x, n, … as if the rows had been filtered to the metric's first. ``_kept`` says
-    whether a group holds any of the metric's rows (a grouped metric lists only those groups)."""
+    Columns of every row: ``keep``, whether a row is one of the metric's — in its population, with a complete
+    follow-up window —, and ``v`` (``d``, a ratio's denominator), the value on those rows, null elsewhere. Columns
+    of the rows in scope: each summed quantity (x, promoters, Σy², …) of ``v``, 0 where ``v`` is null. So
+    ``n`` = count(v), each sum is the Σ over the metric's rows, and the quantile and its order statistics (which
+    skip nulls) read ``v``: what aggregating the rows filtered to the metric's first gives. (A Σ over a column
+    without nulls is the fast one.) ``_kept`` says whether a group holds any of the metric's rows (a grouped metric
+    lists only those groups)."""
     keep = metric.population(p) & _complete(metric, p)
-    columns = {"keep": keep, "v": pl.when(keep).then(metric.value(p))}
+    every = {"keep": keep, "v": pl.when(keep).then(metric.value(p))}
     if metric.denominator is not None:
-        columns["d"] = pl.when(keep).then(metric.denominator(p))
+        every["d"] = pl.when(keep).then(metric.denominator(p))
     v, d = pl.col(prefix + "v"), pl.col(prefix + "d")
-    named: dict[str, pl.Expr] = {"_kept": pl.col(prefix + "keep").any()}
+    sums: dict[str, pl.Expr] = {}
     if metric.shape is Shape.PROPORTION:
-        named |= {"x": v.cast(pl.Int64).sum(), "n": v.count()}
+        sums["x"] = v.cast(pl.Int64)
     elif metric.shape is Shape.NPS:  # signed counts: promoters − detractors can be negative
-        named |= {"promoters": (v >= 9).cast(pl.Int64).sum(), "detractors": (v <= 6).cast(pl.Int64).sum(),
-                  "n": v.count()}
+        sums |= {"promoters": (v >= 9).cast(pl.Int64), "detractors": (v <= 6).cast(pl.Int64)}
     elif metric.shape is Shape.MEAN:
-        named |= {"s": v.sum(), "ss": (v**2).sum(), "n": v.count()}
-    elif metric.shape is Shape.COUNT:
-        named |= {"n": v.count()}
-    elif metric.shape is Shape.QUANTILE:
+        sums |= {"s": v, "ss": v**2}
+    elif metric.shape is Shape.RATIO:
+        if metric.denominator is None:
+            raise ValueError(f"{metric.key}: a {metric.shape} metric needs a denominator")
+        sums |= {"sy": v, "sx": d, "syy": v**2, "sxx": d**2, "sxy": v * d}
+    if metric.events_metric:
+        sums["events"] = v.cast(pl.Int64)
+    named = {"_kept": pl.col(prefix + "keep").any(), "n": v.count(),
+             **{name: pl.col(prefix + "Σ" + name).sum() for name in sums}}
+    if metric.shape is Shape.QUANTILE:
         n = v.count()
         spread = stats.Z95 * (n * p.p90 * (1 - p.p90)).sqrt()
         sorted_v = v.drop_nulls().sort()
@@ -494,16 +503,10 @@ def _aggregations(metric: Metric, p: Params, prefix: str) -> tuple[dict[str, pl.
         def at(rank: pl.Expr) -> pl.Expr:  # the order statistic of that rank; null without values (n = 0)
             return sorted_v.get(rank.clip(0, n - 1).cast(pl.Int64), null_on_oob=True)
 
-        named |= {"value": v.quantile(p.p90, "linear"), "n": n,
-                  "low": at((n * p.p90 - spread).floor()), "high": at((n * p.p90 + spread).ceil())}
-    elif metric.denominator is None:
-        raise ValueError(f"{metric.key}: a {metric.shape} metric needs a denominator")
-    else:
-        named |= {"sy": v.sum(), "sx": d.sum(), "syy": (v**2).sum(), "sxx": (d**2).sum(), "sxy": (v * d).sum(),
-                  "n": v.count()}
-    if metric.events_metric:
-        named["events"] = v.cast(pl.Int64).sum()
-    return ({prefix + name: e for name, e in columns.items()},
+        named |= {"value": v.quantile(p.p90, "linear"), "low": at((n * p.p90 - spread).floor()),
+                  "high": at((n * p.p90 + spread).ceil())}
+    return ({prefix + name: e for name, e in every.items()},
+            {prefix + "Σ" + name: e.fill_null(0) for name, e in sums.items()},
             [e.alias(prefix + name) for name, e in named.items()])
 
 
@@ -643,15 +646,17 @@ def compute_many(
         if reason := availability(metric, frame.columns):
             raise KeyError(f"{metric.label} {reason}")
     columns: dict[str, pl.Expr] = {}
+    sums: dict[str, pl.Expr] = {}
     aggs: list[pl.Expr] = []
     for m in chosen:
-        own_columns, own_aggs = _aggregations(m, params, f"{m.key}.")
+        own_columns, own_sums, own_aggs = _aggregations(m, params, f"{m.key}.")
         columns |= own_columns
+        sums |= own_sums
         aggs += own_aggs
     every, condition = _rows(chosen, frame, filters, params)
     kept = pl.col(".in") & pl.any_horizontal(pl.col(c) for c in columns if c.endswith(".keep"))
     # the metrics' columns on every row, then the rows: fewer columns to gather than filtering first
-    rows = every.select(*by, **columns, **{".in": condition}).filter(kept)
+    rows = every.select(*by, **columns, **{".in": condition}).filter(kept).with_columns(**sums)
     agg = rows.group_by(list(by)).agg(aggs).sort(list(by)) if by else rows.select(aggs)
     done = agg.with_columns(**{c: e for m in chosen for c, e in _finish(m, f"{m.key}.").items()}).collect()
     return {m.key: _table(m, done, by, f"{m.key}.") for m in chosen}

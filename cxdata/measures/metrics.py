@@ -398,7 +398,8 @@ def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]], re
     for column, values in where:
         if column in schema:
             text, allowed = pl.col(column).cast(pl.String), list(map(str, values))
-            conditions.append(text == allowed[0] if len(allowed) == 1 else text.is_in(allowed))  # ==: a few times faster than is_in
+            # one value: ==, a few times faster than is_in (and null on a null value, as is_in)
+            conditions.append(text == allowed[0] if len(allowed) == 1 else text.is_in(allowed))
         elif column in restricted:
             conditions.append(pl.lit(False))
         else:
@@ -626,10 +627,11 @@ def compute_many(
 ) -> dict[str, pl.DataFrame]:
     """Every metric of ``metrics`` over ``frame`` (their one base frame), filtered, optionally grouped, in one
     query: the rows passing ``filters`` and in any metric's population are read once, one ``group_by(by).agg``
-    (a ``select`` without ``by``) sums each metric over its own rows, ``value.filter(population & complete
-    window)`` (:func:`_aggregations`), and one ``with_columns`` gives every value and interval (:func:`_finish`);
-    each metric's slice of that table is its table (:func:`_table`). The result, by metric key, is what
-    filtering the rows to each metric's population and aggregating that metric alone gives.
+    (a ``select`` without ``by``) aggregates each metric over its own rows only — its value kept where
+    ``population & complete window`` holds, as ``value.filter(…)`` would (:func:`_aggregations`) — and one
+    ``with_columns`` gives every value and interval (:func:`_finish`); each metric's slice of that table is its
+    table (:func:`_table`). The result, by metric key, is what filtering the rows to each metric's population and
+    aggregating that metric alone gives (floats to the last bits: the sums run in another order).
 
     Columns of each table: the ``by`` columns, ``value``, ``low``, ``high`` (95%), ``n``, ``small`` (too few
     answers or events to show), for proportions ``shrunk`` (empirical-Bayes rate ×100) when grouped, and for
@@ -653,10 +655,10 @@ def compute_many(
         columns |= own_columns
         sums |= own_sums
         aggs += own_aggs
-    every, condition = _rows(chosen, frame, filters, params)
+    whole, condition = _rows(chosen, frame, filters, params)
     kept = pl.col(".in") & pl.any_horizontal(pl.col(c) for c in columns if c.endswith(".keep"))
     # the metrics' columns on every row, then the rows: fewer columns to gather than filtering first
-    rows = every.select(*by, **columns, **{".in": condition}).filter(kept).with_columns(**sums)
+    rows = whole.select(*by, **columns, **{".in": condition}).filter(kept).with_columns(**sums)
     agg = rows.group_by(list(by)).agg(aggs).sort(list(by)) if by else rows.select(aggs)
     done = agg.with_columns(**{c: e for m in chosen for c, e in _finish(m, f"{m.key}.").items()}).collect()
     return {m.key: _table(m, done, by, f"{m.key}.") for m in chosen}
@@ -737,9 +739,9 @@ def estimates(metrics: Iterable[Metric | str], frame: pl.DataFrame, *, filters: 
               params: Params = Params()) -> dict[str, Estimate]:
     """Each metric of one base frame as one number with its interval and n, by key, in one query
     (:func:`compute_many` without groups)."""
-    tables = compute_many(metrics, frame, filters=filters, params=params)
-    return {key: Estimate(r["value"], r["low"], r["high"], int(r["n"]))
-            for key, r in ((key, t.row(0, named=True)) for key, t in tables.items())}
+    rows = {key: table.row(0, named=True) for key, table in
+            compute_many(metrics, frame, filters=filters, params=params).items()}
+    return {key: Estimate(r["value"], r["low"], r["high"], int(r["n"])) for key, r in rows.items()}
 
 
 def _se(e: Estimate) -> float | None:

@@ -107,7 +107,7 @@ def pandas_view(df: pd.DataFrame, start: date, end: date, segment: str) -> dict[
     """
     window = 7 * 86400.0
     period = (df["started_at"] >= pd.Timestamp(start)) & (df["started_at"] < pd.Timestamp(end) + pd.Timedelta(days=1))
-    rows = df[period & (df["segment"] == segment)]
+    rows = df.loc[period & (df["segment"] == segment), [c for c in COLUMNS if c not in ("started_at", "segment")]]
     automated, escalated = rows["automated"].fillna(False), rows["escalated"].fillna(False)
     queued = ~(automated & ~escalated)
     asa = rows["wait_seconds"].notna() & queued & ~rows["abandoned"].fillna(False)

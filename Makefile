@@ -41,10 +41,12 @@ bench: $(VENV)/.deps-test
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.firststart
+	$(BIN)/python -m bench.peer
 
 # Every benchmark once on small inputs (about a minute; the first run also fits the sample once): CI runs it.
 bench-tiny: $(VENV)/.deps-test
 	$(BIN)/python -m bench --tiny
+	$(BIN)/python -m bench.peer --tiny
 
 sample: $(VENV)/.deps-run
 	$(BIN)/python -m cxdata sample

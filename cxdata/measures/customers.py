@@ -28,7 +28,7 @@ from typing import cast
 import polars as pl
 
 from cxdata import format as fmt
-from cxdata.measures.metrics import REGISTRY, Filters, Params, compute
+from cxdata.measures.metrics import REGISTRY, Filters, Params, compute, compute_many
 
 #: Columns that are never a breakdown: the id, the outcome and the dates.
 NOT_ATTRIBUTES = frozenset({"customer_id", "churned", "churned_at", "joined_at"})
@@ -150,7 +150,9 @@ def churn_summary(frame: pl.DataFrame | None, filters: Filters = Filters(), para
     known; lost_revenue_share = their ratio (delta-method interval). Percentages on the 0–100 scale."""
     if frame is None or "churned" not in frame.columns:
         return None
-    churn = compute("customer_churn", frame, filters=filters, params=params).row(0, named=True)
+    keys = ["customer_churn"] + (["lost_revenue_share"] if "monthly_revenue" in frame.columns else [])
+    tables = compute_many(keys, frame, filters=filters, params=params)  # one query
+    churn = tables["customer_churn"].row(0, named=True)
     out = {"customers": int(churn["n"]), "churned": int(churn["events"] or 0), "rate_pct": churn["value"],
            "low_pct": churn["low"], "high_pct": churn["high"], "lost_monthly_revenue": None, "monthly_revenue": None,
            "lost_revenue_share_pct": None, "lost_revenue_share_low_pct": None, "lost_revenue_share_high_pct": None}
@@ -159,7 +161,7 @@ def churn_summary(frame: pl.DataFrame | None, filters: Filters = Filters(), para
         money = rows.filter(pl.col("churned").is_not_null() & pl.col("monthly_revenue").is_not_null()).select(
             lost=pl.col("monthly_revenue").filter(pl.col("churned")).sum(), total=pl.col("monthly_revenue").sum(),
             n=pl.len()).row(0, named=True)
-        share = compute("lost_revenue_share", frame, filters=filters, params=params).row(0, named=True)
+        share = tables["lost_revenue_share"].row(0, named=True)
         if money["n"]:
             out |= {"lost_monthly_revenue": money["lost"], "monthly_revenue": money["total"],
                     "lost_revenue_share_pct": share["value"], "lost_revenue_share_low_pct": share["low"],

@@ -25,7 +25,9 @@ The shapes:
 - ``count`` — the number of rows in the population: exact Poisson interval
   [χ²(2.5%; 2n)/2, χ²(97.5%; 2n + 2)/2].
 
-:func:`compute` evaluates a metric under filters, grouped by any dimension. Small cells are
+:func:`compute` evaluates a metric under filters, grouped by any dimension; :func:`compute_many` evaluates
+several metrics of one base frame in one query (each summed over its own population inside the aggregation), and
+:func:`compute` is its one-metric case. Small cells are
 flagged (``small``) when n < 30 answers (or rows), or fewer than 10 events for churn, and
 proportions get an empirical-Bayes ``shrunk`` rate (beta-binomial across the cells) so a small
 cell cannot top a "worst" list by chance.
@@ -371,9 +373,10 @@ class Filters:
         t = pl.col(time_column or "")
         if self.start is not None and time_column is not None:
             conditions.append(t >= pl.lit(self.start).cast(schema[time_column]))
-        if self.end is not None and time_column is not None:
-            end = pl.lit(self.end).cast(pl.Date).dt.month_end() if time_column == "month" else pl.lit(self.end)
-            conditions.append(t.cast(pl.Date) <= end.cast(pl.Date))
+        if self.end is not None and time_column == "month":
+            conditions.append(t.cast(pl.Date) <= pl.lit(self.end).cast(pl.Date).dt.month_end())
+        elif self.end is not None and time_column is not None:  # before the next day: the end day is whole
+            conditions.append(t < pl.lit(self.end + timedelta(days=1)).cast(schema[time_column]))
         where, ignored = where_condition(schema, self.where, self.restricted)
         if where is not None:
             conditions.append(where)
@@ -394,7 +397,9 @@ def where_condition(schema: pl.Schema, where: Iterable[tuple[str, Sequence]], re
     ignored: list[str] = []
     for column, values in where:
         if column in schema:
-            conditions.append(pl.col(column).cast(pl.String).is_in(list(map(str, values))))
+            text, allowed = pl.col(column).cast(pl.String), list(map(str, values))
+            # one value: ==, a few times faster than is_in (and null on a null value, as is_in)
+            conditions.append(text == allowed[0] if len(allowed) == 1 else text.is_in(allowed))
         elif column in restricted:
             conditions.append(pl.lit(False))
         else:
@@ -458,17 +463,39 @@ class Frames:
         return "needs customer_id" if unlinked else "needs interactions"
 
 
-def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
-    v = metric.value(p)
+def _aggregations(metric: Metric, p: Params, prefix: str
+                  ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], list[pl.Expr]]:
+    """The metric's columns and its aggregations, each named ``prefix`` + name, so metrics of different
+    populations share one scan (:func:`compute_many`): (columns of every row, columns of the rows in scope,
+    aggregations).
+
+    Columns of every row: ``keep``, whether a row is one of the metric's — in its population, with a complete
+    follow-up window —, and ``v`` (``d``, a ratio's denominator), the value on those rows, null elsewhere. Columns
+    of the rows in scope: each summed quantity (x, promoters, Σy², …) of ``v``, 0 where ``v`` is null. So
+    ``n`` = count(v), each sum is the Σ over the metric's rows, and the quantile and its order statistics (which
+    skip nulls) read ``v``: what aggregating the rows filtered to the metric's first gives. (A Σ over a column
+    without nulls is the fast one.) ``_kept`` says whether a group holds any of the metric's rows (a grouped metric
+    lists only those groups)."""
+    keep = metric.population(p) & _complete(metric, p)
+    every = {"keep": keep, "v": pl.when(keep).then(metric.value(p))}
+    if metric.denominator is not None:
+        every["d"] = pl.when(keep).then(metric.denominator(p))
+    v, d = pl.col(prefix + "v"), pl.col(prefix + "d")
+    sums: dict[str, pl.Expr] = {}
     if metric.shape is Shape.PROPORTION:
-        return [v.cast(pl.Int64).sum().alias("x"), v.count().alias("n")]
-    if metric.shape is Shape.NPS:  # signed counts: promoters − detractors can be negative
-        return [(v >= 9).cast(pl.Int64).sum().alias("promoters"), (v <= 6).cast(pl.Int64).sum().alias("detractors"),
-                v.count().alias("n")]
-    if metric.shape is Shape.MEAN:
-        return [v.sum().alias("s"), (v**2).sum().alias("ss"), v.count().alias("n")]
-    if metric.shape is Shape.COUNT:
-        return [v.count().alias("n")]
+        sums["x"] = v.cast(pl.Int64)
+    elif metric.shape is Shape.NPS:  # signed counts: promoters − detractors can be negative
+        sums |= {"promoters": (v >= 9).cast(pl.Int64), "detractors": (v <= 6).cast(pl.Int64)}
+    elif metric.shape is Shape.MEAN:
+        sums |= {"s": v, "ss": v**2}
+    elif metric.shape is Shape.RATIO:
+        if metric.denominator is None:
+            raise ValueError(f"{metric.key}: a {metric.shape} metric needs a denominator")
+        sums |= {"sy": v, "sx": d, "syy": v**2, "sxx": d**2, "sxy": v * d}
+    if metric.events_metric:
+        sums["events"] = v.cast(pl.Int64)
+    named = {"_kept": pl.col(prefix + "keep").any(), "n": v.count(),
+             **{name: pl.col(prefix + "Σ" + name).sum() for name in sums}}
     if metric.shape is Shape.QUANTILE:
         n = v.count()
         spread = stats.Z95 * (n * p.p90 * (1 - p.p90)).sqrt()
@@ -477,51 +504,65 @@ def _aggregations(metric: Metric, p: Params) -> list[pl.Expr]:
         def at(rank: pl.Expr) -> pl.Expr:  # the order statistic of that rank; null without values (n = 0)
             return sorted_v.get(rank.clip(0, n - 1).cast(pl.Int64), null_on_oob=True)
 
-        return [v.quantile(p.p90, "linear").alias("value"), n.alias("n"),
-                at((n * p.p90 - spread).floor()).alias("low"), at((n * p.p90 + spread).ceil()).alias("high")]
-    if metric.denominator is None:
-        raise ValueError(f"{metric.key}: a {metric.shape} metric needs a denominator")
-    d = metric.denominator(p)
-    return [v.sum().alias("sy"), d.sum().alias("sx"), (v**2).sum().alias("syy"), (d**2).sum().alias("sxx"),
-            (v * d).sum().alias("sxy"), v.count().alias("n")]
+        named |= {"value": v.quantile(p.p90, "linear"), "low": at((n * p.p90 - spread).floor()),
+                  "high": at((n * p.p90 + spread).ceil())}
+    return ({prefix + name: e for name, e in every.items()},
+            {prefix + "Σ" + name: e.fill_null(0) for name, e in sums.items()},
+            [e.alias(prefix + name) for name, e in named.items()])
 
 
-def _finish(metric: Metric, agg: pl.DataFrame) -> pl.DataFrame:
-    """value, low, high on the display scale (×100 for percentages and NPS)."""
-    n = pl.col("n").cast(pl.Float64)
+def _finish(metric: Metric, prefix: str) -> dict[str, pl.Expr]:
+    """value, low, high on the display scale (×100 for percentages and NPS), null when n = 0, and ``small``
+    (too few answers or events), as expressions over the metric's aggregated columns (:func:`_aggregations`),
+    named ``prefix`` + name."""
+    def c(name: str) -> pl.Expr:
+        return pl.col(prefix + name)
+
+    n = c("n").cast(pl.Float64)
     if metric.shape is Shape.PROPORTION:
-        lo, hi = stats.wilson(pl.col("x"), n)
-        out = agg.with_columns(value=pl.col("x") / n * 100, low=lo * 100, high=hi * 100)
+        lo, hi = stats.wilson(c("x"), n)
+        value, lo, hi = c("x") / n * 100, lo * 100, hi * 100
     elif metric.shape is Shape.NPS:
-        lo, hi = stats.nps_adjusted_wald(pl.col("promoters"), pl.col("detractors"), n)
-        out = agg.with_columns(value=(pl.col("promoters") - pl.col("detractors")) / n * 100, low=lo, high=hi)
+        lo, hi = stats.nps_adjusted_wald(c("promoters"), c("detractors"), n)
+        value = (c("promoters") - c("detractors")) / n * 100
     elif metric.shape is Shape.MEAN:
-        lo, hi = stats.mean_interval(pl.col("s"), pl.col("ss"), n)
-        out = agg.with_columns(value=pl.col("s") / n, low=lo, high=hi)
+        lo, hi = stats.mean_interval(c("s"), c("ss"), n)
+        value = c("s") / n
     elif metric.shape is Shape.COUNT:
-        lo, hi = stats.poisson_exact(pl.col("n"))
-        out = agg.with_columns(value=n, low=lo, high=hi)
+        lo, hi = stats.poisson_exact(c("n"))
+        value = n
     elif metric.shape is Shape.QUANTILE:
-        out = agg
+        value, lo, hi = c("value"), c("low"), c("high")
     else:
-        lo, hi = stats.ratio_interval(pl.col("sy"), pl.col("sx"), pl.col("syy"), pl.col("sxx"), pl.col("sxy"), n)
-        out = agg.with_columns(value=pl.col("sy") / pl.col("sx") * 100, low=lo * 100, high=hi * 100)
-    return out.with_columns(pl.when(pl.col("n") > 0).then(pl.col(c)).alias(c) for c in ("value", "low", "high"))
+        lo, hi = stats.ratio_interval(c("sy"), c("sx"), c("syy"), c("sxx"), c("sxy"), n)
+        value, lo, hi = c("sy") / c("sx") * 100, lo * 100, hi * 100
+    if metric.events_metric:
+        small = (c("events") < MIN_EVENTS) | (c("n") < MIN_ANSWERS)
+    elif metric.shape is Shape.COUNT:  # a count is exact, however small
+        small = pl.lit(False)
+    else:
+        small = c("n") < MIN_ANSWERS
+    some = c("n") > 0
+    named = {"value": pl.when(some).then(value), "low": pl.when(some).then(lo), "high": pl.when(some).then(hi),
+             "small": small}
+    return {prefix + name: e for name, e in named.items()}
 
 
-def _rows(metric: Metric, frame: pl.DataFrame, filters: Filters, params: Params) -> pl.LazyFrame:
-    """The frame's rows passing ``filters``, with every column the populations read: the optional
-    columns (null when the data lacks them) and, on a contact frame not built by
-    :func:`cxdata.measures.contacts.enrich_contacts`, its dataset columns computed on ``frame`` before filtering."""
+def _rows(metrics: Sequence[Metric], frame: pl.DataFrame, filters: Filters,
+          params: Params) -> tuple[pl.LazyFrame, pl.Expr]:
+    """The frame with every column the populations of ``metrics`` (all of one base) read — the optional columns
+    (null when the data lacks them) and, on a contact frame not built by
+    :func:`cxdata.measures.contacts.enrich_contacts`, its dataset columns computed on ``frame`` — and the
+    condition of the rows passing ``filters``."""
+    base = metrics[0].base
     rows = frame.lazy()
-    if metric.base is Base.CONTACTS:
+    if base is Base.CONTACTS:
         rows = rows.with_columns(**{c: e for c, e in dataset_columns(frame.columns).items() if c not in frame.columns})
-    condition, _ignored = filters.predicate(frame.schema, TIME_COLUMNS[metric.base])
-    rows = rows if condition is None else rows.filter(condition)
     rows = rows.with_columns(pl.lit(None, t).alias(c) for c, t in OPTIONAL_COLUMNS.items() if c not in frame.columns)
-    if metric.key == "cost_per_contact":
+    if any(m.key == "cost_per_contact" for m in metrics):
         rows = rows.with_columns(_cost=contact_cost(set(frame.columns), params.cost_per_contact))
-    return rows
+    condition, _ignored = filters.predicate(frame.schema, TIME_COLUMNS[base])
+    return rows, pl.lit(True) if condition is None else condition
 
 
 def _complete(metric: Metric, params: Params) -> pl.Expr:
@@ -569,35 +610,77 @@ def compute(
     filters: Filters = Filters(),
     params: Params = Params(),
 ) -> pl.DataFrame:
-    """The metric over ``frame`` (the metric's base frame), filtered, optionally grouped.
-
-    Columns: the ``by`` columns, ``value``, ``low``, ``high`` (95%), ``n``, ``small`` (too few
-    answers or events to show), for proportions ``shrunk`` (empirical-Bayes rate ×100) when grouped,
-    and for churn metrics ``events`` (the churn events among the n).
-    Raises KeyError with "needs <field>" when the data lacks a field the metric needs.
-    """
+    """The metric over ``frame`` (the metric's base frame), filtered, optionally grouped: the one-metric case of
+    :func:`compute_many`, whose docstring gives the columns. Raises KeyError with "needs <field>" when the data
+    lacks a field the metric needs."""
     metric = REGISTRY[metric] if isinstance(metric, str) else metric
-    reason = availability(metric, frame.columns)
-    if reason:
-        raise KeyError(f"{metric.label} {reason}")
-    population = _rows(metric, frame, filters, params).filter(metric.population(params) & _complete(metric, params))
-    aggs = _aggregations(metric, params)
-    if metric.events_metric:
-        aggs.append(metric.value(params).cast(pl.Int64).sum().alias("events"))
-    agg = (population.group_by(list(by)).agg(aggs).sort(list(by)) if by else population.select(aggs)).collect()
-    out = _finish(metric, agg)
-    if metric.events_metric:
-        out = out.with_columns(small=(pl.col("events") < MIN_EVENTS) | (pl.col("n") < MIN_ANSWERS))
-    elif metric.shape is Shape.COUNT:  # a count is exact, however small
-        out = out.with_columns(small=pl.lit(False))
-    else:
-        out = out.with_columns(small=pl.col("n") < MIN_ANSWERS)
-    if metric.shape is Shape.PROPORTION and by:
-        prior = stats.beta_binomial_prior(out.get_column("x"), out.get_column("n"))
-        pooled = float(cast(int, out.get_column("x").sum()) / max(cast(int, out.get_column("n").sum()), 1))
-        out = out.with_columns(shrunk=stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100)
-    keep = [*by, "value", "low", "high", "n", "small"] + [c for c in ("shrunk", "events") if c in out.columns]
-    return out.select(keep)
+    return compute_many([metric], frame, by=by, filters=filters, params=params)[metric.key]
+
+
+def compute_many(
+    metrics: Iterable[Metric | str],
+    frame: pl.DataFrame,
+    *,
+    by: Sequence[str] = (),
+    filters: Filters = Filters(),
+    params: Params = Params(),
+) -> dict[str, pl.DataFrame]:
+    """Every metric of ``metrics`` over ``frame`` (their one base frame), filtered, optionally grouped, in one
+    query: the rows passing ``filters`` and in any metric's population are read once, one ``group_by(by).agg``
+    (a ``select`` without ``by``) aggregates each metric over its own rows only — its value kept where
+    ``population & complete window`` holds, as ``value.filter(…)`` would (:func:`_aggregations`) — and one
+    ``with_columns`` gives every value and interval (:func:`_finish`); each metric's slice of that table is its
+    table (:func:`_table`). The result, by metric key, is what filtering the rows to each metric's population and
+    aggregating that metric alone gives (floats to the last bits: the sums run in another order).
+
+    Columns of each table: the ``by`` columns, ``value``, ``low``, ``high`` (95%), ``n``, ``small`` (too few
+    answers or events to show), for proportions ``shrunk`` (empirical-Bayes rate ×100) when grouped, and for
+    churn metrics ``events`` (the churn events among the n). A grouped table lists the groups that hold rows of
+    the metric's population, in the order of ``by``.
+    Raises KeyError with "needs <field>" when the data lacks a field a metric needs, ValueError when the
+    metrics are of different bases."""
+    chosen = list({m.key: m for m in (REGISTRY[k] if isinstance(k, str) else k for k in metrics)}.values())
+    if not chosen:
+        return {}
+    if len({m.base for m in chosen}) > 1:
+        raise ValueError(f"one base frame per query: {', '.join(f'{m.key} ({m.base})' for m in chosen)}")
+    for metric in chosen:
+        if reason := availability(metric, frame.columns):
+            raise KeyError(f"{metric.label} {reason}")
+    columns: dict[str, pl.Expr] = {}
+    sums: dict[str, pl.Expr] = {}
+    aggs: list[pl.Expr] = []
+    for m in chosen:
+        own_columns, own_sums, own_aggs = _aggregations(m, params, f"{m.key}.")
+        columns |= own_columns
+        sums |= own_sums
+        aggs += own_aggs
+    whole, condition = _rows(chosen, frame, filters, params)
+    kept = pl.col(".in") & pl.any_horizontal(pl.col(c) for c in columns if c.endswith(".keep"))
+    # the metrics' columns on every row, then the rows: fewer columns to gather than filtering first
+    rows = whole.select(*by, **columns, **{".in": condition}).filter(kept).with_columns(**sums)
+    agg = rows.group_by(list(by)).agg(aggs).sort(list(by)) if by else rows.select(aggs)
+    done = agg.with_columns(**{c: e for m in chosen for c, e in _finish(m, f"{m.key}.").items()}).collect()
+    return {m.key: _table(m, done, by, f"{m.key}.") for m in chosen}
+
+
+def _table(metric: Metric, done: pl.DataFrame, by: Sequence[str], prefix: str) -> pl.DataFrame:
+    """One metric's table from its ``prefix``-ed columns of the shared, finished aggregation: the groups holding
+    its rows, its columns in order, with ``shrunk`` (empirical-Bayes rate ×100 across the groups,
+    :func:`cxdata.measures.stats.shrink`) for a grouped proportion. Two small queries at most: each costs more
+    than the few rows it reads."""
+    shrinks = metric.shape is Shape.PROPORTION and bool(by)
+    events = ["events"] if metric.events_metric else []
+    columns = [*by, "value", "low", "high", "n", "small"]
+    own = done.lazy().filter(pl.col(prefix + "_kept")) if by else done.lazy()
+    table = own.select(*by, *(pl.col(prefix + c).alias(c) for c in (*columns[len(by):], *(["x"] if shrinks else []),
+                                                                     *events))).collect()
+    if not shrinks:
+        return table
+    prior = stats.beta_binomial_prior(table.get_column("x"), table.get_column("n"))
+    pooled = float(cast(int, table.get_column("x").sum()) / max(cast(int, table.get_column("n").sum()), 1))
+    return table.select(*columns, (stats.shrink(pl.col("x"), pl.col("n"), prior, pooled) * 100).alias("shrunk"),
+                        *events)
 
 
 @dataclass(frozen=True)
@@ -620,20 +703,45 @@ def kpi_status(frames: Frames, metric: Metric, filters: Filters = Filters(),
     """A KPI on a version's frames and its status, the one rule of every tile, report row, alert and
     initiative: ``"needs …"`` (:meth:`Frames.needs`) with no estimate, else the estimate with ``"ok"`` when
     it has rows and ``"no data"`` when the filters leave none — or :data:`WITHHELD` when the filters hold a
-    restriction its frame cannot apply (no number over every row instead)."""
-    if (reason := frames.needs(metric)) is not None:
-        return None, reason
-    if filters.withheld(frames.for_metric(metric).columns):
-        return None, WITHHELD
-    e = estimate(metric, frames.for_metric(metric), filters=filters, params=params)
-    return e, OK if e.n else NO_DATA
+    restriction its frame cannot apply (no number over every row instead). The one-metric case of
+    :func:`kpi_statuses`."""
+    return kpi_statuses(frames, [metric], filters, params)[metric.key]
+
+
+def kpi_statuses(frames: Frames, metrics: Iterable[Metric], filters: Filters = Filters(),
+                 params: Params = Params()) -> dict[str, tuple[Estimate | None, str]]:
+    """:func:`kpi_status` of each of ``metrics``, by key in their order, with one query per base frame
+    (:func:`estimates`) for the metrics the data supports."""
+    chosen = tuple(metrics)
+    out: dict[str, tuple[Estimate | None, str]] = {}
+    ready: dict[Base, list[Metric]] = {}
+    for m in chosen:
+        if (reason := frames.needs(m)) is not None:
+            out[m.key] = None, reason
+        elif filters.withheld(frames.for_metric(m).columns):
+            out[m.key] = None, WITHHELD
+        else:
+            ready.setdefault(m.base, []).append(m)
+    for group in ready.values():
+        for key, e in estimates(group, frames.for_metric(group[0]), filters=filters, params=params).items():
+            out[key] = e, OK if e.n else NO_DATA
+    return {m.key: out[m.key] for m in chosen}
 
 
 def estimate(metric: Metric | str, frame: pl.DataFrame, *, filters: Filters = Filters(),
              params: Params = Params()) -> Estimate:
     """The metric as one number with its interval and n."""
-    row = compute(metric, frame, filters=filters, params=params).row(0, named=True)
-    return Estimate(row["value"], row["low"], row["high"], int(row["n"]))
+    metric = REGISTRY[metric] if isinstance(metric, str) else metric
+    return estimates([metric], frame, filters=filters, params=params)[metric.key]
+
+
+def estimates(metrics: Iterable[Metric | str], frame: pl.DataFrame, *, filters: Filters = Filters(),
+              params: Params = Params()) -> dict[str, Estimate]:
+    """Each metric of one base frame as one number with its interval and n, by key, in one query
+    (:func:`compute_many` without groups)."""
+    rows = {key: table.row(0, named=True) for key, table in
+            compute_many(metrics, frame, filters=filters, params=params).items()}
+    return {key: Estimate(r["value"], r["low"], r["high"], int(r["n"])) for key, r in rows.items()}
 
 
 def _se(e: Estimate) -> float | None:

@@ -24,7 +24,7 @@ from cxdata.measures.metrics import (
     by_month,
     compute,
     delta,
-    kpi_status,
+    kpi_statuses,
 )
 from cxdata.models.analysis import Analysis
 from cxdata.models.fit import ChurnEffect
@@ -49,22 +49,24 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
               keys: tuple[str, ...] = TILE_KEYS) -> list[dict]:
     """One dict per tile: key, label, unit, definition, higher_is_better, value, low, high, n,
     delta, delta_low, delta_high (against ``comparison``), status ("ok", "no data", "needs …").
-    A KPI of the customers table (a snapshot, no months) has no change against another period."""
+    A KPI of the customers table (a snapshot, no months) has no change against another period.
+    The KPIs of one base frame are computed in one query per period (:func:`cxdata.measures.metrics.kpi_statuses`)."""
+    metrics = [REGISTRY[key] for key in keys]
+    now = kpi_statuses(a.frames, metrics, filters, params)
+    compared = [m for m in metrics if (e := now[m.key][0]) is not None and e.n and by_month(m)]
+    before = {} if comparison is None else kpi_statuses(a.frames, compared, comparison, params)
     tiles = []
-    for key in keys:
-        m = REGISTRY[key]
-        tile = {"key": key, "label": m.label, "unit": m.unit, "definition": m.definition,
+    for m in metrics:
+        tile = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
                 "higher_is_better": m.higher_is_better, "value": None, "low": None, "high": None, "n": 0,
                 "delta": None, "delta_low": None, "delta_high": None}
-        now, status = kpi_status(a.frames, m, filters, params)
-        tile["status"] = status
-        if now is not None:
-            tile |= {"value": now.value, "low": now.low, "high": now.high, "n": now.n}
-        if comparison is not None and now is not None and now.n and by_month(m):
-            before, _ = kpi_status(a.frames, m, comparison, params)
-            if before is not None:
-                d = delta(now, before)
-                tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
+        current, tile["status"] = now[m.key]
+        if current is not None:
+            tile |= {"value": current.value, "low": current.low, "high": current.high, "n": current.n}
+        previous = before.get(m.key, (None, ""))[0]
+        if current is not None and previous is not None:
+            d = delta(current, previous)
+            tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
         tiles.append(tile)
     return tiles
 

@@ -6,13 +6,14 @@ experiences and the key drivers (Churn & Revenue).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import polars as pl
 
 from cxdata import format as fmt
-from cxdata.measures.metrics import MIN_ANSWERS, Filters, Metric, Params, compute
+from cxdata.measures.metrics import MIN_ANSWERS, Filters, Metric, Params, compute, compute_many
 from cxdata.models.analysis import Analysis
 from cxdata.screens.charts import (
     BAD,
@@ -109,8 +110,24 @@ def trend_figure(a: Analysis, metric: Metric, filters: Filters, comparison: Filt
     """``metric`` by month over every month of the data with the dimension filters of ``filters`` (the period does
     not apply), with its 95% interval; the chart shades the period and the ``comparison`` period. No chart when the
     filters leave no month."""
-    by_month = compute(metric, a.frames.for_metric(metric), by=["month"], filters=replace(filters, start=None, end=None),
-                       params=params)
+    return trend_figures(a, [metric], filters, comparison, params, symbol)[0]
+
+
+def trend_figures(a: Analysis, metrics: Sequence[Metric], filters: Filters, comparison: Filters | None,
+                  params: Params, symbol: str) -> list[Figure]:
+    """:func:`trend_figure` of each of ``metrics``, in their order: the metrics of one base frame by month in one
+    query (:func:`cxdata.measures.metrics.compute_many`)."""
+    every_month = replace(filters, start=None, end=None)
+    tables: dict[str, pl.DataFrame] = {}
+    for base in dict.fromkeys(m.base for m in metrics):
+        group = [m for m in metrics if m.base is base]
+        tables |= compute_many(group, a.frames.for_metric(group[0]), by=["month"], filters=every_month, params=params)
+    return [_trend(m, tables[m.key], filters, comparison, symbol) for m in metrics]
+
+
+def _trend(metric: Metric, by_month: pl.DataFrame, filters: Filters, comparison: Filters | None,
+           symbol: str) -> Figure:
+    """The trend figure of ``metric`` from its table by month."""
     if not by_month.height:
         return Figure(by_month, None)
     period = (filters.start, filters.end) if filters.start is not None and filters.end is not None else None

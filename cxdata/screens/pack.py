@@ -10,7 +10,7 @@ exactly the numbers on screen — and the app (``ui/pack.py``) and the command l
   the comparison period, revenue at risk from CX, the sentences, and the moments with the most revenue at risk in
   scope (the Overview shows the first five of the same ranking);
 - **Trend by month** — every tile KPI by month over all the data with the dimension filters, one
-  chart each (the Overview's trend, :func:`cxdata.screens.figures.trend_figure`);
+  chart each (the Overview's trend, :func:`cxdata.screens.figures.trend_figures`);
 - **Drill-down** — a contact KPI by channel × touchpoint, the Drill-down's heat map (its selected KPI
   when the pack is made there, else the page's default);
 - **Churn by negatives** — :func:`cxdata.screens.figures.churn_by_negatives_figure` (Churn & Revenue);
@@ -50,7 +50,7 @@ from cxdata.screens.alerts import AlertsScreen, alerts_screen
 from cxdata.screens.charts import PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.screens.dashboard import MIN_EXPLAINED, OVERVIEW_TILES, contact_metrics
 from cxdata.screens.export import Sheet, html_report, workbook
-from cxdata.screens.figures import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figure
+from cxdata.screens.figures import churn_by_negatives_figure, heat_map_figure, key_drivers_figure, trend_figures
 from cxdata.screens.funding import NET_VALUE, FundingScreen
 from cxdata.screens.initiatives import InitiativesScreen, change_text, initiatives_screen
 from cxdata.screens.overview import OverviewScreen, overview_screen
@@ -225,8 +225,9 @@ def trend_finding(table: pl.DataFrame, unit: str, symbol: str) -> str:
 def trend_sheet(a: Analysis, overview: OverviewScreen, filters: Filters, comparison: Filters | None,
                 settings: Settings) -> Sheet | None:
     frames, charts, findings = [], [], []
-    for metric in overview.trend_metrics:
-        figure = trend_figure(a, metric, filters, comparison, settings.params(), settings.symbol)
+    metrics = overview.trend_metrics
+    for metric, figure in zip(metrics, trend_figures(a, metrics, filters, comparison, settings.params(),
+                                                     settings.symbol), strict=True):
         if figure.chart is None:
             continue
         frames.append(figure.table.select(pl.lit(metric.label).alias("KPI"), pl.lit(metric.unit).alias("_unit"),

@@ -12,7 +12,7 @@ from typing import Any
 import polars as pl
 
 from cxdata.measures.customers import churn_summary
-from cxdata.measures.metrics import METRICS, Filters, Params, kpi_status
+from cxdata.measures.metrics import METRICS, Filters, Params, kpi_statuses
 from cxdata.models.analysis import Analysis
 from cxdata.models.fit import ChurnEffect
 from cxdata.scope import Scope
@@ -28,10 +28,11 @@ def kpi_rows(a: Analysis, filters: Filters = Filters(), params: Params = Params(
     it, or ``"no data"`` when the filters leave no row.
     """
     rows = []
+    statuses = kpi_statuses(a.frames, METRICS, filters, params)  # one query per base frame
     for m in METRICS:
         row: dict[str, Any] = {"key": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
                                "value": None, "low": None, "high": None, "n": 0}
-        e, row["status"] = kpi_status(a.frames, m, filters, params)
+        e, row["status"] = statuses[m.key]
         if e is not None:
             row |= {"value": e.value, "low": e.low, "high": e.high, "n": e.n}
         rows.append(row)

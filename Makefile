@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test lint bench bench-tiny sample clean
+.PHONY: run test lint bench bench-tiny bench-scale sample clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench: $(VENV)/.deps-test
 bench-tiny: $(VENV)/.deps-test
 	$(BIN)/python -m bench --tiny
 	$(BIN)/python -m bench.peer --tiny
+	$(BIN)/python -m bench.scale --customers 3000 --reruns 1
+
+# Import, fit, peak memory and page reruns at 355 k, 1.2 M, 6 M and 10 M contacts (bench/scale.py; about 45 minutes
+# and 3 GB of generated files in bench/out/).
+bench-scale: $(VENV)/.deps-test
+	$(BIN)/python -m bench.scale
 
 sample: $(VENV)/.deps-run
 	$(BIN)/python -m cxdata sample

@@ -44,7 +44,7 @@ PANEL_CATEGORIES = ("segment", "plan", "region")
 N_DRAWS = 400
 SEED = 20261122
 #: Rows above which a model is fitted on a random sample of customers (:func:`customer_sample`).
-MODEL_ROWS = 3_000_000
+MODEL_ROWS = 2_000_000
 
 
 # ---------------------------------------------------------------- design matrices

@@ -49,13 +49,14 @@ def spark(url: str) -> Backend:
     """An Ibis connection to the Spark of ``url`` (one per process and URL). A session already running in this
     process with that master (one a test or a notebook configured) is used as it is; otherwise Spark's own
     configuration applies (``spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``). Timestamps are wall-clock times
-    without a zone, so the session works in UTC."""
+    without a zone, so the session works in UTC; results come back through Arrow."""
     import ibis
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.remote(url) if url.startswith("sc://") else SparkSession.builder.master(url)
     session = builder.appName("momento").getOrCreate()
     session.conf.set("spark.sql.session.timeZone", "UTC")
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # frames come back as Arrow batches
     return ibis.pyspark.connect(session)
 
 

@@ -38,6 +38,8 @@ CONTACT_TYPES: dict[str, pl.DataType] = {
     "negative": pl.Boolean(), "exposure_exclusion": pl.String(),
 }
 _COUNTS = ("contacts", "negatives", "surveyed", "long_waits", "unresolved", "escalations", "repeats", "contacts_all")
+#: The panel's row order.
+PANEL_ORDER = ["customer_id", "month"]
 #: The columns the panel computes, with their Polars types.
 PANEL_TYPES: dict[str, pl.DataType] = {
     "month": pl.Date(), "churn": pl.Boolean(), "tenure_years": pl.Float64(), "calendar_month": pl.Int8(),
@@ -62,27 +64,39 @@ def days(later: ir.DateValue, earlier: ir.DateValue) -> ir.FloatingValue:
     return later.delta(earlier, unit="day").cast("float64")
 
 
-def _abandonable(interactions: ir.Table) -> ir.BooleanValue:
-    """Whether the contact's channel can abandon (:func:`cxdata.measures.contacts.dataset_columns`), from the
-    channels that abandon, brought back first."""
-    abandoned = interactions.abandoned.fill_null(False)
-    if "channel" not in interactions.columns:
-        return ibis.literal(bool(interactions.aggregate(any=abandoned.any()).to_pyarrow()["any"][0].as_py()))
-    rows = interactions.group_by("channel").aggregate(any=abandoned.any()).to_pyarrow().to_pylist()
-    abandoning = {r["channel"] for r in rows if r["any"]}
-    named = interactions.channel.isin(sorted(c for c in abandoning if c is not None)).fill_null(False)
-    return ibis.ifelse(interactions.channel.isnull(), None in abandoning, named)
+#: The columns whose combinations :func:`_overview` brings back.
+_OVERVIEW_KEYS = ("channel", "touchpoint", "reason")
 
 
-def _cancellation(interactions: ir.Table, frame: ir.Table, terms: Iterable[str]) -> ir.BooleanValue:
-    """Whether the contact's touchpoint or reason is cancellation-like, on ``frame`` (built from ``interactions``):
-    :func:`cancellation_like` on the distinct values of ``interactions``, brought back first."""
-    terms = list(terms)
+def _overview(interactions: ir.Table) -> list[dict]:
+    """One row per channel × touchpoint × reason present (of those columns there are), with the newest start
+    (``latest``) and whether a contact abandoned (``abandons``): every value over the whole dataset the contact
+    frame needs, in one small query."""
+    t = interactions
+    keys = [c for c in _OVERVIEW_KEYS if c in t.columns]
+    values: dict[str, ir.Value] = {"latest": t.started_at.max()}
+    if "abandoned" in t.columns:
+        values["abandons"] = t.abandoned.fill_null(False).any()
+    return (t.group_by(keys).aggregate(**values) if keys else t.aggregate(**values)).to_pyarrow().to_pylist()
+
+
+def _abandonable(frame: ir.Table, overview: list[dict]) -> ir.BooleanValue:
+    """Whether the contact's channel can abandon (:func:`cxdata.measures.contacts.dataset_columns`)."""
+    if "channel" not in frame.columns:
+        return ibis.literal(any(r["abandons"] for r in overview))
+    abandoning = {r["channel"] for r in overview if r["abandons"]}
+    named = frame.channel.isin(sorted(c for c in abandoning if c is not None)).fill_null(False)
+    return ibis.ifelse(frame.channel.isnull(), None in abandoning, named)
+
+
+def _cancellation(frame: ir.Table, overview: list[dict], terms: Iterable[str]) -> ir.BooleanValue:
+    """Whether the contact's touchpoint or reason is cancellation-like (:func:`cancellation_like` on the values
+    the interactions have; a data set without a contact has none)."""
+    terms, present = list(terms), set(overview[0]) if overview else set()
     like: ir.BooleanValue = ibis.literal(False)
     for column in ("touchpoint", "reason"):
-        if column in interactions.columns:
-            values = interactions.select(column).distinct().to_pyarrow().column(column).to_pylist()
-            matches = sorted(cancellation_like(values, terms))
+        if column in present:
+            matches = sorted(cancellation_like({r[column] for r in overview}, terms))
             if matches:
                 like = like | frame[column].isin(matches).fill_null(False)
     return like
@@ -91,16 +105,16 @@ def _cancellation(interactions: ir.Table, frame: ir.Table, terms: Iterable[str])
 def contact_frame(interactions: ir.Table, customers: ir.Table | None, terms: Iterable[str],
                   window_days: int) -> ir.Table:
     """The contact frame with ``exposure_exclusion``: what ``with_exposure_exclusion(enrich_contacts(interactions,
-    customers), customers, terms, window_days)`` builds, ordered by customer and start (then interaction_id, where
-    Polars leaves ties in any order)."""
+    customers), customers, terms, window_days)`` builds, unordered (:func:`contact_order`)."""
     t = interactions
-    latest = t.aggregate(latest=t.started_at.max()).to_pyarrow()["latest"][0].as_py()
+    overview = _overview(t)
+    latest = max((r["latest"] for r in overview if r["latest"] is not None), default=None)
     extra: dict[str, ir.Value] = {
         "month": t.started_at.truncate("M").date(),
         "observed_after_s": _gap(ibis.literal(latest, type=t.started_at.type()), t.started_at).cast("float64"),
     }
     if "abandoned" in t.columns:
-        extra["abandonable"] = _abandonable(t)
+        extra["abandonable"] = _abandonable(t, overview)
     frame = t.mutate(**extra)
     columns = list(frame.columns)
     linked = customers is not None and "customer_id" in t.columns
@@ -113,8 +127,9 @@ def contact_frame(interactions: ir.Table, customers: ir.Table | None, terms: Ite
     if "customer_id" in t.columns:
         same = ["customer_id", "reason"] if "reason" in t.columns else ["customer_id"]
         start = frame.started_at
-        within = ibis.window(group_by=[frame[c] for c in same], order_by=start)
-        every = ibis.window(group_by=frame.customer_id, order_by=start)
+        order = [frame[c] for c in contact_order(t.columns)[1:]]  # start, then the id where starts tie
+        within = ibis.window(group_by=[frame[c] for c in same], order_by=order)
+        every = ibis.window(group_by=frame.customer_id, order_by=order)
         unlinked = frame.customer_id.isnull()
         gaps = {
             "next_same_gap_s": _gap(start.lead().over(within), start),
@@ -129,13 +144,18 @@ def contact_frame(interactions: ir.Table, customers: ir.Table | None, terms: Ite
     churned_at = frame.churned_at if "churned_at" in t.columns else frame._churned_at if linked else None
     before = ibis.literal(False) if churned_at is None \
         else (frame.started_at.date().delta(churned_at, unit="day") > -window_days).fill_null(False)
-    reason = ibis.cases((_cancellation(t, frame, terms), CANCELLATION), (before, BEFORE_CHURN), else_=ibis.null("string"))
+    reason = ibis.cases((_cancellation(frame, overview, terms), CANCELLATION), (before, BEFORE_CHURN), else_=ibis.null("string"))
     frame = frame.mutate(exposure_exclusion=reason)
-    frame = frame.select(*columns, "exposure_exclusion")
-    if "customer_id" not in t.columns:
-        return frame
-    order = ["customer_id", "started_at"] + (["interaction_id"] if "interaction_id" in t.columns else [])
-    return frame.order_by([ibis.asc(c, nulls_first=False) for c in order])
+    return frame.select(*columns, "exposure_exclusion")
+
+
+def contact_order(columns: Iterable[str]) -> list[str]:
+    """The contact frame's row order: by customer and start (then interaction_id, where Polars leaves ties in any
+    order); the file's order when there is no customer_id."""
+    columns = set(columns)
+    if "customer_id" not in columns:
+        return []
+    return ["customer_id", "started_at"] + (["interaction_id"] if "interaction_id" in columns else [])
 
 
 def _left(left: ir.Table, right: ir.Table, keys: str | list[str]) -> ir.Table:
@@ -196,7 +216,7 @@ def _sum0(value: ir.NumericValue) -> ir.NumericValue:
 
 def panel(customers: ir.Table, contacts: ir.Table | None, revenue: ir.Table | None, *,
           cost_per_contact: Mapping[str, float], long_wait_s: float = 300.0, repeat_window_days: int = 7) -> ir.Table:
-    """The customer-month panel :func:`cxdata.measures.panel.build_panel` builds, ordered by customer and month."""
+    """The customer-month panel :func:`cxdata.measures.panel.build_panel` builds, unordered (:data:`PANEL_ORDER`)."""
     first, last = _month_bounds(contacts, revenue)
     months = _months(first, last)
     cols = customers.columns
@@ -256,7 +276,7 @@ def panel(customers: ir.Table, contacts: ir.Table | None, revenue: ir.Table | No
         grid = _left(grid, customers.select("customer_id", revenue=customers.monthly_revenue), "customer_id")
         grid = grid.mutate(revenue_prev=grid.revenue)
         columns += ["revenue", "revenue_prev"]
-    return grid.select(*columns).order_by(keys)
+    return grid.select(*columns)
 
 
 def _contact_cost(contacts: ir.Table, cost_per_contact: Mapping[str, float]) -> ir.FloatingValue:
@@ -267,8 +287,10 @@ def _contact_cost(contacts: ir.Table, cost_per_contact: Mapping[str, float]) -> 
     return contacts.cost.coalesce(by_channel) if "cost" in contacts.columns else by_channel
 
 
-def collect(table: ir.Table, types: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """``table`` computed and brought back as a Polars frame, the columns of ``types`` given those types."""
+def collect(table: ir.Table, types: Mapping[str, pl.DataType], order: list[str]) -> pl.DataFrame:
+    """``table`` computed and brought back as a Polars frame, the columns of ``types`` given those types, sorted by
+    ``order`` (nulls last) here rather than by a global sort on the engine: the rows come back to Python anyway."""
     frame = pl.from_arrow(table.to_pyarrow())
     assert isinstance(frame, pl.DataFrame)  # a table, not a column
-    return frame.cast({c: t for c, t in types.items() if c in frame.columns})
+    frame = frame.cast({c: t for c, t in types.items() if c in frame.columns})
+    return frame.sort(order, nulls_last=True) if order else frame

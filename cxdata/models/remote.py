@@ -84,7 +84,8 @@ class RemoteTables:
     def contacts(self, params: Params) -> pl.DataFrame | None:
         """The contact frame with ``exposure_exclusion`` (:func:`cxdata.models.analysis._contacts`), brought back."""
         frame = self._contact_frame(params)
-        return None if frame is None else portable.collect(frame, portable.CONTACT_TYPES)
+        return None if frame is None else portable.collect(frame, portable.CONTACT_TYPES,
+                                                           portable.contact_order(frame.columns))
 
     def panel(self, params: Params, experience: ExperienceModel | None) -> pl.DataFrame:
         """The customer-month panel (:func:`cxdata.models.analysis._panel`), with ``expected_negatives*`` when the
@@ -95,4 +96,4 @@ class RemoteTables:
             contacts = contacts.mutate(p_negative=predicted(contacts, experience.fit))
         table = portable.panel(self.customers, contacts, self.revenue, cost_per_contact=params.cost_per_contact,
                                repeat_window_days=params.repeat_window_days)
-        return portable.collect(table, portable.PANEL_TYPES)
+        return portable.collect(table, portable.PANEL_TYPES, portable.PANEL_ORDER)

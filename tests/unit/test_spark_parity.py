@@ -24,6 +24,8 @@ from tests.services import unavailable
 
 MASTER = "local[2]"
 REL = 1e-9
+# PySpark 4.0 converts results with a pandas keyword that pandas 3 deprecates; nothing to act on here.
+pytestmark = pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")
 
 
 @pytest.fixture(scope="module")

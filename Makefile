@@ -20,7 +20,7 @@ $(VENV)/.deps-run: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.deps-test: requirements.txt requirements-test.txt pyproject.toml | $(BIN)/python
+$(VENV)/.deps-test: requirements.txt requirements-spark.txt requirements-test.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -r requirements-test.txt
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@

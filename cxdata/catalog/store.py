@@ -255,8 +255,14 @@ class Store:
 
     def scan(self, version_id: int, table: str) -> pl.LazyFrame | None:
         """The table of a version as a lazy Parquet scan, or None when the version lacks it."""
+        path = self.table_path(version_id, table)
+        return None if path is None else pl.scan_parquet(self.data_dir / path)
+
+    def table_path(self, version_id: int, table: str) -> Path | None:
+        """The Parquet file of a version's table, relative to the data directory (None when the version lacks it):
+        what another engine reads (:mod:`cxdata.compute`)."""
         tf = self._table_file(version_id, table)
-        return None if tf is None else pl.scan_parquet(self.data_dir / tf.path)
+        return None if tf is None else Path(tf.path)
 
     def problems(self, version_id: int, table: str) -> pl.DataFrame | None:
         """Rejected rows and cleared values of the import that produced this table of this version."""

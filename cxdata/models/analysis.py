@@ -17,11 +17,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
+from cxdata import compute
 from cxdata.catalog.store import Store
 from cxdata.measures.contacts import enrich_contacts
 from cxdata.measures.customers import customer_frame
@@ -30,6 +31,9 @@ from cxdata.measures.panel import build_panel, with_exposure_exclusion
 from cxdata.models import fit as models
 from cxdata.models.fit import ChurnEffect, ExperienceModel, Fit, HazardModel
 from cxdata.models.risk import RiskResult, revenue_at_risk
+
+if TYPE_CHECKING:
+    from cxdata.models.remote import RemoteTables
 
 FITS_FORMAT = 8
 #: The steps of a fit (:func:`load_or_analyse`), in order. A step the data cannot support is skipped: the
@@ -54,11 +58,12 @@ def _step(progress: Progress, done: int) -> None:
 @dataclass
 class Tables:
     """The canonical tables of one dataset version (None when the version lacks one). The interactions may be a
-    LazyFrame (:meth:`scan`): they are only read to build the contact frame."""
+    LazyFrame (``from_store(scan_interactions=True)``): they are only read to build the contact frame."""
 
     interactions: pl.DataFrame | pl.LazyFrame | None
     customers: pl.DataFrame | None
     revenue: pl.DataFrame | None
+    remote: RemoteTables | None = None  # the same tables on Spark (MOMENTO_ENGINE): the frames are built there
 
     @classmethod
     def from_store(cls, store: Store, version_id: int, *, scan_interactions: bool = False) -> Tables:
@@ -70,7 +75,18 @@ class Tables:
             return None if lf is None else lf.collect()
 
         return cls(store.scan(version_id, "interactions") if scan_interactions else load("interactions"),
-                   load("customers"), load("revenue"))
+                   load("customers"), load("revenue"), _remote(store, version_id))
+
+
+def _remote(store: Store, version_id: int) -> RemoteTables | None:
+    """The engine that builds the frames: the version's tables on the Spark of ``MOMENTO_ENGINE``, or None for
+    Polars here (the default; PySpark and Ibis are then never imported)."""
+    url = compute.spark_url()
+    if url is None:
+        return None
+    from cxdata.models.remote import RemoteTables
+
+    return RemoteTables.read(store, version_id, compute.spark(url))
 
 
 @dataclass
@@ -126,13 +142,16 @@ def fit_key(version_id: int, params: Params, horizon: int) -> str:
     return f"v{version_id}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def _panel(tables: Tables, contacts: pl.DataFrame | None, params: Params) -> pl.DataFrame | None:
+def _panel(tables: Tables, contacts: pl.DataFrame | None, params: Params,
+           experience: ExperienceModel | None = None) -> pl.DataFrame | None:
     """The customer-month panel, when the data says which months each customer was there: customers and
     either interactions with a customer_id or a revenue table (None otherwise). ``contacts`` carries
-    ``exposure_exclusion`` (:func:`_contacts`)."""
+    ``exposure_exclusion`` (:func:`_contacts`); on Spark, p̂ comes from ``experience``."""
     linked = contacts is not None and "customer_id" in contacts.columns
     if tables.customers is None or not (linked or tables.revenue is not None):
         return None
+    if tables.remote is not None:
+        return tables.remote.panel(params, experience)
     return build_panel(tables.customers, contacts, tables.revenue, cost_per_contact=params.cost_per_contact,
                        repeat_window_days=params.repeat_window_days)
 
@@ -142,6 +161,8 @@ def _contacts(tables: Tables, params: Params) -> pl.DataFrame | None:
     model's exposures (cancellation-like, or in the last W days before its customer's churn date)."""
     if tables.interactions is None:
         return None
+    if tables.remote is not None:
+        return tables.remote.contacts(params)
     return with_exposure_exclusion(enrich_contacts(tables.interactions, tables.customers), tables.customers,
                                    params.cancellation_terms, params.exclusion_window_days)
 
@@ -242,7 +263,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progre
     elif contacts is not None:
         notes.append("Revenue by NPS category needs NPS answers with a customer id and a revenue table with expansion.")
     _step(progress, 3)
-    a.panel = _panel(tables, contacts, params)
+    a.panel = _panel(tables, contacts, params, a.experience)
     if a.panel is None:
         notes.append("Monthly churn and the churn models need a customers table and months to follow the customers "
                      "in: a customer id on interactions, or a revenue table by month.")

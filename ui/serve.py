@@ -1,6 +1,6 @@
 """Serve Momento with its code already imported: ``python -m ui.serve [streamlit options]`` is ``streamlit run
 app.py [options]`` after importing every module of ``ui`` — and through them the engine, Polars, Altair,
-SQLModel, SciPy and statsmodels — in the server process (``make run``, the browser tests and the benchmarks start
+SQLModel and SciPy — in the server process (``make run``, the browser tests and the benchmarks start
 the app this way).
 
 Streamlit runs every session's script in the server process, where a module is imported once. Without this, the

@@ -118,12 +118,9 @@ class Analysis:
         return self.frames.needs(metric)
 
 
-def _fit_errors() -> tuple[type[Exception], ...]:
-    """Numerical failures of a model fit (singular matrix, perfect separation): reported as a note, not raised.
-    statsmodels is imported only when fitting (see models.fit_logit)."""
-    from statsmodels.tools.sm_exceptions import PerfectSeparationError
-
-    return np.linalg.LinAlgError, ValueError, PerfectSeparationError
+#: Numerical failures of a model fit (a singular matrix, no convergence: :mod:`cxdata.models.logit`): reported as a
+#: note, not raised.
+FIT_ERRORS: tuple[type[Exception], ...] = (np.linalg.LinAlgError, ValueError)
 
 
 def _why(exc: Exception) -> str:
@@ -212,7 +209,7 @@ def _experience(a: Analysis, contacts: pl.DataFrame) -> None:
     sample = models.customer_sample(features)
     try:
         a.experience = models.fit_experience_model(sample)
-    except _fit_errors() as exc:
+    except FIT_ERRORS as exc:
         a.notes.append(f"The experience model could not be fitted on this data ({_why(exc)}).")
         return
     a.contacts = contacts.with_columns(p_negative=a.experience.predict(features))
@@ -233,7 +230,7 @@ def _sensitivity(rows: pl.DataFrame, contacts: pl.DataFrame) -> dict:
     def refit(**kwargs) -> models.HazardModel | None:
         try:
             return models.fit_hazard_model(rows, **kwargs)
-        except _fit_errors():
+        except FIT_ERRORS:
             return None
 
     excluded = contacts.get_column("exposure_exclusion").drop_nulls().value_counts()
@@ -275,7 +272,7 @@ def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progre
     rows = models.model_rows(a.panel)
     try:
         a.hazard = models.fit_hazard_model(rows)
-    except _fit_errors() as exc:
+    except FIT_ERRORS as exc:
         notes.append(f"The churn hazard model could not be fitted on this data ({_why(exc)}).")
         return a
     _step(progress, 5)

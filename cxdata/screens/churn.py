@@ -24,7 +24,7 @@ from cxdata import format as fmt
 from cxdata.measures.customers import churn_by, churn_summary, ranked_attributes
 from cxdata.measures.metrics import MIN_ANSWERS, MIN_EVENTS, NO_DATA, OK, REGISTRY, WITHHELD
 from cxdata.models.analysis import Analysis
-from cxdata.models.fit import ChurnEffect
+from cxdata.models.fit import MODEL_ROWS, ChurnEffect
 from cxdata.scope import Scope, withheld_sentence
 from cxdata.screens.charts import GOOD, PRIMARY, customers_left_bars, interval_bars, labelled
 from cxdata.screens.dashboard import CUSTOMER_TILES, distinguishable, kpi_tiles, moments_withheld
@@ -170,8 +170,9 @@ def model_view(c: ChurnEffect, restricted: bool = False) -> ModelView:
                   "filters do not apply." if restricted else
                   f"Fitted once on a random sample of {fmt.count(c.n_customers)} of this version's "
                   f"{fmt.count(c.panel_customers)} customers ({fmt.count(c.n_rows)} customer-months, "
-                  f"{fmt.count(c.events)} churn events): a fit on every customer would not fit in this machine's "
-                  "time, and the interval is the sample's, so it is wider. The filters do not apply." if c.sampled else
+                  f"{fmt.count(c.events)} churn events): above {fmt.count(MODEL_ROWS)} customer-months Momento "
+                  "fits a sample, and the interval is the sample's, so it is wider. The filters do not apply."
+                  if c.sampled else
                   f"Fitted once on all the data of this version: {fmt.count(c.n_rows)} customer-months of "
                   f"{fmt.count(c.n_customers)} customers, {fmt.count(c.events)} churn events; the filters do not "
                   "apply."))

@@ -39,6 +39,16 @@ def test_the_model_is_stated_with_its_odds_ratios_and_safeguards(sample_analysis
     assert model.sensitivity.height == 4  # reported, without volume, without exclusions, naive
     assert model.sensitivity.get_column("Evidence of an effect")[0] == "yes"
     assert f"{fmt.count(c.events)} churn events" in model.fit_note
+    assert not c.sampled and "all the data" in model.fit_note  # the sample is below the sampling threshold
+
+
+def test_a_model_fitted_on_a_sample_of_customers_says_so(sample_analysis, version) -> None:
+    sampled = dataclasses.replace(sample_analysis.churn, panel_customers=sample_analysis.churn.n_customers * 3)
+    analysis = dataclasses.replace(sample_analysis, churn=sampled)
+    note = churn_screen(analysis, Scope("sample", version, *PERIOD, None, ()), Settings()).model.fit_note
+    assert note.startswith(f"Fitted once on a random sample of {fmt.count(sampled.n_customers)} of this version's "
+                           f"{fmt.count(sampled.panel_customers)} customers")
+    assert "above 2,000,000 customer-months" in note and "the interval is the sample's" in note
 
 
 def test_churn_by_negatives_counts_every_customer_month_of_the_period(sample_analysis, screen) -> None:

@@ -282,9 +282,13 @@ class HazardModel:
         return self.adjusted.predict(panel, coef)
 
 
+#: The panel rows the hazard model is fitted on: all but the first month of data.
+AT_RISK = pl.col("month") > pl.col("month").min()
+
+
 def hazard_rows(panel: pl.DataFrame) -> pl.DataFrame:
-    """Panel rows the hazard model is fitted on: all but the first month of data."""
-    return panel.filter(pl.col("month") > pl.col("month").min())
+    """Panel rows the hazard model is fitted on (:data:`AT_RISK`)."""
+    return panel.filter(AT_RISK)
 
 
 EXPOSURE, VOLUME = "expected_negatives_prev", ("contacts_prev",)
@@ -300,8 +304,7 @@ def model_rows(panel: pl.DataFrame) -> pl.DataFrame:
 
 def hazard_customers(panel: pl.DataFrame) -> int:
     """The customers of :func:`hazard_rows` (counted without copying the rows)."""
-    return int(panel.lazy().filter(pl.col("month") > pl.col("month").min())
-               .select(pl.col("customer_id").n_unique()).collect().item())
+    return int(panel.lazy().filter(AT_RISK).select(pl.col("customer_id").n_unique()).collect().item())
 
 
 def fit_hazard_model(rows: pl.DataFrame, exposure: str = EXPOSURE, volume: tuple[str, ...] = VOLUME) -> HazardModel:

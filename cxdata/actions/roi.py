@@ -50,8 +50,10 @@ The chain, for a scenario of levers on a scope (channel, touchpoint, segment, re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal, TypedDict, cast
 
 import numpy as np
@@ -65,6 +67,8 @@ from cxdata.scope import Where
 from cxdata.settings import Economics
 
 BASELINE_MONTHS = 3
+ROW_SLICE = 131_072  # baseline rows whose hazard terms are computed at once
+SCOPES_KEPT = 3  # the scopes whose contacts a planner remembers (:meth:`PlannerBase.in_scope`): a moment's fixes
 HORIZONS = (12, 36)
 PAYBACK_LIMIT = 120  # months searched for a payback
 
@@ -227,6 +231,14 @@ class Scenario:
     economics: Economics = Economics()
 
 
+def _row_sums(row_of: np.ndarray, values: np.ndarray, rows: int) -> np.ndarray:
+    """(rows, k): Σ of ``values``' rows (n, k) by the row each belongs to (``row_of``; −1: none), per column."""
+    kept = row_of >= 0
+    to_rows = sparse.csr_matrix((np.ones(int(kept.sum())), (row_of[kept], np.flatnonzero(kept))),
+                                shape=(rows, len(row_of)))
+    return np.asarray(to_rows @ values)
+
+
 def scope_mask(frame: pl.DataFrame, scope: Where) -> pl.Series:
     """True for the rows inside the scope (every row when the scope is empty)."""
     mask = pl.repeat(True, frame.height, eager=True)
@@ -236,23 +248,51 @@ def scope_mask(frame: pl.DataFrame, scope: Where) -> pl.Series:
     return mask
 
 
+@dataclass(frozen=True)
+class InScope:
+    """The contacts inside a scenario's contact levers' scopes and what the levers leave as is
+    (:meth:`PlannerBase.in_scope`): ``idx`` their positions in the planner's contacts, ``contacts`` their rows,
+    ``p0``/``q0`` their P(negative) and P(top-2-box) per draw, ``counted`` which are exposures; ``touched`` the
+    baseline rows those exposures belong to (``at``: each counted contact's position in ``touched``), with their
+    hazard terms ``eta`` and ``n`` (:meth:`PlannerBase.hazard_terms`) and their hazard as is ``h``."""
+
+    idx: np.ndarray
+    contacts: pl.DataFrame
+    p0: np.ndarray
+    q0: np.ndarray
+    counted: np.ndarray
+    touched: np.ndarray
+    at: np.ndarray
+    eta: np.ndarray
+    n: np.ndarray
+    h: np.ndarray
+
+
 @dataclass
 class PlannerBase:
-    """What every scenario on one analysis shares, computed once (per dataset version)."""
+    """What every scenario on one analysis shares, computed once (per dataset version).
+
+    No per-draw array is kept for every baseline row: a scenario changes only the rows it touches, whose hazard
+    terms are computed then (:meth:`hazard_terms`); the means over every row are computed once, :data:`ROW_SLICE`
+    rows at a time, so the planner of 10 M contacts holds no rows × draws array."""
 
     analysis: Analysis
-    contacts: pl.DataFrame  # previous-month contacts of the baseline rows: features, _row, _counted (an exposure)
+    contacts: pl.DataFrame  # previous-month contacts of the baseline rows, by _row: features, _row, _counted (an exposure)
     rows: pl.DataFrame  # baseline customer-months
-    eta_no_n: np.ndarray  # (rows, 1 + B): H-model linear predictor without the exposure term
-    gamma: np.ndarray  # (1 + B,)
-    n_asis: np.ndarray  # (rows, 1 + B): expected negatives of the previous month
-    h_asis: np.ndarray  # (rows, 1 + B): hazard as is
+    x_h: np.ndarray  # (rows, p_h): the H-model's matrix with the exposure at 0
+    beta_h: np.ndarray  # (p_h, 1 + B)
+    gamma: np.ndarray  # (1 + B,): the exposure's coefficient
     beta_e: np.ndarray  # (p_e, 1 + B)
     beta_s: np.ndarray  # satisfaction model
     repeat_propensity: float  # follow-up contacts within W per unresolved contact
-    to_rows: sparse.csr_matrix  # (rows, contacts): 1 where the contact is one of the row's exposures (``_counted``)
+    row_of: np.ndarray  # (contacts,): the baseline row a contact is an exposure of (``_counted``), else -1
+    starts: np.ndarray  # (rows + 1,): the contacts of row r are contacts[starts[r]:starts[r + 1]]
     follow_ups: pl.DataFrame  # the next contact (features) of each contact followed within W; _of = its row in contacts
     window_days: int  # W
+    h_mean: np.ndarray  # (1 + B,): the mean hazard as is over the baseline rows, per draw
+    h_zero: np.ndarray  # (1 + B,): the mean hazard with no negative experience (N = 0): h₀ of a shift's Δh₁
+    _scopes: dict[tuple[Where, ...], InScope] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def draws(self) -> int:
@@ -265,14 +305,15 @@ class PlannerBase:
                              "csat answers and a customers table with churn dates.")
         panel = a.panel
         last = panel.get_column("month").max()
-        months = [pl.select(pl.lit(last).dt.offset_by(f"-{k}mo")).item() for k in range(BASELINE_MONTHS)]
-        rows = panel.filter(pl.col("month").is_in(months)).with_columns(
+        months = [pl.select(pl.lit(last).dt.offset_by(f"-{k}mo")).item() for k in range(BASELINE_MONTHS + 1)]
+        rows = panel.filter(pl.col("month").is_in(months[:BASELINE_MONTHS])).with_columns(
             pl.col("calendar_month").cast(pl.String), _row=pl.int_range(pl.len()))
         prev = rows.select("customer_id", "_row", month=pl.col("month").dt.offset_by("-1mo"))
-        features = contact_features(a.contacts).with_row_index("_i")
-        following = features.select("_i", _next=pl.col("_i").shift(-1).over("customer_id", order_by="started_at"))
+        # the previous months' contacts and the month after them, where a follow-up within W days (≤ 31) falls
+        features = contact_features(a.contacts.filter(pl.col("month").is_in(months))).with_row_index("_i")
         counted = pl.col("exposure_exclusion").is_null() if "exposure_exclusion" in features.columns else pl.lit(True)
-        contacts = features.join(following, on="_i").join(prev, on=["customer_id", "month"], how="inner") \
+        contacts = features.with_columns(_next=pl.col("_i").shift(-1).over("customer_id", order_by="started_at")) \
+            .join(prev, on=["customer_id", "month"], how="inner").sort("_row", maintain_order=True) \
             .with_columns(_counted=counted)
         followed = contacts.with_row_index("_of").filter(pl.col("next_any_gap_s") <= window_days * 86400)
         follow_ups = followed.select("_of", "_next").join(features, left_on="_next", right_on="_i").drop("_next")
@@ -285,22 +326,43 @@ class PlannerBase:
             return np.column_stack([fit.coef, draws.T])
 
         beta_h, beta_e, beta_s = with_draws(h_fit), with_draws(e_fit), with_draws(s_fit)
-        j = h_fit.index(a.hazard.exposure)
-        x_h = h_fit.design.matrix(rows.with_columns(pl.lit(0.0).alias(a.hazard.exposure)))
-        exposures = np.flatnonzero(contacts.get_column("_counted").to_numpy())
-        to_rows = sparse.csr_matrix((np.ones(len(exposures)), (contacts.get_column("_row").to_numpy()[exposures],
-                                     exposures)), shape=(rows.height, contacts.height))
-        p = _expit(e_fit.design.matrix(contacts) @ beta_e)
+        row = contacts.get_column("_row").to_numpy()
         w = window_days * 86400
-        unresolved = a.contacts.filter(pl.col("resolved").not_()) if "resolved" in a.contacts.columns else None
-        if unresolved is not None and "observed_after_s" in unresolved.columns:  # follow-up window complete
-            unresolved = unresolved.filter(pl.col("observed_after_s") >= w)
         propensity = 0.0
-        if unresolved is not None and unresolved.height:
-            propensity = float(cast(float, (unresolved.get_column("next_same_gap_s") <= w).fill_null(False).mean()))
-        eta, n_asis = x_h @ beta_h, np.asarray(to_rows @ p)
-        return cls(a, contacts, rows, eta, beta_h[j], n_asis, _expit(eta + beta_h[j] * n_asis), beta_e, beta_s,
-                   propensity, to_rows, follow_ups, window_days)
+        if "resolved" in a.contacts.columns:  # of the unresolved contacts whose follow-up window is complete
+            complete = pl.col("observed_after_s") >= w if "observed_after_s" in a.contacts.columns else pl.lit(True)
+            repeated = a.contacts.lazy().filter(pl.col("resolved").not_() & complete) \
+                .select((pl.col("next_same_gap_s") <= w).fill_null(False).mean()).collect().item()
+            propensity = 0.0 if repeated is None else float(repeated)
+        base = cls(a, contacts, rows, h_fit.design.matrix(rows.with_columns(pl.lit(0.0).alias(a.hazard.exposure))),
+                   beta_h, beta_h[h_fit.index(a.hazard.exposure)], beta_e, beta_s, propensity,
+                   np.where(contacts.get_column("_counted").to_numpy(), row, -1),
+                   np.searchsorted(row, np.arange(rows.height + 1)), follow_ups, window_days,
+                   np.zeros(n_draws + 1), np.zeros(n_draws + 1))
+        for start in range(0, rows.height, ROW_SLICE):
+            eta, n = base.hazard_terms(np.arange(start, min(start + ROW_SLICE, rows.height)))
+            base.h_mean += _expit(eta + base.gamma * n).sum(axis=0) / rows.height
+            base.h_zero += _expit(eta).sum(axis=0) / rows.height
+        return base
+
+    def hazard_terms(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(η, N) of these baseline rows (positions), each (len(rows), 1 + B): the H-model's linear predictor without
+        the exposure term, and the exposure N = Σ p̂ over the row's counted previous-month contacts (step 3)."""
+        lengths = self.starts[rows + 1] - self.starts[rows]
+        of = np.repeat(np.arange(len(rows)), lengths)  # the position in ``rows`` of each of their contacts
+        contacts = np.repeat(self.starts[rows] - (np.cumsum(lengths) - lengths), lengths) + np.arange(len(of))
+        counted = self.row_of[contacts] >= 0
+        contacts, of = contacts[counted], of[counted]
+        p = _expit(self.experience.fit.design.matrix(self.contacts[contacts]) @ self.beta_e)
+        return self.x_h[rows] @ self.beta_h, _row_sums(of, p, len(rows))
+
+    @cached_property
+    def money(self) -> tuple[np.ndarray, np.ndarray]:
+        """The baseline rows' revenue (null as 0) and contact cost (zeros when the panel has none)."""
+        columns, zeros = self.rows.columns, np.zeros(self.rows.height)
+        revenue = self.rows.get_column("revenue").fill_null(0.0).to_numpy() if "revenue" in columns else zeros
+        cost = self.rows.get_column("contact_cost").to_numpy() if "contact_cost" in columns else zeros
+        return revenue, cost
 
     @property
     def experience(self) -> ExperienceModel:
@@ -311,18 +373,39 @@ class PlannerBase:
 
     # -------------------------------------------------------------- evaluation
 
-    def _variants(self, levers: Sequence[Lever], cpc: Mapping[str, float]
-                  ) -> tuple[pl.Series, list[tuple[np.ndarray, pl.DataFrame]], dict]:
-        """Scope of all contact levers, the counterfactual variants (weight per contact, features), counts."""
-        c = self.contacts
-        in_scope = pl.Series([False] * c.height)
+    def in_scope(self, levers: Sequence[Lever]) -> InScope:
+        """The contacts in the scope of any of these contact levers and what the levers leave as is
+        (:class:`InScope`), remembered for the last :data:`SCOPES_KEPT` sets of scopes: a moment's fixes share it."""
+        key = tuple(lever.scope for lever in levers)
+        with self._lock:
+            kept = self._scopes.get(key)
+        if kept is not None:
+            return kept
+        mask = np.zeros(self.contacts.height, dtype=bool)
+        for scope in key:
+            mask |= scope_mask(self.contacts, scope).to_numpy()
+        idx = np.flatnonzero(mask)
+        contacts = self.contacts[idx]
+        x = self.experience.fit.design.matrix(contacts)
+        counted = self.row_of[idx] >= 0
+        touched, at = np.unique(self.row_of[idx][counted], return_inverse=True)
+        eta, n = self.hazard_terms(touched)
+        scoped = InScope(idx, contacts, _expit(x @ self.beta_e), _expit(x @ self.beta_s), counted, touched, at, eta,
+                         n, _expit(eta + self.gamma * n))
+        with self._lock:  # the planner of a version is shared by every session
+            while len(self._scopes) >= SCOPES_KEPT:
+                self._scopes.pop(next(iter(self._scopes)))
+            self._scopes[key] = scoped
+        return scoped
+
+    def _variants(self, levers: Sequence[Lever], c: pl.DataFrame, cpc: Mapping[str, float]
+                  ) -> tuple[list[tuple[np.ndarray, pl.DataFrame]], dict]:
+        """The counterfactual variants of the contact levers' contacts ``c`` (weight per contact, features) and the
+        counts of transfers and unresolved contacts avoided."""
         variants = [(np.ones(c.height), c)]
         counts = {"transfers_avoided": 0.0, "unresolved_avoided": 0.0, "unresolved_avoided_cost": 0.0}
         for lever in levers:
-            if lever.kind == "channel_shift":
-                continue
             mask = scope_mask(c, lever.scope)
-            in_scope = in_scope | mask
             m = mask.to_numpy()
             new = []
             for w, frame in variants:
@@ -355,7 +438,7 @@ class PlannerBase:
                                                                           return_dtype=pl.Float64).to_numpy()
                         counts["unresolved_avoided_cost"] += float((w * s * cost).sum()) / BASELINE_MONTHS
             variants = new
-        return in_scope, variants, counts
+        return variants, counts
 
     def _share(self, lever: Lever, frame: pl.DataFrame, mask: np.ndarray) -> tuple[str, float]:
         if lever.kind == "transfer_cut":
@@ -375,36 +458,32 @@ class PlannerBase:
         ramp_k = triangular(rng, econ.ramp_months, econ.ramp_range, b)
         d = monthly_rate(econ.annual_discount_rate)
 
-        in_scope, variants, counts = self._variants(scenario.levers, econ.cost_per_contact)
-        idx = np.flatnonzero(in_scope.to_numpy())
-        dp = np.zeros((self.contacts.height, b))
+        levers = [lever for lever in scenario.levers if lever.kind != "channel_shift"]
+        scoped = self.in_scope(levers)
+        variants, counts = self._variants(levers, scoped.contacts, econ.cost_per_contact)
+        idx = scoped.idx
+        dp = np.zeros((len(idx), b))  # Δp of the contacts in scope
         d_csat = np.zeros(b)
         if len(idx):
-            base_x = self.experience.fit.design.matrix(self.contacts[idx])
-            p0, q0 = _expit(base_x @ self.beta_e), _expit(base_x @ self.beta_s)
-            p1, q1 = np.zeros_like(p0), np.zeros_like(q0)
+            p1, q1 = np.zeros_like(scoped.p0), np.zeros_like(scoped.q0)
             for w, frame in variants:
-                x = self.experience.fit.design.matrix(frame[idx])
-                p1 += w[idx, None] * _expit(x @ self.beta_e)
-                q1 += w[idx, None] * _expit(x @ self.beta_s)
-            dp[idx] = p0 - p1
-            d_csat = (q1 - q0).mean(axis=0) * 100
+                x = self.experience.fit.design.matrix(frame)
+                p1 += w[:, None] * _expit(x @ self.beta_e)
+                q1 += w[:, None] * _expit(x @ self.beta_s)
+            dp = scoped.p0 - p1
+            d_csat = (q1 - scoped.q0).mean(axis=0) * 100
         d_neg_contacts = dp.sum(axis=0) / BASELINE_MONTHS
-        # only customer-months with an in-scope contact in the previous month can change
-        touched = np.flatnonzero(np.asarray(self.to_rows[:, idx].sum(axis=1)).ravel() > 0) if len(idx) else \
-            np.arange(self.rows.height)
-        dn = np.asarray(self.to_rows[touched][:, idx] @ dp[idx]) if len(idx) else np.zeros((len(touched), b))
-        h = self.h_asis[touched]
-        dh = h - _expit(self.eta_no_n[touched] + self.gamma * (self.n_asis[touched] - dn))
-        rows = self.rows[touched]
-        revenue = rows.get_column("revenue").fill_null(0.0).to_numpy() if "revenue" in rows.columns else np.zeros(rows.height)
-        contact_cost = rows.get_column("contact_cost").to_numpy() if "contact_cost" in rows.columns else np.zeros(rows.height)
+        # only customer-months with a counted in-scope contact in the previous month can change
+        dn = _row_sums(scoped.at, dp[scoped.counted], len(scoped.touched))
+        h = scoped.h
+        dh = h - _expit(scoped.eta + self.gamma * (scoped.n - dn))
+        revenue, contact_cost = (column[scoped.touched] for column in self.money)
         m_rows = (revenue[:, None] * econ.gross_margin * margin_k - contact_cost[:, None] * cost_k)
         churners = dh.sum(axis=0) / BASELINE_MONTHS
         value = (dh * clv(m_rows, h, d)).sum(axis=0) / BASELINE_MONTHS
         revenue_kept = (dh * revenue[:, None]).sum(axis=0) / BASELINE_MONTHS
         saved_margin = np.divide((dh * m_rows).sum(axis=0), dh.sum(axis=0), out=np.zeros(b), where=dh.sum(axis=0) != 0)
-        saved_churn = np.divide((dh * h).sum(axis=0), dh.sum(axis=0), out=self.h_asis.mean(axis=0),
+        saved_churn = np.divide((dh * h).sum(axis=0), dh.sum(axis=0), out=self.h_mean.copy(),
                                 where=dh.sum(axis=0) != 0)
         savings = (counts["transfers_avoided"] * econ.minutes_per_transfer * econ.agent_cost_per_minute
                    + counts["unresolved_avoided_cost"] * self.repeat_propensity) * cost_k
@@ -449,11 +528,8 @@ class PlannerBase:
 
     def _mean_clv(self, econ: Economics, d: float, margin_k: np.ndarray, cost_k: np.ndarray) -> np.ndarray:
         """CLV of an average customer of the baseline, per draw: m̄(1 + d)/(d + h̄)."""
-        rows = self.rows
-        # Float columns over the baseline rows, of which there is at least one (the last month's).
-        revenue = cast(float, rows.get_column("revenue").fill_null(0.0).mean()) if "revenue" in rows.columns else 0.0
-        cost = cast(float, rows.get_column("contact_cost").mean()) if "contact_cost" in rows.columns else 0.0
-        return np.asarray(clv(revenue * econ.gross_margin * margin_k - cost * cost_k, self.h_asis.mean(axis=0), d))
+        revenue, cost = (float(column.mean()) for column in self.money)  # over ≥ 1 row (the last month's)
+        return np.asarray(clv(revenue * econ.gross_margin * margin_k - cost * cost_k, self.h_mean, d))
 
     def shift_available(self, lever: Lever) -> float:
         """Contacts a month the lever's scope holds on the channel a shift leaves (the cap on S)."""
@@ -522,7 +598,7 @@ class PlannerBase:
         econ = scenario.economics
         cpc, tau = econ.cost_per_contact, econ.reexplain_overhead
         rng = np.random.default_rng(7)
-        h0 = _expit(self.eta_no_n).mean(axis=0)
+        h0 = self.h_zero
         dh1 = _expit(np.log(h0 / (1 - h0)) + self.gamma) - h0
         customer_value = self._mean_clv(econ, d, margin_k, cost_k)
         for lever in (lv for lv in scenario.levers if lv.kind == "channel_shift"):

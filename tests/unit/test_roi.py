@@ -219,7 +219,8 @@ def test_the_planners_exposure_is_the_churn_models(sample_analysis, planner):
     """N of every baseline customer-month is the panel's exposure: the same counted contacts (not
     cancellation-like, not in the last 30 days before churn), the same fitted P(negative)."""
     exposure = planner.rows.get_column(sample_analysis.hazard.exposure).to_numpy()
-    assert planner.n_asis[:, 0] == pytest.approx(exposure, abs=1e-9)
+    _, n = planner.hazard_terms(np.arange(planner.rows.height))
+    assert n[:, 0] == pytest.approx(exposure, abs=1e-9)
     counted = planner.contacts.get_column("exposure_exclusion").is_null()
     assert planner.contacts.get_column("_counted").to_list() == counted.to_list() and not counted.all()
     # a lever on contacts the churn model does not count changes experience, not churn

@@ -9,7 +9,6 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 import pytest
-from scipy import sparse
 
 from cxdata.actions.roi import (
     Failure,
@@ -49,8 +48,9 @@ def small_base() -> PlannerBase:
     contacts = pl.DataFrame({"channel": ["phone", "phone", "phone", "phone", "chat", "chat"],
                              "team": ["North", "North", "North", "South", "North", "South"]})
     empty = np.zeros((0, 1))
-    return PlannerBase(Analysis(contacts, None), contacts, pl.DataFrame(), empty, np.zeros(1), empty, empty, empty,
-                       empty, 0.0, sparse.csr_matrix((0, contacts.height)), pl.DataFrame(), 7)
+    return PlannerBase(Analysis(contacts, None), contacts, pl.DataFrame(), empty, empty, np.zeros(1), empty, empty,
+                       0.0, np.full(contacts.height, -1), np.zeros(1, dtype=int), pl.DataFrame(), 7, np.zeros(1),
+                       np.zeros(1))
 
 
 #: A bot for 5 phone contacts a month at 40% verified containment, whose break-even κ* is 50%; no discounting and

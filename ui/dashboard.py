@@ -76,6 +76,7 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings, *, mea
         shown = measured(store, version, settings)  # built before the fit's thread starts, so it is not slowed
         job = fitting(store, version, params, horizon)
         if not job.finished:
+            job.reuse(shown)
             start_after_run(job)  # once the page is drawn: the fit would slow it
             fit_progress(job)
             return shown, None

@@ -239,12 +239,14 @@ def _sensitivity(rows: pl.DataFrame, contacts: pl.DataFrame) -> dict:
             "excluded": dict(excluded.iter_rows())}
 
 
-def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progress: Progress = _silent) -> Analysis:
+def analyse(tables: Tables, params: Params = Params(), horizon: int = 12, progress: Progress = _silent,
+            contacts: pl.DataFrame | None = None) -> Analysis:
     """Fit every model the data supports; see the module docstrings of models.py and risk.py. ``progress`` is told
-    each step of :data:`FIT_STEPS` as it begins (all but the last, saving, which :func:`load_or_analyse` does)."""
+    each step of :data:`FIT_STEPS` as it begins (all but the last, saving, which :func:`load_or_analyse` does).
+    ``contacts``: the tables' contact frame when it is built already (:func:`load_unfitted`), else built here."""
     notes: list[str] = []
     _step(progress, 0)
-    contacts = _contacts(tables, params)
+    contacts = _contacts(tables, params) if contacts is None else contacts
     customers = None if tables.customers is None else customer_frame(tables.customers)
     a = Analysis(contacts, None, customers=customers, notes=notes)
     if contacts is None:
@@ -358,14 +360,17 @@ def is_fitted(store: Store, version_id: int, params: Params = Params(), horizon:
 
 
 def load_or_analyse(store: Store, version_id: int, params: Params = Params(), horizon: int = 12,
-                    progress: Progress = _silent) -> Analysis:
+                    progress: Progress = _silent, measured: Analysis | None = None) -> Analysis:
     """The analysis of a dataset version: read from its fit folder, or fitted now and saved there (``progress``
-    is told each step of :data:`FIT_STEPS`, then ``len(FIT_STEPS)`` steps done)."""
+    is told each step of :data:`FIT_STEPS`, then ``len(FIT_STEPS)`` steps done). ``measured``: the version's
+    :func:`load_unfitted` frames under the same ``params`` when a page built them already: the fit starts from
+    their contact frame instead of building it again."""
     folder = fit_folder(store, version_id, params, horizon)
     if (folder / "summary.json").exists():
         a = _load(folder)
     else:
-        a = analyse(Tables.from_store(store, version_id, scan_interactions=True), params, horizon, progress)
+        a = analyse(Tables.from_store(store, version_id, scan_interactions=True), params, horizon, progress,
+                    None if measured is None else measured.contacts)
         _step(progress, len(FIT_STEPS) - 1)
         folder.parent.mkdir(parents=True, exist_ok=True)
         if not folder.exists():

@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from cxdata import format as fmt
+from cxdata.models.analysis import Analysis
+from ui.analysis import Fitting
 from ui.dashboard import unlock_hint
 from ui.filters import dimension_key
 from ui.links import address, drilldown_params, roi_params
@@ -52,3 +54,15 @@ def test_hints_name_the_upload_that_unlocks_a_number() -> None:
     assert unlock_hint("needs automated, escalated") == ("Needs automated and escalated: import interactions with the "
                                                          "automated and escalated columns on the Data page.")
     assert unlock_hint("needs revenue") == "Import a revenue table on the Data page to see this."
+
+
+def test_a_fit_starts_from_the_frames_a_page_built_until_it_has_started() -> None:
+    """:meth:`ui.analysis.Fitting.reuse`: the measured frames a page drew while the fit waited are handed to the fit;
+    once the fit runs, a later page's frames are not."""
+    given: list[Analysis | None] = []
+    job = Fitting(False, lambda _progress, measured: given.append(measured) or Analysis(None, None))
+    shown, late = Analysis(None, None), Analysis(None, None)
+    job.reuse(shown)
+    job.start().future.result(timeout=60)
+    job.reuse(late)
+    assert len(given) == 1 and given[0] is shown and job.measured is shown

@@ -16,6 +16,7 @@ import pytest
 from scipy.stats import norm
 
 from cxdata.actions.roi import Lever, PlannerBase, Scenario
+from cxdata.measures.metrics import Params
 from cxdata.models import analysis as analysis_module
 from cxdata.models.analysis import FIT_STEPS, Tables, analyse, load_or_analyse
 from cxdata.models.fit import relative_weights
@@ -191,6 +192,24 @@ def test_a_fit_tells_its_steps_as_they_begin():
                 progress=lambda done, step: told.append((done, step)))
     assert a.risk is not None
     assert told == [(i, FIT_STEPS[i]) for i in range(len(FIT_STEPS) - 1)]
+
+
+def test_a_fit_started_from_the_measured_frames_is_the_same_fit(monkeypatch):
+    """The app builds a new version's contact frame for its measured numbers first; the fit then starts from that
+    frame instead of building it again (16 s at 10 M contacts), and comes out the same."""
+    small = generate(SampleParams(seed=3, n_customers=3000, months=6))
+    tables = Tables(small.interactions, small.customers, small.revenue)
+    whole = analyse(tables)
+    measured = analysis_module._contacts(tables, Params())
+
+    def built_again(*_args, **_kwargs):
+        raise AssertionError("the contact frame was built again")
+
+    monkeypatch.setattr(analysis_module, "_contacts", built_again)
+    again = analyse(tables, contacts=measured)
+    assert again.churn == whole.churn and again.risk.attributable == whole.risk.attributable
+    assert np.array_equal(again.experience.fit.coef, whole.experience.fit.coef)
+    assert again.contacts.equals(whole.contacts) and again.panel.equals(whole.panel)
 
 
 def test_a_persisted_fit_is_read_back_at_once_done(sample_store, sample_analysis):

@@ -61,6 +61,10 @@ class Table:
     fields: tuple[Field, ...]
     key: tuple[str, ...]
     generated_key: str | None = None  # a key field created from the row number when absent
+    #: The fields its stored file is sorted by, nulls last, when the file has the first of them (the rest: those it
+    #: has): the order the engine reads it in, so building a frame from it sorts data already in order
+    #: (interactions: the contact frame's order, customer and time; a file without customers keeps its order).
+    stored_order: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -184,6 +188,7 @@ INTERACTIONS = Table(
     description="One row per customer contact: call, email, chat, bot session, review, visit.",
     key=("interaction_id",),
     generated_key="interaction_id",
+    stored_order=("customer_id", "started_at"),
     fields=(
         _f("interaction_id", Kind.ID, "Unique id of the contact; generated from the row when absent.",
            "id", "contact_id", "ticket_id", "case_id", "call_id", "session_id", "conversation_id", "complaint_id",

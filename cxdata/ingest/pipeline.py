@@ -169,6 +169,8 @@ def run_import(
         frame = result.frame
         if previous is not None:
             frame = pl.concat([previous, frame], how="diagonal_relaxed")
+        if t.stored_order and t.stored_order[0] in frame.columns:
+            frame = frame.sort([c for c in t.stored_order if c in frame.columns], nulls_last=True, maintain_order=True)
         progress(0.8, "Saving the new version")
         version = store.commit_table(
             dataset, t.name, frame, report.problems,

@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import partial
 from typing import cast
 
 import polars as pl
@@ -166,59 +167,76 @@ def build_panel(
     repeat_window_days: int = 7,
 ) -> pl.DataFrame:
     """The panel described in the module docstring, sorted by customer and month: one lazy query, so Polars
-    plans the joins together instead of materialising the panel after each."""
+    plans the joins together instead of materialising the panel after each.
+
+    The customers' attributes ride along the months they are exploded into (no join on the panel's rows), and the
+    contacts' and the revenue's months are joined on one integer, :func:`_month_key` (customer number × months
+    + month number), not on (customer_id, month): a few times faster at ten million rows."""
     months = [f.get_column("month") for f in (contacts, revenue) if f is not None and f.height]
     if not months:
         raise ValueError("the panel needs interactions or revenue to know which months the data covers")
     # month columns are Date, and not empty
     first, last = min(cast(date, m.min()) for m in months), max(cast(date, m.max()) for m in months)
+    numbers = customers.lazy().select("customer_id").sort("customer_id").with_row_index("_c")
+    key = partial(_month_key, first=first, months=_month_number(last, first) + 2)
+    joined = ["joined_at"] if "joined_at" in customers.columns else []
+    attrs = customer_attributes(customers).join(customers.select("customer_id", *joined), on="customer_id")
     spans = churn_months(customers, revenue, contacts).lazy().with_columns(
         start=pl.max_horizontal(pl.col("joined_month").dt.offset_by("1mo"), pl.lit(first)).fill_null(pl.lit(first)),
         end=pl.min_horizontal(pl.col("churn_month"), pl.lit(last)).fill_null(pl.lit(last)),
-    ).filter(pl.col("start") <= pl.col("end"))
+    ).filter(pl.col("start") <= pl.col("end")).join(numbers, on="customer_id").join(attrs.lazy(), on="customer_id")
     panel = (
         spans.with_columns(month=pl.date_ranges("start", "end", "1mo"))
         .explode("month")
-        .with_columns(churn=(pl.col("month") == pl.col("churn_month")).fill_null(False))
-        .select("customer_id", "month", "churn", "joined_month")
+        .with_columns(churn=(pl.col("month") == pl.col("churn_month")).fill_null(False), _k=key(pl.col("month")))
     )
-    joined = customers.select("customer_id", "joined_at") if "joined_at" in customers.columns else None
-    if joined is not None:
-        panel = panel.join(joined.lazy(), on="customer_id", how="left").with_columns(
-            tenure_years=((pl.col("month") - pl.col("joined_at")).dt.total_days() / 365.25).clip(0)
-        ).drop("joined_at")
-    attrs = customer_attributes(customers)
-    panel = panel.join(attrs.lazy(), on="customer_id", how="left").with_columns(
-        calendar_month=pl.col("month").dt.month()
-    ).drop("joined_month")
+    if joined:
+        panel = panel.with_columns(
+            tenure_years=((pl.col("month") - pl.col("joined_at")).dt.total_days() / 365.25).clip(0))
+    panel = panel.select("_k", "customer_id", "month", "churn", *(["tenure_years"] if joined else []),
+                         *[c for c in attrs.columns if c not in ("customer_id", *joined)],
+                         calendar_month=pl.col("month").dt.month())
 
     if contacts is not None and "customer_id" in contacts.columns:
         cols = set(contacts.columns)
-        linked = contacts.lazy().filter(pl.col("customer_id").is_not_null())
+        linked = contacts.lazy().filter(pl.col("customer_id").is_not_null()).join(numbers, on="customer_id") \
+            .with_columns(_k=key(pl.col("month")))
         counted = linked.filter(pl.col("exposure_exclusion").is_null()) if "exposure_exclusion" in cols else linked
-        keys = ["customer_id", "month"]
-        costs = linked.group_by(keys).agg(contact_cost=contact_cost(cols, cost_per_contact).sum())
-        per_month = counted.group_by(keys).agg(**_optional_exposures(cols, long_wait_s, repeat_window_days * 86400.0))
+        costs = linked.group_by("_k").agg(contact_cost=contact_cost(cols, cost_per_contact).sum())
+        per_month = counted.group_by("_k").agg(**_optional_exposures(cols, long_wait_s, repeat_window_days * 86400.0))
         every = {"contacts_all": pl.len()} | (
             {"expected_negatives_all": pl.col("p_negative").fill_null(0).sum()} if "p_negative" in cols else {})
-        per_month = per_month.join(linked.group_by(keys).agg(**every), on=keys, how="full", coalesce=True)
-        exposures = [c for c in per_month.collect_schema().names() if c not in keys]
+        per_month = per_month.join(linked.group_by("_k").agg(**every), on="_k", how="full", coalesce=True)
+        exposures = [c for c in per_month.collect_schema().names() if c != "_k"]
         panel = (
-            panel.join(costs, on=keys, how="left")
-            .join(per_month.select("customer_id", pl.col("month").dt.offset_by("1mo"),
-                                   *[pl.col(c).alias(f"{c}_prev") for c in exposures]),
-                  on=keys, how="left")
+            panel.join(costs, on="_k", how="left")
+            .join(per_month.select(pl.col("_k") + 1, *[pl.col(c).alias(f"{c}_prev") for c in exposures]),
+                  on="_k", how="left")
             .with_columns(pl.col("contact_cost").fill_null(0.0), pl.col(f"{c}_prev" for c in exposures).fill_null(0))
         )
 
     if revenue is not None:
         money = [c for c in ("revenue", "expansion", "contraction", "cost_to_serve") if c in revenue.columns]
+        billed = revenue.lazy().join(numbers, on="customer_id").with_columns(_k=key(pl.col("month"))).select("_k", *money)
         panel = (
-            panel.join(revenue.lazy().select("customer_id", "month", *money), on=["customer_id", "month"], how="left")
-            .join(revenue.lazy().select("customer_id", pl.col("month").dt.offset_by("1mo"), revenue_prev="revenue"),
-                  on=["customer_id", "month"], how="left")
+            panel.join(billed, on="_k", how="left")
+            .join(billed.select(pl.col("_k") + 1, revenue_prev="revenue"), on="_k", how="left")
         )
     elif "monthly_revenue" in customers.columns:
         panel = panel.join(customers.lazy().select("customer_id", revenue="monthly_revenue"), on="customer_id",
                            how="left").with_columns(revenue_prev=pl.col("revenue"))
-    return panel.sort("customer_id", "month").collect(engine="streaming")
+    return panel.sort("_k").drop("_k").collect(engine="streaming")
+
+
+def _month_number(month: pl.Expr | date, first: date) -> pl.Expr | int:
+    """Months from ``first`` to ``month`` (0 for the first month)."""
+    if isinstance(month, date):
+        return (month.year - first.year) * 12 + month.month - first.month
+    return (month.dt.year().cast(pl.Int64) - first.year) * 12 + month.dt.month().cast(pl.Int64) - first.month
+
+
+def _month_key(month: pl.Expr, *, first: date, months: int) -> pl.Expr:
+    """One integer per (customer, month) of the panel: the customer's number ``_c`` (in customer_id order) ×
+    ``months`` + the month's number from ``first`` (``months`` leaves room for the month after the last, so a
+    month's key + 1 is the next month's key of the same customer)."""
+    return pl.col("_c").cast(pl.Int64) * months + _month_number(month, first)

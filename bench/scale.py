@@ -38,7 +38,15 @@ PAGES = (("Overview", "app_pages/overview.py", "Channel"), ("Drill-down", "app_p
 
 
 def files(customers: int) -> Path:
-    """The generated tables of a size, as CSV (built once)."""
+    """The generated tables of a size, as CSV (built once, in a child process: a child forked from a parent that
+    holds the generated company would count the parent's memory in its own peak)."""
+    folder = OUT / f"scale-{customers}"
+    if not all((folder / f"{t}.csv").exists() for t in TABLES):
+        _child("files", str(customers))
+    return folder
+
+
+def generate_files(customers: int) -> dict:
     folder = OUT / f"scale-{customers}"
     if not all((folder / f"{t}.csv").exists() for t in TABLES):
         from cxdata.sample import SampleParams, generate
@@ -47,7 +55,7 @@ def files(customers: int) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         for table in TABLES:
             getattr(data, table).write_csv(folder / f"{table}.csv")
-    return folder
+    return {"folder": str(folder)}
 
 
 def _child(*args: str) -> tuple[dict, float]:
@@ -170,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def child_main(argv: list[str]) -> None:
     kind, *rest = argv
-    result = {"import": lambda: import_tables(*rest), "fit": lambda: fit(*rest), "new": lambda: new_version(*rest),
+    result = {"files": lambda: generate_files(int(rest[0])), "import": lambda: import_tables(*rest),
+              "fit": lambda: fit(*rest), "new": lambda: new_version(*rest),
               "pages": lambda: pages(rest[0], int(rest[1]))}[kind]()
     print(json.dumps(result), flush=True)
     if kind == "new":  # the fit the page started in the background is not waited for (nor written)

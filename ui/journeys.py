@@ -33,9 +33,10 @@ def account_tables(store: Store, version: VersionInfo) -> Accounts:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
-def issue_table(store: Store, version: VersionInfo, window_days: int, _contacts: pl.DataFrame) -> pl.DataFrame:
-    """:func:`cxdata.measures.journeys.issues` of the whole version (chains are cut on all the data, before any filter)."""
-    return journeys.issues(_contacts, account_tables(store, version).customers, window_days)
+def issue_table(store: Store, version: VersionInfo, window_days: int, _contacts: pl.DataFrame) -> journeys.IssueTable:
+    """:func:`cxdata.measures.journeys.issue_table` of the whole version (chains are cut on all the data, before any
+    filter)."""
+    return journeys.issue_table(_contacts, account_tables(store, version).customers, window_days)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)

@@ -11,6 +11,7 @@ customer left within 90 days of its last contact.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -23,17 +24,33 @@ CHURN_AFTER_DAYS = 90
 ARROW = " → "
 
 
+@dataclass(frozen=True)
+class IssueTable:
+    """Every issue of a contact frame (:func:`issue_table`): ``table``, one row per issue (:func:`issues`), and
+    ``of_contact``, the issue_id of each contact, in the frame's row order (null for a contact without a customer)."""
+
+    table: pl.DataFrame
+    of_contact: pl.Series
+
+
 def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> pl.DataFrame:
     """One row per issue: issue_id, customer_id, reason, touchpoint, first_at, last_at, contacts, path,
     resolved, resolution_hours, csat (mean of its answers), answered, churned_after.
 
     Needs customer_id and started_at; reason, channel, resolved, csat are used when present.
     """
+    return issue_table(contacts, customers, window_days).table
+
+
+def issue_table(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> IssueTable:
+    """The issues of :func:`issues` and the issue of each contact: the chains are cut once for both."""
     if "customer_id" not in contacts.columns:
         raise KeyError("Journeys need customer_id on interactions")
     cols = contacts.columns
     w = window_days * 86400.0
-    lf = contacts.lazy().filter(pl.col("customer_id").is_not_null())
+    used = [c for c in ("customer_id", "reason", "touchpoint", "started_at", "channel", "resolved", "csat",
+                        "prev_same_gap_s") if c in cols]
+    lf = contacts.lazy().select(used).with_row_index("_row").filter(pl.col("customer_id").is_not_null())
     reason = pl.col("reason") if "reason" in cols else pl.lit("(any)")
     prev_gap = pl.col("prev_same_gap_s") if "prev_same_gap_s" in cols else pl.lit(None, pl.Float64)
     chains = (
@@ -42,7 +59,9 @@ def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window
         .with_columns(_new=~(prev_gap <= w).fill_null(False))
         .with_columns(_n=pl.col("_new").cast(pl.Int32).cum_sum().over("customer_id", "_reason"))
         .with_columns(issue_id=pl.format("{}|{}|{}", "customer_id", "_reason", "_n"))
-    )
+    ).collect().lazy()
+    of_contact = pl.DataFrame({"_row": pl.int_range(contacts.height, dtype=pl.UInt32, eager=True)}).join(
+        chains.select("_row", "issue_id").collect(), on="_row", how="left", maintain_order="left").get_column("issue_id")
     resolved = pl.col("resolved") if "resolved" in cols else pl.lit(None, pl.Boolean)
     first_fix = pl.col("started_at").filter(resolved.fill_null(False)).min()
     agg = chains.group_by("issue_id").agg(
@@ -67,29 +86,22 @@ def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window
                            & (pl.col("churned_at") >= pl.col("last_at").dt.date())
                            & (pl.col("churned_at") <= (pl.col("last_at") + timedelta(days=CHURN_AFTER_DAYS)).dt.date()))
         ).drop("churned_at")
-    return out.sort("first_at")
+    return IssueTable(out.sort("first_at"), of_contact)
 
 
-def issues_in_scope(issues: pl.DataFrame, contacts: pl.DataFrame, filters: Filters) -> pl.DataFrame:
+def issues_in_scope(every: IssueTable, contacts: pl.DataFrame, filters: Filters) -> pl.DataFrame:
     """The issues with at least one contact that passes ``filters``; each keeps all its contacts.
 
     An issue's path and resolution need all its contacts, so the filters pick issues, not contacts:
     "channel = phone" keeps the issues that went through the phone, with every channel they used.
-    Each contact passing the filters is matched to the issue of its customer and reason that started
-    last at or before it (issues partition a customer's contacts on a reason).
+    ``every``: the issues of ``contacts`` (:func:`issue_table`), whose issue of each contact picks them: the cost is
+    the contacts' filter, not a search among every issue.
     """
     if filters.start is None and filters.end is None and not filters.where:
-        return issues
-    columns = [c for c in contacts.columns
-               if c in ("customer_id", "reason", "started_at") or c in dict(filters.where)]
-    passing, _ = filters.apply(contacts.select(columns), "started_at")
-    reason = pl.col("reason").fill_null("(none)") if "reason" in contacts.columns else pl.lit("(any)")
-    keys = (passing.lazy().filter(pl.col("customer_id").is_not_null())
-            .select("customer_id", reason.alias("reason"), "started_at").sort("started_at"))
-    starts = issues.lazy().select("issue_id", "customer_id", "reason", "first_at").sort("first_at")
-    hit = keys.join_asof(starts, left_on="started_at", right_on="first_at", by=["customer_id", "reason"],
-                         strategy="backward", check_sortedness=False).select("issue_id").drop_nulls().unique()
-    return issues.join(hit.collect(), on="issue_id", how="semi")
+        return every.table
+    columns = [c for c in contacts.columns if c == "started_at" or c in dict(filters.where)]
+    passing, _ = filters.apply(contacts.select(columns).with_columns(issue_id=every.of_contact), "started_at")
+    return every.table.join(passing.select("issue_id").drop_nulls().unique(), on="issue_id", how="semi")
 
 
 def journey_summary(issue_table: pl.DataFrame, data_end: datetime | None = None, window_days: int = 7) -> dict:

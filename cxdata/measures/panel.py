@@ -178,7 +178,7 @@ def build_panel(
     # month columns are Date, and not empty
     first, last = min(cast(date, m.min()) for m in months), max(cast(date, m.max()) for m in months)
     numbers = customers.lazy().select("customer_id").sort("customer_id").with_row_index("_c")
-    key = partial(_month_key, first=first, months=_month_number(last, first) + 2)
+    key = partial(_month_key, first=first, months=(last.year - first.year) * 12 + last.month - first.month + 2)
     joined = ["joined_at"] if "joined_at" in customers.columns else []
     attrs = customer_attributes(customers).join(customers.select("customer_id", *joined), on="customer_id")
     spans = churn_months(customers, revenue, contacts).lazy().with_columns(
@@ -228,15 +228,9 @@ def build_panel(
     return panel.sort("_k").drop("_k").collect(engine="streaming")
 
 
-def _month_number(month: pl.Expr | date, first: date) -> pl.Expr | int:
-    """Months from ``first`` to ``month`` (0 for the first month)."""
-    if isinstance(month, date):
-        return (month.year - first.year) * 12 + month.month - first.month
-    return (month.dt.year().cast(pl.Int64) - first.year) * 12 + month.dt.month().cast(pl.Int64) - first.month
-
-
 def _month_key(month: pl.Expr, *, first: date, months: int) -> pl.Expr:
     """One integer per (customer, month) of the panel: the customer's number ``_c`` (in customer_id order) ×
-    ``months`` + the month's number from ``first`` (``months`` leaves room for the month after the last, so a
-    month's key + 1 is the next month's key of the same customer)."""
-    return pl.col("_c").cast(pl.Int64) * months + _month_number(month, first)
+    ``months`` + the month's number from ``first`` (0 for the first; ``months`` leaves room for the month after the
+    last, so a month's key + 1 is the next month's key of the same customer)."""
+    number = (month.dt.year().cast(pl.Int64) - first.year) * 12 + month.dt.month().cast(pl.Int64) - first.month
+    return pl.col("_c").cast(pl.Int64) * months + number

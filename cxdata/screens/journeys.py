@@ -314,12 +314,12 @@ def _within(accounts: Accounts, scope: Scope, contacts: pl.DataFrame) -> Account
 
 
 def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Accounts, *,
-                    issue_table: pl.DataFrame | None = None, path: str | None = None,
+                    issue_table: journeys.IssueTable | None = None, path: str | None = None,
                     customer: str | None = None) -> JourneysScreen:
     """The Journeys page of ``a`` for ``scope`` with the repeat window W and the currency of ``settings``.
 
     ``a.contacts`` must have customer_id. ``accounts``: the version's customers and revenue tables;
-    ``issue_table``: :func:`~cxdata.measures.journeys.issues` of the whole version with W (computed when not
+    ``issue_table``: :func:`~cxdata.measures.journeys.issue_table` of the whole version with W (computed when not
     given: chains are cut on all the data, before any filter); ``path`` and ``customer``: the page's choices.
     Under the scope's restrictions every part is made of the rows the user may see alone (issues cut on them, the
     issue table given is not used) and a customer outside them has no history."""
@@ -330,7 +330,7 @@ def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Acc
     if scope.restrictions:  # issues, paths and histories of the rows the user may see alone
         accounts, issue_table = _within(accounts, scope, contacts), None
         customer = customer if customer in _customer_ids(contacts, accounts.customers) else None
-    every = journeys.issues(contacts, accounts.customers, window) if issue_table is None else issue_table
+    every = journeys.issue_table(contacts, accounts.customers, window) if issue_table is None else issue_table
     scoped = journeys.issues_in_scope(every, contacts, scope.filters)
     end = cast(datetime | None, contacts.get_column("started_at").max())
     summary = journeys.journey_summary(scoped, end, window)
@@ -356,6 +356,6 @@ def journeys_screen(a: Analysis, scope: Scope, settings: Settings, accounts: Acc
             "Churn after an issue needs a customers table with the date each customer left: import it on the "
             "Data page."),
         path=None if chosen is None else _path_customers(paths, chosen, accounts.customers),
-        history=None if customer is None else _history(contacts, accounts, every, customer, (scope.start, scope.end),
+        history=None if customer is None else _history(contacts, accounts, every.table, customer, (scope.start, scope.end),
                                                        settings.symbol),
     )

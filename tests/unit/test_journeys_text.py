@@ -163,13 +163,14 @@ def test_themes_by_weighted_log_odds_with_an_informative_prior():
 
 def test_filters_pick_whole_issues():
     c = contacts(JOURNEY)
-    table = journeys.issues(c, CUSTOMERS)
-    phone = journeys.issues_in_scope(table, c, Filters.of(channel=["phone"]))
+    every = journeys.issue_table(c, CUSTOMERS)
+    table = every.table
+    phone = journeys.issues_in_scope(every, c, Filters.of(channel=["phone"]))
     # every issue that went through the phone, with all its channels
     assert sorted(phone.get_column("path").to_list()) == ["chatbot → phone", "chatbot → phone → email", "phone", "phone"]
-    email = journeys.issues_in_scope(table, c, Filters.of(channel=["email"]))
+    email = journeys.issues_in_scope(every, c, Filters.of(channel=["email"]))
     assert email.get_column("path").to_list() == ["chatbot → phone → email"]
-    assert journeys.issues_in_scope(table, c, Filters()).height == table.height
+    assert journeys.issues_in_scope(every, c, Filters()).height == table.height
 
 
 def test_paths_are_ordered_deterministically_on_ties():

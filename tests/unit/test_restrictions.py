@@ -205,7 +205,7 @@ def test_churn_is_north_alone(sample_analysis, north, restricted, everything) ->
 def test_journeys_are_north_alone(sample_analysis, north, restricted, everything, sample_store) -> None:
     settings = Settings()
     accounts = Accounts(sample_analysis.customers, None)
-    every = journeys.issues(sample_analysis.contacts, sample_analysis.customers, settings.repeat_window_days)
+    every = journeys.issue_table(sample_analysis.contacts, sample_analysis.customers, settings.repeat_window_days)
     south = sample_analysis.contacts.filter(pl.col("region") == "South").get_column("customer_id")[0]
     screen = journeys_screen(sample_analysis, restricted, settings, accounts, issue_table=every, customer=south)
     alone = journeys_screen(north, everything, settings, Accounts(north.customers, None))

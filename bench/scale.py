@@ -134,10 +134,10 @@ def pages(store_dir: str, reruns: int) -> dict:
             out["Overview, first run"] = [time.perf_counter() - start]
         at.run()
         assert not at.exception, [e.message for e in at.exception]
-        widget = next(w for w in at.sidebar.multiselect if w.label == label)
         times = []
-        for value in widget.options[:reruns]:
-            widget.set_value([value])
+        for value in next(w for w in at.sidebar.multiselect if w.label == label).options[:reruns]:
+            # the widget of this run's tree: one kept from an earlier run changes nothing (a rerun with no change)
+            next(w for w in at.sidebar.multiselect if w.label == label).set_value([value])
             start = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - start)

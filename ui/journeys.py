@@ -8,13 +8,12 @@ choices, never by a frame (docs/architecture.md "Speed"): the issue table of a v
 
 from __future__ import annotations
 
-from typing import cast
-
 import polars as pl
 import streamlit as st
 
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures import journeys
+from cxdata.measures.metrics import Filters
 from cxdata.models.analysis import Analysis, Tables
 from cxdata.scope import Scope
 from cxdata.screens.journeys import Accounts, JourneysScreen, journeys_screen
@@ -50,20 +49,32 @@ def journeys_view(store: Store, settings: Settings, scope: Scope, path: str | No
                            customer=customer)
 
 
-@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def matching_customers(store: Store, scope: Scope, query: str, _contacts: pl.DataFrame) -> list[str]:
+def matching_customers(store: Store, scope: Scope, query: str, contacts: pl.DataFrame) -> list[str]:
     """:func:`cxdata.measures.journeys.find_customers`: ids containing ``query``, most contacts first, among the
-    customers and contacts within the scope's restrictions (keyed by the scope, which determines ``_contacts``, the
-    contacts of its version)."""
-    customers = scope.within(account_tables(store, scope.version).customers)
-    return journeys.find_customers(customers, cast(pl.DataFrame, scope.within(_contacts)), query, MATCHES)
+    customers and ``contacts`` (its version's) within the scope's restrictions; computed once per version,
+    restrictions and query, whatever the period and the other filters."""
+    return _matching_customers(store, scope.version, scope.filters.restrictions, query, contacts)
+
+
+def known_customer(store: Store, scope: Scope, customer_id: str, contacts: pl.DataFrame) -> bool:
+    """Whether ``customer_id`` is in the customers table or made contact (``contacts``: its version's), within the
+    scope's restrictions (a link may name anyone); computed once per version, restrictions and customer."""
+    return _known_customer(store, scope.version, scope.filters.restrictions, customer_id, contacts)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
-def known_customer(store: Store, scope: Scope, customer_id: str, _contacts: pl.DataFrame) -> bool:
-    """Whether ``customer_id`` is in the customers table or made contact, within the scope's restrictions (a link
-    may name anyone)."""
-    customers = scope.within(account_tables(store, scope.version).customers)
+def _matching_customers(store: Store, version: VersionInfo, allowed: Filters, query: str,
+                        _contacts: pl.DataFrame) -> list[str]:
+    customers = account_tables(store, version).customers
+    customers = None if customers is None else allowed.within(customers)
+    return journeys.find_customers(customers, allowed.within(_contacts), query, MATCHES)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
+def _known_customer(store: Store, version: VersionInfo, allowed: Filters, customer_id: str,
+                    _contacts: pl.DataFrame) -> bool:
+    customers = account_tables(store, version).customers
+    customers = None if customers is None else allowed.within(customers)
     if customers is not None and customers.get_column("customer_id").eq(customer_id).any():
         return True
-    return bool(cast(pl.DataFrame, scope.within(_contacts)).get_column("customer_id").eq(customer_id).any())
+    return bool(allowed.within(_contacts).get_column("customer_id").eq(customer_id).any())

@@ -356,13 +356,16 @@ class Filters:
         have = set(columns)
         return [c for c in self.restricted if c not in have]
 
+    @property
+    def restrictions(self) -> Filters:
+        """The restrictions alone (every period, no other filter): what :meth:`within` applies, and the key of a
+        number that reads nothing else."""
+        return Filters(where=tuple((c, v) for c, v in self.where if c in self.restricted), restricted=self.restricted)
+
     def within(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame``'s rows within the restrictions alone (every period, no other filter): what a number whose own
         scope replaces the filters may read; no row when the frame lacks a restricted column."""
-        if not self.restricted:
-            return frame
-        where = tuple((c, v) for c, v in self.where if c in self.restricted)
-        return Filters(where=where, restricted=self.restricted).apply(frame, None)[0]
+        return self.restrictions.apply(frame, None)[0] if self.restricted else frame
 
     def predicate(self, schema: pl.Schema, time_column: str | None) -> tuple[pl.Expr | None, list[str]]:
         """The filters as one expression over a frame with this schema (None when nothing filters),

@@ -467,9 +467,13 @@ class PlannerBase:
         if len(idx):
             p1, q1 = np.zeros_like(scoped.p0), np.zeros_like(scoped.q0)
             for w, frame in variants:
-                x = self.experience.fit.design.matrix(frame)
-                p1 += w[:, None] * _expit(x @ self.beta_e)
-                q1 += w[:, None] * _expit(x @ self.beta_s)
+                if frame is scoped.contacts:  # the contacts as they are (a share's untouched part): p̂ known
+                    p, q = scoped.p0, scoped.q0
+                else:
+                    x = self.experience.fit.design.matrix(frame)
+                    p, q = _expit(x @ self.beta_e), _expit(x @ self.beta_s)
+                p1 += w[:, None] * p
+                q1 += w[:, None] * q
             dp = scoped.p0 - p1
             d_csat = (q1 - scoped.q0).mean(axis=0) * 100
         d_neg_contacts = dp.sum(axis=0) / BASELINE_MONTHS

@@ -69,6 +69,7 @@ from cxdata.settings import Economics
 BASELINE_MONTHS = 3
 ROW_SLICE = 131_072  # baseline rows whose hazard terms are computed at once
 SCOPES_KEPT = 3  # the scopes whose contacts a planner remembers (:meth:`PlannerBase.in_scope`): a moment's fixes
+SCOPE_BYTES_KEPT = 256 * 2**20  # a larger scope is not remembered (all contacts at 10 M: several GB of draws)
 HORIZONS = (12, 36)
 PAYBACK_LIMIT = 120  # months searched for a payback
 
@@ -267,6 +268,12 @@ class InScope:
     n: np.ndarray
     h: np.ndarray
 
+    @property
+    def nbytes(self) -> int:
+        """The memory it holds: its arrays and its contacts' rows."""
+        arrays = (self.idx, self.p0, self.q0, self.counted, self.touched, self.at, self.eta, self.n, self.h)
+        return sum(a.nbytes for a in arrays) + int(self.contacts.estimated_size())
+
 
 @dataclass
 class PlannerBase:
@@ -375,7 +382,8 @@ class PlannerBase:
 
     def in_scope(self, levers: Sequence[Lever]) -> InScope:
         """The contacts in the scope of any of these contact levers and what the levers leave as is
-        (:class:`InScope`), remembered for the last :data:`SCOPES_KEPT` sets of scopes: a moment's fixes share it."""
+        (:class:`InScope`), remembered for the last :data:`SCOPES_KEPT` sets of scopes, each of at most
+        :data:`SCOPE_BYTES_KEPT`: a moment's fixes share it."""
         key = tuple(lever.scope for lever in levers)
         with self._lock:
             kept = self._scopes.get(key)
@@ -392,6 +400,8 @@ class PlannerBase:
         eta, n = self.hazard_terms(touched)
         scoped = InScope(idx, contacts, _expit(x @ self.beta_e), _expit(x @ self.beta_s), counted, touched, at, eta,
                          n, _expit(eta + self.gamma * n))
+        if scoped.nbytes > SCOPE_BYTES_KEPT:
+            return scoped
         with self._lock:  # the planner of a version is shared by every session
             while len(self._scopes) >= SCOPES_KEPT:
                 self._scopes.pop(next(iter(self._scopes)))

@@ -19,11 +19,13 @@ from openpyxl import load_workbook
 from scipy.optimize import brentq
 
 from cxdata.access import LOCAL
+from cxdata.actions import roi
 from cxdata.actions.roi import (
     Economics,
     Failure,
     Guardrail,
     Lever,
+    PlannerBase,
     Scenario,
     break_even_containment,
     channel_shift,
@@ -363,3 +365,17 @@ def test_roi_command(sample_store, sample_analysis, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cxdata", "roi", "--scenario", str(scenario)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_moments_fixes_share_their_scope_and_a_large_scope_is_not_kept(sample_analysis, planner, monkeypatch):
+    """``PlannerBase.in_scope``: the fixes of one moment (levers on the same scope) share its contacts and their
+    terms, which changes no number; a scope larger than SCOPE_BYTES_KEPT is computed each time, not remembered."""
+    phone = (("channel", ("phone",)),)
+    cut = Scenario("cut", (Lever("transfer_cut", 0.5, phone),), Economics(investment=10_000))
+    first = planner.in_scope([Lever("wait_cut", 0.25, phone)])
+    assert planner.in_scope(list(cut.levers)) is first
+    fresh = PlannerBase.build(sample_analysis)  # nothing remembered
+    assert result_dict(planner.evaluate(cut)) == result_dict(fresh.evaluate(cut))
+    monkeypatch.setattr(roi, "SCOPE_BYTES_KEPT", first.nbytes - 1)
+    everyone = [Lever("wait_cut", 0.25)]
+    assert planner.in_scope(everyone) is not planner.in_scope(everyone)

@@ -242,9 +242,11 @@ def warm(store: Store, settings: Settings) -> list[VersionInfo]:
     return warmed
 
 
-@st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)
+@st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=CACHE_KEYS)
 def evaluate(store: Store, version: VersionInfo, params: Params, horizon: int, scenario: Scenario) -> ScenarioResult:
-    """``PlannerBase.evaluate`` of ``scenario``, cached by its JSON form (each input change reruns one scenario)."""
+    """``PlannerBase.evaluate`` of ``scenario``, cached by its JSON form (each input change reruns one scenario).
+    What to fund prices 15 scenarios a view: 1,024 results (a few kB each) keep some 70 views, so going back to a
+    view does not price its fixes again (a second or more at 10 M contacts)."""
     base = _planner(store, version, params, horizon)
     assert isinstance(base, PlannerBase), "evaluate() is only called once the planner is available"
     return base.evaluate(scenario)

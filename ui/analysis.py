@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import streamlit as st
 
+from cxdata.actions.funding import price_every_moment
 from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_to_dict
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.metrics import Filters, Params
@@ -227,6 +228,29 @@ def planner(store: Store, version: VersionInfo, settings: Settings) -> PlannerBa
     waits for the fit, with a progress bar."""
     wait_for_fit(fitting(store, version, settings.params(), settings.churn_horizon_months))
     return _planner(store, version, settings.params(), settings.churn_horizon_months)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
+def price_moments(store: Store, version: VersionInfo, settings: Settings) -> threading.Thread | None:
+    """Price every moment's fixes of ``version`` in a thread of its own, once per version and settings, the likeliest
+    to be shown first (:func:`cxdata.actions.funding.price_every_moment`): What to fund of a later view filtered on
+    channel, touchpoint or segment is then read, not priced (a second or more at 10 M contacts; about a minute of
+    CPU once at that size). None when pages wait for their numbers (:func:`background`: the AppTest suite) or the
+    planner is unavailable."""
+    base = _planner(store, version, settings.params(), settings.churn_horizon_months) if background() else None
+    if not isinstance(base, PlannerBase) or base.analysis.risk is None:
+        return None
+    moments = list(base.analysis.risk.moments.sort("revenue_at_risk", descending=True).iter_rows(named=True))
+
+    def price() -> None:
+        try:
+            price_every_moment(base, moments, settings.economics())
+        except Exception:  # the views price their own fixes, as without this thread
+            LOG.exception("pricing the moments of %s v%s failed", version.dataset, version.number)
+
+    thread = threading.Thread(target=price, name="price-moments", daemon=True)
+    thread.start()
+    return thread
 
 
 def warm(store: Store, settings: Settings) -> list[VersionInfo]:

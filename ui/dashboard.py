@@ -37,6 +37,7 @@ from ui.analysis import (
     fitting,
     measured,
     planner,
+    price_moments,
     settings_key,
     start_after_run,
 )
@@ -121,9 +122,11 @@ def view_funding(store: Store, version: VersionInfo, settings: Settings, where: 
     base = planner(store, version, settings)
     if isinstance(base, Unavailable):
         return None
-    return funding_screen(a, base, where, settings,
-                          partial(evaluate, store, version, settings.params(), settings.churn_horizon_months),
-                          restricted)
+    screen = funding_screen(a, base, where, settings,
+                            partial(evaluate, store, version, settings.params(), settings.churn_horizon_months),
+                            restricted)
+    price_moments(store, version, settings)  # once: the next views read their fixes
+    return screen
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)

@@ -99,3 +99,15 @@ def what_to_fund(base: PlannerBase, moments: Iterable[Mapping[str, str]], extra:
     """Each moment's fix (:func:`moment_fix`), best first: highest P50 36-month NPV."""
     fixes = (moment_fix(base, m, extra, economics, evaluate) for m in moments)
     return sorted((f for f in fixes if f is not None), key=lambda f: f.net_value, reverse=True)
+
+
+def price_every_moment(base: PlannerBase, moments: Iterable[Mapping[str, str]], economics: Economics) -> int:
+    """The fixes of every moment (:func:`moment_fix`, no other filter), evaluated once so the planner remembers
+    their results (:meth:`PlannerBase.evaluate`): What to fund of any view filtered on the moments' own dimensions
+    (channel, touchpoint, segment) then reads them instead of pricing them, since a fix's scope is its moment's.
+    What the app does in the background once a version's What to fund is first drawn. Returns the moments priced."""
+    priced = 0
+    for moment in moments:
+        moment_fix(base, moment, (), economics)
+        priced += 1
+    return priced

@@ -50,6 +50,7 @@ The chain, for a scenario of levers on a scope (channel, touchpoint, segment, re
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ BASELINE_MONTHS = 3
 ROW_SLICE = 131_072  # baseline rows whose hazard terms are computed at once
 SCOPES_KEPT = 3  # the scopes whose contacts a planner remembers (:meth:`PlannerBase.in_scope`): a moment's fixes
 SCOPE_BYTES_KEPT = 256 * 2**20  # a larger scope is not remembered (all contacts at 10 M: several GB of draws)
+RESULTS_KEPT = 4096  # scenario results a planner remembers: every moment's three fixes at 10 M are 840
 HORIZONS = (12, 36)
 PAYBACK_LIMIT = 120  # months searched for a payback
 
@@ -299,6 +301,7 @@ class PlannerBase:
     h_mean: np.ndarray  # (1 + B,): the mean hazard as is over the baseline rows, per draw
     h_zero: np.ndarray  # (1 + B,): the mean hazard with no negative experience (N = 0): h₀ of a shift's Δh₁
     _scopes: dict[tuple[Where, ...], InScope] = field(default_factory=dict, repr=False, compare=False)
+    _results: dict[str, ScenarioResult] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
@@ -458,7 +461,22 @@ class PlannerBase:
         return "unresolved", 0.0 if rate == 0 else min(1.0, lever.amount / 100 / rate)
 
     def evaluate(self, scenario: Scenario) -> ScenarioResult:
-        """The whole chain for every coefficient and business-input draw; see the module docstring."""
+        """The whole chain for every coefficient and business-input draw; see the module docstring. The results of
+        the last :data:`RESULTS_KEPT` scenarios are remembered (a few kB each): every moment's fixes, priced once per
+        version (:func:`cxdata.actions.funding.price_every_moment`), make What to fund of a new view a lookup."""
+        key = json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
+        with self._lock:
+            kept = self._results.get(key)
+        if kept is not None:
+            return kept
+        result = self._evaluate(scenario)
+        with self._lock:
+            while len(self._results) >= RESULTS_KEPT:
+                self._results.pop(next(iter(self._results)))
+            self._results[key] = result
+        return result
+
+    def _evaluate(self, scenario: Scenario) -> ScenarioResult:
         econ = scenario.economics
         b = self.draws + 1
         rng = np.random.default_rng(20261122)

@@ -9,7 +9,7 @@ import dataclasses
 import polars as pl
 
 from cxdata import format as fmt
-from cxdata.actions.funding import FIXES, TOP_FIXES, sized_scenario
+from cxdata.actions.funding import FIXES, TOP_FIXES, price_every_moment, sized_scenario
 from cxdata.actions.roi import PlannerBase
 from cxdata.models.analysis import Analysis
 from cxdata.scope import Scope
@@ -106,3 +106,20 @@ def test_the_meeting_pack_carries_what_to_fund_as_the_overview_shows_it(
     assert sheet.finding.startswith(f"Fund first: {best.title}, {best.net_value.value} net over 36 months.")
     titles = [s.title for s in pack.sheets]
     assert titles.index("What to fund") == titles.index("Moments of service") + 1
+
+
+def test_what_to_fund_of_a_view_reads_the_fixes_priced_once(sample_analysis, monkeypatch):
+    """The app prices every moment's fixes once per version in the background (``price_every_moment``); What to fund
+    of a view filtered on a moment's dimension then reads those results, and shows what pricing them gives."""
+    settings, where = Settings(), (("channel", ("chat",)),)
+    expected = funding_screen(sample_analysis, PlannerBase.build(sample_analysis), where, settings)
+    base = PlannerBase.build(sample_analysis)
+    chat = sample_analysis.risk.moments.filter(pl.col("channel") == "chat")
+    assert price_every_moment(base, chat.iter_rows(named=True), settings.economics()) == chat.height
+
+    def priced_again(*_args, **_kwargs):
+        raise AssertionError("a fix was priced again")
+
+    monkeypatch.setattr(PlannerBase, "_evaluate", priced_again)
+    served = funding_screen(sample_analysis, base, where, settings)
+    assert expected.rows and served == expected

@@ -26,24 +26,20 @@ ARROW = " → "
 
 @dataclass(frozen=True)
 class IssueTable:
-    """Every issue of a contact frame (:func:`issue_table`): ``table``, one row per issue (:func:`issues`), and
+    """Every issue of a contact frame (:func:`issue_table`): ``table``, one row per issue, and
     ``of_contact``, the issue_id of each contact, in the frame's row order (null for a contact without a customer)."""
 
     table: pl.DataFrame
     of_contact: pl.Series
 
 
-def issues(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> pl.DataFrame:
-    """One row per issue: issue_id, customer_id, reason, touchpoint, first_at, last_at, contacts, path,
-    resolved, resolution_hours, csat (mean of its answers), answered, churned_after.
+def issue_table(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> IssueTable:
+    """Every issue, one row each: issue_id, customer_id, reason, touchpoint, first_at, last_at, contacts, path,
+    resolved, resolution_hours, csat (mean of its answers), answered, churned_after; and the issue of each contact
+    (the chains are cut once for both).
 
     Needs customer_id and started_at; reason, channel, resolved, csat are used when present.
     """
-    return issue_table(contacts, customers, window_days).table
-
-
-def issue_table(contacts: pl.DataFrame, customers: pl.DataFrame | None = None, window_days: int = 7) -> IssueTable:
-    """The issues of :func:`issues` and the issue of each contact: the chains are cut once for both."""
     if "customer_id" not in contacts.columns:
         raise KeyError("Journeys need customer_id on interactions")
     cols = contacts.columns

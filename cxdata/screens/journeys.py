@@ -3,7 +3,7 @@ four tiles, the most frequent channel paths with the customers behind the chosen
 history (tiles, timeline chart, every event).
 
 Where each number comes from, all in :mod:`cxdata.measures.journeys`: the issues of the whole version
-(:func:`~cxdata.measures.journeys.issues`: contacts of one customer on one reason, each within W days of the
+(:func:`~cxdata.measures.journeys.issue_table`: contacts of one customer on one reason, each within W days of the
 previous one), those with a contact in the scope (:func:`~cxdata.measures.journeys.issues_in_scope`), their tiles
 (:func:`~cxdata.measures.journeys.journey_summary`: the share needing 2+ contacts with its Wilson 95% interval over
 the issues that started at least W days before the newest contact; median and P90 of the time from the first

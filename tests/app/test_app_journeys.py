@@ -68,7 +68,7 @@ class Engine:
         tables = Tables.from_store(store, version.version_id)
         self.customers, self.revenue = tables.customers, tables.revenue
         self.window = settings.repeat_window_days
-        self.issues = journeys.issues(self.contacts, self.customers, self.window)
+        self.issues = journeys.issue_table(self.contacts, self.customers, self.window).table
         store.engine.dispose()
 
     def last_three_months(self) -> tuple[date, date]:

@@ -44,7 +44,7 @@ CUSTOMERS = pl.DataFrame({"customer_id": ["A", "B", "C"], "joined_at": [date(202
 
 
 def test_issues_are_repeat_contact_chains():
-    table = journeys.issues(contacts(JOURNEY), CUSTOMERS).sort("customer_id", "first_at")
+    table = journeys.issue_table(contacts(JOURNEY), CUSTOMERS).table.sort("customer_id", "first_at")
     assert table.select("customer_id", "contacts", "path").rows() == [
         ("A", 3, "chatbot → phone → email"), ("A", 1, "phone"), ("B", 2, "chatbot → phone"), ("C", 1, "phone")]
     assert table.get_column("resolution_hours").to_list() == [48.0, 0.0, 6.0, 0.0]
@@ -56,7 +56,7 @@ def test_issues_are_repeat_contact_chains():
 def test_the_share_needing_2_plus_contacts_waits_until_a_second_contact_could_have_come():
     """An issue whose first contact is less than W days before the newest contact may still get its second
     one: it is left out of the share (and the page says so), but still counted as an issue."""
-    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    table = journeys.issue_table(contacts(JOURNEY), CUSTOMERS).table
     end = T0 + 12 * DAY  # A's second billing issue started on the data's last day
     s = journeys.journey_summary(table, end, 7)
     assert (s["issues"], s["complete"], s["left_out"]) == (4, 3, 1)
@@ -67,7 +67,7 @@ def test_the_share_needing_2_plus_contacts_waits_until_a_second_contact_could_ha
 
 
 def test_summary_and_channel_paths():
-    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    table = journeys.issue_table(contacts(JOURNEY), CUSTOMERS).table
     s = journeys.journey_summary(table)
     assert (s["issues"], s["multi_contact"], s["multi_share"]) == (4, 2, 50.0)
     assert s["median_hours"] == pytest.approx(27.0)  # 48 h and 6 h
@@ -174,7 +174,7 @@ def test_filters_pick_whole_issues():
 
 
 def test_paths_are_ordered_deterministically_on_ties():
-    table = journeys.issues(contacts(JOURNEY), CUSTOMERS)
+    table = journeys.issue_table(contacts(JOURNEY), CUSTOMERS).table
     assert journeys.channel_paths(table).get_column("path").to_list() == ["chatbot → phone", "chatbot → phone → email"]
 
 

@@ -152,7 +152,7 @@ def test_the_sample_against_plain_polars(sample_analysis, sample_store) -> None:
     screen = journeys_screen(sample_analysis, scope, Settings(), Accounts(tables.customers, tables.revenue),
                              customer="C000139")
 
-    every = journeys.issues(contacts, tables.customers, 7)
+    every = journeys.issue_table(contacts, tables.customers, 7).table
     members = tables.customers.filter(pl.col("segment") == "Small Business").get_column("customer_id")
     scoped = every.filter(pl.col("customer_id").is_in(members.implode()) & (pl.col("first_at").dt.date() <= end)
                           & (pl.col("last_at").dt.date() >= start))

@@ -33,7 +33,7 @@ def test_a_first_visit_after_warm_up_finds_its_screens_computed(analysed_store: 
     calls: list[str] = []
     for owner, name in ((PlannerBase, "evaluate"), (voice_screen, "fit_voice"), (voice_screen, "voice_screen"),
                         (planner, "roi_screen"), (dashboard, "overview_screen"), (dashboard, "funding_screen"),
-                        (journeys, "issues"), (ui_journeys, "journeys_screen")):
+                        (journeys, "issue_table"), (ui_journeys, "journeys_screen")):
         watch(monkeypatch, owner, name, calls)
 
     for page in ("app_pages/roi.py", OVERVIEW_PAGE, "app_pages/voice.py", "app_pages/journeys.py"):

@@ -143,7 +143,7 @@ def main() -> None:
         return
     settings = current_settings(store)
     header("Overview", scope, "Where the experience costs customers and revenue.")
-    a, problem = page_analysis(store, scope.version, settings)
+    a, problem = page_analysis(store, scope.version, settings, panel_later=True)  # contact tiles first
     if problem:
         st.warning(plain(problem), icon=":material/warning:")
     if a.contacts is None and a.panel is None and a.customers is None:

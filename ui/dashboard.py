@@ -35,7 +35,6 @@ from ui.analysis import (
     background,
     evaluate,
     fitting,
-    measured,
     planner,
     price_moments,
     settings_key,
@@ -58,14 +57,15 @@ def _failed_analyses() -> dict[tuple, tuple[Analysis, str]]:
 
 
 def page_analysis(store: Store, version: VersionInfo, settings: Settings, *, measured_first: bool = True,
-                  draw: bool = True) -> tuple[Analysis, str | None]:
+                  draw: bool = True, panel_later: bool = False) -> tuple[Analysis, str | None]:
     """The analysis of ``version`` (``ui.analysis``) for a page, and one sentence when its models are missing:
 
     - while the models are fitted in the background (the first time on a version; ``measured_first``, and
       :func:`ui.analysis.background`), the measured frames at once (:func:`ui.analysis.measured`, ``pending``) and a
       progress bar of the fit's steps, which runs the page again once the models are there (:func:`fit_progress`);
       otherwise it waits for the fit, with that progress bar (none when ``draw`` is False: the meeting pack,
-      made on a thread of its own);
+      made on a thread of its own); with ``panel_later`` (the Overview), the customer-month panel of a new version
+      is built after the page is drawn, and the page runs again once it is (``Analysis.panel_pending``);
     - when fitting the models fails on this data, the contact frame alone and one sentence saying so, remembered so
       the fit is not retried on every rerun."""
     key = (store_identity(store), version_identity(version), settings_key(settings))
@@ -74,12 +74,11 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings, *, mea
         return failed
     params, horizon = settings.params(), settings.churn_horizon_months
     if measured_first and draw and background() and not is_fitted(store, version.version_id, params, horizon):
-        shown = measured(store, version, settings)  # built before the fit's thread starts, so it is not slowed
         job = fitting(store, version, params, horizon)
+        shown = job.measured_frames(panel=not panel_later)  # before the fit's thread starts, so it is not slowed
         if not job.finished:
-            job.reuse(shown)
             start_after_run(job)  # once the page is drawn: the fit would slow it
-            fit_progress(job)
+            fit_progress(job, shown.panel_pending)
             return shown, None
     try:
         return analysis(store, version, settings, draw=draw), None
@@ -94,11 +93,11 @@ def page_analysis(store: Store, version: VersionInfo, settings: Settings, *, mea
 
 
 @st.fragment(run_every=REFRESH_S)
-def fit_progress(job: Fitting) -> None:
+def fit_progress(job: Fitting, panel_pending: bool = False) -> None:
     """The progress bar of a fit in the background (steps done of all), redrawn every ``REFRESH_S``; once the fit
-    is over, the whole page runs again with the models. (The fit starts when the page's run is over:
-    :func:`ui.analysis.start_after_run`.)"""
-    if job.finished:
+    is over, or the panel a page drew without (``panel_pending``) is built, the whole page runs again with them.
+    (The fit starts when the page's run is over: :func:`ui.analysis.start_after_run`.)"""
+    if job.finished or (panel_pending and job.measured is not None and not job.measured.panel_pending):
         st.rerun()
     st.progress(job.fraction, text=job.sentence())
 

@@ -71,15 +71,28 @@ def follow_up_gaps(contacts: pl.DataFrame) -> pl.DataFrame:
     return by_reason.drop("_row").hstack(narrow.select(next_any_gap_s=_next_in_run(["customer_id"], 1)))
 
 
+def in_contact_order(interactions: pl.DataFrame | pl.LazyFrame) -> bool:
+    """Whether the rows are sorted by customer_id (nulls last) and started_at already, as the store keeps them
+    (``Table.stored_order``): a check of the two columns, 0.1–0.3 s at 10 M rows, where the sort takes 2 s."""
+    c, t = pl.col("customer_id"), pl.col("started_at")
+    later = (t >= t.shift()).fill_null(False)
+    step = (pl.when(c.shift().is_null()).then(c.is_null() & later)  # the null customers come last, by time
+            .when(c.is_null()).then(True)
+            .otherwise((c > c.shift()) | ((c == c.shift()) & later)))
+    return bool(interactions.lazy().select(step.slice(1).all()).collect().item())
+
+
 def enrich_contacts(interactions: pl.DataFrame | pl.LazyFrame, customers: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The contact frame described in the module docstring. The wide frame is copied once, by the sort (from a
-    LazyFrame, e.g. a scan of the stored Parquet, the interactions are read into the sorted frame and not kept);
-    the customers' attributes and the gaps are computed on narrow frames and put beside it."""
+    """The contact frame described in the module docstring. The wide frame is copied once, by the sort, or not
+    sorted when in that order already (:func:`in_contact_order`; from a LazyFrame, e.g. a scan of the stored
+    Parquet, the interactions are read into the frame and not kept); the customers' attributes and the gaps are
+    computed on narrow frames and put beside it."""
     columns = interactions.collect_schema().names()
     lazy = interactions.lazy().with_columns(month=pl.col("started_at").dt.truncate("1mo").dt.date(),
                                             **dataset_columns(columns))
     linked = "customer_id" in columns
-    frame = (lazy.sort("customer_id", "started_at", nulls_last=True) if linked else lazy).collect()
+    ordered = not linked or in_contact_order(interactions)
+    frame = (lazy if ordered else lazy.sort("customer_id", "started_at", nulls_last=True)).collect()
     attrs = customer_attributes(customers)
     if attrs is not None and customers is not None and "joined_at" in customers.columns:
         attrs = attrs.join(customers.select("customer_id", "joined_at"), on="customer_id", how="left")

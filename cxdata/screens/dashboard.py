@@ -45,10 +45,17 @@ BUCKETS = ("0", "1", "2 or 3", "4+")
 MAX_BARS = 25
 
 
+#: The status of a model-based number while the models are being fitted (``Analysis.pending``).
+PENDING = "The models are being fitted: shown when they are ready"
+#: The status of a customer-month KPI while the panel of a new version is being built (``Analysis.panel_pending``).
+PANEL_PENDING = "Being computed: the customer-month panel of this new data version is being built"
+
+
 def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params: Params = Params(),
               keys: tuple[str, ...] = TILE_KEYS) -> list[dict]:
     """One dict per tile: key, label, unit, definition, higher_is_better, value, low, high, n,
-    delta, delta_low, delta_high (against ``comparison``), status ("ok", "no data", "needs …").
+    delta, delta_low, delta_high (against ``comparison``), status ("ok", "no data", "needs …", or
+    :data:`PANEL_PENDING` for a customer-month KPI while the panel is built).
     A KPI of the customers table (a snapshot, no months) has no change against another period.
     The KPIs of one base frame are computed in one query per period (:func:`cxdata.measures.metrics.kpi_statuses`)."""
     metrics = [REGISTRY[key] for key in keys]
@@ -61,6 +68,8 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
                 "higher_is_better": m.higher_is_better, "value": None, "low": None, "high": None, "n": 0,
                 "delta": None, "delta_low": None, "delta_high": None}
         current, tile["status"] = now[m.key]
+        if a.panel_pending and m.base is Base.CUSTOMER_MONTHS:
+            tile["status"] = PANEL_PENDING
         if current is not None:
             tile |= {"value": current.value, "low": current.low, "high": current.high, "n": current.n}
         previous = before.get(m.key, (None, ""))[0]
@@ -69,10 +78,6 @@ def kpi_tiles(a: Analysis, filters: Filters, comparison: Filters | None, params:
             tile |= {"delta": d.value, "delta_low": d.low, "delta_high": d.high}
         tiles.append(tile)
     return tiles
-
-
-#: The status of a model-based number while the models are being fitted (``Analysis.pending``).
-PENDING = "The models are being fitted: shown when they are ready"
 
 
 def moments_withheld(a: Analysis, restricted: Sequence[str]) -> list[str]:
@@ -152,7 +157,7 @@ def overview_rows(a: Analysis) -> list[tuple[str, ...]]:
     there are interactions; then the money row — or, when the data has no customer-month panel but its
     customers table says who left, the customers row in its place."""
     rows = [EXPERIENCE_TILES, OPERATIONS_TILES] if a.contacts is not None else []
-    snapshot = a.panel is None and a.needs(REGISTRY["customer_churn"]) is None
+    snapshot = a.panel is None and not a.panel_pending and a.needs(REGISTRY["customer_churn"]) is None
     return [*rows, CUSTOMER_TILES if snapshot else MONEY_TILES]
 
 

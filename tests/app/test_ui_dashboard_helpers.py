@@ -3,8 +3,10 @@ service, and the hints that say what would unlock a number (named periods: tests
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import polars as pl
 import pytest
 
 from cxdata import format as fmt
@@ -56,13 +58,31 @@ def test_hints_name_the_upload_that_unlocks_a_number() -> None:
     assert unlock_hint("needs revenue") == "Import a revenue table on the Data page to see this."
 
 
-def test_a_fit_starts_from_the_frames_a_page_built_until_it_has_started() -> None:
-    """:meth:`ui.analysis.Fitting.reuse`: the measured frames a page drew while the fit waited are handed to the fit;
-    once the fit runs, a later page's frames are not."""
+def test_the_measured_frames_are_built_once_and_a_pending_panel_before_the_fit() -> None:
+    """:meth:`ui.analysis.Fitting.measured_frames`: the contact frame once; the panel once, left by a page drawn
+    without it (the Overview) to the job's thread, which builds it before the fit and hands the fit those frames."""
+    built: list[str] = []
     given: list[Analysis | None] = []
-    job = Fitting(False, lambda _progress, measured: given.append(measured) or Analysis(None, None))
-    shown, late = Analysis(None, None), Analysis(None, None)
-    job.reuse(shown)
+
+    def frames(shown: Analysis | None) -> Analysis:
+        built.append("contacts" if shown is None else "panel")
+        if shown is None:
+            return Analysis(None, None, panel_pending=True)
+        return replace(shown, panel=pl.DataFrame({"month": [1]}), panel_pending=False)
+
+    job = Fitting(False, lambda _progress, measured: given.append(measured) or Analysis(None, None), frames)
+    first = job.measured_frames(panel=False)
+    assert first.panel_pending and job.measured_frames(panel=False) is first and built == ["contacts"]
     job.start().future.result(timeout=60)
-    job.reuse(late)
-    assert len(given) == 1 and given[0] is shown and job.measured is shown
+    assert built == ["contacts", "panel"] and len(given) == 1 and given[0] is job.measured
+    assert job.measured is not None and not job.measured.panel_pending
+    assert job.measured_frames() is job.measured and built == ["contacts", "panel"]
+
+
+def test_a_fit_no_page_drew_for_builds_its_own_frames() -> None:
+    """A fit started before any page asked for the measured frames (a page waiting for the models) is given none."""
+    given: list[Analysis | None] = []
+    job = Fitting(False, lambda _progress, measured: given.append(measured) or Analysis(None, None),
+                  lambda _shown: pytest.fail("no page asked for the measured frames"))
+    job.start().future.result(timeout=60)
+    assert given == [None]

@@ -34,11 +34,14 @@ SETTLED = """() => !!document.querySelector(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']")
     && !document.querySelector("[data-testid='stSpinner'], [data-testid='stSkeleton'], [data-testid='stProgress']")"""
 #: The first content of the Overview while its models are fitted in the background: the run is over (connected,
-#: not running, no spinner or skeleton; the fit's progress bar may be there) and the KPI tiles are drawn.
+#: not running, no spinner or skeleton; the fit's progress bar may be there) and the KPI tiles are drawn, none of
+#: them still "Being computed" (the customer-month panel of a new version, built after the contact tiles).
 OVERVIEW_MEASURED = """() => !!document.querySelector(
         "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']")
     && !document.querySelector("[data-testid='stSpinner'], [data-testid='stSkeleton']")
-    && !!document.querySelector("[data-testid='stMain'] [data-testid='stMetric']")"""
+    && !!document.querySelector("[data-testid='stMain'] [data-testid='stMetric']")
+    && ![...document.querySelectorAll("[data-testid='stMain'] [data-testid='stCaptionContainer']")].some(c =>
+        c.innerText.trim() === "Being computed")"""
 #: The Overview with its models: settled (no progress bar either) and the revenue-at-risk tile showing a value.
 OVERVIEW_MODELLED = f"""() => ({SETTLED})()
     && [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stMetric']")].some(m =>

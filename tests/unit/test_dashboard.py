@@ -15,7 +15,7 @@ from cxdata.catalog.store import Store
 from cxdata.catalog.views import delete_view, list_views, load_view, save_view
 from cxdata.measures import stats
 from cxdata.measures.contacts import enrich_contacts
-from cxdata.measures.metrics import Filters
+from cxdata.measures.metrics import REGISTRY, Base, Filters
 from cxdata.measures.periods import (
     LAST_YEAR,
     NO_COMPARISON,
@@ -25,9 +25,11 @@ from cxdata.measures.periods import (
     default_period,
     preset_period,
 )
-from cxdata.models.analysis import Analysis, Tables
+from cxdata.models.analysis import Analysis, Tables, load_unfitted, with_panel
 from cxdata.screens.dashboard import (
     OVERVIEW_TILES,
+    PANEL_PENDING,
+    TILE_KEYS,
     churn_by_negatives,
     headlines,
     kpi_tiles,
@@ -218,3 +220,25 @@ def test_the_attribute_headline_names_a_gap_only_when_its_interval_excludes_zero
     unclear = customer_headlines(_left({"Enterprise": (100, 20), "SMB": (100, 18)}))[1]
     assert unclear.text.startswith("No customer attribute clearly separates who left: the widest gap, by segment")
     assert unclear.value == pytest.approx(2.0) and unclear.low < 0 < unclear.high
+
+
+def test_the_panel_left_for_later_is_the_panel_built_at_once(sample_store: Store) -> None:
+    """A new version's Overview draws its contact tiles before the customer-month panel is built
+    (``load_unfitted(panel=False)``, then ``with_panel``): meanwhile the customer-month tiles say they are being
+    computed and the contact tiles are the ones the whole frames give; the panel built later is the same panel."""
+    version_id = sample_store.active_version("sample").version_id
+    horizon = 5  # a fit never made: the frames are built from the tables
+    whole = load_unfitted(sample_store, version_id, horizon=horizon)
+    first = load_unfitted(sample_store, version_id, horizon=horizon, panel=False)
+    assert first.panel is None and first.panel_pending and first.contacts.equals(whole.contacts)
+    assert overview_rows(first) == overview_rows(whole)
+    waiting = {t["key"]: t for t in kpi_tiles(first, Filters(), None)}
+    done = {t["key"]: t for t in kpi_tiles(whole, Filters(), None)}
+    panel_keys = {k for k in TILE_KEYS if REGISTRY[k].base is Base.CUSTOMER_MONTHS}
+    assert panel_keys and all(waiting[k]["status"] == PANEL_PENDING for k in panel_keys)
+    assert all(done[k]["status"] == "ok" for k in panel_keys)
+    assert {k: t for k, t in waiting.items() if k not in panel_keys} == \
+           {k: t for k, t in done.items() if k not in panel_keys}
+    later = with_panel(sample_store, version_id, first)
+    assert not later.panel_pending and later.contacts is first.contacts
+    assert later.panel.equals(whole.panel)

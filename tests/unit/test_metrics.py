@@ -299,3 +299,19 @@ def test_nps_below_zero():
     assert estimate("nps", frame).value == pytest.approx(-50.0)
     by = compute("nps", frame, by=["customer_id"])
     assert by.item(0, "value") == pytest.approx(-50.0)
+
+
+def test_the_contact_frame_of_stored_rows_skips_the_sort_and_is_the_sorted_frame(sample_store) -> None:
+    """The store keeps interactions in customer and time order, so the contact frame is read without sorting
+    (``in_contact_order``); it equals the frame of the same rows shuffled, which is sorted."""
+    from cxdata.measures.contacts import in_contact_order
+    from cxdata.models.analysis import Tables
+
+    tables = Tables.from_store(sample_store, sample_store.active_version("sample").version_id, scan_interactions=True)
+    stored = tables.interactions.collect()
+    shuffled = stored.sample(fraction=1.0, shuffle=True, seed=7)
+    assert in_contact_order(stored) and not in_contact_order(shuffled)
+    order = ["customer_id", "started_at", "interaction_id"]  # contacts at the same second may come in either order
+    read = enrich_contacts(tables.interactions, tables.customers).sort(order)
+    assert read.equals(enrich_contacts(shuffled, tables.customers).sort(order))
+    assert read.height == stored.height

@@ -5,7 +5,8 @@ of service that put the most revenue at risk (each linked to the Drill-down, the
 initiative), and a KPI's trend by month.
 
 Numbers: ``cxdata.screens.overview.overview_screen`` (tiles, headlines, moments; the meeting pack and
-``report --json`` write the same screen), ``cxdata.screens.funding.funding_screen`` (what to fund) and
+``report --json`` write the same screen), ``cxdata.screens.funding.funding_screen`` (what to fund; priced after the rest of the page when its fixes are
+new: ``ui.dashboard.funding_now_or_soon``) and
 ``cxdata.screens.figures.trend_figure`` (the selected KPI's trend),
 each view's computed once for every session (``ui.dashboard``); this page only draws them.
 """
@@ -22,13 +23,15 @@ from cxdata.settings import Settings
 from ui.alerts import fired_alerts
 from ui.charts import draw
 from ui.dashboard import (
+    ViewPricing,
     data_page_link,
+    funding_now_or_soon,
     header,
     kpi_tile,
     no_data_message,
     page_analysis,
+    pricing_progress,
     unlock_hint,
-    view_funding,
     view_overview,
     view_trend,
 )
@@ -63,11 +66,20 @@ def headline_block(screen: OverviewScreen) -> None:
         st.caption(plain(screen.headlines_note))
 
 
-def funding_block(funding: FundingScreen | None) -> None:
-    """What to fund: the top fixes that pay, each a bordered card with its verdict, numbers and planner link."""
+def funding_block(funding: FundingScreen | ViewPricing | None) -> None:
+    """What to fund: the top fixes that pay, each a bordered card with its verdict, numbers and planner link; while
+    the view's fixes are priced, a progress bar that draws them once they are."""
     if funding is None:
         return
     st.subheader("What to fund", divider="gray")
+    if isinstance(funding, ViewPricing):
+        failed = funding.future.exception() if funding.future.done() else None
+        if failed is not None:
+            st.warning(plain(f"The fixes of this view could not be priced ({type(failed).__name__}: {failed})."),
+                       icon=":material/warning:")
+        else:
+            pricing_progress(funding)
+        return
     if funding.finding:
         st.info(plain(funding.finding), icon=":material/balance:")
     for rank, row in enumerate(funding.rows, 1):
@@ -157,9 +169,9 @@ def main() -> None:
     if screen.filtered_out:
         st.warning(no_data_message(scope), icon=":material/filter_alt_off:")
     headline_block(screen)
-    funding = view_funding(store, scope.version, settings, scope.where, a, scope.restricted)
+    funding = funding_now_or_soon(store, scope.version, settings, scope.where, a, scope.restricted)
     funding_block(funding)
-    moments_block(screen, settings, funding, a.pending)
+    moments_block(screen, settings, funding if isinstance(funding, FundingScreen) else None, a.pending)
     trend_block(screen, a, scope, settings)
     for note in screen.notes:
         st.caption(plain(note))

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 import streamlit as st
 
 from cxdata.actions.funding import price_every_moment
-from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_to_dict
+from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_key
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.metrics import Filters, Params
 from cxdata.models.analysis import (
@@ -51,10 +51,6 @@ def _params_key(params: Params) -> str:
     return json.dumps(asdict(params), sort_keys=True, default=str)
 
 
-def _scenario_key(scenario: Scenario) -> str:
-    return json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
-
-
 def settings_key(settings: Settings) -> str:
     """Every setting as sorted JSON: two equal settings give the same key in every session."""
     return json.dumps(asdict(settings), sort_keys=True, default=str)
@@ -70,7 +66,7 @@ def fit_state(a: Analysis) -> tuple:
 #: How the caches of this module (and ui.readiness, ui.dashboard) key their arguments: store, version,
 #: metric parameters, settings, scenario, filters, analysis (its fit state).
 CACHE_KEYS = {Store: store_identity, VersionInfo: version_identity, Params: _params_key, Settings: settings_key,
-              Scenario: _scenario_key, Filters: repr, Analysis: fit_state}
+              Scenario: scenario_key, Filters: repr, Analysis: fit_state}
 
 
 @dataclass(frozen=True)

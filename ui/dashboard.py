@@ -10,12 +10,16 @@ so every session that opens the same view reuses the numbers the first one compu
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from functools import partial
 
 import streamlit as st
 
 from cxdata import format as fmt
+from cxdata.actions.roi import NotPriced, PlannerBase, Scenario, ScenarioResult
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.contacts import enrich_contacts
 from cxdata.measures.metrics import REGISTRY, Base, Filters, Metric, by_month
@@ -23,11 +27,12 @@ from cxdata.models.analysis import Analysis, Tables, is_fitted
 from cxdata.schema import TABLES
 from cxdata.scope import Scope, Where
 from cxdata.screens.figures import Figure, Tile, trend_figure
-from cxdata.screens.funding import FundingScreen, funding_screen
+from cxdata.screens.funding import FundingScreen, evaluations, funding_screen
 from cxdata.screens.overview import OverviewScreen, overview_screen
 from cxdata.settings import Settings
 from ui.analysis import (
     CACHE_KEYS,
+    POLL_S,
     REFRESH_S,
     Fitting,
     Unavailable,
@@ -112,20 +117,96 @@ def view_overview(store: Store, version: VersionInfo, settings: Settings, scope:
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def view_funding(store: Store, version: VersionInfo, settings: Settings, where: Where, a: Analysis,
-                 restricted: tuple[str, ...]) -> FundingScreen | None:
+                 restricted: tuple[str, ...], _priced_only: bool = False) -> FundingScreen | None:
     """What to fund under the dimension filters ``where`` (:func:`cxdata.screens.funding.funding_screen`; the period
     does not apply), computed once for every session and keyed as :func:`view_overview`; None when the data cannot
-    support the ROI planner (no churn model); ``restricted`` as in :func:`funding_screen`."""
+    support the ROI planner (no churn model); ``restricted`` as in :func:`funding_screen`. ``_priced_only`` (not
+    part of the key): from fixes the planner has priced already, else :class:`cxdata.actions.roi.NotPriced`, and
+    nothing is kept (:func:`funding_now_or_soon`)."""
     if a.risk is None:
         return None
     base = planner(store, version, settings)
     if isinstance(base, Unavailable):
         return None
-    screen = funding_screen(a, base, where, settings,
-                            partial(evaluate, store, version, settings.params(), settings.churn_horizon_months),
-                            restricted)
+    run = base.priced if _priced_only else partial(evaluate, store, version, settings.params(),
+                                                   settings.churn_horizon_months)
+    screen = funding_screen(a, base, where, settings, run, restricted)
     price_moments(store, version, settings)  # once: the next views read their fixes
     return screen
+
+
+@dataclass
+class ViewPricing:
+    """The fixes of one view's What to fund, priced in a thread of its own (:func:`price_view`): ``done`` of
+    ``total`` evaluations, then ``future`` is over."""
+
+    total: int
+    done: int = 0
+    future: Future[None] = field(default_factory=Future)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, hash_funcs=CACHE_KEYS)
+def _view_pricings(store: Store, version: VersionInfo, settings: Settings) -> dict[tuple, ViewPricing]:
+    """The views of a version whose fixes are being priced (:func:`price_view`), and those whose pricing failed."""
+    return {}
+
+
+_PRICINGS_LOCK = threading.Lock()
+
+
+def price_view(store: Store, version: VersionInfo, settings: Settings, where: Where, a: Analysis,
+               restricted: tuple[str, ...]) -> ViewPricing:
+    """Price the fixes of What to fund under ``where`` in a thread of its own, once per view while it runs (and
+    not again after it failed: the pricing says why), so the page draws the rest meanwhile."""
+    base = planner(store, version, settings)
+    assert isinstance(base, PlannerBase), "a view is priced only where its What to fund is (view_funding)"
+    pricings, key = _view_pricings(store, version, settings), (where, restricted)
+    with _PRICINGS_LOCK:
+        if (job := pricings.get(key)) is not None:
+            return job
+        job = pricings[key] = ViewPricing(evaluations(a, where, restricted))
+
+    def counted(scenario: Scenario) -> ScenarioResult:
+        result = base.evaluate(scenario)
+        job.done += 1
+        return result
+
+    def price() -> None:
+        try:
+            funding_screen(a, base, where, settings, counted, restricted)
+        except Exception as exc:  # the page says so
+            LOG.exception("pricing What to fund of %s v%s failed", version.dataset, version.number)
+            job.future.set_exception(exc)
+            return
+        with _PRICINGS_LOCK:
+            pricings.pop(key, None)
+        job.future.set_result(None)
+
+    threading.Thread(target=price, name="price-view", daemon=True).start()
+    return job
+
+
+def funding_now_or_soon(store: Store, version: VersionInfo, settings: Settings, where: Where, a: Analysis,
+                        restricted: tuple[str, ...]) -> FundingScreen | ViewPricing | None:
+    """The Overview's What to fund (:func:`view_funding`): at once when its fixes are priced already (every
+    moment's are, a minute after a version's first What to fund at 10 M contacts) or when pages wait for their
+    numbers (:func:`ui.analysis.background`); otherwise priced in a thread of its own (:func:`price_view`: a second
+    or more at 10 M contacts, for a filter on region or plan), while the page draws the rest and a progress bar that
+    runs the page again once they are (:func:`pricing_progress`)."""
+    try:
+        return view_funding(store, version, settings, where, a, restricted, _priced_only=background())
+    except NotPriced:
+        return price_view(store, version, settings, where, a, restricted)
+
+
+@st.fragment(run_every=POLL_S)
+def pricing_progress(job: ViewPricing) -> None:
+    """The progress bar of a view's fixes priced in the background, redrawn every ``POLL_S``; once they are priced,
+    the whole page runs again and draws What to fund."""
+    if job.future.done():
+        st.rerun()
+    st.progress(min(job.done / job.total, 1.0) if job.total else 0.0,
+                text=f"Pricing the fixes of this view, once: {job.done} of {job.total} evaluated…")
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)

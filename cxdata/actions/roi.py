@@ -277,6 +277,10 @@ class InScope:
         return sum(a.nbytes for a in arrays) + int(self.contacts.estimated_size())
 
 
+class NotPriced(LookupError):
+    """A scenario the planner has not evaluated (:meth:`PlannerBase.priced`)."""
+
+
 @dataclass
 class PlannerBase:
     """What every scenario on one analysis shares, computed once (per dataset version).
@@ -464,7 +468,7 @@ class PlannerBase:
         """The whole chain for every coefficient and business-input draw; see the module docstring. The results of
         the last :data:`RESULTS_KEPT` scenarios are remembered (a few kB each): every moment's fixes, priced once per
         version (:func:`cxdata.actions.funding.price_every_moment`), make What to fund of a new view a lookup."""
-        key = json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
+        key = scenario_key(scenario)
         with self._lock:
             kept = self._results.get(key)
         if kept is not None:
@@ -475,6 +479,15 @@ class PlannerBase:
                 self._results.pop(next(iter(self._results)))
             self._results[key] = result
         return result
+
+    def priced(self, scenario: Scenario) -> ScenarioResult:
+        """The result :meth:`evaluate` remembers for ``scenario``, computing nothing; :class:`NotPriced` when it
+        has not evaluated it (or no longer remembers it)."""
+        with self._lock:
+            kept = self._results.get(scenario_key(scenario))
+        if kept is None:
+            raise NotPriced(scenario.name)
+        return kept
 
     def _evaluate(self, scenario: Scenario) -> ScenarioResult:
         econ = scenario.economics
@@ -952,6 +965,12 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         "economics": {k: (list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v)
                       for k, v in vars(scenario.economics).items()},
     }
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A scenario's JSON form with sorted keys: what :meth:`PlannerBase.evaluate` remembers a result by (and the
+    app's caches key a scenario by)."""
+    return json.dumps(scenario_to_dict(scenario), sort_keys=True, default=str)
 
 
 def result_dict(r: ScenarioResult) -> dict:

@@ -106,6 +106,11 @@ def funding_screen(a: Analysis, base: PlannerBase, where: Where, settings: Setti
                          {moment_key(f.moment): f.scenario for f in fixes}, note)
 
 
+def evaluations(a: Analysis, where: Where, restricted: Sequence[str] = ()) -> int:
+    """How many scenarios :func:`funding_screen` evaluates under ``where``: each listed moment's fixes."""
+    return moments_in_scope(a, where, TOP_MOMENTS, restricted).height * len(FIXES)
+
+
 def funding_of(a: Analysis, where: Where, settings: Settings, restricted: Sequence[str] = ()) -> FundingScreen | None:
     """:func:`funding_screen` with the version's planner built here (the meeting pack and the command line; the app
     keeps one per version): None when the data cannot support the planner (no churn model)."""

@@ -195,3 +195,37 @@ def test_an_empty_store_asks_for_data(empty_store: Path) -> None:
     at = run_app(OVERVIEW_PAGE)
     assert "No data yet" in at.info[0].value
     assert page_links(at)[0][0] == "Go to the Data page"
+
+
+def test_what_to_fund_of_a_view_not_priced_yet_comes_after_the_rest_of_the_page(
+        analysed_store: Path, sample_engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the app (the models fitted in the background), a view whose fixes are not priced yet (a region filter) draws
+    its tiles at once and What to fund as a progress bar while a thread prices them; the run after it draws the
+    cards the engine computes for that view."""
+    import streamlit as st
+
+    import ui.dashboard
+    from cxdata.settings import load_settings
+    from ui.dashboard import page_analysis, price_view
+
+    a, settings = sample_engine
+    monkeypatch.setattr(ui.dashboard, "price_moments", lambda *_args: None)  # every moment's pricing: not this test's
+    monkeypatch.setenv("MOMENTO_FIT", "background")
+    at = run_app(region="North")
+    assert "What to fund" in [h.value for h in at.subheader]
+    assert not [m for m in at.metric if m.label == NET_VALUE], "no card before the view's fixes are priced"
+    (bar,) = at.get("progress")
+    assert shown(bar.proto.text).startswith("Pricing the fixes of this view, once:")
+    scope = at.session_state["_scope"]
+    assert tiles(at) == expected_tiles(a, settings, scope.filters, scope.comparison_filters), "the tiles, at once"
+    store = Store(analysed_store)
+    shown_a = page_analysis(store, scope.version, load_settings(store), draw=False)[0]
+    job = price_view(store, scope.version, load_settings(store), scope.where, shown_a, scope.restricted)
+    job.future.result(timeout=600)  # the page's pricing (or, when it is over already, one that finds them priced)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.get("progress")
+    want = funding_screen(a, PlannerBase.build(a), scope.where, settings)
+    cards = [(m.value, m.proto.delta) for m in at.metric if m.label == NET_VALUE]
+    assert cards == [(r.net_value.value, r.net_value.band) for r in want.rows] and want.rows
+    st.cache_resource.clear()  # the pricings of this version: not the next test's

@@ -25,6 +25,7 @@ from cxdata.actions.roi import (
     Failure,
     Guardrail,
     Lever,
+    NotPriced,
     PlannerBase,
     Scenario,
     break_even_containment,
@@ -379,3 +380,13 @@ def test_a_moments_fixes_share_their_scope_and_a_large_scope_is_not_kept(sample_
     monkeypatch.setattr(roi, "SCOPE_BYTES_KEPT", first.nbytes - 1)
     everyone = [Lever("wait_cut", 0.25)]
     assert planner.in_scope(everyone) is not planner.in_scope(everyone)
+
+
+def test_a_scenario_is_read_priced_only_once_it_was_evaluated(planner):
+    """``PlannerBase.priced``: the result ``evaluate`` remembers, or NotPriced, computing nothing (What to fund of a
+    view is read this way, and priced in the background when it raises)."""
+    scenario = Scenario("never seen", (Lever("wait_cut", 0.123, (("channel", ("email",)),)),), Economics())
+    with pytest.raises(NotPriced):
+        planner.priced(scenario)
+    result = planner.evaluate(scenario)
+    assert planner.priced(scenario) is result

@@ -62,19 +62,23 @@ def known_customer(store: Store, scope: Scope, customer_id: str, contacts: pl.Da
     return _known_customer(store, scope.version, scope.filters.restrictions, customer_id, contacts)
 
 
+def _customers_within(store: Store, version: VersionInfo, allowed: Filters) -> pl.DataFrame | None:
+    """The version's customers table within the restrictions of ``allowed`` (None without one)."""
+    customers = account_tables(store, version).customers
+    return None if customers is None else allowed.within(customers)
+
+
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def _matching_customers(store: Store, version: VersionInfo, allowed: Filters, query: str,
                         _contacts: pl.DataFrame) -> list[str]:
-    customers = account_tables(store, version).customers
-    customers = None if customers is None else allowed.within(customers)
+    customers = _customers_within(store, version, allowed)
     return journeys.find_customers(customers, allowed.within(_contacts), query, MATCHES)
 
 
 @st.cache_data(show_spinner=False, max_entries=256, hash_funcs=CACHE_KEYS)
 def _known_customer(store: Store, version: VersionInfo, allowed: Filters, customer_id: str,
                     _contacts: pl.DataFrame) -> bool:
-    customers = account_tables(store, version).customers
-    customers = None if customers is None else allowed.within(customers)
+    customers = _customers_within(store, version, allowed)
     if customers is not None and customers.get_column("customer_id").eq(customer_id).any():
         return True
     return bool(allowed.within(_contacts).get_column("customer_id").eq(customer_id).any())

@@ -131,7 +131,6 @@ class Fitting:
     def _run(self) -> None:
         try:
             if self.measured is not None and self.measured.panel_pending:  # the panel a page waits for comes first
-                self.step = "Building the customer-month panel of the measured KPIs"
                 self.measured_frames()
             self.future.set_result(self.work(self.tell, self.measured))
         except BaseException as exc:  # noqa: BLE001 — the page that reads the result reports it
@@ -150,6 +149,9 @@ class Fitting:
         """The progress bar's text: which step of how many is under way."""
         if self.fitted_before:
             return "Reading back the fitted experience and churn models…"
+        if self.measured is not None and self.measured.panel_pending:
+            return ("Building the customer-month panel of this data version for the money tiles, then fitting the "
+                    "experience and churn models…")
         return (f"Fitting the experience and churn models, once for this data version: step "
                 f"{min(self.done + 1, len(FIT_STEPS))} of {len(FIT_STEPS)}, {self.step[0].lower()}{self.step[1:]}…")
 

@@ -73,9 +73,11 @@ def test_the_measured_frames_are_built_once_and_a_pending_panel_before_the_fit()
     job = Fitting(False, lambda _progress, measured: given.append(measured) or Analysis(None, None), frames)
     first = job.measured_frames(panel=False)
     assert first.panel_pending and job.measured_frames(panel=False) is first and built == ["contacts"]
+    assert job.sentence().startswith("Building the customer-month panel of this data version for the money tiles")
     job.start().future.result(timeout=60)
     assert built == ["contacts", "panel"] and len(given) == 1 and given[0] is job.measured
     assert job.measured is not None and not job.measured.panel_pending
+    assert job.sentence().startswith("Fitting the experience and churn models")
     assert job.measured_frames() is job.measured and built == ["contacts", "panel"]
 
 

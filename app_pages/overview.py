@@ -5,10 +5,11 @@ of service that put the most revenue at risk (each linked to the Drill-down, the
 initiative), and a KPI's trend by month.
 
 Numbers: ``cxdata.screens.overview.overview_screen`` (tiles, headlines, moments; the meeting pack and
-``report --json`` write the same screen), ``cxdata.screens.funding.funding_screen`` (what to fund; priced after the rest of the page when its fixes are
-new: ``ui.dashboard.funding_now_or_soon``) and
-``cxdata.screens.figures.trend_figure`` (the selected KPI's trend),
-each view's computed once for every session (``ui.dashboard``); this page only draws them.
+``report --json`` write the same screen), ``cxdata.screens.funding.funding_screen`` (what to fund; priced after the
+rest of the page when its fixes are new: ``ui.dashboard.funding_now_or_soon``) and
+``cxdata.screens.figures.trend_figure`` (the selected KPI's trend), each view's computed once for every session
+(``ui.dashboard``); this page only draws them. On a new version the contact tiles come first, the money tiles
+once the customer-month panel is built (``page_analysis(panel_later=True)``).
 """
 
 import streamlit as st

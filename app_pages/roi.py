@@ -2,7 +2,7 @@
 a scenario can be tracked as an initiative whose result is then measured (Initiatives page).
 
 Numbers: cxdata.screens.roi.roi_screen (over the planner of ``ui.analysis``, built once per dataset version,
-and its cached ``evaluate``), cached per view by ``ui.planner.view_roi``. The inputs and the drawing are
+which remembers the scenarios it evaluated), cached per view by ``ui.planner.view_roi``. The inputs and the drawing are
 ``ui.planner``'s.
 """
 

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 import streamlit as st
 
 from cxdata.actions.funding import price_every_moment
-from cxdata.actions.roi import PlannerBase, Scenario, ScenarioResult, scenario_key
+from cxdata.actions.roi import PlannerBase, Scenario, scenario_key
 from cxdata.catalog.store import Store, VersionInfo
 from cxdata.measures.metrics import Filters, Params
 from cxdata.models.analysis import (
@@ -286,12 +286,3 @@ def warm(store: Store, settings: Settings) -> list[VersionInfo]:
         _planner(store, version, params, horizon)  # reads the analysis back (_analysis) on the way
     return warmed
 
-
-@st.cache_data(show_spinner=False, max_entries=1024, hash_funcs=CACHE_KEYS)
-def evaluate(store: Store, version: VersionInfo, params: Params, horizon: int, scenario: Scenario) -> ScenarioResult:
-    """``PlannerBase.evaluate`` of ``scenario``, cached by its JSON form (each input change reruns one scenario).
-    What to fund prices 15 scenarios a view: 1,024 results (a few kB each) keep some 70 views, so going back to a
-    view does not price its fixes again (a second or more at 10 M contacts)."""
-    base = _planner(store, version, params, horizon)
-    assert isinstance(base, PlannerBase), "evaluate() is only called once the planner is available"
-    return base.evaluate(scenario)

@@ -14,7 +14,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from functools import partial
 
 import streamlit as st
 
@@ -38,7 +37,6 @@ from ui.analysis import (
     Unavailable,
     analysis,
     background,
-    evaluate,
     fitting,
     planner,
     price_moments,
@@ -128,9 +126,7 @@ def view_funding(store: Store, version: VersionInfo, settings: Settings, where: 
     base = planner(store, version, settings)
     if isinstance(base, Unavailable):
         return None
-    run = base.priced if _priced_only else partial(evaluate, store, version, settings.params(),
-                                                   settings.churn_horizon_months)
-    screen = funding_screen(a, base, where, settings, run, restricted)
+    screen = funding_screen(a, base, where, settings, base.priced if _priced_only else base.evaluate, restricted)
     price_moments(store, version, settings)  # once: the next views read their fixes
     return screen
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import streamlit as st
 
@@ -31,7 +30,7 @@ from cxdata.scope import Scope, Where
 from cxdata.screens.export import scenario_workbook
 from cxdata.screens.roi import Alert, RoiScreen, ScenarioView, Tile, roi_screen
 from cxdata.settings import Settings
-from ui.analysis import CACHE_KEYS, evaluate
+from ui.analysis import CACHE_KEYS
 from ui.charts import draw
 from ui.downloads import XLSX_MIME
 from ui.state import bound_number_input
@@ -107,11 +106,11 @@ def scenario_params(scenario: Scenario, letter: str = "a") -> dict[str, list[str
 @st.cache_data(show_spinner=False, max_entries=64, hash_funcs=CACHE_KEYS)
 def view_roi(store: Store, version: VersionInfo, settings: Settings, scope: Scope, chosen: Where,
              scenarios: Mapping[str, Scenario | None], _base: PlannerBase) -> RoiScreen:
-    """The page's screen (:func:`cxdata.screens.roi.roi_screen`) with the cached ``evaluate``, computed once for
+    """The page's screen (:func:`cxdata.screens.roi.roi_screen`), its scenarios evaluated by the planner (which
+    remembers their results: ``PlannerBase.evaluate``), computed once for
     every session: keyed by store, version, settings, the sidebar's scope, the page's own scope and the scenarios,
     which also determine ``_base`` (the version's planner; not hashed)."""
-    return roi_screen(_base, scope, settings, chosen, scenarios,
-                      partial(evaluate, store, version, settings.params(), settings.churn_horizon_months))
+    return roi_screen(_base, scope, settings, chosen, scenarios, _base.evaluate)
 
 
 # ---------------------------------------------------------------- inputs

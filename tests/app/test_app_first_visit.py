@@ -31,7 +31,7 @@ def test_a_first_visit_after_warm_up_finds_its_screens_computed(analysed_store: 
     store = get_store()
     warm(store, load_settings(store))
     calls: list[str] = []
-    for owner, name in ((PlannerBase, "evaluate"), (voice_screen, "fit_voice"), (voice_screen, "voice_screen"),
+    for owner, name in ((PlannerBase, "_evaluate"), (voice_screen, "fit_voice"), (voice_screen, "voice_screen"),
                         (planner, "roi_screen"), (dashboard, "overview_screen"), (dashboard, "funding_screen"),
                         (journeys, "issue_table"), (ui_journeys, "journeys_screen")):
         watch(monkeypatch, owner, name, calls)
@@ -41,7 +41,7 @@ def test_a_first_visit_after_warm_up_finds_its_screens_computed(analysed_store: 
     assert calls == []
 
     run_app("app_pages/roi.py", a_invest="90000")  # a changed input is evaluated: the watch works
-    assert calls == ["roi_screen", "evaluate"]
+    assert calls == ["roi_screen", "_evaluate"]
 
 
 def test_a_view_that_fails_to_warm_up_is_logged_and_the_server_starts_all_the_same(
